@@ -1,0 +1,32 @@
+# Two commands do everything:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARCHIVE ?= demo-archive
+
+.PHONY: run test setup lint bench
+
+$(BIN)/.installed: pyproject.toml scripts/system-deps.sh
+	./scripts/system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+## Set up, create the demo archive on first run, open the app on it.
+run: setup
+	test -f $(ARCHIVE)/catalogue.sqlite || $(BIN)/heritage demo $(ARCHIVE)
+	$(BIN)/heritage-app --archive $(ARCHIVE)
+
+## Set up, lint, type-check and run the whole test suite.
+test: setup lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint:
+	$(BIN)/ruff check archive viewer heritage_app tests benchmarks
+	$(BIN)/mypy archive viewer
+
+bench: setup
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

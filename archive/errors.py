@@ -1,0 +1,65 @@
+"""Typed errors of the archive. Each message is meant for a museum worker: it says what is
+wrong and, where possible, what to do about it."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base of every error the archive raises on purpose."""
+
+
+class ImportFailed(ArchiveError):
+    """A file or folder could not be imported; the archive is unchanged."""
+
+
+class UnsupportedFormat(ImportFailed):
+    """The file is not a 3D format the archive reads."""
+
+
+class CorruptFile(ImportFailed):
+    """The file claims to be a known format but its contents are broken or truncated."""
+
+
+class EmptyModel(CorruptFile):
+    """The file parses but holds no geometry."""
+
+
+class UnsafeReference(ImportFailed):
+    """A file refers to something outside its import folder or on the network."""
+
+
+class LimitExceeded(ImportFailed):
+    """The file declares more data than the archive accepts or than the file holds."""
+
+
+class DuplicateImport(ImportFailed):
+    """Identical bytes are already in the archive."""
+
+    def __init__(self, message: str, existing_item_id: int):
+        super().__init__(message)
+        self.existing_item_id = existing_item_id
+
+
+class ValidationError(ArchiveError):
+    """A field value is not acceptable. ``field`` names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class NotFound(ArchiveError):
+    """No item, asset or file with that identifier."""
+
+
+class Cancelled(ArchiveError):
+    """The user cancelled a long operation; nothing was changed."""
+
+
+class StorageError(ArchiveError):
+    """The disk refused a write (full, read-only, permissions); nothing was changed."""
+
+
+class CatalogueDamaged(ArchiveError):
+    """The catalogue database failed its integrity check; writes are blocked."""

@@ -1,0 +1,265 @@
+"""Import scans (files, folders, zips) into an archive: all or nothing.
+
+Flow per batch: find scans → identify and inspect each (limits, safe references) →
+validate its metadata → copy its files into staging while hashing → detect duplicates.
+Then every good scan is placed into the store and committed in ONE transaction; a scan
+that fails is reported and leaves no trace. Cancelling leaves the archive unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from . import db as dbmod
+from . import formats
+from .errors import ArchiveError, Cancelled, DuplicateImport, ImportFailed, StorageError, ValidationError
+from .records import now
+from .store import CancelToken, StagedAsset
+from .validation import clean_asset_changes
+from .zipsafe import extract
+
+if TYPE_CHECKING:
+    from .service import Archive
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ImportOptions:
+    kind: str = "other"
+    title: str | None = None
+    collection: str | None = None
+    item_fields: dict[str, Any] = field(default_factory=dict)
+    asset_fields: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # file name -> CSV row
+    item_id: int | None = None  # add the scans as new assets (versions) of this item
+
+
+@dataclass
+class ImportReport:
+    imported: list[int] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, path: str, exc: BaseException) -> None:
+        self.errors.append({"path": path, "error": str(exc), "type": type(exc).__name__})
+
+
+@dataclass
+class _Candidate:
+    main: Path
+    root: Path
+    label: str  # what the user recognises: the path they gave, or zip name + entry
+
+
+@dataclass
+class _Ready:
+    label: str
+    item: dict[str, Any]
+    asset: dict[str, Any]
+    staged: StagedAsset
+
+
+def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of a metadata CSV keyed by their ``file`` column (file name or relative path)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFailed(f"the metadata file {path.name} cannot be read: {exc}") from exc
+    if rows and "file" not in rows[0]:
+        raise ImportFailed(f"the metadata file {path.name} needs a 'file' column naming each scan")
+    return {row["file"].strip(): {k: v for k, v in row.items() if k and k != "file"} for row in rows}
+
+
+def import_paths(
+    archive: Archive,
+    paths: list[Path],
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
+    options = options or ImportOptions()
+    report = ImportReport()
+    scratch = archive.store.staging / f"unpack-{uuid.uuid4().hex}"
+    ready: list[_Ready] = []
+    try:
+        candidates = list(_candidates(paths, scratch, report))
+        for n, candidate in enumerate(candidates):
+            if cancel:
+                cancel.check()
+            if progress:
+                progress(n, len(candidates), f"Importing {candidate.label}")
+            try:
+                ready.append(_prepare(archive, candidate, options, ready, report, cancel))
+            except (ImportFailed, ValidationError) as exc:
+                report.fail(candidate.label, exc)
+        if cancel:
+            cancel.check()
+        if ready:
+            report.imported = _commit(archive, ready, options.item_id)
+        if progress:
+            progress(len(candidates), len(candidates), "Done")
+    except (Cancelled, StorageError, KeyboardInterrupt):
+        for r in ready:
+            archive.store.discard(r.staged)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
+
+
+def _candidates(paths: list[Path], scratch: Path, report: ImportReport) -> Iterator[_Candidate]:
+    for path in paths:
+        label = str(path)
+        if path.is_symlink() and not path.exists():
+            report.fail(label, ImportFailed("the link points to nothing"))
+        elif path.is_dir():
+            yield from _folder_candidates(path, path, label, report)
+        elif not path.exists():
+            report.fail(label, ImportFailed("no such file or folder"))
+        elif path.suffix.lower() == ".zip":
+            target = scratch / uuid.uuid4().hex
+            target.mkdir(parents=True)
+            try:
+                extract(path, target)
+            except ArchiveError as exc:
+                report.fail(label, exc)
+                continue
+            yield from _folder_candidates(target, target, path.name, report)
+        else:
+            yield _Candidate(path, path.parent, label)
+
+
+def _folder_candidates(folder: Path, root: Path, label: str, report: ImportReport) -> Iterator[_Candidate]:
+    for dirpath, dirnames, filenames in os.walk(folder):  # never follows symlinked folders
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            shown = f"{label}/{rel}"
+            if name.startswith(".") or formats.is_side_file(path):
+                continue
+            if path.is_symlink():
+                report.skipped.append({"path": shown, "reason": "symbolic link (not followed)"})
+                continue
+            try:
+                formats.identify(path)
+            except ArchiveError:
+                report.skipped.append({"path": shown, "reason": "not a 3D scan"})
+                continue
+            yield _Candidate(path, root, shown)
+
+
+def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
+             ready: list[_Ready], report: ImportReport, cancel: CancelToken | None) -> _Ready:
+    info = formats.inspect_scan(candidate.main, candidate.root)
+    if options.item_id is not None:
+        item = archive.get(options.item_id, with_assets=False)
+    else:
+        item = archive.prepare_item(_item_values(candidate, options))
+    asset = _asset_values(archive, info, options)
+    staged = archive.store.stage(((candidate.root / Path(*PurePosixPath(f).parts), f) for f in info.files), cancel)
+    try:
+        _check_duplicate(archive, staged, ready)
+        for accession in (r.item["accession"] for r in ready if r.item.get("accession")):
+            if accession == item.get("accession") and options.item_id is None:
+                raise ValidationError("accession", f"{accession!r} is given to two scans of this import")
+    except ArchiveError:
+        archive.store.discard(staged)
+        raise
+    for warning in info.warnings:
+        report.warnings.append({"path": candidate.label, "warning": warning})
+    asset["main_file"] = info.files[0]
+    return _Ready(candidate.label, item, asset, staged)
+
+
+def _item_values(candidate: _Candidate, options: ImportOptions) -> dict[str, Any]:
+    values: dict[str, Any] = {"kind": options.kind}
+    if options.collection:
+        values["collections"] = [options.collection]
+    rel = candidate.main.relative_to(candidate.root).as_posix()
+    row = options.metadata.get(rel) or options.metadata.get(candidate.main.name) or {}
+    values.update({k: v for k, v in row.items() if v not in (None, "")})
+    values.update(options.item_fields)
+    if options.title:
+        values["title_vi"] = options.title
+    if not values.get("title_vi") and not values.get("title_en"):
+        values["title_vi"] = candidate.main.stem.replace("_", " ")
+    return values
+
+
+def _asset_values(archive: Archive, info: formats.ScanInfo, options: ImportOptions) -> dict[str, Any]:
+    asset = clean_asset_changes({"role": "master", **options.asset_fields}, archive.lookup_vocabulary)
+    if not asset.get("units") and info.units:
+        asset["units"] = info.units
+    asset.update({
+        "format": info.format, "geometry": info.geometry, "vertices": info.vertices, "faces": info.faces,
+        "points": info.points, "bbox_min": list(info.bbox_min) if info.bbox_min else None,
+        "bbox_max": list(info.bbox_max) if info.bbox_max else None, "textured": info.textured,
+        "vertex_colors": info.vertex_colors, "textures": info.textures, "warnings": info.warnings,
+        "details": info.details,
+    })
+    return asset
+
+
+def _check_duplicate(archive: Archive, staged: StagedAsset, ready: list[_Ready]) -> None:
+    main = staged.files[0]
+    row = archive.db.execute(
+        "SELECT a.item_id FROM files f JOIN assets a ON a.id = f.asset_id"
+        " WHERE f.sha256 = ? AND f.path = a.main_file LIMIT 1", [main.sha256]
+    ).fetchone()
+    if row is not None:
+        raise DuplicateImport(f"identical bytes are already in the archive (item {row[0]})", int(row[0]))
+    if any(r.staged.files[0].sha256 == main.sha256 for r in ready):
+        raise DuplicateImport("the same scan appears twice in this import", 0)
+
+
+def _commit(archive: Archive, ready: list[_Ready], item_id: int | None) -> list[int]:
+    placed: list[StagedAsset] = []
+    try:
+        for r in ready:
+            archive.store.place(r.staged)
+            placed.append(r.staged)
+        with dbmod.write(archive.db):
+            ids = [_insert(archive, r, item_id) for r in ready]
+    except BaseException:
+        for staged in placed:
+            archive.store.unplace(staged)
+        for r in ready[len(placed):]:
+            archive.store.discard(r.staged)
+        raise
+    for staged in placed:
+        archive.store.confirm(staged)
+    return ids
+
+
+def _insert(archive: Archive, r: _Ready, item_id: int | None) -> int:
+    if item_id is None:
+        item_id = archive._insert_item(r.item)
+    asset = dict(r.asset)
+    for key in ("bbox_min", "bbox_max", "textures", "warnings", "details"):
+        asset[key] = json.dumps(asset[key], ensure_ascii=False) if asset[key] is not None else None
+    asset.update({"item_id": item_id, "uid": r.staged.uid, "storage_dir": r.staged.storage_dir,
+                  "imported_at": now(), "textured": int(asset["textured"]),
+                  "vertex_colors": int(asset["vertex_colors"])})
+    cursor = archive.db.execute(
+        f"INSERT INTO assets ({', '.join(asset)}) VALUES ({', '.join('?' * len(asset))})", list(asset.values()))
+    asset_id = int(cursor.lastrowid or 0)
+    archive.db.conn.executemany(
+        "INSERT INTO files (asset_id, path, sha256, bytes) VALUES (?,?,?,?)",
+        [(asset_id, f.path, f.sha256, f.bytes) for f in r.staged.files])
+    archive.log("import", item_id=item_id, asset_id=asset_id, detail={
+        "source": PurePosixPath(r.label).name, "files": len(r.staged.files),
+        "sha256": r.staged.files[0].sha256, "format": asset["format"]})
+    return item_id
+

@@ -1,0 +1,81 @@
+"""Converting between catalogue rows and plain Python values (lists as JSON, bools)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from .fields import ITEM_FIELD, ITEM_FIELDS, LIST_FIELDS, SEARCHABLE_FIELDS
+from .text import fold
+
+ASSET_JSON = ("textures", "warnings", "details", "bbox_min", "bbox_max")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def to_row(values: dict[str, Any]) -> dict[str, Any]:
+    """Python values -> column values."""
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        field = ITEM_FIELD.get(name)
+        if name in LIST_FIELDS:
+            row[name] = json.dumps(value or [], ensure_ascii=False)
+        elif field is not None and field.type == "bool":
+            row[name] = None if value is None else int(bool(value))
+        else:
+            row[name] = value
+    return row
+
+
+def item_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Column values -> Python values (every field present)."""
+    item: dict[str, Any] = {"id": row["id"]}
+    for field in ITEM_FIELDS:
+        value = row.get(field.name)
+        if field.type == "list":
+            value = json.loads(value) if value else []
+        elif field.type == "bool":
+            value = bool(value) if value is not None else False
+        item[field.name] = value
+    item["created_at"] = row.get("created_at")
+    item["updated_at"] = row.get("updated_at")
+    item["title"] = display_title(item)
+    return item
+
+
+def asset_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    asset = dict(row)
+    for key in ASSET_JSON:
+        if asset.get(key) is not None:
+            asset[key] = json.loads(asset[key])
+    asset["textured"] = bool(asset["textured"])
+    asset["vertex_colors"] = bool(asset["vertex_colors"])
+    asset["bbox"] = {"min": asset.pop("bbox_min"), "max": asset.pop("bbox_max")}
+    return asset
+
+
+def display_title(item: dict[str, Any]) -> str:
+    return str(item.get("title_vi") or item.get("title_en") or item.get("accession") or "")
+
+
+def search_text(item: dict[str, Any]) -> str:
+    """The accent-folded text indexed for full-text search."""
+    parts: list[str] = []
+    for name in SEARCHABLE_FIELDS:
+        value = item.get(name)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        elif value:
+            parts.append(str(value))
+    return fold(" \n".join(parts))
+
+
+def event_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,347 @@
+"""``Archive``: the one entry point to a catalogue and its file store.
+
+Everything the app does to data goes through here; it knows nothing of Qt. Each instance
+owns one SQLite connection: open one per thread.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import db as dbmod
+from .errors import NotFound, StorageError, ValidationError
+from .fields import ITEM_FIELD, ITEM_FIELDS
+from .records import asset_from_row, event_value, item_from_row, now, search_text, to_row
+from .search import SearchQuery, rows_sql, search_sql
+from .store import FileStore
+from .text import fold
+from .validation import check_item, clean_item_changes
+
+CATALOGUE = "catalogue.sqlite"
+ROW_COLUMNS = ("id", "accession", "kind", "title_vi", "title_en", "status", "period", "collections",
+               "culinary_line", "materials", "updated_at")
+
+
+@dataclass
+class Change:
+    """What a write changed, so a view refreshes only that (Anki's OpChanges)."""
+
+    item_ids: list[int] = field(default_factory=list)
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def default_agent() -> str:
+    return os.environ.get("HERITAGE_USER") or getpass.getuser()
+
+
+class Archive:
+    def __init__(self, root: Path, database: Database, agent: str | None = None):
+        self.root = root
+        self.db = database
+        self.store = FileStore(root)
+        self.agent = agent or default_agent()
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: Path | str, agent: str | None = None) -> Archive:
+        root = Path(root)
+        if (root / CATALOGUE).exists():
+            raise StorageError(f"{root} already holds an archive")
+        if root.exists() and any(root.iterdir()):
+            raise StorageError(f"{root} is not empty; choose an empty or new folder for a new archive")
+        root.mkdir(parents=True, exist_ok=True)
+        FileStore(root).create_dirs()
+        return cls(root, dbmod.connect(root / CATALOGUE, create=True), agent)
+
+    @classmethod
+    def open(cls, root: Path | str, agent: str | None = None, create: bool = False) -> Archive:
+        root = Path(root)
+        if not (root / CATALOGUE).exists():
+            if create:
+                return cls.create(root, agent)
+            raise StorageError(f"{root} is not an archive (no {CATALOGUE}); create one with `heritage init`")
+        archive = cls(root, dbmod.connect(root / CATALOGUE), agent)
+        archive.store.create_dirs()
+        archive.store.recover(archive._is_committed)
+        return archive
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _is_committed(self, storage_dir: str) -> bool:
+        return self.db.execute("SELECT 1 FROM assets WHERE storage_dir = ?", [storage_dir]).fetchone() is not None
+
+    # -- vocabularies ----------------------------------------------------------------------
+    def vocabulary(self, name: str) -> list[dict[str, str]]:
+        rows = self.db.execute(
+            "SELECT value, label_en FROM vocabulary WHERE vocabulary = ? ORDER BY folded", [name]
+        ).fetchall()
+        return [{"value": v, "label_en": label or ""} for v, label in rows]
+
+    def vocabulary_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT vocabulary FROM vocabulary ORDER BY 1")]
+
+    def lookup_vocabulary(self, name: str, value: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM vocabulary WHERE vocabulary = ? AND folded = ?", [name, fold(value.strip())]
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_vocabulary(self, name: str, value: str, label_en: str = "") -> None:
+        value = value.strip()
+        if not value:
+            raise ValidationError("value", "is empty")
+        if name not in {f.vocabulary for f in ITEM_FIELDS if f.vocabulary} | {"capture_methods"}:
+            raise ValidationError("vocabulary", f"unknown vocabulary {name!r}")
+        with dbmod.write(self.db):
+            self.db.execute(
+                "INSERT OR IGNORE INTO vocabulary (vocabulary, value, label_en, folded) VALUES (?,?,?,?)",
+                [name, value, label_en, fold(value)],
+            )
+
+    # -- items -----------------------------------------------------------------------------
+    def prepare_item(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate a new item's values; returns the full cleaned item (not saved)."""
+        kind = str(values.get("kind") or "other").strip().lower()
+        cleaned = clean_item_changes({**values, "kind": kind}, kind, self.lookup_vocabulary)
+        item = {f.name: ([] if f.type == "list" else None) for f in ITEM_FIELDS}
+        item.update(cleaned)
+        item["status"] = item["status"] or "draft"
+        if item.get("accession"):
+            self._check_accession_free(item["accession"])
+        check_item({**item, "accession": item.get("accession") or "assigned on save"})
+        self._check_links(item)
+        return item
+
+    def _check_accession_free(self, accession: str, item_id: int | None = None) -> None:
+        row = self.db.execute("SELECT id FROM items WHERE accession = ?", [accession]).fetchone()
+        if row is not None and row[0] != item_id:
+            raise ValidationError("accession", f"{accession!r} is already used by item {row[0]}")
+
+    def add_item(self, values: Mapping[str, Any]) -> int:
+        item = self.prepare_item(values)
+        with dbmod.write(self.db):
+            item_id = self._insert_item(item)
+            self.log("create", item_id=item_id, detail={"accession": item["accession"]})
+        return item_id
+
+    def add_items(self, records: Iterable[Mapping[str, Any]], detail: str = "bulk") -> list[int]:
+        """Create many items in one transaction (CSV import, generated archives)."""
+        items = [self.prepare_item(r) for r in records]
+        stamp = now()
+        ids: list[int] = []
+        with dbmod.write(self.db):
+            first = self._next_id()
+            columns = [f.name for f in ITEM_FIELDS] + ["id", "created_at", "updated_at"]
+            rows = []
+            seen: set[str] = set()
+            for offset, item in enumerate(items):
+                if not item.get("accession"):
+                    item["accession"] = self._next_accession(first + offset)
+                if item["accession"] in seen:
+                    raise ValidationError("accession", f"{item['accession']!r} appears twice")
+                seen.add(item["accession"])
+                row = to_row(item)
+                rows.append([row[f.name] for f in ITEM_FIELDS] + [first + offset, stamp, stamp])
+                ids.append(first + offset)
+            self.db.conn.executemany(
+                f"INSERT INTO items ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+            )
+            self.db.conn.executemany(
+                "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
+                ((i, search_text(item)) for i, item in zip(ids, items)),
+            )
+            self.db.conn.executemany(
+                "INSERT INTO events (at, agent, type, item_id, detail) VALUES (?, ?, 'create', ?, ?)",
+                ((stamp, self.agent, i, detail) for i in ids),
+            )
+        return ids
+
+    def _insert_item(self, item: dict[str, Any]) -> int:
+        """Insert a prepared item (inside a write transaction); assigns an accession
+        number when it has none."""
+        if not item.get("accession"):
+            item["accession"] = self._next_accession()
+        stamp = now()
+        row = {**to_row(item), "created_at": stamp, "updated_at": stamp}
+        cursor = self.db.execute(
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+        item_id = int(cursor.lastrowid or 0)
+        self.db.execute("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", [item_id, search_text(item)])
+        return item_id
+
+    def _next_id(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0])
+
+    def _next_accession(self, start: int | None = None) -> str:
+        n = start or self._next_id()
+        while True:
+            accession = f"HUE-{n:06d}"
+            if not self.db.execute("SELECT 1 FROM items WHERE accession = ?", [accession]).fetchone():
+                return accession
+            n += 1
+
+    def _check_links(self, item: Mapping[str, Any]) -> None:
+        vessel = item.get("serving_vessel")
+        if vessel is None:
+            return
+        row = self.db.execute("SELECT kind FROM items WHERE id = ?", [vessel]).fetchone()
+        if row is None:
+            raise ValidationError("serving_vessel", f"there is no item {vessel}")
+        if row[0] != "relic":
+            raise ValidationError("serving_vessel", f"item {vessel} is not a relic")
+        if item.get("id") == vessel:
+            raise ValidationError("serving_vessel", "an item cannot be its own serving vessel")
+
+    def update(self, item_id: int, changes: Mapping[str, Any]) -> Change:
+        """Validate and save field changes; each changed field is logged with old and new value."""
+        current = self.get(item_id, with_assets=False)
+        kind = str(changes.get("kind") or current["kind"]).strip().lower()
+        cleaned = clean_item_changes(changes, kind, self.lookup_vocabulary)
+        merged = {**current, **cleaned}
+        check_item(merged)
+        if "accession" in cleaned:
+            self._check_accession_free(merged["accession"], item_id)
+        self._check_links(merged)
+        for f in ITEM_FIELDS:  # fields of the old kind cannot linger on a changed kind
+            if kind not in f.kinds and merged.get(f.name) not in (None, [], False):
+                raise ValidationError(f.name, f"does not apply to items of kind {kind}; clear it first")
+        diff = {k: (current[k], v) for k, v in cleaned.items() if current[k] != v}
+        if not diff:
+            return Change()
+        row = to_row({k: new for k, (_old, new) in diff.items()})
+        row["updated_at"] = now()
+        with dbmod.write(self.db):
+            sets = ", ".join(f"{k} = ?" for k in row)
+            self.db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*row.values(), item_id])
+            self.db.execute("UPDATE items_fts SET text = ? WHERE rowid = ?", [search_text(merged), item_id])
+            for name, (old, new) in diff.items():
+                self.log("edit", item_id=item_id, field=name, old=old, new=new)
+        return Change([item_id], diff)
+
+    def get(self, item_id: int, with_assets: bool = True) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no item {item_id}")
+        columns = [d[0] for d in self.db.execute("SELECT * FROM items LIMIT 0").description]
+        item = item_from_row(dict(zip(columns, row)))
+        if with_assets:
+            item["assets"] = self.assets(item_id)
+        return item
+
+    def find_by_accession(self, accession: str) -> int | None:
+        row = self.db.execute("SELECT id FROM items WHERE accession = ?", [accession]).fetchone()
+        return int(row[0]) if row else None
+
+    def assets(self, item_id: int) -> list[dict[str, Any]]:
+        assets = [asset_from_row(r) for r in self.db.query("SELECT * FROM assets WHERE item_id = ? ORDER BY id", [item_id])]
+        for asset in assets:
+            asset["files"] = list(self.db.query(
+                "SELECT path, sha256, bytes FROM files WHERE asset_id = ? ORDER BY id", [asset["id"]]))
+        return assets
+
+    def master_path(self, item_id: int) -> Path:
+        """Path of the item's current master scan: the newest master asset's main file."""
+        row = self.db.execute(
+            "SELECT storage_dir, main_file FROM assets WHERE item_id = ? ORDER BY role != 'master', id DESC LIMIT 1",
+            [item_id],
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"Item {item_id} has no 3D model")
+        return self.store.path(row[0], row[1])
+
+    def asset_path(self, asset: Mapping[str, Any]) -> Path:
+        return self.store.path(asset["storage_dir"], asset["main_file"])
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def search_ids(self, query: SearchQuery | None = None) -> list[int]:
+        sql, params = search_sql(query or SearchQuery())
+        return [r[0] for r in self.db.execute(sql, params)]
+
+    def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Display rows for ``ids`` (a visible page), in the order given."""
+        if not ids:
+            return []
+        sql, params = rows_sql(ids)
+        cursor = self.db.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        by_id = {}
+        for values in cursor:
+            row = dict(zip(columns, values))
+            for name in ("collections", "materials"):
+                row[name] = json.loads(row[name]) if row[name] else []
+            row["title"] = row["title_vi"] or row["title_en"] or row["accession"]
+            row["textured"] = bool(row["textured"])
+            by_id[row["id"]] = row
+        return [by_id[i] for i in ids if i in by_id]
+
+    def collections(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT j.value FROM items, json_each(items.collections) j ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- events ----------------------------------------------------------------------------
+    def log(self, type_: str, item_id: int | None = None, asset_id: int | None = None,
+            field: str | None = None, old: Any = None, new: Any = None,
+            outcome: str = "success", detail: Any = None) -> None:
+        """Append one event. Call inside the transaction of the change it records."""
+        self.db.execute(
+            "INSERT INTO events (at, agent, type, item_id, asset_id, field, old_value, new_value, outcome, detail)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [now(), self.agent, type_, item_id, asset_id, field, event_value(old), event_value(new),
+             outcome, event_value(detail)],
+        )
+
+    def record_event(self, type_: str, **kwargs: Any) -> None:
+        """Log an event on its own (export, fixity check…)."""
+        with dbmod.write(self.db):
+            self.log(type_, **kwargs)
+
+    def history(self, item_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM events WHERE item_id = ? ORDER BY id", [item_id]))
+
+    # -- deleting --------------------------------------------------------------------------
+    def delete(self, item_id: int, confirmed: bool) -> Path:
+        """Move an item out of the catalogue and its files out of the store into
+        ``deleted/`` (kept, with a JSON record), after explicit confirmation."""
+        if not confirmed:
+            raise ValidationError("confirm", "deleting an item needs confirmation (--yes)")
+        item = self.get(item_id)
+        label = f"{now().replace(':', '')}-{item['accession']}".replace("/", "_")
+        with dbmod.write(self.db):
+            for asset in item["assets"]:
+                self.db.execute("DELETE FROM files WHERE asset_id = ?", [asset["id"]])
+            self.db.execute("DELETE FROM assets WHERE item_id = ?", [item_id])
+            self.db.execute("UPDATE items SET serving_vessel = NULL WHERE serving_vessel = ?", [item_id])
+            self.db.execute("DELETE FROM items_fts WHERE rowid = ?", [item_id])
+            self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
+            self.log("delete", item_id=item_id, detail={"accession": item["accession"], "moved_to": f"deleted/{label}"})
+        # Files move only after the commit: a crash in between leaves them in objects/
+        # (reported as untracked by verify), never a row pointing at missing files.
+        target = self.store.deleted / label
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "item.json").write_text(json.dumps(item, ensure_ascii=False, indent=2, default=str))
+        for asset in item["assets"]:
+            self.store.withdraw(asset["storage_dir"], label)
+        return target
+
+
+__all__ = ["Archive", "Change", "SearchQuery", "ITEM_FIELD"]

@@ -1,0 +1,181 @@
+"""Turn user input (strings from the CLI or CSV, values from the app) into clean field
+values, rejecting bad ones with a message that names the field."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import ValidationError
+from .fields import ASSET_FIELD, ITEM_FIELD, Field
+
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_TRUE = {"1", "true", "yes", "y", "có", "co", "x"}
+_FALSE = {"0", "false", "no", "n", "không", "khong", ""}
+MAX_TEXT = 100_000
+
+VocabLookup = Callable[[str, str], str | None]
+"""(vocabulary, value) -> canonical value, or None when the value is not in it."""
+
+
+def clean_value(field: Field, raw: Any, vocab: VocabLookup | None = None) -> Any:
+    """One field's value, normalised; None means "empty"."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == "" and field.type != "bool"):
+        return [] if field.type == "list" else None
+    cleaner = _CLEANERS[field.type]
+    value = cleaner(field, raw)
+    if field.vocabulary and vocab is not None and value not in (None, []):
+        value = _in_vocabulary(field, value, vocab)
+    return value
+
+
+def _text(field: Field, raw: Any) -> str:
+    value = str(raw).strip() if field.type == "text" else str(raw).strip("\n")
+    if len(value) > MAX_TEXT:
+        raise ValidationError(field.name, f"is longer than {MAX_TEXT} characters")
+    if "\x00" in value:
+        raise ValidationError(field.name, "contains a NUL character")
+    return value
+
+
+def _number(field: Field, raw: Any) -> float | int:
+    try:
+        if field.type == "int":
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            value: float | int = int(str(raw).strip()) if not isinstance(raw, (int, float)) else int(raw)
+        else:
+            value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        kind = "a whole number" if field.type == "int" else "a number"
+        raise ValidationError(field.name, f"must be {kind}, not {str(raw)[:40]!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(field.name, "must be a finite number")
+    if field.minimum is not None and value < field.minimum:
+        what = "must not be negative" if field.minimum == 0 else f"must be at least {field.minimum:g}"
+        raise ValidationError(field.name, what)
+    if field.maximum is not None and value > field.maximum:
+        raise ValidationError(field.name, f"must be at most {field.maximum:g}")
+    return value
+
+
+def _bool(field: Field, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(field.name, f"must be yes or no, not {str(raw)[:40]!r}")
+
+
+def _list(field: Field, raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("["):
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValidationError(field.name, "is not a valid list") from None
+        else:
+            # Steps are long sentences that may hold ';' themselves, so they split on lines.
+            sep = "\n" if field.name == "steps" or "\n" in text else ";"
+            raw = text.split(sep)
+    if not isinstance(raw, (list, tuple)):
+        raise ValidationError(field.name, "must be a list")
+    values = [_text(Field(field.name, "text", "", ""), v) for v in raw if str(v).strip()]
+    return values
+
+
+def _choice(field: Field, raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in field.choices:
+        raise ValidationError(field.name, f"must be one of {', '.join(field.choices)}, not {str(raw)[:40]!r}")
+    return value
+
+
+def _link(field: Field, raw: Any) -> int:
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise ValidationError(field.name, f"must be an item id, not {str(raw)[:40]!r}") from None
+
+
+def _date(field: Field, raw: Any) -> str:
+    value = str(raw).strip()
+    if not _DATE.match(value):
+        raise ValidationError(field.name, f"must be a date like 2024-05-17 (or 2024-05, 2024), not {value[:40]!r}")
+    return value
+
+
+_CLEANERS: dict[str, Callable[[Field, Any], Any]] = {
+    "text": _text,
+    "longtext": _text,
+    "int": _number,
+    "float": _number,
+    "bool": _bool,
+    "list": _list,
+    "choice": _choice,
+    "link": _link,
+    "date": _date,
+}
+
+
+def _in_vocabulary(field: Field, value: Any, vocab: VocabLookup) -> Any:
+    assert field.vocabulary is not None
+    values = value if isinstance(value, list) else [value]
+    canonical = []
+    for v in values:
+        found = vocab(field.vocabulary, v)
+        if found is None:
+            raise ValidationError(
+                field.name,
+                f"{v!r} is not in the vocabulary '{field.vocabulary}'; "
+                f"add it first (heritage vocab add {field.vocabulary} \"{v}\")",
+            )
+        canonical.append(found)
+    return canonical if isinstance(value, list) else canonical[0]
+
+
+def clean_item_changes(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | None) -> dict[str, Any]:
+    """Clean a set of item field changes for an item of ``kind``."""
+    cleaned: dict[str, Any] = {}
+    for name, raw in changes.items():
+        field = ITEM_FIELD.get(name)
+        if field is None:
+            raise ValidationError(name, "is not a field of the catalogue")
+        value = clean_value(field, raw, vocab)
+        if kind not in field.kinds and value not in (None, []):
+            raise ValidationError(name, f"does not apply to items of kind {kind}")
+        cleaned[name] = value
+    return cleaned
+
+
+def clean_asset_changes(changes: Mapping[str, Any], vocab: VocabLookup | None) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name, raw in changes.items():
+        field = ASSET_FIELD.get(name)
+        if field is None:
+            raise ValidationError(name, "is not a field of an asset")
+        cleaned[name] = clean_value(field, raw, vocab)
+    return cleaned
+
+
+def check_item(item: Mapping[str, Any]) -> None:
+    """Rules that involve several fields of a whole item (after changes are applied)."""
+    if not (item.get("accession") or "").strip():
+        raise ValidationError("accession", "is required")
+    if not (item.get("title_vi") or item.get("title_en")):
+        raise ValidationError("title_vi", "an item needs a title in Vietnamese or English")
+    y0, y1 = item.get("year_from"), item.get("year_to")
+    if y0 is not None and y1 is not None and y0 > y1:
+        raise ValidationError("year_to", f"year range is reversed ({y0} > {y1})")
+    if (item.get("place_lat") is None) != (item.get("place_lon") is None):
+        raise ValidationError("place_lat", "latitude and longitude must be given together")
+    has_dims = any(item.get(n) is not None for n in ("height", "width", "depth"))
+    if has_dims and not item.get("dimension_unit"):
+        raise ValidationError("dimension_unit", "dimensions need a unit (mm, cm or m)")

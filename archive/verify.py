@@ -1,0 +1,86 @@
+"""Fixity: re-hash every stored file and compare with the catalogue; never "fixes" a hash."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .db import integrity_problems
+from .errors import ArchiveError
+from .store import CancelToken, sha256_file
+
+if TYPE_CHECKING:
+    from .service import Archive
+
+
+@dataclass
+class VerifyReport:
+    files: list[dict[str, Any]] = field(default_factory=list)  # path, status, expected, actual, item_id
+    database: list[str] = field(default_factory=list)  # integrity-check problems
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"ok": 0, "changed": 0, "missing": 0, "untracked": 0}
+        for f in self.files:
+            counts[f["status"]] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return not self.database and all(f["status"] == "ok" for f in self.files)
+
+
+def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = None,
+           cancel: CancelToken | None = None) -> VerifyReport:
+    report = VerifyReport(database=integrity_problems(archive.db))
+    rows = archive.db.execute(
+        "SELECT a.item_id, a.storage_dir, f.path, f.sha256, f.bytes FROM files f"
+        " JOIN assets a ON a.id = f.asset_id ORDER BY a.id, f.id").fetchall()
+    known: set[Path] = set()
+    for n, (item_id, storage_dir, rel, expected, size) in enumerate(rows):
+        if cancel:
+            cancel.check()
+        if progress:
+            progress(n, len(rows), f"Checking {rel}")
+        path = archive.store.path(storage_dir, rel)
+        known.add(path)
+        entry = {"path": f"{storage_dir}/{rel}", "item_id": item_id, "expected": expected}
+        if not path.is_file():
+            entry.update(status="missing", actual=None)
+        else:
+            actual = sha256_file(path)
+            entry.update(status="ok" if actual == expected else "changed", actual=actual)
+        report.files.append(entry)
+    for path in _stored_files(archive.store.objects):
+        if path not in known:
+            rel = path.relative_to(archive.root).as_posix()
+            report.files.append({"path": rel, "item_id": None, "status": "untracked",
+                                 "expected": None, "actual": sha256_file(path)})
+    if progress:
+        progress(len(rows), len(rows), "Done")
+    _log(archive, report)
+    return report
+
+
+def _stored_files(objects: Path) -> list[Path]:
+    found = []
+    for dirpath, _dirs, files in os.walk(objects):
+        found.extend(Path(dirpath) / name for name in files)
+    return sorted(found)
+
+
+def _log(archive: Archive, report: VerifyReport) -> None:
+    problems = [f for f in report.files if f["status"] != "ok"]
+    detail = {"counts": report.counts, "database": report.database[:20],
+              "problems": [{k: f[k] for k in ("path", "status", "expected", "actual")} for f in problems[:200]]}
+    try:
+        archive.record_event("fixity", outcome="success" if report.ok else "failure", detail=detail)
+        for item_id in sorted({f["item_id"] for f in problems if f["item_id"] is not None}):
+            archive.record_event("fixity", item_id=item_id, outcome="failure",
+                                 detail=[f["path"] for f in problems if f["item_id"] == item_id])
+    except (ArchiveError, sqlite3.Error):  # a read-only or damaged catalogue still gets its report
+        pass

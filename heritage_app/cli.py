@@ -1,0 +1,395 @@
+"""``heritage``: the command line over ``archive.Archive``.
+
+Exit codes: 0 success; 1 when any path or check failed (the rest is still done);
+2 usage error. Errors are one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from archive import Archive, ArchiveError, SearchQuery
+from archive.errors import ValidationError
+from archive.fields import ASSET_FIELD, ITEM_FIELD
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def default_archive_dir() -> Path:
+    env = os.environ.get("HERITAGE_ARCHIVE")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("heritage-archive", appauthor=False)) / "archive"
+
+
+def _archive(args: argparse.Namespace) -> Archive:
+    return Archive.open(args.archive or default_archive_dir())
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _item_json(archive: Archive, item_id: int) -> dict[str, Any]:
+    item = archive.get(item_id)
+    item["title"] = item["title_vi"] or item["title_en"] or item["accession"]
+    return item
+
+
+def _print_rows(rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        print(f"{r['id']:>6}  {r['accession']:<14} {r['kind']:<6} {r['status']:<9} {r['title']}")
+
+
+def parse_sets(pairs: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``FIELD=VALUE`` pairs, split into item fields and asset (paradata) fields."""
+    items: dict[str, str] = {}
+    assets: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ValidationError(name or pair, "expected FIELD=VALUE")
+        if name in ITEM_FIELD:
+            items[name] = value
+        elif name in ASSET_FIELD:
+            assets[name] = value
+        else:
+            raise ValidationError(name, "is not a field (see `heritage fields`)")
+    return items, assets
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    root = Path(args.archive or default_archive_dir())
+    Archive.create(root).close()
+    print(f"Created an empty archive in {root}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from archive.demo import build_demo
+
+    ids = build_demo(Path(args.dir))
+    print(f"Created the demo archive in {args.dir} with {len(ids)} items")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from archive.importer import ImportOptions, import_paths, read_metadata_csv
+
+    item_fields, asset_fields = parse_sets(args.set)
+    options = ImportOptions(kind=args.kind, title=args.title, collection=args.collection,
+                            item_fields=item_fields, asset_fields=asset_fields, item_id=args.item)
+    if args.metadata:
+        options.metadata = read_metadata_csv(Path(args.metadata))
+    with _archive(args) as archive:
+        progress = None if args.json or not sys.stderr.isatty() else _progress
+        report = import_paths(archive, [Path(p) for p in args.paths], options, progress)
+        if args.json:
+            _print_json({"items": [_item_json(archive, i) for i in sorted(set(report.imported))],
+                         "errors": report.errors, "warnings": report.warnings, "skipped": report.skipped})
+        else:
+            for item_id in sorted(set(report.imported)):
+                print(f"imported  {item_id}  {archive.get(item_id, with_assets=False)['title']}")
+            for w in report.warnings:
+                print(f"warning   {w['path']}: {w['warning']}", file=sys.stderr)
+            for e in report.errors:
+                print(f"error: {e['path']}: {e['error']}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def _progress(done: int, total: int, message: str) -> None:
+    print(f"\r[{done}/{total}] {message[:70]:<70}", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _query(args: argparse.Namespace, text: str = "") -> SearchQuery:
+    return SearchQuery(text=text, kind=args.kind, status=getattr(args, "status", None),
+                       collection=getattr(args, "collection", None), sort=args.sort,
+                       limit=args.limit)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    return _show_results(args, _query(args))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    return _show_results(args, _query(args, args.query))
+
+
+def _show_results(args: argparse.Namespace, query: SearchQuery) -> int:
+    with _archive(args) as archive:
+        ids = archive.search_ids(query)
+        if args.json:
+            _print_json([_item_json(archive, i) for i in ids])
+        else:
+            _print_rows(archive.rows(ids))
+            print(f"{len(ids)} item(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _archive(args) as archive:
+        item = _item_json(archive, args.id)
+        if args.json:
+            _print_json(item)
+            return 0
+        for key, value in item.items():
+            if key == "assets" or value in (None, [], ""):
+                continue
+            print(f"{key:>18}: {'; '.join(map(str, value)) if isinstance(value, list) else value}")
+        for asset in item["assets"]:
+            print(f"\n  asset {asset['id']} ({asset['role']}, {asset['format']}): {asset['vertices']} vertices,"
+                  f" {asset['faces']} faces, {asset['points']} points, textured={asset['textured']}")
+            for f in asset["files"]:
+                print(f"    {f['path']}  {f['bytes']} bytes  sha256 {f['sha256'][:16]}…")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    item_fields, asset_fields = parse_sets(args.set)
+    if asset_fields:
+        raise ValidationError(next(iter(asset_fields)), "is a field of an asset; it is set at import")
+    with _archive(args) as archive:
+        change = archive.update(args.id, item_fields)
+        for name, (old, new) in change.fields.items():
+            print(f"{name}: {old!r} -> {new!r}")
+        if not change.fields:
+            print("nothing changed")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with _archive(args) as archive:
+        archive.get(args.id, with_assets=False)
+        events = archive.history(args.id)
+        if args.json:
+            _print_json(events)
+            return 0
+        for e in events:
+            what = f"{e['field']}: {e['old_value']!r} -> {e['new_value']!r}" if e["field"] else (e["detail"] or "")
+            print(f"{e['at']}  {e['agent']:<12} {e['type']:<8} {e['outcome']:<8} {what}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _archive(args) as archive:
+        if not args.yes:
+            item = archive.get(args.id, with_assets=False)
+            print(f"error: deleting item {args.id} ({item['title']}) needs --yes", file=sys.stderr)
+            return 1
+        kept = archive.delete(args.id, confirmed=True)
+        print(f"deleted item {args.id}; its files were moved to {kept}")
+    return 0
+
+
+def cmd_csv_export(args: argparse.Namespace) -> int:
+    from archive.csvio import export_csv
+
+    with _archive(args) as archive:
+        n = export_csv(archive, Path(args.file))
+    print(f"wrote {n} items to {args.file}")
+    return 0
+
+
+def cmd_csv_import(args: argparse.Namespace) -> int:
+    from archive.csvio import import_csv
+
+    with _archive(args) as archive:
+        report = import_csv(archive, Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
+    for e in report.errors:
+        print(f"error: row {e['row']}: {e['error']}", file=sys.stderr)
+    verb = "would create" if not report.applied else "created"
+    print(f"{verb} {report.created}, {'would update' if not report.applied else 'updated'} {report.updated}"
+          + ("" if report.applied else " (nothing changed)"))
+    return 1 if report.errors else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from archive.verify import verify
+
+    with _archive(args) as archive:
+        report = verify(archive)
+    if args.json:
+        _print_json({"ok": report.ok, "counts": report.counts, "database": report.database, "files": report.files})
+    else:
+        for f in report.files:
+            if f["status"] != "ok":
+                print(f"{f['status']:<9} {f['path']}  expected {f['expected']}  actual {f['actual']}")
+        for problem in report.database:
+            print(f"database  {problem}")
+        print(", ".join(f"{n} {k}" for k, n in report.counts.items()))
+    return 0 if report.ok else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from archive.backup import backup
+
+    with _archive(args) as archive:
+        dest = backup(archive, Path(args.dir))
+    print(f"backup written to {dest}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from archive.backup import restore
+
+    dest = restore(Path(args.backup), Path(args.dir))
+    print(f"archive restored into {dest}")
+    return 0
+
+
+def cmd_vocab(args: argparse.Namespace) -> int:
+    with _archive(args) as archive:
+        if args.value:
+            archive.add_vocabulary(args.name, args.value, args.label or "")
+            print(f"added {args.value!r} to {args.name}")
+            return 0
+        names = [args.name] if args.name else archive.vocabulary_names()
+        for name in names:
+            print(f"{name}:")
+            for entry in archive.vocabulary(name):
+                print(f"  {entry['value']}" + (f"  ({entry['label_en']})" if entry["label_en"] else ""))
+    return 0
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    for f in (*ITEM_FIELD.values(), *ASSET_FIELD.values()):
+        where = "asset" if f.name in ASSET_FIELD else "/".join(sorted(f.kinds))
+        extra = f" one of {', '.join(f.choices)}" if f.choices else ""
+        print(f"{f.name:<18} {f.type:<8} {where:<17} {'private ' if f.private else ''}{f.label_en}{extra}")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    with _archive(args) as archive:
+        ids = archive.search_ids()
+        print(f"Archive {archive.root}: {len(ids)} items")
+        _print_rows(archive.rows(ids[:50]))
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="heritage", description="Heritage & Cuisine 3D Archive")
+    parser.add_argument("--archive", metavar="DIR",
+                        help="archive folder (default: $HERITAGE_ARCHIVE, else a per-user data folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=handler)
+        return p
+
+    add("init", cmd_init, "create an empty archive")
+    add("demo", cmd_demo, "create a demo archive of Hue relics and dishes").add_argument("dir")
+    p = add("import", cmd_import, "import scans (files, folders, .zip)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--kind", choices=("relic", "dish", "other"), default="other")
+    p.add_argument("--title")
+    p.add_argument("--collection")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="an item field or capture paradata (capture_method, units, …); repeatable")
+    p.add_argument("--metadata", metavar="CSV", help="CSV with a 'file' column and field columns")
+    p.add_argument("--item", type=int, metavar="ID", help="add the scans as new versions of this item")
+    p.add_argument("--json", action="store_true")
+    for name, handler in (("list", cmd_list), ("search", cmd_search)):
+        p = add(name, handler, f"{name} items")
+        if name == "search":
+            p.add_argument("query")
+        p.add_argument("--kind", choices=("relic", "dish", "other"))
+        p.add_argument("--status", choices=("draft", "reviewed", "published"))
+        p.add_argument("--collection")
+        p.add_argument("--sort", default="relevance" if name == "search" else "id")
+        p.add_argument("--limit", type=int)
+        p.add_argument("--json", action="store_true")
+    p = add("show", cmd_show, "show one item")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+    p = add("edit", cmd_edit, "change fields of an item")
+    p.add_argument("id", type=int)
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True)
+    p = add("history", cmd_history, "the events of an item")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+    p = add("delete", cmd_delete, "delete an item (its files are moved to deleted/)")
+    p.add_argument("id", type=int)
+    p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    add("csv-export", cmd_csv_export, "export all items to CSV").add_argument("file")
+    p = add("csv-import", cmd_csv_import, "create or update items from CSV")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+    p.add_argument("--skip-bad", action="store_true", help="apply the valid rows even if some are invalid")
+    add("verify", cmd_verify, "check every stored file and the catalogue").add_argument("--json", action="store_true")
+    add("backup", cmd_backup, "make a consistent backup").add_argument("dir")
+    p = add("restore", cmd_restore, "rebuild an archive from a backup")
+    p.add_argument("backup")
+    p.add_argument("dir")
+    p = add("vocab", cmd_vocab, "list or extend the controlled vocabularies")
+    p.add_argument("name", nargs="?")
+    p.add_argument("value", nargs="?", help="a value to add")
+    p.add_argument("--label", help="English label of the new value")
+    add("fields", cmd_fields, "list the catalogue's fields")
+    add("summary", cmd_summary, "a short summary of the archive")
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub: Any) -> None:
+    """Commands from other parts of the app (viewer, publishing) register themselves here."""
+    for module in ("heritage_app.viewer_cli", "heritage_app.publish_cli"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError:
+            continue
+        register = getattr(mod, "add_viewer_commands", None) or getattr(mod, "register", None)
+        if register:
+            register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was changed", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, the log gets the rest
+        _log_crash(exc)
+        print(f"error: unexpected problem ({type(exc).__name__}: {exc}); details in {_crash_log()}", file=sys.stderr)
+        return 1
+
+
+def _crash_log() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("heritage-archive", appauthor=False)) / "errors.log"
+
+
+def _log_crash(exc: BaseException) -> None:
+    import traceback
+
+    try:
+        path = _crash_log()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
