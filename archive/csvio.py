@@ -67,30 +67,53 @@ def _cell(name: str, value: Any, accession: dict[int, str]) -> str:
 
 
 def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvReport:
-    """Create or update items from a CSV. Rows are matched by ``id``, then ``accession``.
+    """Create or update items from a CSV. Rows are matched by ``accession``, else by ``id``.
     Nothing is changed when any row is invalid, unless ``skip_bad``."""
     rows = _read(path)
     report = CsvReport()
-    plans: list[tuple[int | None, dict[str, Any]]] = []
+    plans: list[_Plan] = []
+    new_accessions: set[str] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         try:
-            plans.append(_plan(archive, row))
+            plan = _plan(archive, row, new_accessions)
         except ArchiveError as exc:
             report.errors.append({"row": number, "field": getattr(exc, "field", None), "error": str(exc)})
+            continue
+        plans.append(plan)
+        if plan.item_id is None and plan.values.get("accession"):
+            new_accessions.add(plan.values["accession"].strip())
     if dry_run or (report.errors and not skip_bad):
-        _count(archive, plans, report)
+        report.created = sum(p.item_id is None for p in plans)
+        report.updated = len(plans) - report.created
         return report
     with dbmod.write(archive.db):
-        for item_id, values in plans:
-            if item_id is None:
-                archive.add_item(values)
-                report.created += 1
-            elif archive.update(item_id, values).fields:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        for plan in plans:
+            _apply(archive, plan, report)
+        for plan in plans:  # links to items created by this same file
+            if plan.vessel:
+                archive.update(plan.applied_id, {"serving_vessel": archive.find_by_accession(plan.vessel)})
     report.applied = True
     return report
+
+
+@dataclass
+class _Plan:
+    item_id: int | None
+    values: dict[str, Any]
+    vessel: str | None = None  # accession of a serving vessel created by the same CSV
+    applied_id: int = 0
+
+
+def _apply(archive: Archive, plan: _Plan, report: CsvReport) -> None:
+    if plan.item_id is None:
+        plan.applied_id = archive.add_item(plan.values)
+        report.created += 1
+        return
+    plan.applied_id = plan.item_id
+    if archive.update(plan.item_id, plan.values).fields:
+        report.updated += 1
+    else:
+        report.unchanged += 1
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -107,26 +130,33 @@ def _read(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def _plan(archive: Archive, row: dict[str, str]) -> tuple[int | None, dict[str, Any]]:
+def _plan(archive: Archive, row: dict[str, str], new_accessions: set[str]) -> _Plan:
     values: dict[str, Any] = {k: v for k, v in row.items() if k != "id" and k is not None}
-    if values.get("serving_vessel"):
-        vessel = archive.find_by_accession(values["serving_vessel"].strip())
-        if vessel is not None:
-            values["serving_vessel"] = vessel
+    vessel = None
+    link = (values.get("serving_vessel") or "").strip()
+    if link:
+        found = archive.find_by_accession(link)
+        if found is not None:
+            values["serving_vessel"] = found
+        elif link in new_accessions:
+            vessel, values["serving_vessel"] = link, None
     item_id = None
-    if row.get("id", "").strip():
+    accession = (values.get("accession") or "").strip()
+    if accession:
+        if accession in new_accessions:
+            raise ValidationError("accession", f"{accession!r} appears twice in the file")
+        item_id = archive.find_by_accession(accession)
+    elif (row.get("id") or "").strip():
         try:
             item_id = int(row["id"])
         except ValueError:
             raise ValidationError("id", f"must be a number, not {row['id']!r}") from None
         archive.get(item_id, with_assets=False)  # NotFound when it is not there
-    elif values.get("accession"):
-        item_id = archive.find_by_accession(values["accession"].strip())
     if item_id is None:
         archive.prepare_item(values)
     else:
         _check_update(archive, item_id, values)
-    return item_id, values
+    return _Plan(item_id, values, vessel)
 
 
 def _check_update(archive: Archive, item_id: int, values: dict[str, Any]) -> None:
@@ -140,11 +170,3 @@ def _check_update(archive: Archive, item_id: int, values: dict[str, Any]) -> Non
             raise _DryRun
     except _DryRun:
         pass
-
-
-def _count(archive: Archive, plans: list[tuple[int | None, dict[str, Any]]], report: CsvReport) -> None:
-    for item_id, _values in plans:
-        if item_id is None:
-            report.created += 1
-        else:
-            report.updated += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from .errors import NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .records import asset_from_row, event_value, item_from_row, now, search_text, to_row
 from .search import SearchQuery, rows_sql, search_sql
-from .store import FileStore
+from .store import CancelToken, FileStore
 from .text import fold
 from .validation import check_item, clean_item_changes
 
@@ -267,6 +267,41 @@ class Archive:
 
     def asset_path(self, asset: Mapping[str, Any]) -> Path:
         return self.store.path(asset["storage_dir"], asset["main_file"])
+
+    # -- derived files -----------------------------------------------------------------------
+    def thumbnail_path(self, item_id: int) -> Path | None:
+        """The item's thumbnail PNG if one has been rendered (``derived/thumbnails``)."""
+        row = self.db.execute(
+            "SELECT uid FROM assets WHERE item_id = ? ORDER BY role != 'master', id DESC LIMIT 1", [item_id]
+        ).fetchone()
+        if row is None:
+            return None
+        path = self.store.derived / "thumbnails" / f"{row[0]}.png"
+        return path if path.exists() else None
+
+    def ensure_thumbnails(self, render: Callable[[Path], bytes], item_ids: Iterable[int] | None = None,
+                          cancel: CancelToken | None = None) -> int:
+        """Render missing thumbnails with ``render(master_path) -> PNG bytes`` (the app passes
+        the viewer's renderer; the archive never imports it). Returns how many were made."""
+        made = 0
+        for item_id in item_ids if item_ids is not None else self.search_ids():
+            if cancel:
+                cancel.check()
+            row = self.db.execute(
+                "SELECT uid, storage_dir, main_file FROM assets WHERE item_id = ?"
+                " ORDER BY role != 'master', id DESC LIMIT 1", [item_id]).fetchone()
+            if row is None:
+                continue
+            target = self.store.derived / "thumbnails" / f"{row[0]}.png"
+            if target.exists():
+                continue
+            png = render(self.store.path(row[1], row[2]))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(png)
+            tmp.replace(target)
+            made += 1
+        return made
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
