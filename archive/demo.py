@@ -53,8 +53,10 @@ RELICS: list[tuple[Callable[[Path], str], dict[str, Any]]] = [
         "status": "published", "current_location": "Kinh thành Huế",
     }),
     (models.seal, {
-        "accession": "BTCVCĐ-0005", "title_vi": "Ấn vàng triều Nguyễn (mô hình)", "title_en": "Nguyễn dynasty gold seal (model)",
-        "description_vi": "Mô hình ấn vàng với núm hình cầu.", "description_en": "Model of a gold seal with a round knob.",
+        "accession": "BTCVCĐ-0005", "title_vi": "Ấn vàng triều Nguyễn (mô hình)",
+        "title_en": "Nguyễn dynasty gold seal (model)",
+        "description_vi": "Mô hình ấn vàng với núm hình cầu.",
+        "description_en": "Model of a gold seal with a round knob.",
         "period": "Nhà Nguyễn", "materials": ["vàng"], "object_type": "ấn", "status": "draft",
         "donor_contact": "Nguyễn Văn A, 0905 000 000",
     }),

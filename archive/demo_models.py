@@ -14,6 +14,21 @@ from PIL import Image, ImageDraw
 RNG = np.random.default_rng(1802)  # the year Gia Long founded the Nguyễn dynasty in Huế
 
 
+def _paint(mesh: trimesh.Trimesh, colours: np.ndarray) -> trimesh.Trimesh:
+    """Give ``mesh`` per-vertex RGBA colours, shape (n, 4) or (4,)."""
+    colours = np.asarray(colours, dtype=np.uint8)
+    if colours.ndim == 1:
+        colours = np.tile(colours, (len(mesh.vertices), 1))
+    mesh.visual = trimesh.visual.ColorVisuals(mesh, vertex_colors=colours)
+    return mesh
+
+
+def _join(parts: list[trimesh.Trimesh]) -> trimesh.Trimesh:
+    joined = trimesh.util.concatenate(parts)
+    assert isinstance(joined, trimesh.Trimesh)
+    return joined
+
+
 def _revolve(profile: list[tuple[float, float]], sections: int = 96) -> trimesh.Trimesh:
     """A surface of revolution around Z from (radius, height) pairs, in mm."""
     return trimesh.creation.revolve(np.array(profile, dtype=float), sections=sections)
@@ -51,7 +66,7 @@ def _bronze_colours(mesh: trimesh.Trimesh) -> np.ndarray:
 
 def bell(folder: Path) -> str:
     mesh = _revolve([(0, 0), (160, 0), (150, 40), (120, 200), (110, 380), (60, 420), (20, 470), (0, 470)])
-    mesh.visual.vertex_colors = _bronze_colours(mesh)
+    _paint(mesh, _bronze_colours(mesh))
     mesh.export(folder / "chuong_dong.ply")
     return "chuong_dong.ply"
 
@@ -67,8 +82,8 @@ def incense_burner(folder: Path) -> str:
     body = _revolve([(0, 0), (90, 0), (130, 60), (140, 150), (120, 170), (0, 170)])
     legs = [trimesh.creation.cylinder(radius=14, height=60).apply_translation([95 * np.cos(a), 95 * np.sin(a), -25])
             for a in (0, 2.09, 4.19)]
-    mesh = trimesh.util.concatenate([body, *legs])
-    mesh.visual.vertex_colors = _bronze_colours(mesh)
+    mesh = _join([body, *legs])
+    _paint(mesh, _bronze_colours(mesh))
     mesh.export(folder / "lu_huong.glb")
     return "lu_huong.glb"
 
@@ -83,9 +98,7 @@ def cannon(folder: Path) -> str:
 def seal(folder: Path) -> str:
     base = trimesh.creation.box(extents=[140, 140, 60])
     knob = trimesh.creation.icosphere(subdivisions=3, radius=45).apply_translation([0, 0, 70])
-    mesh = trimesh.util.concatenate([base, knob])
-    gold = np.tile([212, 175, 55, 255], (len(mesh.vertices), 1)).astype(np.uint8)
-    mesh.visual.vertex_colors = gold
+    mesh = _paint(_join([base, knob]), np.array([212, 175, 55, 255]))
     mesh.export(folder / "an_vang.ply", encoding="ascii")
     return "an_vang.ply"
 
@@ -109,16 +122,16 @@ def _bowl(radius: float = 90, height: float = 70) -> trimesh.Trimesh:
 
 def soup_bowl(folder: Path, name: str, broth: tuple[int, int, int], toppings: int) -> str:
     bowl = _bowl()
-    bowl.visual.vertex_colors = np.tile([240, 240, 232, 255], (len(bowl.vertices), 1)).astype(np.uint8)
+    _paint(bowl, np.array([240, 240, 232, 255]))
     soup = trimesh.creation.cylinder(radius=80, height=4, sections=64).apply_translation([0, 0, 55])
-    soup.visual.vertex_colors = np.tile([*broth, 255], (len(soup.vertices), 1)).astype(np.uint8)
+    _paint(soup, np.array([*broth, 255]))
     parts = [bowl, soup]
     for _ in range(toppings):
         piece = trimesh.creation.icosphere(subdivisions=1, radius=RNG.uniform(6, 12))
         piece.apply_scale([1.6, 1.0, 0.4]).apply_translation([*RNG.uniform(-50, 50, 2), 58])
-        piece.visual.vertex_colors = np.tile([*RNG.integers(60, 230, 3), 255], (len(piece.vertices), 1)).astype(np.uint8)
+        _paint(piece, np.array([*RNG.integers(60, 230, 3), 255]))
         parts.append(piece)
-    trimesh.util.concatenate(parts).export(folder / name)
+    _join(parts).export(folder / name)
     return name
 
 
@@ -127,12 +140,12 @@ def small_cakes(folder: Path, name: str, count: int, colour: tuple[int, int, int
     for i in range(count):
         a = 2 * np.pi * i / count
         dish = _bowl(radius=30, height=12).apply_translation([110 * np.cos(a), 110 * np.sin(a), 0])
-        dish.visual.vertex_colors = np.tile([245, 245, 240, 255], (len(dish.vertices), 1)).astype(np.uint8)
+        _paint(dish, np.array([245, 245, 240, 255]))
         cake = trimesh.creation.icosphere(subdivisions=2, radius=22).apply_scale([1, 1, 0.3])
         cake.apply_translation([110 * np.cos(a), 110 * np.sin(a), 12])
-        cake.visual.vertex_colors = np.tile([*colour, 255], (len(cake.vertices), 1)).astype(np.uint8)
+        _paint(cake, np.array([*colour, 255]))
         parts += [dish, cake]
-    trimesh.util.concatenate(parts).export(folder / name)
+    _join(parts).export(folder / name)
     return name
 
 

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from .fields import ITEM_FIELD, ITEM_FIELDS, LIST_FIELDS, SEARCHABLE_FIELDS
+from .fields import ITEM_FIELDS, LIST_FIELDS, SEARCHABLE_FIELDS
 from .text import fold
 
 ASSET_JSON = ("textures", "warnings", "details", "bbox_min", "bbox_max")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_BOOL_FIELDS = frozenset(f.name for f in ITEM_FIELDS if f.type == "bool")
 
 
 def to_row(values: dict[str, Any]) -> dict[str, Any]:
-    """Python values -> column values."""
-    row: dict[str, Any] = {}
-    for name, value in values.items():
-        field = ITEM_FIELD.get(name)
-        if name in LIST_FIELDS:
-            row[name] = json.dumps(value or [], ensure_ascii=False)
-        elif field is not None and field.type == "bool":
-            row[name] = None if value is None else int(bool(value))
-        else:
-            row[name] = value
+    """Python values -> column values (lists as JSON text, booleans as 0/1)."""
+    row = dict(values)
+    for name in LIST_FIELDS.intersection(row):
+        value = row[name]
+        row[name] = json.dumps(value, ensure_ascii=False) if value else "[]"
+    for name in _BOOL_FIELDS.intersection(row):
+        value = row[name]
+        row[name] = None if value is None else int(bool(value))
     return row
 
 
@@ -66,11 +67,12 @@ def search_text(item: dict[str, Any]) -> str:
     parts: list[str] = []
     for name in SEARCHABLE_FIELDS:
         value = item.get(name)
-        if isinstance(value, list):
-            parts.extend(str(v) for v in value)
-        elif value:
-            parts.append(str(value))
-    return fold(" \n".join(parts))
+        if value:
+            if isinstance(value, list):
+                parts.extend(value)
+            else:
+                parts.append(str(value))
+    return fold("\n".join(parts))
 
 
 def event_value(value: Any) -> str | None:

@@ -35,16 +35,38 @@ class SearchQuery:
     offset: int = 0
 
 
-def search_sql(q: SearchQuery) -> tuple[str, list[Any]]:
-    """SQL returning matching item ids in display order."""
-    where: list[str] = []
-    params: list[Any] = []
+RANK_LIMIT = 2000
+"""Above this many text matches, results come in catalogue order instead of by relevance:
+ranking (bm25) costs ~2 µs a match, and nobody reads thousands of results in rank order."""
+
+
+def search_sql(q: SearchQuery, ranked: bool = True) -> tuple[str, list[Any]]:
+    """SQL returning matching item ids in display order (one id per row)."""
     match = fts_query(q.text) if q.text else None
+    where, params = _filters(q)
+    if match and not where and q.sort == "relevance":
+        # Fast path: the full-text index alone, no join with items.
+        # Unranked, FTS5 already yields ascending rowids: an ORDER BY would only add a sort.
+        order = " ORDER BY rank" if ranked else ""
+        sql = f"SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?{order}"
+        return _page(sql, [match], q)
     source = "items i"
     if match:
-        source = "items_fts f JOIN items i ON i.id = f.rowid"
-        where.append("items_fts MATCH ?")
-        params.append(match)
+        # CROSS JOIN keeps the text index as the outer loop; without it the planner may
+        # walk a filter index and query the text index once per row (seconds at 100k).
+        source = "items_fts f CROSS JOIN items i ON i.id = f.rowid"
+        where.insert(0, "items_fts MATCH ?")
+        params.insert(0, match)
+    sql = f"SELECT i.id FROM {source}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY " + _order(q, bool(match), ranked)
+    return _page(sql, params, q)
+
+
+def _filters(q: SearchQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
     for column in ("kind", "status", "period", "culinary_line"):
         value = getattr(q, column)
         if value:
@@ -57,20 +79,21 @@ def search_sql(q: SearchQuery) -> tuple[str, list[Any]]:
     if q.has_texture is not None:
         exists = "EXISTS (SELECT 1 FROM assets a WHERE a.item_id = i.id AND a.textured)"
         where.append(exists if q.has_texture else f"NOT {exists}")
-    sql = f"SELECT i.id FROM {source}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY " + _order(q, bool(match))
+    return where, params
+
+
+def _page(sql: str, params: list[Any], q: SearchQuery) -> tuple[str, list[Any]]:
     if q.limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [q.limit, q.offset]
+        return sql + " LIMIT ? OFFSET ?", [*params, q.limit, q.offset]
     return sql, params
 
 
-def _order(q: SearchQuery, has_match: bool) -> str:
+def _order(q: SearchQuery, has_match: bool, ranked: bool) -> str:
     direction = " DESC" if q.descending else ""
     if q.sort == "relevance":
-        return "f.rank, i.id" if has_match else f"i.id{direction}"
+        if has_match:
+            return "f.rank, i.id" if ranked else "i.id"
+        return f"i.id{direction}"
     column = SORTS.get(q.sort)
     if column is None:
         raise ValueError(f"unknown sort {q.sort!r}; choose relevance or {', '.join(SORTS)}")
@@ -81,9 +104,13 @@ def rows_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
     marks = ",".join("?" * len(ids))
     sql = (
         "SELECT i.id, i.accession, i.kind, i.title_vi, i.title_en, i.status, i.period, i.collections,"
-        " i.culinary_line, i.materials, i.updated_at,"
-        " EXISTS (SELECT 1 FROM assets a WHERE a.item_id = i.id AND a.textured) AS textured,"
-        " (SELECT count(*) FROM assets a WHERE a.item_id = i.id) AS asset_count"
+        " i.culinary_line, i.materials, i.updated_at"
         f" FROM items i WHERE i.id IN ({marks})"
     )
+    return sql, list(ids)
+
+
+def asset_summary_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT item_id, max(textured), count(*) FROM assets WHERE item_id IN ({marks}) GROUP BY item_id"
     return sql, list(ids)

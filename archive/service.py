@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlite_utils import Database
 
 from . import db as dbmod
 from .errors import NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .records import asset_from_row, event_value, item_from_row, now, search_text, to_row
-from .search import SearchQuery, rows_sql, search_sql
+from .search import RANK_LIMIT, SearchQuery, asset_summary_sql, rows_sql, search_sql
 from .store import CancelToken, FileStore
 from .text import fold
 from .validation import check_item, clean_item_changes
@@ -114,14 +115,14 @@ class Archive:
             )
 
     # -- items -----------------------------------------------------------------------------
-    def prepare_item(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def prepare_item(self, values: Mapping[str, Any], check_accession: bool = True) -> dict[str, Any]:
         """Validate a new item's values; returns the full cleaned item (not saved)."""
         kind = str(values.get("kind") or "other").strip().lower()
         cleaned = clean_item_changes({**values, "kind": kind}, kind, self.lookup_vocabulary)
-        item = {f.name: ([] if f.type == "list" else None) for f in ITEM_FIELDS}
+        item: dict[str, Any] = {f.name: ([] if f.type == "list" else None) for f in ITEM_FIELDS}
         item.update(cleaned)
         item["status"] = item["status"] or "draft"
-        if item.get("accession"):
+        if item.get("accession") and check_accession:
             self._check_accession_free(item["accession"])
         check_item({**item, "accession": item.get("accession") or "assigned on save"})
         self._check_links(item)
@@ -141,35 +142,39 @@ class Archive:
 
     def add_items(self, records: Iterable[Mapping[str, Any]], detail: str = "bulk") -> list[int]:
         """Create many items in one transaction (CSV import, generated archives)."""
-        items = [self.prepare_item(r) for r in records]
+        items = [self.prepare_item(r, check_accession=False) for r in records]
         stamp = now()
-        ids: list[int] = []
         with dbmod.write(self.db):
             first = self._next_id()
-            columns = [f.name for f in ITEM_FIELDS] + ["id", "created_at", "updated_at"]
-            rows = []
-            seen: set[str] = set()
-            for offset, item in enumerate(items):
-                if not item.get("accession"):
-                    item["accession"] = self._next_accession(first + offset)
-                if item["accession"] in seen:
-                    raise ValidationError("accession", f"{item['accession']!r} appears twice")
-                seen.add(item["accession"])
-                row = to_row(item)
-                rows.append([row[f.name] for f in ITEM_FIELDS] + [first + offset, stamp, stamp])
-                ids.append(first + offset)
+            ids = list(range(first, first + len(items)))
+            self._assign_accessions(items, ids)
+            # Only the columns some item fills: an all-NULL column is the default anyway.
+            columns = [f.name for f in ITEM_FIELDS if any(item[f.name] not in (None, []) for item in items)]
+            converted = zip(ids, map(to_row, items), strict=True)
+            rows = [[i, stamp, stamp, *(row[c] for c in columns)] for i, row in converted]
+            names = ["id", "created_at", "updated_at", *columns]
             self.db.conn.executemany(
-                f"INSERT INTO items ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
-            )
+                f"INSERT INTO items ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
             self.db.conn.executemany(
                 "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
-                ((i, search_text(item)) for i, item in zip(ids, items)),
-            )
+                [(i, search_text(item)) for i, item in zip(ids, items, strict=True)])
             self.db.conn.executemany(
                 "INSERT INTO events (at, agent, type, item_id, detail) VALUES (?, ?, 'create', ?, ?)",
-                ((stamp, self.agent, i, detail) for i in ids),
-            )
+                [(stamp, self.agent, i, detail) for i in ids])
         return ids
+
+    def _assign_accessions(self, items: list[dict[str, Any]], ids: list[int]) -> None:
+        given = [item["accession"] for item in items if item.get("accession")]
+        if len(set(given)) != len(given):
+            twice = next(a for a in given if given.count(a) > 1)
+            raise ValidationError("accession", f"{twice!r} appears twice")
+        taken = {r[0] for r in self.db.execute(
+            "SELECT accession FROM items WHERE accession IN (SELECT value FROM json_each(?))", [json.dumps(given)])}
+        if taken:
+            raise ValidationError("accession", f"{sorted(taken)[0]!r} is already used")
+        for item, item_id in zip(items, ids, strict=True):
+            if not item.get("accession"):
+                item["accession"] = self._next_accession(item_id)
 
     def _insert_item(self, item: dict[str, Any]) -> int:
         """Insert a prepared item (inside a write transaction); assigns an accession
@@ -239,7 +244,7 @@ class Archive:
         if row is None:
             raise NotFound(f"There is no item {item_id}")
         columns = [d[0] for d in self.db.execute("SELECT * FROM items LIMIT 0").description]
-        item = item_from_row(dict(zip(columns, row)))
+        item = item_from_row(dict(zip(columns, row, strict=True)))
         if with_assets:
             item["assets"] = self.assets(item_id)
         return item
@@ -249,7 +254,8 @@ class Archive:
         return int(row[0]) if row else None
 
     def assets(self, item_id: int) -> list[dict[str, Any]]:
-        assets = [asset_from_row(r) for r in self.db.query("SELECT * FROM assets WHERE item_id = ? ORDER BY id", [item_id])]
+        rows = self.db.query("SELECT * FROM assets WHERE item_id = ? ORDER BY id", [item_id])
+        assets = [asset_from_row(r) for r in rows]
         for asset in assets:
             asset["files"] = list(self.db.query(
                 "SELECT path, sha256, bytes FROM files WHERE asset_id = ? ORDER BY id", [asset["id"]]))
@@ -307,8 +313,18 @@ class Archive:
         return int(self.db.execute("SELECT count(*) FROM items").fetchone()[0])
 
     def search_ids(self, query: SearchQuery | None = None) -> list[int]:
-        sql, params = search_sql(query or SearchQuery())
-        return [r[0] for r in self.db.execute(sql, params)]
+        """Ids of the matching items in display order (all of them: the caller pages)."""
+        query = query or SearchQuery()
+        by_relevance = bool(query.text) and query.sort == "relevance"
+        ids = self._ids(*search_sql(query, ranked=not by_relevance))
+        if by_relevance and 1 < len(ids) <= RANK_LIMIT:
+            ids = self._ids(*search_sql(query, ranked=True))
+        return ids
+
+    def _ids(self, sql: str, params: list[Any]) -> list[int]:
+        # One string from SQLite parsed by numpy is ~3× faster than a row per id.
+        text = self.db.execute(f"SELECT group_concat(id) FROM ({sql})", params).fetchone()[0]
+        return np.fromstring(text, dtype=np.int64, sep=",").tolist() if text else []
 
     def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Display rows for ``ids`` (a visible page), in the order given."""
@@ -317,13 +333,15 @@ class Archive:
         sql, params = rows_sql(ids)
         cursor = self.db.execute(sql, params)
         columns = [d[0] for d in cursor.description]
+        summary = {item: (bool(textured), count) for item, textured, count in
+                   self.db.execute(*asset_summary_sql(ids))}
         by_id = {}
         for values in cursor:
-            row = dict(zip(columns, values))
+            row = dict(zip(columns, values, strict=True))
             for name in ("collections", "materials"):
-                row[name] = json.loads(row[name]) if row[name] else []
+                row[name] = json.loads(row[name]) if row[name] and row[name] != "[]" else []
             row["title"] = row["title_vi"] or row["title_en"] or row["accession"]
-            row["textured"] = bool(row["textured"])
+            row["textured"], row["asset_count"] = summary.get(row["id"], (False, 0))
             by_id[row["id"]] = row
         return [by_id[i] for i in ids if i in by_id]
 

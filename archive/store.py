@@ -213,14 +213,14 @@ class FileStore:
 
 
 def _make_read_only(folder: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+    for dirpath, _dirs, filenames in os.walk(folder, topdown=False):
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), READ_ONLY_FILE)
         os.chmod(dirpath, READ_ONLY_DIR)
 
 
 def _make_writable(folder: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, _dirs, filenames in os.walk(folder):
         os.chmod(dirpath, 0o755)
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), 0o644)

@@ -41,7 +41,7 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
         "SELECT a.item_id, a.storage_dir, f.path, f.sha256, f.bytes FROM files f"
         " JOIN assets a ON a.id = f.asset_id ORDER BY a.id, f.id").fetchall()
     known: set[Path] = set()
-    for n, (item_id, storage_dir, rel, expected, size) in enumerate(rows):
+    for n, (item_id, storage_dir, rel, expected, _size) in enumerate(rows):
         if cancel:
             cancel.check()
         if progress:
@@ -67,7 +67,7 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
 
 
 def _stored_files(objects: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, _dirs, files in os.walk(objects):
         found.extend(Path(dirpath) / name for name in files)
     return sorted(found)

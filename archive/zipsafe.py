@@ -72,6 +72,7 @@ def _checked_members(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[
         if total > limits.max_total_bytes:
             raise LimitExceeded(f"the zip unpacks to more than {limits.max_total_bytes} bytes")
         if info.file_size > 1024**2 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise LimitExceeded(f"{info.filename!r} in the zip expands {info.file_size // max(info.compress_size, 1)}× (a zip bomb?)")
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise LimitExceeded(f"{info.filename!r} in the zip expands {ratio}× (a zip bomb?)")
         members.append((info, rel))
     return members

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 FORBIDDEN = {
-    "archive": ["PySide6", "heritage_app", "viewer", "open3d"],
+    "archive": ["PySide6", "heritage_app", "viewer"],
     "viewer": ["PySide6", "sqlite3", "sqlite_utils", "archive", "heritage_app"],
 }
 

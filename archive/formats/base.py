@@ -46,4 +46,4 @@ class ScanInfo:
     def dimensions(self) -> tuple[float, float, float] | None:
         if self.bbox_min is None or self.bbox_max is None:
             return None
-        return tuple(b - a for a, b in zip(self.bbox_min, self.bbox_max))  # type: ignore[return-value]
+        return tuple(b - a for a, b in zip(self.bbox_min, self.bbox_max, strict=True))  # type: ignore[return-value]

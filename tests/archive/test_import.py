@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import Archive, CancelToken, Cancelled, SearchQuery, StorageError
+from archive import Archive, Cancelled, CancelToken, SearchQuery, StorageError
 from archive.importer import ImportOptions, import_paths, read_metadata_csv
 from archive.store import FileStore
 

@@ -1,0 +1,157 @@
+"""Helpers shared by the format readers: size checks, bounding boxes, text blocks."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from archive.errors import CorruptFile, EmptyModel, LimitExceeded
+from archive.formats.base import Limits
+
+Vec3 = tuple[float, float, float]
+WS = np.zeros(256, dtype=bool)
+WS[[9, 10, 11, 12, 13, 32]] = True
+
+
+def file_size(path: Path) -> int:
+    """Size of ``path`` in bytes."""
+    return os.stat(path).st_size
+
+
+def check_count(declared: int, limit: int, what: str, name: str) -> None:
+    """Refuse a declared element count beyond ``limit`` before anything is allocated."""
+    if declared < 0:
+        raise CorruptFile(f"{name}: declares a negative number of {what} ({declared}).")
+    if declared > limit:
+        raise LimitExceeded(f"{name}: declares {declared:,} {what}; the archive accepts at most {limit:,}.")
+
+
+def check_room(needed: int, available: int, what: str, name: str) -> None:
+    """Refuse a file that declares more bytes of ``what`` than it holds."""
+    if needed > available:
+        raise LimitExceeded(
+            f"{name}: declares {what} needing at least {needed:,} bytes but only "
+            f"{available:,} bytes follow; the file is truncated or its header lies."
+        )
+
+
+@contextmanager
+def mapped(path: Path) -> Iterator[mmap.mmap]:
+    """Read-only memory map of a non-empty file (closed on exit)."""
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        yield mm
+
+
+def bbox(xyz: np.ndarray, warn: list[str]) -> tuple[Vec3 | None, Vec3 | None]:
+    """Axis-aligned bounds of finite points.
+
+    Parameters
+    ----------
+    xyz : (n, 3) float
+        Coordinates; rows with NaN/inf are ignored with a warning (policy: a scan with a
+        few invalid points is still a scan; one with no finite point has no box).
+    warn : list of str
+        Receives the warning.
+    """
+    if xyz.shape[0] == 0:
+        return None, None
+    lo = xyz.min(axis=0)
+    hi = xyz.max(axis=0)
+    if np.isfinite(lo).all() and np.isfinite(hi).all():
+        return _vec(lo), _vec(hi)
+    finite = np.isfinite(xyz).all(axis=1)
+    bad = int(xyz.shape[0] - np.count_nonzero(finite))
+    warn.append(f"{bad:,} point(s) have NaN or infinite coordinates; ignored in the bounds")
+    if not finite.any():
+        return None, None
+    good = xyz[finite]
+    return _vec(good.min(axis=0)), _vec(good.max(axis=0))
+
+
+def bbox_columns(cols: list[np.ndarray], warn: list[str]) -> tuple[Vec3 | None, Vec3 | None]:
+    """Bounds from three 1-D (possibly strided, memory-mapped) coordinate columns."""
+    if cols[0].shape[0] == 0:
+        return None, None
+    lo = [float(c.min()) for c in cols]
+    hi = [float(c.max()) for c in cols]
+    if np.isfinite(lo + hi).all():
+        return (lo[0], lo[1], lo[2]), (hi[0], hi[1], hi[2])
+    return bbox(np.column_stack([np.asarray(c, dtype=np.float64) for c in cols]), warn)
+
+
+def _vec(a: np.ndarray) -> Vec3:
+    return (float(a[0]), float(a[1]), float(a[2]))
+
+
+def merge_boxes(
+    boxes: list[tuple[Vec3, Vec3]],
+) -> tuple[Vec3 | None, Vec3 | None]:
+    """Union of boxes; ``(None, None)`` for none."""
+    if not boxes:
+        return None, None
+    lo = np.min([b[0] for b in boxes], axis=0)
+    hi = np.max([b[1] for b in boxes], axis=0)
+    return _vec(lo), _vec(hi)
+
+
+def parse_numbers(block: bytes, dtype: type = np.float64) -> np.ndarray:
+    """All whitespace-separated numbers of ``block`` (C speed); stops at the first bad token.
+
+    Callers compare the length with the token count to detect malformed text.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.fromstring(block, dtype=dtype, sep=" ")  # type: ignore[call-overload]
+
+
+def line_table(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of each line of a byte array (ends exclude the newline).
+
+    Returns
+    -------
+    starts, ends : (n,) int64
+    """
+    nl = np.flatnonzero(buf == 10)
+    starts = np.concatenate(([0], nl + 1))
+    ends = np.concatenate((nl, [buf.shape[0]]))
+    if starts[-1] >= buf.shape[0]:  # file ends with a newline: no empty last line
+        starts, ends = starts[:-1], ends[:-1]
+    return starts.astype(np.int64), ends.astype(np.int64)
+
+
+def token_counts(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Number of whitespace-separated tokens on each line, shape (n,).
+
+    Bytes <= 0x20 count as whitespace (text formats hold no other control bytes).
+    Token starts are located once, then counted per line with two binary searches, which
+    avoids a cumulative sum over every byte.
+    """
+    if buf.size == 0:
+        return np.zeros(starts.shape[0], np.int64)
+    ws = buf <= 32
+    pos = np.flatnonzero(ws[:-1] & ~ws[1:]) + 1
+    if not ws[0]:
+        pos = np.concatenate(([0], pos))
+    return np.searchsorted(pos, ends) - np.searchsorted(pos, starts)
+
+
+def require_geometry(count: int, name: str, what: str = "vertices") -> None:
+    """Raise ``EmptyModel`` when a file holds no geometry."""
+    if count <= 0:
+        raise EmptyModel(f"{name}: the file holds no {what}; there is nothing to import.")
+
+
+def check_limits_file(path: Path, limits: Limits) -> int:
+    """Size of ``path``, refused beyond ``limits.max_file_bytes``."""
+    size = file_size(path)
+    if size > limits.max_file_bytes:
+        raise LimitExceeded(
+            f"{path.name}: {size:,} bytes is larger than the archive accepts ({limits.max_file_bytes:,})."
+        )
+    return size

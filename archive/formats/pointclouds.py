@@ -1,0 +1,187 @@
+"""Point clouds in PCD (ascii, binary, binary_compressed), XYZ and PTS text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from archive.errors import CorruptFile, LimitExceeded
+from archive.formats import _common as C
+from archive.formats import lzf
+from archive.formats.base import Limits, ScanInfo
+from archive.formats.refs import rel_posix
+
+_PCD_TYPES = {("F", 4): "f4", ("F", 8): "f8", ("I", 1): "i1", ("I", 2): "i2", ("I", 4): "i4",
+              ("I", 8): "i8", ("U", 1): "u1", ("U", 2): "u2", ("U", 4): "u4", ("U", 8): "u8"}  # fmt: skip
+_MAX_LZF = 512 * 1024**2
+_MAX_TEXT = 4 * 1024**3
+_COMMENTS = re.compile(rb"(#|//)[^\n]*")
+
+
+def _points_info(fmt: str, path: Path, root: Path) -> ScanInfo:
+    return ScanInfo(format=fmt, geometry="points", files=[rel_posix(path, root)])
+
+
+def inspect_pcd(path: Path, root: Path, limits: Limits) -> ScanInfo:
+    """Inspect a PCL ``.pcd`` file; see :func:`archive.formats.inspect_scan`."""
+    size = C.file_size(path)
+    head, offset = _pcd_header(path)
+    fields = head.get("FIELDS", [])
+    n = int(head.get("POINTS", [0])[0]) if "POINTS" in head else _wh(head)
+    C.check_count(n, limits.max_vertices, "points", path.name)
+    dtype = _pcd_dtype(path.name, head)
+    if not {"x", "y", "z"} <= set(fields):
+        raise CorruptFile(f"{path.name}: PCD has no x y z fields.")
+    info = _points_info("pcd", path, root)
+    encoding = head.get("DATA", [""])[0]
+    info.details.update(encoding=encoding, fields=fields, width=_wh(head, 0), height=_wh(head, 1))
+    info.points = info.vertices = n
+    info.vertex_colors = bool({"rgb", "rgba"} & set(fields))
+    C.require_geometry(n, path.name, "points")
+    if encoding == "ascii":
+        _pcd_ascii(path, offset, n, dtype, info)
+    elif encoding == "binary":
+        C.check_room(n * dtype.itemsize, size - offset, "PCD points", path.name)
+        rows = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(n,))
+        info.bbox_min, info.bbox_max = C.bbox_columns([rows[k] for k in "xyz"], info.warnings)
+    elif encoding == "binary_compressed":
+        _pcd_compressed(path, offset, size, n, dtype, info)
+    else:
+        raise CorruptFile(f"{path.name}: unknown PCD DATA encoding {encoding!r}.")
+    return info
+
+
+def _wh(head: dict[str, list[str]], which: int = -1) -> int:
+    try:
+        w, h = int(head.get("WIDTH", ["0"])[0]), int(head.get("HEIGHT", ["1"])[0])
+    except ValueError:
+        raise CorruptFile("PCD WIDTH/HEIGHT are not numbers.") from None
+    return (w, h)[which] if which >= 0 else w * h
+
+
+def _pcd_header(path: Path) -> tuple[dict[str, list[str]], int]:
+    with open(path, "rb") as fh:
+        raw = fh.read(65536)
+    head: dict[str, list[str]] = {}
+    pos = 0
+    for line in raw.split(b"\n"):
+        pos += len(line) + 1
+        words = line.decode("latin-1").split()
+        if not words or words[0].startswith("#"):
+            continue
+        head[words[0].upper()] = words[1:]
+        if words[0].upper() == "DATA":
+            return head, pos
+    raise CorruptFile(f"{path.name}: PCD header has no DATA line.")
+
+
+def _pcd_dtype(name: str, head: dict[str, list[str]]) -> np.dtype:
+    fields, sizes, types = head.get("FIELDS", []), head.get("SIZE", []), head.get("TYPE", [])
+    counts = head.get("COUNT", ["1"] * len(fields))
+    if not (len(fields) == len(sizes) == len(types) == len(counts)) or not fields:
+        raise CorruptFile(f"{name}: PCD FIELDS/SIZE/TYPE/COUNT disagree.")
+    spec = []
+    for i, (f, s, t, c) in enumerate(zip(fields, sizes, types, counts, strict=False)):
+        code = _PCD_TYPES.get((t.upper(), int(s) if s.isdigit() else 0))
+        if code is None or not c.isdigit():
+            raise CorruptFile(f"{name}: PCD field {f!r} has an unknown type {t}{s}.")
+        label = f if f not in fields[:i] and f != "_" else f"_{i}"
+        spec.append((label, "<" + code, (int(c),)) if int(c) > 1 else (label, "<" + code))
+    return np.dtype(spec)
+
+
+def _pcd_ascii(path: Path, offset: int, n: int, dtype: np.dtype, info: ScanInfo) -> None:
+    width = sum(int(np.prod(dtype[k].shape or (1,))) for k in dtype.names or ())
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        nums = C.parse_numbers(fh.read())
+    if nums.shape[0] < n * width:
+        raise CorruptFile(f"{path.name}: PCD declares {n:,} points but holds fewer.")
+    rows = nums[: n * width].reshape(n, width)
+    cols = _flat_columns(dtype)
+    info.bbox_min, info.bbox_max = C.bbox(rows[:, [cols["x"], cols["y"], cols["z"]]], info.warnings)
+
+
+def _flat_columns(dtype: np.dtype) -> dict[str, int]:
+    cols, i = {}, 0
+    for k in dtype.names or ():
+        cols[k] = i
+        i += int(np.prod(dtype[k].shape or (1,)))
+    return cols
+
+
+def _pcd_compressed(path: Path, offset: int, size: int, n: int, dtype: np.dtype, info: ScanInfo) -> None:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        sizes = np.frombuffer(fh.read(8), "<u4")
+        if sizes.shape[0] < 2:
+            raise CorruptFile(f"{path.name}: PCD compressed block is truncated.")
+        packed, unpacked = int(sizes[0]), int(sizes[1])
+        if unpacked != n * dtype.itemsize:
+            raise CorruptFile(f"{path.name}: PCD uncompressed size disagrees with the points declared.")
+        C.check_room(packed, size - offset - 8, "compressed PCD data", path.name)
+        if unpacked > _MAX_LZF:
+            info.warnings.append("compressed point data too large to decode for the bounds")
+            return
+        data = lzf.decompress(fh.read(packed), unpacked)
+    pos = 0
+    blocks: dict[str, np.ndarray] = {}
+    for k in dtype.names or ():  # field-major layout: all x, then all y, ...
+        sub = dtype[k]
+        blocks[k] = np.frombuffer(data, sub.base, n * max(1, int(np.prod(sub.shape or (1,)))), pos)
+        pos += n * sub.itemsize
+    info.bbox_min, info.bbox_max = C.bbox_columns([blocks[k] for k in "xyz"], info.warnings)
+
+
+def inspect_xyz(path: Path, root: Path, limits: Limits) -> ScanInfo:
+    """Inspect an XYZ text cloud (x y z [extra columns] per line)."""
+    return _text_cloud(path, root, limits, "xyz")
+
+
+def inspect_pts(path: Path, root: Path, limits: Limits) -> ScanInfo:
+    """Inspect a PTS text cloud (a count line, then x y z [intensity r g b])."""
+    return _text_cloud(path, root, limits, "pts")
+
+
+def _text_cloud(path: Path, root: Path, limits: Limits, fmt: str) -> ScanInfo:
+    if C.file_size(path) > _MAX_TEXT:
+        raise LimitExceeded(f"{path.name}: text point cloud larger than {_MAX_TEXT:,} bytes.")
+    data = _COMMENTS.sub(b"", path.read_bytes()).replace(b",", b" ").replace(b";", b" ")
+    buf = np.frombuffer(data, np.uint8)
+    starts, ends = C.line_table(buf) if buf.size else (np.zeros(0, np.int64),) * 2
+    tokens = C.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
+    info = _points_info(fmt, path, root)
+    declared = _count_lines(buf, starts, ends, tokens) if fmt == "pts" else None
+    nums = C.parse_numbers(data)
+    if nums.shape[0] != int(tokens.sum()):
+        raise CorruptFile(f"{path.name}: a line holds a value that is not a number.")
+    first = np.cumsum(tokens) - tokens
+    rows = tokens >= 3
+    if ((tokens > 0) & ~rows & (tokens != 1 if fmt == "pts" else True)).any():
+        raise CorruptFile(f"{path.name}: a line has fewer than 3 coordinates.")
+    C.check_count(int(rows.sum()), limits.max_vertices, "points", path.name)
+    xyz = nums[first[rows][:, None] + np.arange(3)]
+    info.points = info.vertices = xyz.shape[0]
+    C.require_geometry(info.points, path.name, "points")
+    info.bbox_min, info.bbox_max = C.bbox(xyz, info.warnings)
+    ncol = int(np.bincount(tokens[rows]).argmax())
+    info.details.update(encoding="ascii", columns=ncol)
+    info.vertex_colors = ncol >= 6 and _looks_like_rgb(nums, first[rows], ncol)
+    if declared is not None and declared != info.points:
+        info.warnings.append(f"PTS declares {declared:,} points but holds {info.points:,}")
+    return info
+
+
+def _count_lines(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, tokens: np.ndarray) -> int:
+    single = np.flatnonzero(tokens == 1)
+    return sum(int(buf[starts[i] : ends[i]].tobytes().split()[0]) for i in single[:1000])
+
+
+def _looks_like_rgb(nums: np.ndarray, first: np.ndarray, ncol: int) -> bool:
+    """Last three columns are integers 0..255 (colours rather than normals)."""
+    sample = first[:10000][:, None] + np.arange(ncol - 3, ncol)
+    sample = sample[sample.max(axis=1) < nums.shape[0]]
+    vals = nums[sample]
+    return bool(vals.size and (vals >= 0).all() and (vals <= 255).all() and (vals == np.round(vals)).all())
