@@ -18,7 +18,9 @@ setup: $(BIN)/.installed
 ## Set up, create the demo archive on first run, open the app on it.
 run: setup
 	test -f $(ARCHIVE)/catalogue.sqlite || $(BIN)/heritage demo $(ARCHIVE)
-	$(BIN)/heritage-app --archive $(ARCHIVE)
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/heritage-app --archive $(ARCHIVE); \
+	else echo "No display found: showing the archive on the command line (or run: xvfb-run make run)"; \
+	     $(BIN)/heritage --archive $(ARCHIVE) summary; fi
 
 ## Set up, lint, type-check and run the whole test suite.
 test: setup lint

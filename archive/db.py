@@ -30,8 +30,6 @@ def connect(path: Path, create: bool = False) -> Database:
     db = Database(conn)
     try:
         if migrations.pending(db):
-            with write(db):
-                pass  # take the write lock so two processes never migrate at once
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()

@@ -18,6 +18,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from . import db as dbmod
+from . import health
 from .errors import NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .records import asset_from_row, event_value, item_from_row, now, search_text, to_row
@@ -49,6 +50,7 @@ class Archive:
         self.db = database
         self.store = FileStore(root)
         self.agent = agent or default_agent()
+        self.warnings: list[str] = []  # about where the archive lives; the app shows them
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -69,7 +71,12 @@ class Archive:
             if create:
                 return cls.create(root, agent)
             raise StorageError(f"{root} is not an archive (no {CATALOGUE}); create one with `heritage init`")
-        archive = cls(root, dbmod.connect(root / CATALOGUE), agent)
+        catalogue = root / CATALOGUE
+        problems = health.check_catalogue(catalogue)
+        if problems:
+            raise health.damaged_error(root, catalogue, problems)
+        archive = cls(root, dbmod.connect(catalogue), agent)
+        archive.warnings = health.location_warnings(root)
         archive.store.create_dirs()
         archive.store.recover(archive._is_committed)
         return archive

@@ -1,0 +1,137 @@
+"""Keeping an archive trustworthy: damage detection at open, automatic rotating backups,
+and warnings about folders where SQLite is not safe (network shares, sync folders)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ArchiveError, CatalogueDamaged
+from .records import now
+
+if TYPE_CHECKING:
+    from .service import Archive
+
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "afpfs", "9p", "davfs", "fuse.rclone"}
+SYNC_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mega", "nextcloud", "owncloud")
+AUTO_PREFIX = "auto-"
+
+
+def check_catalogue(path: Path) -> list[str]:
+    """Problems SQLite finds in the catalogue file (empty list: healthy). Opens read-only."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def set_aside(path: Path) -> Path:
+    """Copy a damaged catalogue (and its WAL) aside so that nothing overwrites the evidence."""
+    stamp = now().replace(":", "")
+    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    shutil.copy2(path, kept)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            shutil.copy2(side, kept.with_name(kept.name + suffix))
+    return kept
+
+
+def latest_good_backup(root: Path) -> Path | None:
+    for candidate in sorted(_backups(root), reverse=True):
+        if not check_catalogue(candidate / "catalogue.sqlite"):
+            return candidate
+    return None
+
+
+def damaged_error(root: Path, catalogue: Path, problems: list[str]) -> CatalogueDamaged:
+    kept = set_aside(catalogue)
+    backup = latest_good_backup(root)
+    advice = (f"restore the latest backup with: heritage restore {backup} NEW_FOLDER" if backup
+              else "restore it from your latest backup (heritage restore BACKUP NEW_FOLDER)")
+    return CatalogueDamaged(
+        f"The catalogue is damaged ({problems[0]}); nothing was changed and writing is blocked. "
+        f"A copy was kept as {kept.name}; {advice}.")
+
+
+def _backups(root: Path) -> list[Path]:
+    folder = root / "backups"
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.iterdir() if p.is_dir() and p.name.startswith(AUTO_PREFIX)]
+
+
+def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) -> Path | None:
+    """Make an automatic backup under ``backups/`` unless a recent one exists; keep the newest
+    ``keep``. A new backup that fails its integrity check is removed and never replaces a
+    good one."""
+    from .backup import backup
+
+    existing = sorted(_backups(archive.root))
+    if existing and _age_hours(existing[-1]) < min_age_hours:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    target = archive.root / "backups" / f"{AUTO_PREFIX}{stamp}"
+    try:
+        backup(archive, target)
+    except ArchiveError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    if check_catalogue(target / "catalogue.sqlite"):
+        shutil.rmtree(target, ignore_errors=True)
+        raise CatalogueDamaged("the new automatic backup failed its integrity check; older backups were kept")
+    for old in sorted(_backups(archive.root))[:-keep]:
+        _remove_backup(old)
+    return target
+
+
+def _remove_backup(folder: Path) -> None:
+    for dirpath, _dirs, _files in os.walk(folder):
+        os.chmod(dirpath, 0o755)
+        for name in _files:
+            os.chmod(os.path.join(dirpath, name), 0o644)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _age_hours(folder: Path) -> float:
+    import time
+
+    return (time.time() - folder.stat().st_mtime) / 3600
+
+
+def location_warnings(root: Path) -> list[str]:
+    """Warnings for folders where SQLite's locking is unreliable."""
+    warnings = []
+    lowered = str(root.resolve()).lower()
+    if any(name in lowered for name in SYNC_FOLDER_NAMES):
+        warnings.append("The archive is inside a sync folder (Dropbox, OneDrive…): syncing a live database can "
+                        "damage it. Keep the archive on a local disk and sync backups instead.")
+    fs = _filesystem_type(root)
+    if fs in NETWORK_FILESYSTEMS:
+        warnings.append(f"The archive is on a network drive ({fs}): two computers writing to it can damage "
+                        "the catalogue. Keep it on a local disk.")
+    return warnings
+
+
+def _filesystem_type(path: Path) -> str | None:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, fs_type = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
+            if len(parts[1]) > len(best):
+                best, fs_type = parts[1], parts[2]
+    return fs_type

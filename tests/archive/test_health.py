@@ -1,0 +1,79 @@
+"""A damaged catalogue is detected at open and never silently replaced; backups rotate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from archive import Archive, CatalogueDamaged
+from archive.health import auto_backup, latest_good_backup, location_warnings
+
+
+def make_archive(root: Path, items: int = 30) -> None:
+    with Archive.create(root) as archive:
+        archive.add_items([{"kind": "dish", "title_vi": f"Bánh {n}", "description_vi": "x" * 500}
+                           for n in range(items)])
+        archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def damage(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 3]))
+    elif how == "header":
+        data[:16] = b"not a database!!"
+        path.write_bytes(bytes(data))
+    else:  # flip bytes in the middle of a b-tree page
+        for offset in range(len(data) // 2, len(data) // 2 + 2000, 7):
+            data[offset] ^= 0x5A
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["truncate", "header", "flip"])
+def test_a_damaged_catalogue_is_refused_kept_aside_and_a_backup_named(tmp_path, how):
+    root = tmp_path / "arch"
+    make_archive(root)
+    with Archive.open(root) as archive:
+        auto_backup(archive)
+    catalogue = root / "catalogue.sqlite"
+    damage(catalogue, how)
+    damaged_bytes = catalogue.read_bytes()
+    with pytest.raises(CatalogueDamaged) as err:
+        Archive.open(root)
+    message = str(err.value)
+    assert "heritage restore" in message and "backups/auto-" in message
+    kept = [p for p in root.iterdir() if p.name.startswith("catalogue.sqlite.damaged-")
+            and not p.name.endswith(("-wal", "-shm"))]
+    assert kept and kept[0].read_bytes() == damaged_bytes
+    assert catalogue.read_bytes() == damaged_bytes  # never silently replaced by an empty archive
+
+
+def test_auto_backups_rotate_and_skip_when_recent(tmp_path):
+    root = tmp_path / "arch"
+    make_archive(root, items=3)
+    with Archive.open(root) as archive:
+        made = []
+        for n in range(7):
+            made.append(auto_backup(archive, keep=3, min_age_hours=0))
+            os.utime(made[-1], (n, n))  # distinct ages, oldest first
+        assert auto_backup(archive, keep=3, min_age_hours=1e9) is None
+    remaining = sorted((root / "backups").iterdir())
+    assert len(remaining) == 3
+    assert latest_good_backup(root) == remaining[-1]
+
+
+def test_a_damaged_backup_is_never_chosen_for_restore(tmp_path):
+    root = tmp_path / "arch"
+    make_archive(root, items=3)
+    with Archive.open(root) as archive:
+        good = auto_backup(archive, min_age_hours=0)
+        newer = auto_backup(archive, min_age_hours=0)
+    damage(newer / "catalogue.sqlite", "header")
+    assert latest_good_backup(root) == good
+
+
+def test_sync_folders_get_a_warning(tmp_path):
+    assert location_warnings(tmp_path) == []
+    assert "sync folder" in location_warnings(tmp_path / "Dropbox" / "arch")[0]
