@@ -15,12 +15,14 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from . import db as dbmod
 from . import formats
 from .errors import ArchiveError, Cancelled, DuplicateImport, ImportFailed, StorageError, ValidationError
+from .isolation import start_inspection
 from .records import now
 from .store import CancelToken, StagedAsset
 from .validation import clean_asset_changes
@@ -41,6 +43,7 @@ class ImportOptions:
     asset_fields: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # file name -> CSV row
     item_id: int | None = None  # add the scans as new assets (versions) of this item
+    isolate: bool = True  # parse in a worker process with limits (see archive.isolation)
 
 
 @dataclass
@@ -162,24 +165,32 @@ def _folder_candidates(folder: Path, root: Path, label: str, report: ImportRepor
 
 def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
              ready: list[_Ready], report: ImportReport, cancel: CancelToken | None) -> _Ready:
-    info = formats.inspect_scan(candidate.main, candidate.root)
-    if options.item_id is not None:
-        item = archive.get(options.item_id, with_assets=False)
+    # The worker reads the scan while this process copies and hashes it: two cores, one pass.
+    if options.isolate:
+        inspection = start_inspection(candidate.main, candidate.root)
     else:
-        item = archive.prepare_item(_item_values(candidate, options))
-    asset = _asset_values(archive, info, options)
-    staged = archive.store.stage(((candidate.root / Path(*PurePosixPath(f).parts), f) for f in info.files), cancel)
+        inspection = partial(formats.inspect_scan, candidate.main, candidate.root)
+    main_rel = candidate.main.relative_to(candidate.root).as_posix()
+    staged = archive.store.stage([(candidate.main, main_rel)], cancel)
     try:
+        info = inspection()
+        if options.item_id is not None:
+            item = archive.get(options.item_id, with_assets=False)
+        else:
+            item = archive.prepare_item(_item_values(candidate, options))
+        asset = _asset_values(archive, info, options)
+        side = [(candidate.root / Path(*PurePosixPath(f).parts), f) for f in info.files if f != main_rel]
+        archive.store.stage_more(staged, side, cancel)
         _check_duplicate(archive, staged, ready)
         for accession in (r.item["accession"] for r in ready if r.item.get("accession")):
             if accession == item.get("accession") and options.item_id is None:
                 raise ValidationError("accession", f"{accession!r} is given to two scans of this import")
-    except ArchiveError:
+    except BaseException:
         archive.store.discard(staged)
         raise
     for warning in info.warnings:
         report.warnings.append({"path": candidate.label, "warning": warning})
-    asset["main_file"] = info.files[0]
+    asset["main_file"] = main_rel
     return _Ready(candidate.label, item, asset, staged)
 
 

@@ -104,10 +104,22 @@ class FileStore:
         """Copy ``(source, relative_path)`` pairs into a new staging folder, hashing and
         fsyncing each file. On any failure the staging folder is removed."""
         uid = uuid.uuid4().hex
-        folder = self.staging / uid
-        staged = StagedAsset(uid, folder, [])
+        staged = StagedAsset(uid, self.staging / uid, [])
+        staged.staging_dir.mkdir(parents=True)
+        self.stage_more(staged, sources, cancel, on_bytes)
+        return staged
+
+    def stage_more(
+        self,
+        staged: StagedAsset,
+        sources: Iterable[tuple[Path, str]],
+        cancel: CancelToken | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> None:
+        """Copy more files into an existing staging folder (see ``stage``)."""
+        folder = staged.staging_dir
+        rel = ""
         try:
-            folder.mkdir(parents=True)
             for source, rel in sources:
                 if cancel:
                     cancel.check()
@@ -119,7 +131,6 @@ class FileStore:
         except BaseException:
             self.discard(staged)
             raise
-        return staged
 
     def _copy_one(
         self, source: Path, folder: Path, rel: str, cancel: CancelToken | None,

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +26,28 @@ mode, source, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 from archive import Archive
 from archive.importer import import_paths
 import open3d as o3d
-warm = Archive.create(work / "warm")  # load every module before measuring
-warm.close()
+def workers_peak():
+    import psutil
+    peak = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            for line in Path(f"/proc/{{child.pid}}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return peak
+# Warm up as a running app is: modules loaded, the parser worker started (its cold start is
+# measured separately below).
+import trimesh
+(work / "w").mkdir()
+trimesh.creation.box().export(work / "w" / "box.ply")
+t_cold = time.perf_counter()
+with Archive.create(work / "warm") as warm:
+    import_paths(warm, [work / "w" / "box.ply"])
+cold = time.perf_counter() - t_cold
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+workers0 = workers_peak()
 start = time.perf_counter()
 if mode == "floor":
     digest = hashlib.sha256()
@@ -47,7 +65,8 @@ elif mode == "open3d":
     assert len(mesh.triangles)
 elapsed = time.perf_counter() - start
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"seconds": elapsed, "extra_bytes": max(0, rss1 - rss0)}}))
+extra = max(0, rss1 - rss0) + max(0, workers_peak() - workers0)
+print(json.dumps({{"seconds": elapsed, "extra_bytes": extra, "cold_start": cold}}))
 """
 
 
@@ -58,7 +77,8 @@ def measure(mode: str, source: Path, repeat: int = 3) -> dict[str, float]:
             out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), mode, str(source), work],
                                  capture_output=True, text=True, check=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {"seconds": min(r["seconds"] for r in runs), "extra_bytes": max(r["extra_bytes"] for r in runs)}
+    return {"seconds": min(r["seconds"] for r in runs), "extra_bytes": max(r["extra_bytes"] for r in runs),
+            "cold_start": min(r["cold_start"] for r in runs)}
 
 
 def make_inputs(folder: Path) -> tuple[Path, Path]:
@@ -83,8 +103,10 @@ def main() -> None:
         print(f"binary PLY {size / 1e6:.1f} MB (1.1M triangles, subdivided nefertiti):")
         print(f"  floor read+sha256+copy+fsync {floor['seconds'] * 1000:.0f} ms;"
               f" import {ours['seconds'] * 1000:.0f} ms -> {ours['seconds'] / floor['seconds']:.2f}× (target ≤ 3×)")
-        print(f"  extra peak memory: import {ours['extra_bytes'] / 1e6:.1f} MB"
-              f" = {ours['extra_bytes'] / size:.2f}× file size (target ≤ 3×); floor {floor['extra_bytes'] / 1e6:.1f} MB")
+        print(f"  (once per app session: starting the isolated parser worker {ours['cold_start'] * 1000:.0f} ms)")
+        print(f"  extra peak memory, app + parser worker: import {ours['extra_bytes'] / 1e6:.1f} MB"
+              f" = {ours['extra_bytes'] / size:.2f}× file size (target ≤ 3×);"
+              f" floor {floor['extra_bytes'] / 1e6:.1f} MB")
         for label, path in (("OBJ nefertiti 70k triangles", obj),):
             ref = measure("open3d", path)
             mine = measure("import", path)
