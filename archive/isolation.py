@@ -50,24 +50,32 @@ def _discard_pool() -> None:
 atexit.register(_discard_pool)
 
 
-def _inspect_with_limits(path: Path, root: Path, limits: Limits, memory: int) -> ScanInfo:
+def limit_memory(memory: int) -> None:
+    """Cap this (worker) process's address space at ``memory`` bytes."""
     import resource
-
-    from .formats import inspect_scan
 
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
+
+
+def _inspect_with_limits(path: Path, root: Path, limits: Limits, memory: int) -> ScanInfo:
+    from .formats import inspect_scan
+
+    limit_memory(memory)
     return inspect_scan(path, root, limits)
 
 
+Reader = Callable[[Path, Path, Limits, int], ScanInfo]
+
+
 def start_inspection(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS,
-                     timeout: float = TIMEOUT_S) -> Callable[[], ScanInfo]:
+                     timeout: float = TIMEOUT_S, reader: Reader | None = None) -> Callable[[], ScanInfo]:
     """Start ``formats.inspect_scan`` in the worker; the returned callable waits for it.
     A crash, an exhausted memory limit or a time-out become typed errors, and the worker
     is replaced for the next file."""
     # Memory-mapped files count against the address space: allow the file twice over.
     size = path.stat().st_size if path.exists() else 0
-    future = _get_pool().submit(_inspect_with_limits, path, root, limits, MEMORY_FLOOR + 2 * size)
+    future = _get_pool().submit(reader or _inspect_with_limits, path, root, limits, MEMORY_FLOOR + 2 * size)
 
     def result() -> ScanInfo:
         try:
