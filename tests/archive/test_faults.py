@@ -65,7 +65,7 @@ def test_two_processes_writing_lose_nothing(tmp_path):
     Archive.create(root).close()
     writers = [start(WRITER_CHILD, str(root), tag, "40") for tag in ("A", "B")]
     outputs = [w.communicate(timeout=300) for w in writers]
-    for writer, (out, err) in zip(writers, outputs, strict=True):
+    for writer, (_out, err) in zip(writers, outputs, strict=True):
         assert writer.returncode == 0 and "locked" not in err, err
     with Archive.open(root) as archive:
         assert archive.count() == 80
