@@ -82,7 +82,9 @@ def bbox_columns(cols: list[np.ndarray], warn: list[str]) -> tuple[Vec3 | None, 
     hi = [float(c.max()) for c in cols]
     if np.isfinite(lo + hi).all():
         return (lo[0], lo[1], lo[2]), (hi[0], hi[1], hi[2])
-    return bbox(np.column_stack([np.asarray(c, dtype=np.float64) for c in cols]), warn)
+    with np.errstate(invalid="ignore", over="ignore"):  # damaged values are reported by bbox()
+        stacked = np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+    return bbox(stacked, warn)
 
 
 def _vec(a: np.ndarray) -> Vec3:
