@@ -23,6 +23,7 @@ from . import db as dbmod
 from . import formats
 from .errors import ArchiveError, Cancelled, DuplicateImport, ImportFailed, StorageError, ValidationError
 from .isolation import start_inspection
+from .photos import inspect_photo, is_photo
 from .records import now
 from .store import CancelToken, StagedAsset
 from .validation import clean_asset_changes
@@ -96,7 +97,7 @@ def import_paths(
     scratch = archive.store.staging / f"unpack-{uuid.uuid4().hex}"
     ready: list[_Ready] = []
     try:
-        candidates = list(_candidates(paths, scratch, report))
+        candidates = list(_candidates(paths, scratch, report, _wants_photos(options)))
         for n, candidate in enumerate(candidates):
             if cancel:
                 cancel.check()
@@ -121,13 +122,13 @@ def import_paths(
     return report
 
 
-def _candidates(paths: list[Path], scratch: Path, report: ImportReport) -> Iterator[_Candidate]:
+def _candidates(paths: list[Path], scratch: Path, report: ImportReport, photos: bool) -> Iterator[_Candidate]:
     for path in paths:
         label = str(path)
         if path.is_symlink() and not path.exists():
             report.fail(label, ImportFailed("the link points to nothing"))
         elif path.is_dir():
-            yield from _folder_candidates(path, path, label, report)
+            yield from _folder_candidates(path, path, label, report, photos)
         elif not path.exists():
             report.fail(label, ImportFailed("no such file or folder"))
         elif path.suffix.lower() == ".zip":
@@ -138,18 +139,23 @@ def _candidates(paths: list[Path], scratch: Path, report: ImportReport) -> Itera
             except ArchiveError as exc:
                 report.fail(label, exc)
                 continue
-            yield from _folder_candidates(target, target, path.name, report)
+            yield from _folder_candidates(target, target, path.name, report, photos)
         else:
             yield _Candidate(path, path.parent, label)
 
 
-def _folder_candidates(folder: Path, root: Path, label: str, report: ImportReport) -> Iterator[_Candidate]:
+def _folder_candidates(folder: Path, root: Path, label: str, report: ImportReport,
+                       photos: bool = False) -> Iterator[_Candidate]:
     for dirpath, dirnames, filenames in os.walk(folder):  # never follows symlinked folders
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
             shown = f"{label}/{rel}"
+            if photos:
+                if is_photo(path) and not path.is_symlink():
+                    yield _Candidate(path, root, shown)
+                continue
             if name.startswith(".") or formats.is_side_file(path):
                 continue
             if path.is_symlink():
@@ -166,7 +172,10 @@ def _folder_candidates(folder: Path, root: Path, label: str, report: ImportRepor
 def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
              ready: list[_Ready], report: ImportReport, cancel: CancelToken | None) -> _Ready:
     # The worker reads the scan while this process copies and hashes it: two cores, one pass.
-    if options.isolate:
+    inspection: Callable[[], formats.ScanInfo]
+    if _wants_photos(options):
+        inspection = partial(inspect_photo, candidate.main, candidate.root)
+    elif options.isolate:
         inspection = start_inspection(candidate.main, candidate.root)
     else:
         inspection = partial(formats.inspect_scan, candidate.main, candidate.root)
@@ -192,6 +201,10 @@ def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
         report.warnings.append({"path": candidate.label, "warning": warning})
     asset["main_file"] = main_rel
     return _Ready(candidate.label, item, asset, staged)
+
+
+def _wants_photos(options: ImportOptions) -> bool:
+    return str(options.asset_fields.get("role", "")).strip().lower() == "photo"
 
 
 def _item_values(candidate: _Candidate, options: ImportOptions) -> dict[str, Any]:

@@ -231,3 +231,18 @@ def test_references_outside_the_folder_are_never_copied(archive, tmp_path):
     report = import_paths(archive, [source])
     assert report.errors[0]["type"] == "UnsafeReference"
     assert not any(p.read_bytes() == secret.read_bytes() for p in archive.root.rglob("*.png"))
+
+
+def test_photos_join_an_item_as_photo_assets(archive, tmp_path):
+    from PIL import Image
+
+    item = import_paths(archive, [write_box_ply(tmp_path / "scan")]).imported[0]
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(photos / "served.jpg")
+    (photos / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    report = import_paths(archive, [photos], ImportOptions(item_id=item, asset_fields={"role": "photo"}))
+    assert report.imported == [item] and report.errors[0]["type"] == "CorruptFile"
+    photo = [a for a in archive.get(item)["assets"] if a["role"] == "photo"]
+    assert [(a["format"], a["details"]["width"]) for a in photo] == [("jpg", 64)]
+    assert archive.master_path(item).name == "box.ply"  # a photo never becomes the master
