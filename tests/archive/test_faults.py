@@ -30,17 +30,30 @@ def scan_folder(folder: Path, seed: int) -> Path:
     return folder
 
 
+def import_duration(tmp_path: Path) -> float:
+    """How long the child takes from "ready" to done, measured on a throw-away archive."""
+    root = tmp_path / "calibration"
+    Archive.create(root).close()
+    child = start(IMPORT_CHILD, str(root), str(scan_folder(tmp_path / "calibration-src", seed=99)))
+    assert child.stdout is not None
+    child.stdout.readline()
+    began = time.perf_counter()
+    child.communicate(timeout=300)
+    return time.perf_counter() - began
+
+
 def kill_during_import(tmp_path: Path, rounds: int, rng: random.Random) -> tuple[int, int]:
     """Import into one archive again and again, SIGKILLing the importer at random moments."""
     root = tmp_path / "arch"
     Archive.create(root).close()
+    window = import_duration(tmp_path) * 1.1  # kills land anywhere from start to commit
     killed = completed = 0
     for n in range(rounds):
         folder = scan_folder(tmp_path / f"src{n}", seed=n)
         child = start(IMPORT_CHILD, str(root), str(folder))
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-        time.sleep(rng.uniform(0, 0.25))
+        time.sleep(rng.uniform(0, window))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             killed += 1
