@@ -13,7 +13,9 @@ $(BIN)/.installed: pyproject.toml scripts/system-deps.sh
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+## Node tools (glTF validator, gltfpack) pinned by tools/node/package-lock.json.
 setup: $(BIN)/.installed
+	./scripts/node-deps.sh
 
 ## Set up, create the demo archive on first run, open the app on it.
 run: setup
@@ -24,6 +26,7 @@ run: setup
 
 ## Set up, lint, type-check and run the whole test suite.
 test: setup lint
+	WITH_BROWSER=1 ./scripts/system-deps.sh
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint:

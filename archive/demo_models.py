@@ -29,6 +29,15 @@ def _join(parts: list[trimesh.Trimesh]) -> trimesh.Trimesh:
     return joined
 
 
+Z_UP_TO_Y_UP = trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0])
+
+
+def _y_up(geometry: trimesh.Trimesh | trimesh.PointCloud) -> trimesh.Trimesh | trimesh.PointCloud:
+    """The models are built Z-up (revolved around Z); glTF and our viewer expect Y-up."""
+    geometry.apply_transform(Z_UP_TO_Y_UP)
+    return geometry
+
+
 def _revolve(profile: list[tuple[float, float]], sections: int = 96) -> trimesh.Trimesh:
     """A surface of revolution around Z from (radius, height) pairs, in mm."""
     return trimesh.creation.revolve(np.array(profile, dtype=float), sections=sections)
@@ -67,14 +76,14 @@ def _bronze_colours(mesh: trimesh.Trimesh) -> np.ndarray:
 def bell(folder: Path) -> str:
     mesh = _revolve([(0, 0), (160, 0), (150, 40), (120, 200), (110, 380), (60, 420), (20, 470), (0, 470)])
     _paint(mesh, _bronze_colours(mesh))
-    mesh.export(folder / "chuong_dong.ply")
+    _y_up(mesh).export(folder / "chuong_dong.ply")
     return "chuong_dong.ply"
 
 
 def vase(folder: Path) -> str:
     mesh = _revolve([(0, 0), (70, 0), (110, 80), (120, 160), (80, 260), (45, 300), (60, 340), (55, 345), (0, 345)])
     mesh.visual = trimesh.visual.TextureVisuals(uv=_cylindrical_uv(mesh), image=_blue_white_texture())
-    mesh.export(folder / "binh_men_lam.obj")
+    _y_up(mesh).export(folder / "binh_men_lam.obj")
     return "binh_men_lam.obj"
 
 
@@ -84,14 +93,14 @@ def incense_burner(folder: Path) -> str:
             for a in (0, 2.09, 4.19)]
     mesh = _join([body, *legs])
     _paint(mesh, _bronze_colours(mesh))
-    mesh.export(folder / "lu_huong.glb")
+    _y_up(mesh).export(folder / "lu_huong.glb")
     return "lu_huong.glb"
 
 
 def cannon(folder: Path) -> str:
     mesh = _revolve([(0, 0), (210, 0), (230, 60), (200, 400), (170, 4800), (190, 4900), (0, 4900)], sections=64)
     mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [0, 1, 0]))
-    mesh.export(folder / "sung_than_cong.stl")
+    _y_up(mesh).export(folder / "sung_than_cong.stl")
     return "sung_than_cong.stl"
 
 
@@ -99,7 +108,7 @@ def seal(folder: Path) -> str:
     base = trimesh.creation.box(extents=[140, 140, 60])
     knob = trimesh.creation.icosphere(subdivisions=3, radius=45).apply_translation([0, 0, 70])
     mesh = _paint(_join([base, knob]), np.array([212, 175, 55, 255]))
-    mesh.export(folder / "an_vang.ply", encoding="ascii")
+    _y_up(mesh).export(folder / "an_vang.ply", encoding="ascii")
     return "an_vang.ply"
 
 
@@ -111,7 +120,7 @@ def roof_fragment(folder: Path) -> str:
     pts = np.column_stack([r * np.cos(u), v, r * np.sin(u)])
     colours = np.column_stack([40 + 30 * np.sin(u * 8), 120 + 40 * np.sin(v / 12), 60 + 0 * u]).clip(0, 255)
     cloud = trimesh.PointCloud(pts, colors=np.column_stack([colours, np.full(len(pts), 255)]).astype(np.uint8))
-    cloud.export(folder / "ngoi_luu_ly.ply")
+    _y_up(cloud).export(folder / "ngoi_luu_ly.ply")
     return "ngoi_luu_ly.ply"
 
 
@@ -131,7 +140,7 @@ def soup_bowl(folder: Path, name: str, broth: tuple[int, int, int], toppings: in
         piece.apply_scale([1.6, 1.0, 0.4]).apply_translation([*RNG.uniform(-50, 50, 2), 58])
         _paint(piece, np.array([*RNG.integers(60, 230, 3), 255]))
         parts.append(piece)
-    _join(parts).export(folder / name)
+    _y_up(_join(parts)).export(folder / name)
     return name
 
 
@@ -145,7 +154,7 @@ def small_cakes(folder: Path, name: str, count: int, colour: tuple[int, int, int
         cake.apply_translation([110 * np.cos(a), 110 * np.sin(a), 12])
         _paint(cake, np.array([*colour, 255]))
         parts += [dish, cake]
-    _join(parts).export(folder / name)
+    _y_up(_join(parts)).export(folder / name)
     return name
 
 
@@ -159,5 +168,5 @@ def leaf_parcel(folder: Path) -> str:
     for x in range(0, 256, 9):
         draw.line([x, 0, x + 30, 256], fill=(90, 160, 70), width=2)
     mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=img)
-    mesh.export(folder / "banh_nam.obj")
+    _y_up(mesh).export(folder / "banh_nam.obj")
     return "banh_nam.obj"

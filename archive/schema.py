@@ -13,6 +13,9 @@ from .vocab import SEED_VOCABULARIES
 
 migrations = Migrations("heritage")
 
+# Columns added by later migrations; 001 must keep creating exactly what it first shipped.
+ADDED_LATER = {"up_axis"}
+
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "INTEGER", "link": "INTEGER"}
 
 
@@ -33,7 +36,7 @@ def _column(field: Field) -> str:
 @migrations(name="001_initial")
 def _initial(db: Database) -> None:
     item_columns = ",\n  ".join(_column(f) for f in ITEM_FIELDS)
-    asset_columns = ",\n  ".join(_column(f) for f in ASSET_FIELDS)
+    asset_columns = ",\n  ".join(_column(f) for f in ASSET_FIELDS if f.name not in ADDED_LATER)
     db.executescript(
         f"""
 CREATE TABLE items (
@@ -121,3 +124,9 @@ CREATE VIRTUAL TABLE items_fts USING fts5(
     db.conn.executemany(
         "INSERT INTO vocabulary (vocabulary, value, label_en, folded) VALUES (?, ?, ?, ?)", rows
     )
+
+
+@migrations(name="002_asset_up_axis")
+def _asset_up_axis(db: Database) -> None:
+    """Which way is up in the master (y or z); export and viewing turn it upright."""
+    db.execute("ALTER TABLE assets ADD COLUMN up_axis TEXT")

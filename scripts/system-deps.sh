@@ -9,7 +9,8 @@ PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libfontconfig1 libdbus-1-3 fonts-dejavu-core xvfb xauth
 )
-if [ "${WITH_BROWSER:-0}" = 1 ]; then PACKAGES+=(chromium nodejs npm); fi
+# The tests also drive a headless browser over exported pages.
+if [ "${WITH_BROWSER:-0}" = 1 ]; then PACKAGES+=(chromium); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

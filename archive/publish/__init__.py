@@ -1,0 +1,18 @@
+"""Publishing: web GLB under a budget, OBJ/PLY/STL, HTML pages, JSON-LD, BagIt, the static site.
+
+No Qt, no viewer: posters come from a ``render_image(path, size) -> PNG`` callable.
+Everything written is built from the public record (:mod:`archive.publish.public`).
+"""
+
+from .bagit import export_bag, import_bag
+from .export import FORMATS, ExportResult, export_item
+from .glb import ValidationReport, validate, validator_available
+from .profiles import PROFILES, BudgetNotReached, Profile, PublishError, ValidatorUnavailable, get_profile
+from .public import public_record
+from .site import SiteReport, build_site
+
+__all__ = [
+    "FORMATS", "PROFILES", "BudgetNotReached", "ExportResult", "Profile", "PublishError", "SiteReport",
+    "ValidationReport", "ValidatorUnavailable", "build_site", "export_bag", "export_item", "get_profile",
+    "import_bag", "public_record", "validate", "validator_available",
+]

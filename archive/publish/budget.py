@@ -1,0 +1,158 @@
+"""Bringing a model under a size budget, and measuring what that cost.
+
+Geometry is reduced by quadric edge collapse (fast-simplification); vertex colours and
+texture coordinates follow the collapses (each new vertex takes the distance-weighted mean
+of the original vertices merged into it, so UV charts split at seams stay apart). Point
+clouds are thinned by a seeded random sample. The error of the reduced copy against the
+master is the two-sided distance between surface samples, relative to the bbox diagonal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .geometry import Model, Part, recompute_normals
+
+SEED = 1802
+
+
+@dataclass
+class GeometricError:
+    """Distances between the master and the web copy, in metres and relative to the
+    master's bounding-box diagonal (``mean_rel``, ``max_rel``)."""
+
+    mean: float
+    max: float
+    mean_rel: float
+    max_rel: float
+    samples: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"mean_m": self.mean, "max_m": self.max, "mean_relative": self.mean_rel,
+                "max_relative": self.max_rel, "samples": self.samples}
+
+
+def decimate(part: Part, target_triangles: int) -> Part:
+    """A copy of ``part`` reduced to about ``target_triangles`` (quadric edge collapse)."""
+    import fast_simplification
+
+    assert part.faces is not None
+    if target_triangles >= len(part.faces):
+        return part
+    target = max(target_triangles, 4)
+    keep_attrs = part.uv is not None or part.colors is not None
+    if not keep_attrs:
+        points, faces = fast_simplification.simplify(part.vertices, part.faces.astype(np.int32), target_count=target)
+        out = Part(np.asarray(points), np.asarray(faces, dtype=np.int64), base_color=part.base_color,
+                   double_sided=part.double_sided)
+        recompute_normals(out)
+        return out
+    _, _, collapses = fast_simplification.simplify(part.vertices, part.faces.astype(np.int32),
+                                                   target_count=target, return_collapses=True)
+    points, faces, mapping = fast_simplification.replay_simplification(
+        part.vertices, part.faces.astype(np.int32), collapses)
+    points = np.asarray(points)
+    mapping = np.asarray(mapping)
+    out = Part(points, np.asarray(faces, dtype=np.int64), image=part.image, base_color=part.base_color,
+               double_sided=part.double_sided)
+    valid = mapping >= 0
+    dist = np.linalg.norm(part.vertices[valid] - points[mapping[valid]], axis=1)
+    weight = 1.0 / (dist + 1e-9 * max(float(np.ptp(points)), 1e-12))
+    if part.uv is not None:
+        out.uv = _weighted_mean(part.uv[valid], mapping[valid], weight, len(points))
+    if part.colors is not None:
+        mean = _weighted_mean(part.colors[valid].astype(np.float64), mapping[valid], weight, len(points))
+        out.colors = mean.round().clip(0, 255).astype(np.uint8)
+    recompute_normals(out)
+    return out
+
+
+def _weighted_mean(values: np.ndarray, index: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    total = np.bincount(index, weight, minlength=n)
+    total[total == 0] = 1.0
+    cols = [np.bincount(index, weight * values[:, k], minlength=n) / total for k in range(values.shape[1])]
+    return np.column_stack(cols)
+
+
+def thin_points(part: Part, target_points: int) -> Part:
+    """A seeded random subset of a point cloud of about ``target_points``."""
+    n = len(part.vertices)
+    if target_points >= n:
+        return part
+    keep = np.sort(np.random.default_rng(SEED).choice(n, size=max(target_points, 1), replace=False))
+    return Part(part.vertices[keep], colors=None if part.colors is None else part.colors[keep],
+                base_color=part.base_color)
+
+
+def reduce_model(model: Model, triangle_ratio: float, point_ratio: float) -> Model:
+    """``model`` with each mesh part decimated to ``triangle_ratio`` of its triangles and
+    each point cloud thinned to ``point_ratio`` of its points."""
+    parts = []
+    for part in model.parts:
+        if part.faces is None:
+            parts.append(thin_points(part, int(len(part.vertices) * point_ratio)))
+        else:
+            parts.append(decimate(part, int(len(part.faces) * triangle_ratio)))
+    return Model(parts, list(model.notes))
+
+
+def _surface_samples(model: Model, count: int, rng: np.random.Generator) -> np.ndarray:
+    """(count, 3) points spread over the surfaces by area (and over point clouds)."""
+    chunks = []
+    areas = []
+    for part in model.parts:
+        if part.faces is None:
+            chunks.append(part.vertices)
+            continue
+        tri = part.vertices[part.faces]
+        area = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1) / 2
+        areas.append((tri, area))
+    total = sum(float(a.sum()) for _, a in areas)
+    for tri, area in areas:
+        k = max(1, int(count * float(area.sum()) / total)) if total > 0 else 0
+        if k == 0 or not len(tri):
+            continue
+        pick = rng.choice(len(tri), size=k, p=area / area.sum()) if area.sum() > 0 else rng.integers(0, len(tri), k)
+        r1, r2 = rng.random(k), rng.random(k)
+        s = np.sqrt(r1)
+        a, b_, c = tri[pick, 0], tri[pick, 1], tri[pick, 2]
+        chunks.append(a * (1 - s)[:, None] + b_ * (s * (1 - r2))[:, None] + c * (s * r2)[:, None])
+    pts = np.concatenate(chunks) if chunks else np.zeros((0, 3))
+    if len(pts) > count:
+        pts = pts[rng.choice(len(pts), size=count, replace=False)]
+    return pts
+
+
+def _distance_to(model: Model, query: np.ndarray) -> np.ndarray:
+    """(n,) distance from each query point to the nearest triangle or point of ``model``."""
+    import open3d as o3d
+
+    best = np.full(len(query), np.inf)
+    meshes = [p for p in model.parts if p.faces is not None and len(p.faces)]
+    if meshes:
+        scene = o3d.t.geometry.RaycastingScene()
+        tensor: Any = o3d.core.Tensor
+        for part in meshes:
+            faces: Any = part.faces
+            scene.add_triangles(tensor(part.vertices.astype(np.float32)), tensor(faces.astype(np.uint32)))
+        d = scene.compute_distance(tensor(query.astype(np.float32))).numpy()
+        best = np.minimum(best, d)
+    clouds = [p.vertices for p in model.parts if p.faces is None]
+    if clouds:
+        best = np.minimum(best, cKDTree(np.concatenate(clouds)).query(query, workers=-1)[0])
+    return best
+
+
+def geometric_error(master: Model, copy: Model, samples: int = 100_000) -> GeometricError:
+    """Two-sided sampled surface distance between ``master`` and ``copy`` (same frame):
+    ``samples`` points on each surface, exact distance to the other's triangles."""
+    rng = np.random.default_rng(SEED + 1)  # not SEED: thin_points' sample would be drawn again
+    both = np.concatenate([_distance_to(copy, _surface_samples(master, samples, rng)),
+                           _distance_to(master, _surface_samples(copy, samples, rng))])
+    diag = master.diagonal()
+    mean, worst = float(both.mean()), float(both.max())
+    return GeometricError(mean, worst, mean / diag, worst / diag, len(both))

@@ -1,0 +1,118 @@
+"""OBJ (+MTL, textures), PLY and STL copies of a master, for other software and printing.
+
+Written by small writers here (not trimesh's), so that no name from the source file, no
+comment and no path ends up in the output. OBJ and PLY are y-up metres like the GLB; STL is
+z-up millimetres, which is what slicers for 3D printing expect.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .geometry import Z_UP_TO_Y_UP, Model
+from .profiles import PublishError
+from .textures import Texture
+
+HEADER = "Heritage & Cuisine 3D Archive"
+
+
+def write_obj(model: Model, textures: list[Texture | None], folder: Path, stem: str) -> list[Path]:
+    """``stem.obj``, ``stem.mtl`` and one image per textured part; returns the files."""
+    obj, mtl = io.StringIO(), io.StringIO()
+    obj.write(f"# {HEADER} (units: metres, +Y up)\nmtllib {stem}.mtl\n")
+    files = [folder / f"{stem}.obj", folder / f"{stem}.mtl"]
+    base = 1
+    for n, (part, tex) in enumerate(zip(model.parts, textures, strict=True)):
+        name = f"material_{n}"
+        mtl.write(f"newmtl {name}\nKd {part.base_color[0]:.4f} {part.base_color[1]:.4f} {part.base_color[2]:.4f}\n"
+                  f"d {part.base_color[3]:.4f}\nillum 1\n")
+        if tex is not None:
+            image = f"{stem}_{n}.{'png' if tex.mime == 'image/png' else 'jpg'}"
+            (folder / image).write_bytes(tex.data)
+            files.append(folder / image)
+            mtl.write(f"map_Kd {image}\n")
+        obj.write(f"o part_{n}\nusemtl {name}\n")
+        vertices = part.vertices
+        if part.colors is not None:  # the common "v x y z r g b" extension
+            rows = np.column_stack([vertices, part.colors[:, :3] / 255.0])
+            np.savetxt(obj, rows, fmt="v %.7g %.7g %.7g %.4f %.4f %.4f")
+        else:
+            np.savetxt(obj, vertices, fmt="v %.7g %.7g %.7g")
+        if part.faces is None:
+            np.savetxt(obj, np.arange(base, base + len(vertices))[:, None], fmt="p %d")
+            base += len(vertices)
+            continue
+        has_uv = part.uv is not None and tex is not None
+        if has_uv:
+            assert part.uv is not None
+            np.savetxt(obj, np.column_stack([part.uv[:, 0], 1.0 - part.uv[:, 1]]), fmt="vt %.6f %.6f")
+        if part.normals is not None:
+            np.savetxt(obj, part.normals, fmt="vn %.5f %.5f %.5f")
+        f = part.faces + base
+        if has_uv and part.normals is not None:
+            np.savetxt(obj, np.repeat(f, 3, axis=1), fmt="f %d/%d/%d %d/%d/%d %d/%d/%d")
+        elif part.normals is not None:
+            np.savetxt(obj, np.repeat(f, 2, axis=1), fmt="f %d//%d %d//%d %d//%d")
+        else:
+            np.savetxt(obj, f, fmt="f %d %d %d")
+        base += len(vertices)
+    files[0].write_text(obj.getvalue(), encoding="utf-8")
+    files[1].write_text(mtl.getvalue(), encoding="utf-8")
+    return files
+
+
+def write_ply(model: Model, path: Path) -> Path:
+    """Binary PLY of every part merged (positions, normals, RGBA); texture images are not
+    part of PLY, so textured parts keep their geometry only."""
+    parts = model.parts
+    verts = np.concatenate([p.vertices for p in parts]).astype("<f4")
+    has_faces = any(p.faces is not None for p in parts)
+    colors = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
+                             for p in parts]) if any(p.colors is not None for p in parts) else None
+    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    if colors is not None:
+        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
+    vertex = np.zeros(len(verts), dtype=fields)
+    vertex["x"], vertex["y"], vertex["z"] = verts.T
+    if colors is not None:
+        for k, name in enumerate(("red", "green", "blue", "alpha")):
+            vertex[name] = colors[:, k]
+    header = ["ply", "format binary_little_endian 1.0", f"comment {HEADER} (units: metres, +Y up)",
+              f"element vertex {len(verts)}"]
+    header += [f"property {'float' if t == '<f4' else 'uchar'} {n}" for n, t in fields]
+    faces = None
+    if has_faces:
+        offsets = np.cumsum([0] + [len(p.vertices) for p in parts])[:-1]
+        faces = np.concatenate([p.faces + o for p, o in zip(parts, offsets, strict=True)
+                                if p.faces is not None])
+        header += [f"element face {len(faces)}", "property list uchar int vertex_indices"]
+    header.append("end_header")
+    with open(path, "wb") as f:
+        f.write(("\n".join(header) + "\n").encode("ascii"))
+        f.write(vertex.tobytes())
+        if faces is not None:
+            rec = np.zeros(len(faces), dtype=[("n", "u1"), ("v", "<i4", (3,))])
+            rec["n"], rec["v"] = 3, faces
+            f.write(rec.tobytes())
+    return path
+
+
+def write_stl(model: Model, path: Path) -> Path:
+    """Binary STL in millimetres, +Z up (for slicers); colours and textures are dropped."""
+    tris = [p.vertices[p.faces] for p in model.parts if p.faces is not None]
+    if not tris:
+        raise PublishError("STL holds triangles only; this item is a point cloud. Export PLY instead.")
+    tri = np.concatenate(tris) @ Z_UP_TO_Y_UP * 1000.0  # back from y-up metres to z-up millimetres
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+    rec = np.zeros(len(tri), dtype=[("n", "<f4", (3,)), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    rec["n"], rec["v"] = normals, tri
+    with open(path, "wb") as f:
+        f.write(f"{HEADER} (mm, +Z up)".encode("ascii").ljust(80, b" "))
+        f.write(np.uint32(len(tri)).tobytes())
+        f.write(rec.tobytes())
+    return path

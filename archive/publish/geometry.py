@@ -1,0 +1,180 @@
+"""The master scan as plain arrays, in glTF's frame: y-up, metres.
+
+A :class:`Model` is a list of :class:`Part` (one per material or point cloud). Loading goes
+through trimesh with the archive's limits already checked at import; nothing here touches
+the network or resolves a path outside the asset's folder (trimesh's resolver is rooted
+there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import trimesh
+from PIL import Image
+
+from archive.errors import CorruptFile, EmptyModel
+
+from .profiles import UNITS_TO_METRES
+
+Z_UP_TO_Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float64)  # (x, y, z) -> (x, z, -y)
+
+
+@dataclass
+class Part:
+    """One primitive.
+
+    vertices : (n, 3) float64; faces : (m, 3) int64 or None for a point cloud;
+    normals : (n, 3) or None; uv : (n, 2) or None (glTF convention, v down);
+    colors : (n, 4) uint8 or None; image : the base-colour texture or None;
+    base_color : RGBA 0..1 factor.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray | None = None
+    normals: np.ndarray | None = None
+    uv: np.ndarray | None = None
+    colors: np.ndarray | None = None
+    image: Image.Image | None = None
+    base_color: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    double_sided: bool = False
+
+    @property
+    def triangles(self) -> int:
+        return 0 if self.faces is None else len(self.faces)
+
+    @property
+    def points(self) -> int:
+        return len(self.vertices) if self.faces is None else 0
+
+
+@dataclass
+class Model:
+    parts: list[Part]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def triangles(self) -> int:
+        return sum(p.triangles for p in self.parts)
+
+    @property
+    def points(self) -> int:
+        return sum(p.points for p in self.parts)
+
+    def bounds(self) -> np.ndarray:
+        """(2, 3) min and max over every part."""
+        allv = np.concatenate([p.vertices for p in self.parts])
+        return np.array([allv.min(0), allv.max(0)])
+
+    def diagonal(self) -> float:
+        b = self.bounds()
+        return float(np.linalg.norm(b[1] - b[0])) or 1.0
+
+
+def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
+    """Load ``path`` and convert it to metres and y-up.
+
+    ``units`` is the asset's unit (mm, cm, m, in); ``None`` means unknown and the model is
+    taken as metres (noted in ``Model.notes``). ``up_axis`` is the master's up axis, "y" or
+    "z"; glTF/GLB masters are y-up by definition.
+    """
+    try:
+        loaded: Any = trimesh.load(str(path), force="scene", process=False)
+    except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
+        raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
+    notes: list[str] = []
+    parts = [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+    if not parts:
+        raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
+    if path.suffix.lower() in (".glb", ".gltf"):
+        units, up_axis = "m", "y"
+    scale = UNITS_TO_METRES.get(units or "", 1.0)
+    if not units:
+        notes.append("the master's units are unknown; it was taken as metres")
+    rotation = Z_UP_TO_Y_UP if up_axis == "z" else np.eye(3)
+    for part in parts:
+        part.vertices = (part.vertices @ rotation.T) * scale
+        if part.normals is not None:
+            part.normals = part.normals @ rotation.T
+    return Model(parts, notes)
+
+
+def _geometries(loaded: Any) -> list[Any]:
+    if isinstance(loaded, trimesh.Scene):
+        return list(loaded.dump(concatenate=False)) if loaded.geometry else []
+    return [loaded]
+
+
+def _to_part(geom: object) -> Part | None:
+    if isinstance(geom, trimesh.PointCloud):
+        if not len(geom.vertices):
+            return None
+        colors = _rgba(geom.colors) if len(getattr(geom, "colors", [])) == len(geom.vertices) else None
+        return Part(np.asarray(geom.vertices, dtype=np.float64), colors=colors)
+    if not isinstance(geom, trimesh.Trimesh) or not len(geom.faces):
+        return None
+    vertices = np.asarray(geom.vertices, dtype=np.float64)
+    faces: np.ndarray = np.asarray(geom.faces, dtype=np.int64)
+    part = Part(vertices, faces)
+    finite = np.isfinite(vertices).all(1)
+    if not finite.all():  # NaN vertices (seen in real OBJ files): drop the faces that use them
+        faces = faces[np.asarray(finite)[faces].all(1)]
+        part.faces = faces
+    visual: Any = geom.visual
+    if isinstance(visual, trimesh.visual.TextureVisuals):
+        _texture(part, visual)
+    elif visual.kind in ("vertex", "face"):  # glTF has no face colours: trimesh spreads them to vertices
+        part.colors = _rgba(visual.vertex_colors)
+    part.normals = _vertex_normals(vertices, faces)
+    return part
+
+
+def _texture(part: Part, visual: trimesh.visual.TextureVisuals) -> None:
+    material = visual.material
+    image = getattr(material, "image", None) or getattr(material, "baseColorTexture", None)
+    factor = getattr(material, "baseColorFactor", None)
+    if factor is None:
+        diffuse = getattr(material, "diffuse", None)
+        factor = diffuse if diffuse is not None and image is None else None
+    if factor is not None:
+        f = np.asarray(factor, dtype=np.float64).ravel()
+        f = f / 255.0 if f.max() > 1.0 else f
+        part.base_color = (float(f[0]), float(f[1]), float(f[2]), float(f[3]) if len(f) > 3 else 1.0)
+    if getattr(material, "doubleSided", False):
+        part.double_sided = True
+    if image is not None and visual.uv is not None and len(visual.uv) == len(part.vertices):
+        part.image = image
+        uv = np.asarray(visual.uv, dtype=np.float64)
+        part.uv = np.column_stack([uv[:, 0], 1.0 - uv[:, 1]])  # trimesh keeps OBJ's v-up
+
+
+def _rgba(colors: np.ndarray) -> np.ndarray:
+    c = np.asarray(colors)
+    if c.dtype != np.uint8:
+        c = (np.clip(c, 0, 1) * 255).round().astype(np.uint8) if c.max() <= 1.0 else c.clip(0, 255).astype(np.uint8)
+    if c.shape[1] == 3:
+        c = np.column_stack([c, np.full(len(c), 255, np.uint8)])
+    return np.ascontiguousarray(c[:, :4])
+
+
+def _vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals, (n, 3); vertices on no face get +Y."""
+    tri = vertices[faces]
+    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    n = len(vertices)
+    flat = faces.ravel()
+    normals = np.column_stack([np.bincount(flat, np.repeat(face_n[:, a], 3), minlength=n) for a in range(3)])
+    length = np.linalg.norm(normals, axis=1)
+    bad = ~(length > 1e-20) | ~np.isfinite(length)
+    normals[bad] = (0.0, 1.0, 0.0)
+    length[bad] = 1.0
+    return normals / length[:, None]
+
+
+def recompute_normals(part: Part) -> None:
+    """Recompute ``part.normals`` after its geometry changed (decimation)."""
+    if part.faces is not None:
+        part.normals = _vertex_normals(part.vertices, part.faces)

@@ -1,0 +1,98 @@
+"""The publishing allowlist: the only view of an item that export code may read.
+
+Everything that leaves the archive (HTML, JSON-LD, GLB extras, the site's search index,
+file names) is built from :func:`public_record`, never from ``Archive.get`` directly. A
+field is public when ``archive.fields`` says so; coordinates are withheld when the item
+flags them as sensitive. Asset paradata is reduced to technical, non-personal values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from archive.fields import ITEM_FIELD, PUBLIC_ITEM_FIELDS
+from archive.text import fold
+
+#: Public item fields that are still not published: internal bookkeeping, not description.
+NOT_PUBLISHED = frozenset({"status", "place_sensitive", "serving_vessel"})
+#: Asset values that may be published (technical description of the master scan).
+PUBLIC_ASSET_KEYS = ("format", "geometry", "vertices", "faces", "points", "textured", "vertex_colors",
+                     "units", "capture_method", "capture_date", "accuracy_mm", "scale_reference")
+SENSITIVE_COORDINATES = ("place_lat", "place_lon")
+
+
+def public_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Public fields of ``item`` (as returned by ``Archive.get``), empty values dropped.
+
+    Never contains a private field, nor ``place_lat``/``place_lon`` when
+    ``place_sensitive`` is set. ``id`` is kept (it names nothing outside the archive).
+    """
+    record: dict[str, Any] = {"id": item.get("id")}
+    for name in PUBLIC_ITEM_FIELDS:
+        if name in NOT_PUBLISHED or ITEM_FIELD[name].private:
+            continue
+        if name in SENSITIVE_COORDINATES and item.get("place_sensitive"):
+            continue
+        value = item.get(name)
+        if value in (None, "", []):
+            continue
+        record[name] = list(value) if isinstance(value, list) else value
+    master = master_asset(item)
+    if master is not None:
+        record["model"] = public_asset(master)
+    return record
+
+
+def master_asset(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The asset ``Archive.master_path`` would pick: the newest master, else the newest asset."""
+    assets = list(item.get("assets") or [])
+    if not assets:
+        return None
+    masters = [a for a in assets if a.get("role") == "master"] or assets
+    return max(masters, key=lambda a: a.get("id") or 0)
+
+
+def public_asset(asset: Mapping[str, Any]) -> dict[str, Any]:
+    """Technical, non-personal description of a scan (no operator, device serials, paths)."""
+    out = {k: asset.get(k) for k in PUBLIC_ASSET_KEYS if asset.get(k) not in (None, "", [])}
+    bbox = asset.get("bbox") or {}
+    if bbox.get("min") and bbox.get("max"):
+        out["size"] = [round(float(b) - float(a), 6) for a, b in zip(bbox["min"], bbox["max"], strict=True)]
+    return out
+
+
+def title(record: Mapping[str, Any], lang: str = "vi") -> str:
+    """Display title in ``lang``, falling back to the other language, then the accession."""
+    other = "en" if lang == "vi" else "vi"
+    return str(record.get(f"title_{lang}") or record.get(f"title_{other}") or record.get("accession") or "")
+
+
+def text(record: Mapping[str, Any], name: str, lang: str) -> str:
+    """A bilingual text field in ``lang`` with fallback to the other language."""
+    other = "en" if lang == "vi" else "vi"
+    return str(record.get(f"{name}_{lang}") or record.get(f"{name}_{other}") or "")
+
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(record: Mapping[str, Any]) -> str:
+    """A file-name-safe name from the (public) accession number: ``BTCVCĐ-0001`` → ``btcvcd-0001``."""
+    base = _UNSAFE.sub("-", fold(str(record.get("accession") or ""))).strip("-")
+    return base[:80] or f"item-{record.get('id')}"
+
+
+def search_terms(record: Mapping[str, Any]) -> str:
+    """Accent-folded text of the public searchable fields (the site's client-side index)."""
+    parts: list[str] = []
+    for name, field in ITEM_FIELD.items():
+        if not field.searchable or field.private:
+            continue
+        value = record.get(name)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        elif value:
+            parts.append(str(value))
+    return fold(" ".join(parts))

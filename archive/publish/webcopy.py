@@ -1,0 +1,118 @@
+"""The web copy of a master: a GLB under the profile's byte budget, with a report.
+
+Order of work: hard caps (triangles, points) → textures (originals kept when they fit the
+profile's pixel limit) → write → if over budget, shrink whichever of textures or geometry
+dominates and write again. The report says what was achieved and what it cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.store import CancelToken
+
+from .budget import GeometricError, geometric_error, reduce_model
+from .geometry import Model
+from .glb import write_glb
+from .profiles import BudgetNotReached, Profile
+from .textures import Texture, find_original, prepare_texture, shrink
+
+MAX_ATTEMPTS = 8
+HEADROOM = 0.97  # aim a little under the budget: the next write differs slightly from the estimate
+
+
+@dataclass
+class WebCopyReport:
+    """What :func:`make_web_glb` achieved (all public, technical values)."""
+
+    bytes: int
+    budget: int | None
+    triangles: int
+    points: int
+    master_triangles: int
+    master_points: int
+    textures: list[dict[str, Any]] = field(default_factory=list)
+    error: GeometricError | None = None
+    compress: str = "none"
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k != "error"}
+        out["geometric_error"] = self.error.as_dict() if self.error else None
+        return out
+
+
+def make_web_glb(master: Model, profile: Profile, originals: list[bytes], path: Path,
+                 asset_meta: Mapping[str, Any], name: str = "model", cancel: CancelToken | None = None,
+                 measure_error: bool = True) -> WebCopyReport:
+    """Write ``master`` to ``path`` as a GLB that fits ``profile``; see the module docstring.
+
+    ``originals`` are the encoded images of the master (to copy textures byte for byte).
+    Raises :class:`BudgetNotReached` when even a heavily reduced copy is too big.
+    """
+    model = _capped(master, profile)
+    textures = [None if p.image is None else
+                prepare_texture(p.image, find_original(p.image, originals), profile.max_texture_px,
+                                profile.jpeg_quality) for p in model.parts]
+    size = write_glb(model, textures, path, asset_meta, profile.compress, name)
+    budget = profile.max_bytes
+    for _ in range(MAX_ATTEMPTS):
+        if budget is None or size <= budget:
+            break
+        if cancel:
+            cancel.check()
+        tex_bytes = sum(len(t.data) for t in textures if t is not None)
+        geo_bytes = max(size - tex_bytes, 1)
+        target = budget * HEADROOM
+        if tex_bytes > target * 0.5 or geo_bytes < target * 0.1:
+            textures = _shrink_textures(model, textures, profile, min(0.75, (target * 0.5 / max(tex_bytes, 1)) ** 0.5))
+        else:
+            ratio = max(0.01, (target - tex_bytes) / geo_bytes) * _ratio(model, master)
+            model = reduce_model(master, ratio, ratio) if ratio < 1 else model
+            model = _capped(model, profile)
+        size = write_glb(model, textures, path, asset_meta, profile.compress, name)
+    if budget is not None and size > budget:
+        path.unlink(missing_ok=True)
+        raise BudgetNotReached(f"the web copy is still {size / 1e6:.1f} MB after reduction; the {profile.name!r} "
+                               f"profile allows {budget / 1e6:.1f} MB. Choose a larger profile.")
+    report = WebCopyReport(size, budget, model.triangles, model.points, master.triangles, master.points,
+                           compress=profile.compress, notes=list(master.notes))
+    report.textures = [{"width": t.size[0], "height": t.size[1], "bytes": len(t.data), "mime": t.mime,
+                        "how": t.how} for t in textures if t is not None]
+    if measure_error and model is not master:
+        report.error = geometric_error(master, model)
+    elif measure_error:
+        report.error = GeometricError(0.0, 0.0, 0.0, 0.0, 0)
+    return report
+
+
+def _ratio(model: Model, master: Model) -> float:
+    """How much of the master's geometry ``model`` keeps (so reductions compound)."""
+    if master.triangles:
+        return model.triangles / master.triangles
+    return model.points / max(master.points, 1)
+
+
+def _capped(model: Model, profile: Profile) -> Model:
+    tri_ratio = point_ratio = 1.0
+    if profile.max_triangles and model.triangles > profile.max_triangles:
+        tri_ratio = profile.max_triangles / model.triangles
+    if profile.max_points and model.points > profile.max_points:
+        point_ratio = profile.max_points / model.points
+    if tri_ratio < 1 or point_ratio < 1:
+        return reduce_model(model, tri_ratio, point_ratio)
+    return model
+
+
+def _shrink_textures(model: Model, textures: list[Texture | None], profile: Profile,
+                     factor: float) -> list[Texture | None]:
+    out: list[Texture | None] = []
+    for part, tex in zip(model.parts, textures, strict=True):
+        if tex is None or part.image is None:
+            out.append(tex)
+        else:
+            out.append(shrink(tex, part.image, factor, profile.jpeg_quality))
+    return out
