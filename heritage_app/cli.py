@@ -269,6 +269,27 @@ def cmd_fields(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_thumbnails(args: argparse.Namespace) -> int:
+    """Render missing thumbnails with the viewer (the archive itself never imports it)."""
+    from viewer import render_thumbnail
+
+    failed = 0
+
+    def render(path: Path) -> bytes:
+        return render_thumbnail(path, size=args.size)
+
+    with _archive(args) as archive:
+        made = 0
+        for item_id in archive.search_ids():
+            try:
+                made += archive.ensure_thumbnails(render, [item_id])
+            except Exception as exc:  # noqa: BLE001 - one bad model must not stop the others
+                failed += 1
+                print(f"error: item {item_id}: {exc}", file=sys.stderr)
+    print(f"rendered {made} thumbnail(s)")
+    return 1 if failed else 0
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         ids = archive.search_ids()
@@ -339,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="English label of the new value")
     add("fields", cmd_fields, "list the catalogue's fields")
     add("summary", cmd_summary, "a short summary of the archive")
+    add("thumbnails", cmd_thumbnails, "render missing thumbnails").add_argument("--size", type=int, default=256)
     _add_optional_commands(sub)
     return parser
 

@@ -1,0 +1,70 @@
+"""``heritage view FILE`` and ``heritage snapshot FILE --out PNG`` (registered by cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_viewer_commands(subparsers: Any) -> None:
+    """Register the ``view`` and ``snapshot`` subcommands on an argparse subparsers object."""
+    from viewer.camera import STANDARD_VIEWS
+    from viewer.settings import DISPLAY_MODES
+
+    view = subparsers.add_parser("view", help="open a 3D file in the viewer window")
+    view.add_argument("file", help="any supported 3D file")
+    view.add_argument("--units", choices=("mm", "cm", "m"), help="units of the file's coordinates")
+    view.set_defaults(func=run_view)
+
+    snap = subparsers.add_parser("snapshot", help="render a 3D file to PNG without a window")
+    snap.add_argument("file")
+    snap.add_argument("--out", required=True, help="PNG file to write")
+    snap.add_argument("--size", type=int, default=1024, help="image width and height in pixels")
+    snap.add_argument("--view", default="front", choices=sorted(STANDARD_VIEWS))
+    snap.add_argument("--mode", default="auto", choices=DISPLAY_MODES)
+    snap.set_defaults(func=run_snapshot)
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    """Write the PNG; exit 1 with one line on stderr when the file cannot be shown."""
+    from viewer import ViewerError, save_snapshot
+
+    if not 16 <= args.size <= 8192:
+        print("error: --size must be between 16 and 8192", file=sys.stderr)
+        return 1
+    try:
+        save_snapshot(args.file, args.out, args.size, view=args.view, mode=args.mode)
+    except ViewerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 (one clear line, never a traceback)
+        print(f"error: {args.file} could not be shown ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_view(args: argparse.Namespace) -> int:
+    """Open a window with just the viewer for ``args.file``."""
+    from PySide6.QtWidgets import QApplication
+
+    from .viewer_widget import ViewerWidget
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    w = ViewerWidget()
+    w.setWindowTitle(f"Heritage viewer — {args.file}")
+    w.resize(1100, 800)
+    w.loadFailed.connect(lambda msg: print(f"error: {msg}", file=sys.stderr))
+    w.show()
+    w.open_file(args.file, getattr(args, "units", None))
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="heritage")
+    add_viewer_commands(parser.add_subparsers(dest="command", required=True))
+    ns = parser.parse_args()
+    sys.exit(ns.func(ns))

@@ -1,0 +1,381 @@
+"""Qt widget that shows the viewer's frames and turns mouse and keyboard into camera moves,
+picks and measurements. Rendering runs on the viewer's render thread, loading and LOD
+building on the global thread pool: the GUI thread never waits for either.
+
+Mouse: left drag orbit, right/middle drag pan, wheel zoom, double-click re-centre on the
+picked point; with the measure or landmark tool on, a left click picks a point.
+Keys: arrows orbit (Shift: pan), +/- zoom, R reset, 1-6 standard views, O perspective/ortho.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPoint, QProcess, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from viewer import RenderService, Settings, ViewerSession, default_service
+from viewer.measure import bbox_dimensions, format_length
+
+from .viewer_tasks import BuildLodTask, LoadModelTask
+from .viewer_toolbar import ViewerToolbar
+
+ORBIT_DEG_PER_PX = 0.4
+SETTLE_MS = 160  # full quality this long after the last move
+VIEW_KEYS = {Qt.Key.Key_1: "front", Qt.Key.Key_2: "back", Qt.Key.Key_3: "left",
+             Qt.Key.Key_4: "right", Qt.Key.Key_5: "top", Qt.Key.Key_6: "bottom"}
+
+
+class FrameView(QWidget):
+    """Paints the latest frame, scaled while a new one at the new size is on its way."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.setMinimumSize(160, 120)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(False)
+
+    def show_frame(self, rgb: np.ndarray) -> None:
+        h, w, _ = rgb.shape
+        self.image = QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888)
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        if self.image is None:
+            painter.fillRect(self.rect(), Qt.GlobalColor.darkGray)
+        else:
+            painter.drawImage(self.rect(), self.image)
+        painter.end()
+
+
+class ViewerWidget(QWidget):
+    """The 3D viewer: frame view, compact toolbar, status line, progress while loading.
+
+    Parameters
+    ----------
+    parent
+        Parent widget.
+    service
+        Render thread to use (the process-wide one by default).
+    lod_cache_dir
+        Where lighter levels of detail are cached on disk (None: memory only).
+    """
+
+    loaded = Signal(object)  # viewer.Model
+    loadFailed = Signal(str)  # noqa: N815 (Qt naming)
+    frameRendered = Signal()  # noqa: N815
+    measured = Signal(float, str)  # distance of the last segment, units
+    picked = Signal(object)  # viewer.Pick
+    _frameDone = Signal(object)  # noqa: N815 (Future from the render thread)
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 service: RenderService | None = None,
+                 lod_cache_dir: Path | None = None) -> None:
+        super().__init__(parent)
+        self.session = ViewerSession()
+        self.service = service or default_service()
+        self.lod_cache_dir = lod_cache_dir
+        self.path: Path | None = None
+        self.tool = "navigate"  # navigate | measure | landmark
+        self._tasks: list[Any] = []
+        self._inflight = False
+        self._pending: bool | None = None
+        self._press: QPoint | None = None
+        self._last: QPoint | None = None
+        self._dragged = False
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(lambda: self.request_frame(moving=False))
+        self._frameDone.connect(self._on_frame)
+        self._build_ui()
+
+    # -- UI ------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.view = FrameView(self)
+        self.view.installEventFilter(self)
+        self.toolbar = ViewerToolbar(self)
+        self.status = QLabel("No model", self)
+        self.progress = QProgressBar(self, maximumWidth=160, visible=False)
+        self.cancel_button = QPushButton("Cancel", self, visible=False)
+        self.cancel_button.clicked.connect(self.cancel_loading)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+
+    # -- model ---------------------------------------------------------------------------
+    def open_file(self, path: str | Path, units: str | None = None) -> None:
+        """Load ``path`` in the background; ``loaded`` or ``loadFailed`` follows."""
+        self.cancel_loading()
+        self.path = Path(path)
+        task = LoadModelTask(path, units)
+        task.signals.progressed.connect(self._on_progress)
+        task.signals.finished.connect(lambda m: self._on_loaded(task, m))
+        task.signals.failed.connect(lambda msg: self._on_failed(task, msg))
+        self._start(task, f"Loading {self.path.name}…")
+
+    def cancel_loading(self) -> None:
+        for t in self._tasks:
+            t.cancel.cancel()
+
+    def _start(self, task: Any, message: str) -> None:
+        self._tasks.append(task)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.cancel_button.setVisible(True)
+        self.status.setText(message)
+        QThreadPool.globalInstance().start(task)
+
+    def _finish(self, task: Any) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+        busy = bool(self._tasks)
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(message)
+
+    def _on_loaded(self, task: LoadModelTask, model: Any) -> None:
+        self._finish(task)
+        self.show_model(model)
+
+    def show_model(self, model: Any) -> None:
+        """Show an already loaded :class:`viewer.Model`; builds its LOD in the background."""
+        self.path = model.path
+        self.session.set_model(model)
+        self.session.apply(self.session.settings)
+        self._show_model_status()
+        self.request_frame(moving=False)
+        self.loaded.emit(model)
+        lod = BuildLodTask(self.session, self.lod_cache_dir)
+        lod.signals.finished.connect(lambda n: (self._finish(lod), self._show_model_status()))
+        lod.signals.failed.connect(lambda msg: (self._finish(lod), self.status.setText(msg)))
+        lod.signals.progressed.connect(self._on_progress)
+        self._start(lod, "Preparing a lighter copy for smooth turning…")
+
+    def _on_failed(self, task: Any, message: str) -> None:
+        self._finish(task)
+        self.status.setText(message)
+        self.loadFailed.emit(message)
+
+    def _show_model_status(self) -> None:
+        m = self.session.model
+        if m is None:
+            return
+        units = self.display_units()
+        dims = bbox_dimensions(*m.bbox, m.units, units)
+        size = " × ".join(format_length(float(d), units) for d in dims)
+        what = f"{m.n_primitives:,} {'triangles' if m.kind == 'mesh' else 'points'}"
+        self.status.setText(f"{m.path.name if m.path else ''} — {what} — {size}")
+
+    def display_units(self) -> str | None:
+        m = self.session.model
+        return self.session.settings.display_units or (m.units if m else None)
+
+    # -- settings (one path) -------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        """Every control ends here: store, apply, redraw."""
+        self.session.apply(settings)
+        self.request_frame(moving=False)
+
+    def update_settings(self, **changes: Any) -> None:
+        self.apply_settings(replace(self.session.settings, **changes))
+
+    # -- frames --------------------------------------------------------------------------
+    def request_frame(self, moving: bool = False) -> None:
+        """Ask for a new frame; requests made while one renders collapse into one."""
+        if self._inflight:
+            self._pending = moving if self._pending is None else (self._pending and moving)
+            return
+        w, h = max(self.view.width(), 16), max(self.view.height(), 16)
+        cam = self.session.camera.copy()
+        settings = self.session.settings
+        self._inflight = True
+        fut = self.service.submit(lambda: self.session.render(
+            w, h, moving, cam, settings, renderer=self.service.renderer))
+        fut.add_done_callback(self._deliver)
+
+    def _deliver(self, fut: Future[np.ndarray]) -> None:
+        """Render thread -> GUI thread (queued signal); the widget may be gone already."""
+        try:
+            self._frameDone.emit(fut)
+        except RuntimeError:
+            pass
+
+    def _on_frame(self, fut: Future[np.ndarray]) -> None:
+        self._inflight = False
+        try:
+            self.view.show_frame(fut.result())
+        except Exception as exc:  # noqa: BLE001 (a failed frame must not take the app down)
+            self.status.setText(f"Rendering failed: {exc}")
+        self.frameRendered.emit()
+        if self._pending is not None:
+            moving, self._pending = self._pending, None
+            self.request_frame(moving)
+
+    def moved(self) -> None:
+        """Camera changed by interaction: quick frame now, full quality when it settles."""
+        self.request_frame(moving=True)
+        self._settle.start()
+
+    # -- input ---------------------------------------------------------------------------
+    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802
+        if obj is self.view:
+            et = event.type()
+            handlers = {event.Type.MouseButtonPress: self._press_event,
+                        event.Type.MouseMove: self._move_event,
+                        event.Type.MouseButtonRelease: self._release_event,
+                        event.Type.MouseButtonDblClick: self._double_click_event,
+                        event.Type.Wheel: self._wheel_event,
+                        event.Type.KeyPress: self._key_event,
+                        event.Type.Resize: lambda e: self.request_frame(False)}
+            if et in handlers:
+                handlers[et](event)
+                return et != event.Type.Resize
+        return super().eventFilter(obj, event)
+
+    def _press_event(self, e: QMouseEvent) -> None:
+        self._press = self._last = e.position().toPoint()
+        self._dragged = False
+
+    def _move_event(self, e: QMouseEvent) -> None:
+        if self._last is None:
+            return
+        pos = e.position().toPoint()
+        d = pos - self._last
+        self._last = pos
+        if self._press is not None and (pos - self._press).manhattanLength() > 3:
+            self._dragged = True
+        buttons = e.buttons()
+        cam = self.session.camera
+        if buttons & Qt.MouseButton.LeftButton:
+            cam.orbit(d.x() * ORBIT_DEG_PER_PX, d.y() * ORBIT_DEG_PER_PX)
+        elif buttons & (Qt.MouseButton.RightButton | Qt.MouseButton.MiddleButton):
+            cam.pan(d.x(), d.y(), self.view.height())
+        else:
+            return
+        self.moved()
+
+    def _release_event(self, e: QMouseEvent) -> None:
+        if (not self._dragged and e.button() == Qt.MouseButton.LeftButton
+                and self.tool != "navigate"):
+            self.click_pick(e.position().x(), e.position().y())
+        self._press = self._last = None
+
+    def _double_click_event(self, e: QMouseEvent) -> None:
+        p = self.session.pick(e.position().x(), e.position().y(), self.view.width(), self.view.height())
+        if p is not None:
+            self.session.camera.recentre(p.point)
+            self.request_frame(moving=False)
+
+    def _wheel_event(self, e: QWheelEvent) -> None:
+        self.session.camera.dolly(0.9 ** (e.angleDelta().y() / 120.0))
+        self.moved()
+
+    def _key_event(self, e: QKeyEvent) -> None:
+        k, cam = e.key(), self.session.camera
+        shift = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
+                 Qt.Key.Key_Down: (0, 1)}
+        if k in steps:
+            dx, dy = steps[k]
+            if shift:
+                cam.pan(dx * 20, dy * 20, self.view.height())
+            else:
+                cam.orbit(dx * 5.0, dy * 5.0)
+        elif k in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            cam.dolly(0.9)
+        elif k == Qt.Key.Key_Minus:
+            cam.dolly(1 / 0.9)
+        elif k == Qt.Key.Key_R:
+            self.reset_view()
+            return
+        elif k in VIEW_KEYS:
+            self.set_view(VIEW_KEYS[k])
+            return
+        elif k == Qt.Key.Key_O:
+            proj = "orthographic" if self.session.settings.projection == "perspective" else "perspective"
+            self.update_settings(projection=proj)
+            return
+        else:
+            return
+        self.moved()
+
+    # -- tools ---------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        """``"navigate"``, ``"measure"`` or ``"landmark"``."""
+        self.tool = tool
+        if tool == "measure":
+            self.session.measurement.clear()
+
+    def click_pick(self, x: float, y: float) -> None:
+        """Pick at widget pixel (x, y) and feed the active tool."""
+        pick = self.session.pick(x, y, self.view.width(), self.view.height())
+        if pick is None:
+            self.status.setText("No surface under the cursor.")
+            return
+        self.picked.emit(pick)
+        units = self.display_units()
+        if self.tool == "measure":
+            self.session.measurement.add(pick.point)
+            seg = self.session.measurement.last_segment(units)
+            total = self.session.measurement.total(units)
+            self.status.setText(f"Distance {format_length(seg, units)} — path {format_length(total, units)}")
+            if len(self.session.measurement.points) > 1:
+                self.measured.emit(seg, units or "")
+        elif self.tool == "landmark":
+            lm = self.session.landmarks.add("", self.session.file_coordinates(pick.point))
+            self.status.setText(f"Landmark {lm.name} at " + ", ".join(f"{c:.3f}" for c in lm.point))
+        self.request_frame(moving=False)
+
+    def reset_view(self) -> None:
+        self.session.reset_view()
+        self.request_frame(moving=False)
+
+    def set_view(self, name: str) -> None:
+        self.session.camera.set_view(name)
+        self.request_frame(moving=False)
+
+    def export_landmarks(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export landmarks", "landmarks.csv",
+                                                  "CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.session.landmarks.export(path)
+
+    def save_snapshot(self, path: str | None = None, width: int = 1920, height: int = 1440) -> None:
+        """Render the current view at (width, height) and save a PNG (asks where if needed)."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save snapshot", "snapshot.png", "PNG (*.png)")
+        if not path:
+            return
+        cam, s = self.session.camera.copy(), self.session.settings
+        from PIL import Image
+
+        img = self.service.call(lambda: self.session.render(width, height, False, cam, s,
+                                                            renderer=self.service.renderer))
+        Image.fromarray(img).save(path, format="PNG")
+        self.status.setText(f"Snapshot saved: {path}")
+
+    def open_in_open3d(self) -> bool:
+        """Open the current file in Open3D's own window, in a separate process."""
+        if self.path is None:
+            return False
+        return bool(QProcess.startDetached(sys.executable, ["-m", "viewer.open3d_window",
+                                                            str(self.path)])[0])

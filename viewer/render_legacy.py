@@ -1,0 +1,147 @@
+"""Backend on Open3D's legacy OpenGL ``Visualizer`` in a hidden window.
+
+With no X display Open3D 0.20 creates a headless EGL context (Mesa llvmpipe on CPU);
+with a display (or Xvfb) it uses a hidden GLFW window. Either way no window is shown.
+Every call must come from the thread that created the renderer (GL contexts are bound to a
+thread); :class:`viewer.service.RenderService` guarantees that.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import open3d as o3d
+
+from .camera import Camera
+from .errors import RenderUnavailable
+from .renderer import RenderOptions, SceneBounds
+
+
+def _quiet_runtime_dir() -> None:
+    """GLFW prints an error line on every start when XDG_RUNTIME_DIR is unset (containers,
+    cron); give it a private directory so command-line output stays clean."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        path = os.path.join(tempfile.gettempdir(), f"runtime-{os.getuid()}")
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = path
+
+
+_quiet_runtime_dir()
+
+
+@dataclass
+class _Slot:
+    vis: o3d.visualization.Visualizer
+    width: int
+    height: int
+    layer_ids: list[int] = field(default_factory=list)
+    bounds: SceneBounds | None = None
+    kept: dict[int, o3d.geometry.Geometry3D] = field(default_factory=dict)
+
+
+class LegacyRenderer:
+    """:class:`~viewer.renderer.Renderer` on ``open3d.visualization.Visualizer``."""
+
+    name = "legacy"
+
+    def __init__(self) -> None:
+        self._slots: dict[str, _Slot] = {}
+
+    def render(self, layers: Sequence[o3d.geometry.Geometry3D], camera: Camera,
+               bounds: SceneBounds, width: int, height: int, options: RenderOptions,
+               slot: str = "full") -> np.ndarray:
+        s = self._slot(slot, width, height)
+        self._sync_layers(s, layers, bounds)
+        self._apply_options(s.vis, options)
+        self._apply_camera(s.vis, camera, width, height)
+        buf = s.vis.capture_screen_float_buffer(do_render=True)
+        img = np.asarray(buf)
+        return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+    def close(self) -> None:
+        for s in self._slots.values():
+            s.vis.destroy_window()
+        self._slots.clear()
+
+    # -----------------------------------------------------------------------------------
+    def _slot(self, name: str, width: int, height: int) -> _Slot:
+        s = self._slots.get(name)
+        if s is not None and (s.width, s.height) == (width, height):
+            return s
+        if s is not None:
+            s.vis.destroy_window()
+        vis = o3d.visualization.Visualizer()
+        if not vis.create_window(window_name="heritage-viewer", width=width, height=height,
+                                 visible=False):
+            raise RenderUnavailable("OpenGL context could not be created (no EGL or X display).")
+        s = _Slot(vis, width, height)
+        self._slots[name] = s
+        return s
+
+    def _sync_layers(self, s: _Slot, layers: Sequence[o3d.geometry.Geometry3D],
+                     bounds: SceneBounds) -> None:
+        ids = [id(g) for g in layers]
+        if ids == s.layer_ids and bounds == s.bounds:
+            return
+        vis = s.vis
+        if bounds != s.bounds:
+            vis.clear_geometries()
+            s.layer_ids = []
+            s.kept.clear()
+            self._set_bounds(vis, bounds)
+        old = set(s.layer_ids)
+        new = set(ids)
+        # Geometry objects are immutable once handed over, so identity tells what changed.
+        for g_id in old - new:
+            vis.remove_geometry(s.kept.pop(g_id), reset_bounding_box=False)
+        for g in layers:
+            if id(g) not in old:
+                vis.add_geometry(g, reset_bounding_box=False)
+                s.kept[id(g)] = g
+        s.layer_ids = ids
+        s.bounds = bounds
+
+    @staticmethod
+    def _set_bounds(vis: o3d.visualization.Visualizer, bounds: SceneBounds) -> None:
+        """Make the view control's bounding box exactly ``bounds``.
+
+        The legacy view control derives near/far planes and zoom limits from the union of
+        every geometry ever added; a two-point anchor added and removed pins it to the
+        model's box so the camera maths in :mod:`viewer.camera` hold.
+        """
+        c = np.asarray(bounds.center, dtype=float)
+        h = bounds.extent / 2.0
+        anchor = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.stack([c - h, c + h])))
+        vis.add_geometry(anchor, reset_bounding_box=True)
+        vis.remove_geometry(anchor, reset_bounding_box=True)  # empties the box
+        vis.add_geometry(anchor, reset_bounding_box=True)  # box == anchor
+        vis.remove_geometry(anchor, reset_bounding_box=False)
+
+    @staticmethod
+    def _apply_options(vis: o3d.visualization.Visualizer, o: RenderOptions) -> None:
+        ro = vis.get_render_option()
+        ro.background_color = np.asarray(o.background, dtype=float)
+        ro.light_on = o.light_on
+        ro.point_size = float(o.point_size)
+        ro.mesh_show_back_face = o.show_back_face
+        ro.mesh_show_wireframe = o.wireframe
+
+    @staticmethod
+    def _apply_camera(vis: o3d.visualization.Visualizer, cam: Camera, w: int, h: int) -> None:
+        vc = vis.get_view_control()
+        if vc.get_field_of_view() <= 5.0 + 1e-6:
+            vc.change_field_of_view(step=2.0)  # leave orthographic, else convert refuses
+        params = o3d.camera.PinholeCameraParameters()
+        f = (h / 2.0) / np.tan(np.radians(cam.fov_deg) / 2.0)
+        params.intrinsic = o3d.camera.PinholeCameraIntrinsic(w, h, f, f, w / 2.0 - 0.5,
+                                                             h / 2.0 - 0.5)
+        params.extrinsic = cam.extrinsic()
+        vc.convert_from_pinhole_camera_parameters(params, allow_arbitrary=True)
+        if cam.projection == "orthographic":
+            vc.change_field_of_view(step=-90.0)
+            vc.set_lookat(cam.target)
+            vc.set_zoom(cam.zoom)
