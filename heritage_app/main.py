@@ -1,16 +1,53 @@
-"""``heritage-app``: the desktop window (built in the app issue; until then, a summary)."""
+"""``heritage-app [--archive DIR]``: the desktop window."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from .cli import main as cli_main
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="heritage-app", description="Heritage & Cuisine 3D Archive (desktop)")
+    parser.add_argument("--archive", type=Path, help="open this archive folder")
+    parser.add_argument("--language", choices=("en", "vi"), help="user-interface language (saved in the settings)")
+    parser.add_argument("--select", help=argparse.SUPPRESS)  # accession to select (screenshots)
+    parser.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)  # grab the window to PNG and quit
+    parser.add_argument("--screenshot-delay", type=int, default=2500, help=argparse.SUPPRESS)
+    parser.add_argument("--size", default="1400x900", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
 
-def main() -> int:
-    args = sys.argv[1:]
-    archive = args[args.index("--archive") + 1] if "--archive" in args else None
-    return cli_main((["--archive", archive] if archive else []) + ["summary"])
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from PySide6.QtCore import QTimer
+
+    from . import dialogs
+    from .app import create_application, create_window, grab_after
+    from .settings import SettingsStore
+
+    app = create_application([sys.argv[0]])
+    dialogs.install_excepthook()
+    store = SettingsStore()
+    if args.language:
+        settings = store.load()
+        settings.language = args.language
+        store.save(settings)
+    window = create_window(args.archive.resolve() if args.archive else None, store)
+    if args.select and window.archive is not None:
+        item_id = window.archive.find_by_accession(args.select)
+        if item_id is not None:
+            window.view.select_item(item_id)
+    if args.screenshot:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
+        grab_after(window, args.screenshot, args.screenshot_delay)
+    window.show()
+    QTimer.singleShot(1000, window.detail.preloader.start)  # import Open3D while the user looks around
+    return app.exec()
 
 
 if __name__ == "__main__":

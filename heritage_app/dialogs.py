@@ -1,0 +1,152 @@
+"""Small dialogs every window uses: errors a museum worker can act on (never a
+traceback), the unsaved-changes prompt and About. Tests replace ``ask_unsaved`` and
+``confirm`` with stubs, so no modal loop ever blocks a test."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from archive import ArchiveError
+
+translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
+
+log = logging.getLogger(__name__)
+
+
+def crash_log_path() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("heritage-archive", appauthor=False)) / "app-errors.log"
+
+
+def friendly_message(exc: BaseException) -> str:
+    """What to tell the user about ``exc``: the archive's own message (written for museum
+    staff), a plain description of disk errors, or a pointer to the error log."""
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    if isinstance(exc, PermissionError):
+        return translate("Dialogs", "The system refused access to {path}. Check that the folder is writable.").format(
+            path=exc.filename or ""
+        )
+    if isinstance(exc, FileNotFoundError):
+        return translate("Dialogs", "{path} does not exist (was a drive disconnected?).").format(
+            path=exc.filename or ""
+        )
+    if isinstance(exc, OSError):
+        return translate("Dialogs", "The disk reported a problem: {reason}.").format(reason=exc.strerror or exc)
+    if isinstance(exc, sqlite3.Error):
+        return translate(
+            "Dialogs", "The catalogue database reported a problem: {reason}. Run Tools › Verify archive."
+        ).format(reason=exc)
+    return translate("Dialogs", "Something unexpected went wrong ({kind}). Details were written to {log}.").format(
+        kind=type(exc).__name__, log=crash_log_path()
+    )
+
+
+def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> QMessageBox:
+    """Show an error without blocking the caller (window-modal, opened not exec'd)."""
+    text = error if isinstance(error, str) else friendly_message(error)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(_delete_on_close())
+    if os.environ.get("HERITAGE_NO_DIALOGS"):
+        log.warning("%s: %s", title, text)
+        box.deleteLater()
+        return box
+    box.open()
+    return box
+
+
+def _delete_on_close():
+    from PySide6.QtCore import Qt
+
+    return Qt.WidgetAttribute.WA_DeleteOnClose
+
+
+def ask_unsaved(parent: QWidget | None, what: str) -> str:
+    """Ask what to do with unsaved edits of ``what``: "save", "discard" or "cancel"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(translate("Dialogs", "Unsaved changes"))
+    box.setText(translate("Dialogs", "The metadata of {item} has unsaved changes.").format(item=what))
+    box.setInformativeText(translate("Dialogs", "Save them before continuing?"))
+    save = box.addButton(translate("Dialogs", "Save"), QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton(translate("Dialogs", "Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(translate("Dialogs", "Cancel"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(save)
+    box.exec()
+    clicked = box.clickedButton()
+    box.deleteLater()
+    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def app_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("heritage-archive")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "0.1.0"
+
+
+LICENCES = (
+    ("Heritage & Cuisine 3D Archive", "MIT"),
+    ("Qt 6 / PySide6", "LGPL-3.0"),
+    ("Open3D", "MIT"),
+    ("trimesh", "MIT"),
+    ("NumPy, SciPy", "BSD-3-Clause"),
+    ("sqlite-utils", "Apache-2.0"),
+    ("SQLite", "Public domain"),
+    ("Pillow", "MIT-CMU"),
+)
+
+
+def show_about(parent: QWidget | None) -> None:
+    rows = "".join(f"<tr><td>{name}</td><td>&nbsp;{lic}</td></tr>" for name, lic in LICENCES)
+    text = (
+        f"<h3>{translate('Dialogs', 'Heritage & Cuisine 3D Archive')}</h3>"
+        f"<p>{translate('Dialogs', 'Version')} {app_version()}</p>"
+        f"<p>{translate('Dialogs', 'A desktop archive for 3D scans of the cultural heritage and cuisine of Huế.')}</p>"
+        f"<p><b>{translate('Dialogs', 'Licences')}</b></p><table>{rows}</table>"
+    )
+    QMessageBox.about(parent, translate("Dialogs", "About"), text)
+
+
+def install_excepthook() -> None:
+    """Unexpected errors: log the traceback to a file and show a plain message."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        try:
+            path = crash_log_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write("".join(traceback.format_exception(kind, exc, tb)) + "\n")
+        except OSError:
+            pass
+        from PySide6.QtWidgets import QApplication
+
+        show_error(QApplication.activeWindow(), translate("Dialogs", "Unexpected error"), exc)
+
+    sys.excepthook = hook

@@ -1,0 +1,476 @@
+"""The main window: catalogue (grid/table) and search on the left, the selected item on the
+right; archive, import and tools in the menus. It reaches data only through ``Archive``:
+reads on the GUI thread's own connection (a page at a time), long writes on the writer
+thread (``operations``), a metadata save as one short transaction."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from archive import Archive, ArchiveError, SearchQuery
+from archive.importer import ImportReport
+
+from . import dialogs, i18n
+from .catalogue_model import CatalogueModel
+from .catalogue_view import CatalogueView
+from .detail_pane import DetailPane
+from .icons import app_icon
+from .import_dialog import ImportDialog
+from .metadata_editor import EditorContext
+from .operations import Operations, TaskProgress
+from .search_bar import SearchBar
+from .settings import SettingsStore
+from .tasks import Task, TaskManager
+from .thumbnails import ThumbnailProvider
+from .welcome import WelcomePage
+from .window_actions import WindowActions, export_dialog_class
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    reloaded = Signal()  # the catalogue shows the archive's current state (after an import)
+
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.settings = store.load()
+        self.archive: Archive | None = None
+        self.archive_dir: Path | None = None
+        self._shown_id: int | None = None
+        self.import_dialog: ImportDialog | None = None
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.tasks = TaskManager(self)
+        self.thumbnails = ThumbnailProvider(parent=self)
+        self.thumbnails.render = self.settings.render_thumbnails
+        self.model = CatalogueModel(self.thumbnails, self)
+        self.search = SearchBar()
+        self.view = CatalogueView(self.model)
+        self.detail = DetailPane(EditorContext(self._vocabulary, self._link_search, self._link_label))
+        self.detail.editor.saver = self._save_item
+        self.welcome = WelcomePage()
+        self._build_layout()
+        self.progress = TaskProgress()
+        self.ops = Operations(self, self.tasks, self.progress)
+        self.archive_label = QLabel()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.archive_label)
+        self.actions = WindowActions(self)
+        self._connect()
+        self.actions.render_thumbnails.setChecked(self.settings.render_thumbnails)
+        self.actions.languages[i18n.current_language()].setChecked(True)
+        self.set_view_mode(self.settings.view_mode)
+        self._show_archive_state()
+        self._restore_layout()
+        self.retranslate()
+
+    def _build_layout(self) -> None:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.search)
+        column.addWidget(self.view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 560])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
+
+    def _connect(self) -> None:
+        self.search.queryChanged.connect(self.run_query)
+        self.model.countChanged.connect(self.search.set_count)
+        self.model.queryFailed.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.model.modelReset.connect(self._reselect_shown)
+        self.view.currentItemChanged.connect(self._current_changed)
+        self.detail.editor.dirtyChanged.connect(self.setWindowModified)
+        self.welcome.openRequested.connect(self.choose_archive)
+        self.welcome.newRequested.connect(self.new_archive)
+        self.welcome.demoRequested.connect(self.create_demo_archive)
+        self.welcome.recentRequested.connect(self.open_archive)
+        self.ops.imported.connect(self._imported)
+        self.ops.itemsChanged.connect(self.refresh)
+        self.ops.restored.connect(self._restored)
+        self.ops.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    # -- language and settings -------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.actions.retranslate()
+        name = self.archive_dir.name if self.archive_dir else ""
+        title = self.tr("Heritage & Cuisine 3D Archive")
+        self.setWindowTitle(f"{name} [*] — {title}" if name else title)
+        self.archive_label.setText(str(self.archive_dir) if self.archive_dir else self.tr("No archive open"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_language(self, code: str) -> None:
+        i18n.set_language(code)
+        self.settings.language = code
+        self.store.save(self.settings)
+        self.actions.languages[code].setChecked(True)
+
+    def set_view_mode(self, mode: str) -> None:
+        self.view.set_mode(mode)
+        (self.actions.table_mode if mode == "table" else self.actions.grid_mode).setChecked(True)
+        self.settings.view_mode = mode
+
+    def set_render_thumbnails(self, on: bool) -> None:
+        self.settings.render_thumbnails = self.thumbnails.render = on
+        self.store.save(self.settings)
+
+    def _restore_layout(self) -> None:
+        for key, restore in (
+            ("geometry", self.restoreGeometry),
+            ("state", self.restoreState),
+            ("splitter", self.splitter.restoreState),
+            ("detail_splitter", self.detail.splitter.restoreState),
+        ):
+            value = self.store.window_state(key)
+            if value is not None:
+                restore(value)
+
+    def _save_layout(self) -> None:
+        for key, value in (
+            ("geometry", self.saveGeometry()),
+            ("state", self.saveState()),
+            ("splitter", self.splitter.saveState()),
+            ("detail_splitter", self.detail.splitter.saveState()),
+        ):
+            self.store.set_window_state(key, value)
+        self.store.save(self.settings)
+
+    # -- archives --------------------------------------------------------------------------
+    def open_archive(self, path: Path | str) -> bool:
+        if not self.confirm_leave():
+            return False
+        path = Path(path)
+        try:
+            archive = Archive.open(path)
+        except (ArchiveError, OSError) as exc:
+            self.settings.forget_archive(path)
+            self.store.save(self.settings)
+            dialogs.show_error(self, self.tr("Cannot open the archive"), exc)
+            return False
+        self.close_archive()
+        self.archive, self.archive_dir = archive, path
+        self.ops.archive_dir = path
+        self.thumbnails.set_archive(path)
+        self.detail.lod_cache_dir = path / "derived" / "lod"
+        self._fill_choices()
+        self.detail.editor.set_vocabularies()
+        self.model.set_archive(archive)
+        self.settings.remember_archive(path)
+        self.store.save(self.settings)
+        self._show_archive_state()
+        self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=archive.count()), 5000)
+        if self.model.rowCount():
+            self.view.select_item(self.model.item_id(0))
+        return True
+
+    def close_archive(self) -> None:
+        self.thumbnails.set_archive(None)
+        self.model.set_archive(None)
+        self._show(None)
+        if self.archive is not None:
+            self.archive.close()
+        self.archive = self.archive_dir = None
+        self._show_archive_state()
+
+    def _show_archive_state(self) -> None:
+        is_open = self.archive is not None
+        self.pages.setCurrentWidget(self.splitter if is_open else self.welcome)
+        self.welcome.set_recent(self.settings.recent_archives)
+        self.actions.set_archive_open(is_open)
+        self.retranslate()
+
+    def choose_archive(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open an archive folder"))
+        if folder:
+            self.open_archive(folder)
+
+    def new_archive(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose an empty folder for the new archive"))
+        if not folder:
+            return
+        try:
+            Archive.create(folder).close()
+        except (ArchiveError, OSError) as exc:
+            dialogs.show_error(self, self.tr("Cannot create the archive"), exc)
+            return
+        self.open_archive(folder)
+
+    def create_demo_archive(self, folder: Path | None = None) -> Task | None:
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose an empty folder for the demo archive"))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        task = Task(_build_demo, folder, title=self.tr("Creating the demo archive"))
+        task.signals.succeeded.connect(lambda _ids: self.open_archive(folder))
+        task.signals.failed.connect(lambda exc: dialogs.show_error(self, self.tr("Cannot create the demo"), exc))
+        self.progress.track(task)
+        self.tasks.run_write(task)
+        return task
+
+    def fill_recent_menu(self) -> None:
+        menu = self.actions.recent_menu
+        menu.clear()
+        for path in self.settings.recent_archives:
+            menu.addAction(path, lambda p=path: self.open_archive(p))
+        if not self.settings.recent_archives:
+            menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def _fill_choices(self) -> None:
+        """Vocabularies at once; the collections (a scan of every item) from a reader thread."""
+        assert self.archive is not None and self.archive_dir is not None
+        values = {
+            name: [v["value"] for v in self.archive.vocabulary(name)]
+            for name in ("periods", "materials", "culinary_lines")
+        }
+        self.search.set_choices(None, values["periods"], values["materials"], values["culinary_lines"])
+        task = Task(lambda archive, _p, _c: archive.collections(), archive_dir=self.archive_dir, title="collections")
+        task.signals.succeeded.connect(self.search.set_collections)
+        self.tasks.run_read(task)
+
+    # -- searching and selecting -----------------------------------------------------------
+    def run_query(self, query: SearchQuery) -> None:
+        self.model.set_query(query)
+
+    def refresh(self) -> None:
+        if self.archive is None:
+            return
+        self._fill_choices()
+        self.model.refresh_items(list(self.model._cache))
+        self.model.reload()
+        if self._shown_id is not None and self.detail.editor.is_dirty() is False:
+            self._show(self._shown_id)
+
+    def _reselect_shown(self) -> None:
+        if self._shown_id is not None:
+            self.view.select_item(self._shown_id, signal=False)
+
+    def _current_changed(self, item_id: int | None) -> None:
+        if item_id is None or item_id == self._shown_id:
+            return  # an item that left the results stays open in the detail pane
+        if not self.confirm_leave():
+            self.view.select_item(self._shown_id, signal=False)
+            return
+        self._show(item_id)
+
+    def confirm_leave(self) -> bool:
+        """True when the shown item has no unsaved edits, or the user saved or discarded them."""
+        editor = self.detail.editor
+        if not editor.is_dirty():
+            return True
+        item = editor.item or {}
+        answer = dialogs.ask_unsaved(self, f"{item.get('accession', '')} — {item.get('title', '')}")
+        if answer == "save":
+            return editor.save()
+        return answer == "discard"
+
+    def _show(self, item_id: int | None) -> None:
+        self._shown_id = item_id
+        if item_id is None or self.archive is None:
+            self.detail.show_item(None, [], None)
+            return
+        try:
+            item = self.archive.get(item_id)
+            history = self.archive.history(item_id)
+        except ArchiveError as exc:
+            dialogs.show_error(self, self.tr("Cannot show the item"), exc)
+            return
+        path, units = None, None
+        if item["assets"]:
+            try:
+                path = self.archive.master_path(item_id)
+            except ArchiveError:
+                path = None
+            masters = [a for a in item["assets"] if a["role"] == "master"] or item["assets"]
+            units = masters[-1].get("units")
+        self.detail.show_item(item, history, path, units)
+
+    # -- editing ---------------------------------------------------------------------------
+    def _save_item(self, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        assert self.archive is not None
+        change = self.archive.update(item_id, changes)  # ValidationError goes back to the form
+        self.model.refresh_items(change.item_ids)
+        if {"collections", "period", "materials", "culinary_line"} & set(change.fields):
+            self._fill_choices()
+        fresh = self.archive.get(item_id)
+        self.detail.item = fresh
+        self.detail.show_history(self.archive.history(item_id))
+        self.detail.retranslate()
+        self.statusBar().showMessage(
+            self.tr("Saved %n change(s) to {item}", "", len(change.fields)).format(item=fresh["accession"]), 5000
+        )
+        return fresh
+
+    def save_current(self) -> bool:
+        return self.detail.editor.save()
+
+    def delete_selected(self) -> None:
+        item = self.detail.editor.item
+        if self.archive is None or item is None:
+            return
+        question = self.tr(
+            "Delete {item} from the catalogue? Its files are moved to the archive's "
+            "'deleted' folder and the deletion is logged."
+        ).format(item=f"{item['accession']} — {item['title']}")
+        if not dialogs.confirm(self, self.tr("Delete item"), question):
+            return
+        try:
+            self.archive.delete(item["id"], confirmed=True)
+        except ArchiveError as exc:
+            dialogs.show_error(self, self.tr("Cannot delete the item"), exc)
+            return
+        self._shown_id = None
+        self.detail.editor.load(None)
+        self.model.reload()
+        self._show(None)
+        self.statusBar().showMessage(self.tr("Deleted {item}").format(item=item["accession"]), 5000)
+
+    # -- context for the editor ------------------------------------------------------------
+    def _vocabulary(self, name: str) -> list[str]:
+        return [v["value"] for v in self.archive.vocabulary(name)] if self.archive is not None else []
+
+    def _link_search(self, text: str) -> list[tuple[int, str]]:
+        if self.archive is None:
+            return []
+        ids = self.archive.search_ids(SearchQuery(text=text, kind="relic", limit=20))
+        return [(r["id"], f"{r['accession']} — {r['title']}") for r in self.archive.rows(ids)]
+
+    def _link_label(self, item_id: int) -> str | None:
+        rows = self.archive.rows([item_id]) if self.archive is not None else []
+        return f"{rows[0]['accession']} — {rows[0]['title']}" if rows else None
+
+    # -- import ----------------------------------------------------------------------------
+    def import_files(self, paths: list[Path]) -> ImportDialog | None:
+        if self.archive is None:
+            return None
+        if self.import_dialog is not None:  # a drop while the dialog is open adds to it
+            self.import_dialog.add_paths(paths)
+            return self.import_dialog
+        dialog = ImportDialog(self.archive, paths, self.detail.editor.item, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.ops.start_import(dialog.selected_paths(), dialog.options()))
+        dialog.finished.connect(lambda _r: setattr(self, "import_dialog", None))
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _imported(self, report: ImportReport) -> None:
+        if self.archive is None:
+            return
+        for item_id in report.imported:
+            self.thumbnails.forget(item_id)
+        self._fill_choices()
+        if self._shown_id in report.imported and not self.detail.editor.is_dirty():
+            self._show(self._shown_id)  # a new version of the open item
+        select = report.imported[0] if report.imported and not self.detail.editor.is_dirty() else None
+        self.reload_in_background(select)
+
+    def reload_in_background(self, select: int | None = None) -> None:
+        """Run the current search again on a reader thread (a whole-archive query must not
+        stall the window after an import), then show the new items."""
+        query = self.model.query
+        task = Task(lambda archive, _p, _c: archive.search_ids(query), archive_dir=self.archive_dir, title="search")
+        task.signals.succeeded.connect(lambda ids: self._reloaded(query, ids, select))
+        self.tasks.run_read(task)
+
+    def _reloaded(self, query: SearchQuery, ids: list[int], select: int | None) -> None:
+        if self.archive is None or query is not self.model.query:
+            return  # the user searched again meanwhile
+        self.model.reload(ids)
+        if select is not None and select != self._shown_id:
+            self.view.select_item(select)
+        self.reloaded.emit()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if self.archive is not None and urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths and self.archive is not None:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+    # -- tools -----------------------------------------------------------------------------
+    def ops_verify(self) -> None:
+        self.ops.verify()
+
+    def ops_backup(self) -> None:
+        self.ops.backup()
+
+    def ops_restore(self) -> None:
+        self.ops.restore()
+
+    def ops_csv_import(self) -> None:
+        self.ops.csv_import()
+
+    def ops_csv_export(self) -> None:
+        self.ops.csv_export()
+
+    def _restored(self, path: Path) -> None:
+        if dialogs.confirm(
+            self,
+            self.tr("Restore finished"),
+            self.tr("The backup was restored to {path}. Open it now?").format(path=path),
+        ):
+            self.open_archive(path)
+
+    def export_selected(self) -> None:
+        cls = export_dialog_class()
+        ids = self.view.selected_ids() or ([self._shown_id] if self._shown_id is not None else [])
+        if cls is None or self.archive_dir is None or not ids:
+            return
+        dialog = cls(self.archive_dir, ids, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def about(self) -> None:
+        dialogs.show_about(self)
+
+    # -- closing ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.confirm_leave():
+            event.ignore()
+            return
+        if self.tasks.writes and not dialogs.confirm(
+            self,
+            self.tr("Work in progress"),
+            self.tr("An operation is still running. Cancel it and quit? Nothing half-done is kept."),
+        ):
+            event.ignore()
+            return
+        self._save_layout()
+        self.tasks.cancel_all()
+        self.thumbnails.cancel()
+        self.tasks.wait()
+        self.thumbnails.wait()
+        self.close_archive()
+        event.accept()
+
+
+def _build_demo(_archive, _progress, _cancel, folder: Path) -> list[int]:
+    from archive.demo import build_demo  # imported late: it pulls in trimesh and SciPy
+
+    return build_demo(folder)

@@ -1,0 +1,86 @@
+"""User settings, apart from any window (Open3D's ``vis_gui.py`` keeps a plain ``Settings``
+object the same way): controls set one field and call one ``apply`` path; ``SettingsStore``
+reads and writes them with ``QSettings`` so they outlive the session."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 8
+LANGUAGES = ("en", "vi")
+VIEW_MODES = ("grid", "table")
+
+
+@dataclass
+class Settings:
+    language: str = "en"
+    view_mode: str = "grid"
+    render_thumbnails: bool = True
+    last_archive: str = ""
+    recent_archives: list[str] = field(default_factory=list)
+    welcome_shown: bool = False
+
+    def remember_archive(self, path: Path | str) -> None:
+        """Put ``path`` first in the recent list and make it the archive opened next time."""
+        text = str(Path(path).resolve())
+        self.last_archive = text
+        self.recent_archives = [text] + [p for p in self.recent_archives if p != text][: MAX_RECENT - 1]
+
+    def forget_archive(self, path: Path | str) -> None:
+        text = str(Path(path).resolve())
+        self.recent_archives = [p for p in self.recent_archives if p != text]
+        if self.last_archive == text:
+            self.last_archive = ""
+
+
+class SettingsStore:
+    """Reads and writes ``Settings`` and window layout with one ``QSettings``."""
+
+    def __init__(self, qsettings: QSettings | None = None):
+        if qsettings is None:
+            path = os.environ.get("HERITAGE_SETTINGS")  # a separate settings file (screenshots, benchmarks)
+            qsettings = (
+                QSettings(path, QSettings.Format.IniFormat) if path else QSettings("HeritageArchive", "heritage-app")
+            )
+        self.qsettings = qsettings
+
+    def load(self) -> Settings:
+        s = self.qsettings
+        settings = Settings()
+        language = str(s.value("language", settings.language))
+        settings.language = language if language in LANGUAGES else "en"
+        mode = str(s.value("view_mode", settings.view_mode))
+        settings.view_mode = mode if mode in VIEW_MODES else "grid"
+        settings.render_thumbnails = _bool(s.value("render_thumbnails", True))
+        settings.last_archive = str(s.value("last_archive", "") or "")
+        recent = s.value("recent_archives", []) or []
+        settings.recent_archives = [str(p) for p in (recent if isinstance(recent, list) else [recent])][:MAX_RECENT]
+        settings.welcome_shown = _bool(s.value("welcome_shown", False))
+        return settings
+
+    def save(self, settings: Settings) -> None:
+        s = self.qsettings
+        s.setValue("language", settings.language)
+        s.setValue("view_mode", settings.view_mode)
+        s.setValue("render_thumbnails", settings.render_thumbnails)
+        s.setValue("last_archive", settings.last_archive)
+        s.setValue("recent_archives", list(settings.recent_archives))
+        s.setValue("welcome_shown", settings.welcome_shown)
+        s.sync()
+
+    def window_state(self, key: str) -> QByteArray | None:
+        value = self.qsettings.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_state(self, key: str, value: QByteArray) -> None:
+        self.qsettings.setValue(f"window/{key}", value)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("true", "1", "yes")
+    return bool(value)

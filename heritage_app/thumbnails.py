@@ -1,0 +1,180 @@
+"""Thumbnails that arrive later: the model asks for an item's picture, gets a placeholder at
+once, and a background job loads the stored PNG (or renders a missing one with the viewer)
+and reports it; the model then repaints that one cell."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+
+from archive import CancelToken
+
+from .tasks import worker_archive
+
+log = logging.getLogger(__name__)
+RENDER_SIZE = 256
+CACHE_SIZE = 1500
+BATCH = 24
+
+
+def _renderer() -> Callable[[Path], bytes] | None:
+    """The viewer's thumbnail renderer, imported late (Open3D is heavy and optional)."""
+    if os.environ.get("HERITAGE_NO_RENDER"):
+        return None
+    try:
+        from viewer import render_thumbnail  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no viewer, no OpenGL: placeholders stay
+        return None
+    return lambda path: render_thumbnail(path, RENDER_SIZE)
+
+
+class _JobSignals(QObject):
+    loaded = Signal(int, QImage)
+    missing = Signal(int)
+    finished = Signal()
+
+
+class ThumbnailJob(QRunnable):
+    def __init__(self, archive_dir: Path, item_ids: list[int], size: int, render: bool):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.archive_dir = archive_dir
+        self.item_ids = item_ids
+        self.size = size
+        self.render = render
+        self.token = CancelToken()
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        try:
+            archive = worker_archive(self.archive_dir)
+        except Exception:  # noqa: BLE001 - archive closed or moved meanwhile
+            self.signals.finished.emit()
+            return
+        render = _renderer() if self.render else None
+        try:
+            for item_id in self.item_ids:
+                if self.token.cancelled:
+                    break
+                self._one(archive, item_id, render)
+        finally:
+            archive.close()
+            self.signals.finished.emit()
+
+    def _one(self, archive, item_id: int, render: Callable[[Path], bytes] | None) -> None:
+        try:
+            path = archive.thumbnail_path(item_id)
+            if path is None and render is not None:
+                archive.ensure_thumbnails(render, [item_id], self.token)
+                path = archive.thumbnail_path(item_id)
+        except Exception as exc:  # noqa: BLE001 - a model the renderer cannot draw keeps its placeholder
+            log.info("no thumbnail for item %s: %s", item_id, exc)
+            path = None
+        image = QImage(str(path)) if path is not None else QImage()
+        if image.isNull():
+            self.signals.missing.emit(item_id)
+            return
+        self.signals.loaded.emit(item_id, image.scaled(self.size, self.size, aspectMode=_keep_aspect(), mode=_smooth()))
+
+
+def _keep_aspect():
+    from PySide6.QtCore import Qt
+
+    return Qt.AspectRatioMode.KeepAspectRatio
+
+
+def _smooth():
+    from PySide6.QtCore import Qt
+
+    return Qt.TransformationMode.SmoothTransformation
+
+
+class ThumbnailProvider(QObject):
+    """A bounded cache of thumbnails; ``request`` queues loading, ``loaded`` says which
+    item's picture arrived."""
+
+    loaded = Signal(int)
+
+    def __init__(self, size: int = 160, parent: QObject | None = None):
+        super().__init__(parent)
+        self.size = size
+        self.archive_dir: Path | None = None
+        self.render = True
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._missing: set[int] = set()
+        self._queued: list[int] = []
+        self._pending: set[int] = set()
+        self._jobs: set[ThumbnailJob] = set()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # one renderer: Open3D offscreen rendering is not shared across threads
+        self._timer = QTimer(self, singleShot=True, interval=30)
+        self._timer.timeout.connect(self._start_batch)
+
+    def set_archive(self, archive_dir: Path | None) -> None:
+        self.cancel()
+        self._cache.clear()
+        self._missing.clear()
+        self.archive_dir = archive_dir
+
+    def get(self, item_id: int) -> QPixmap | None:
+        """The cached thumbnail, or None (then a load is queued unless it is known missing)."""
+        pixmap = self._cache.get(item_id)
+        if pixmap is not None:
+            self._cache.move_to_end(item_id)
+            return pixmap
+        if item_id not in self._missing and item_id not in self._pending and self.archive_dir is not None:
+            self._pending.add(item_id)
+            self._queued.append(item_id)
+            self._timer.start()
+        return None
+
+    def forget(self, item_id: int) -> None:
+        """Drop a thumbnail (the item got a new master)."""
+        self._cache.pop(item_id, None)
+        self._missing.discard(item_id)
+
+    def _start_batch(self) -> None:
+        if not self._queued or self.archive_dir is None:
+            return
+        # Newest requests first: they are the rows on screen now.
+        batch, self._queued = self._queued[-BATCH:][::-1], self._queued[:-BATCH]
+        job = ThumbnailJob(self.archive_dir, batch, self.size, self.render)
+        job.signals.loaded.connect(self._on_loaded)
+        job.signals.missing.connect(self._on_missing)
+        job.signals.finished.connect(lambda: self._job_done(job))
+        self._jobs.add(job)
+        self.pool.start(job)
+        if self._queued:
+            self._timer.start()
+
+    def _job_done(self, job: ThumbnailJob) -> None:
+        self._jobs.discard(job)
+        for item_id in job.item_ids:
+            self._pending.discard(item_id)
+
+    def _on_loaded(self, item_id: int, image: QImage) -> None:
+        self._cache[item_id] = QPixmap.fromImage(image)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        self.loaded.emit(item_id)
+
+    def _on_missing(self, item_id: int) -> None:
+        self._missing.add(item_id)
+
+    def cancel(self) -> None:
+        """Forget queued requests and stop running jobs at their next item."""
+        self._timer.stop()
+        for item_id in self._queued:
+            self._pending.discard(item_id)
+        self._queued.clear()
+        for job in self._jobs:
+            job.token.cancel()
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,1060 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="vi_VN">
+<context>
+    <name>AssetsView</name>
+    <message>
+        <source>Property</source>
+        <translation>Thuộc tính</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Giá trị</translation>
+    </message>
+    <message>
+        <source>Capture paradata</source>
+        <translation>Thông tin thu nhận</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Tệp</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>%n tệp</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Định dạng</translation>
+    </message>
+    <message>
+        <source>Geometry</source>
+        <translation>Hình học</translation>
+    </message>
+    <message>
+        <source>Vertices</source>
+        <translation>Số đỉnh</translation>
+    </message>
+    <message>
+        <source>Faces</source>
+        <translation>Số mặt</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Số điểm</translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation>Kích thước</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>không rõ</translation>
+    </message>
+    <message>
+        <source>Textures</source>
+        <translation>Ảnh bề mặt (texture)</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>không có</translation>
+    </message>
+    <message>
+        <source>Vertex colours</source>
+        <translation>Màu đỉnh</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>có</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>không</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Dung lượng</translation>
+    </message>
+    <message>
+        <source>Imported</source>
+        <translation>Ngày nhập</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Cảnh báo</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogueModel</name>
+    <message>
+        <source>Title</source>
+        <translation>Tên</translation>
+    </message>
+    <message>
+        <source>Accession</source>
+        <translation>Số đăng ký</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Thời kỳ</translation>
+    </message>
+    <message>
+        <source>Collections</source>
+        <translation>Bộ sưu tập</translation>
+    </message>
+    <message>
+        <source>Materials / culinary line</source>
+        <translation>Chất liệu / dòng ẩm thực</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Cập nhật</translation>
+    </message>
+</context>
+<context>
+    <name>CsvReportDialog</name>
+    <message>
+        <source>CSV import — check before applying</source>
+        <translation>Nhập CSV — kiểm tra trước khi áp dụng</translation>
+    </message>
+    <message>
+        <source>{file}: {created} new item(s), {updated} item(s) to update, {errors} row(s) with errors.</source>
+        <translation>{file}: {created} mục mới, {updated} mục sẽ cập nhật, {errors} dòng có lỗi.</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>Dòng</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Trường</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Vấn đề</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>Áp dụng</translation>
+    </message>
+    <message>
+        <source>Apply, skipping rows with errors</source>
+        <translation>Áp dụng, bỏ qua các dòng lỗi</translation>
+    </message>
+    <message>
+        <source>Nothing is changed unless you apply. Fix the rows below in the CSV file, or apply the valid rows only.</source>
+        <translation>Chưa có gì thay đổi cho đến khi bạn áp dụng. Hãy sửa các dòng dưới đây trong tệp CSV, hoặc chỉ áp dụng các dòng hợp lệ.</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <source>Metadata</source>
+        <translation>Siêu dữ liệu</translation>
+    </message>
+    <message>
+        <source>Scans and files</source>
+        <translation>Bản quét và tệp</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Lịch sử</translation>
+    </message>
+    <message>
+        <source>3D view</source>
+        <translation>Xem 3D</translation>
+    </message>
+    <message>
+        <source>This item has no 3D model yet. Drop a scan on the window to import one.</source>
+        <translation>Mục này chưa có mô hình 3D. Kéo thả một bản quét vào cửa sổ để nhập.</translation>
+    </message>
+    <message>
+        <source>Starting the 3D viewer…</source>
+        <translation>Đang khởi động trình xem 3D…</translation>
+    </message>
+    <message>
+        <source>3D model: {name}
+(the 3D viewer is not available on this computer)</source>
+        <translation>Mô hình 3D: {name}
+(trình xem 3D không dùng được trên máy này)</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <source>The system refused access to {path}. Check that the folder is writable.</source>
+        <translation>Hệ thống từ chối truy cập {path}. Hãy kiểm tra quyền ghi của thư mục.</translation>
+    </message>
+    <message>
+        <source>{path} does not exist (was a drive disconnected?).</source>
+        <translation>{path} không tồn tại (ổ đĩa bị ngắt kết nối?).</translation>
+    </message>
+    <message>
+        <source>The disk reported a problem: {reason}.</source>
+        <translation>Ổ đĩa báo lỗi: {reason}.</translation>
+    </message>
+    <message>
+        <source>The catalogue database reported a problem: {reason}. Run Tools › Verify archive.</source>
+        <translation>Cơ sở dữ liệu danh mục báo lỗi: {reason}. Hãy chạy Công cụ › Kiểm tra kho lưu trữ.</translation>
+    </message>
+    <message>
+        <source>Something unexpected went wrong ({kind}). Details were written to {log}.</source>
+        <translation>Đã xảy ra lỗi không mong đợi ({kind}). Chi tiết được ghi vào {log}.</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Thay đổi chưa lưu</translation>
+    </message>
+    <message>
+        <source>The metadata of {item} has unsaved changes.</source>
+        <translation>Siêu dữ liệu của {item} có thay đổi chưa lưu.</translation>
+    </message>
+    <message>
+        <source>Save them before continuing?</source>
+        <translation>Lưu trước khi tiếp tục?</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <source>Discard changes</source>
+        <translation>Bỏ thay đổi</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>Giới thiệu</translation>
+    </message>
+    <message>
+        <source>Unexpected error</source>
+        <translation>Lỗi không mong đợi</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message numerus="yes">
+        <source>Export %n item(s)</source>
+        <translation>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Chọn…</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Hồ sơ xuất</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Định dạng</translation>
+    </message>
+    <message>
+        <source>Master&apos;s up axis</source>
+        <translation>Trục hướng lên của bản gốc</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>Thư mục đích</translation>
+    </message>
+    <message>
+        <source>Only public fields are exported (bags keep everything).</source>
+        <translation>Chỉ xuất các trường công khai (gói BagIt giữ mọi thứ).</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Xuất</translation>
+    </message>
+    <message>
+        <source>Open the result</source>
+        <translation>Mở kết quả</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Đang hủy…</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>Đã xuất vào %1</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Xuất thất bại: %1</translation>
+    </message>
+    <message>
+        <source>Export cancelled.</source>
+        <translation>Đã hủy xuất.</translation>
+    </message>
+</context>
+<context>
+    <name>FieldEditors</name>
+    <message>
+        <source>Add a value and press Enter</source>
+        <translation>Nhập giá trị rồi nhấn Enter</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Thêm</translation>
+    </message>
+    <message>
+        <source>Remove the selected value</source>
+        <translation>Xóa giá trị đã chọn</translation>
+    </message>
+    <message>
+        <source>Accession number or title of a relic</source>
+        <translation>Số đăng ký hoặc tên hiện vật</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>When</source>
+        <translation>Thời điểm</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>Người thực hiện</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Sự kiện</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Chi tiết</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import scans</source>
+        <translation>Nhập bản quét</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>Thêm tệp…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>Thêm thư mục…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Xóa</translation>
+    </message>
+    <message>
+        <source>Add as a new version of {item}</source>
+        <translation>Thêm làm phiên bản mới của {item}</translation>
+    </message>
+    <message>
+        <source>Kind of items</source>
+        <translation>Loại mục</translation>
+    </message>
+    <message>
+        <source>Add to collection</source>
+        <translation>Thêm vào bộ sưu tập</translation>
+    </message>
+    <message>
+        <source>Capture paradata (for every scan of this batch)</source>
+        <translation>Thông tin thu nhận (cho mọi bản quét trong đợt này)</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Nhập</translation>
+    </message>
+    <message>
+        <source>Files, folders and zip archives to import:</source>
+        <translation>Tệp, thư mục và tệp zip cần nhập:</translation>
+    </message>
+    <message>
+        <source>Choose scans</source>
+        <translation>Chọn bản quét</translation>
+    </message>
+    <message>
+        <source>3D scans and zips (*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.las *.laz *.e57 *.zip);;All files (*)</source>
+        <translation>Bản quét 3D và zip (*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.las *.laz *.e57 *.zip);;Mọi tệp (*)</translation>
+    </message>
+    <message>
+        <source>Choose a folder of scans</source>
+        <translation>Chọn thư mục bản quét</translation>
+    </message>
+    <message>
+        <source>Add at least one file or folder to import.</source>
+        <translation>Hãy thêm ít nhất một tệp hoặc thư mục để nhập.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportSummaryDialog</name>
+    <message>
+        <source>Import finished</source>
+        <translation>Đã nhập xong</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n scan(s) imported.</source>
+        <translation>
+            <numerusform>Đã nhập %n bản quét.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be imported.</source>
+        <translation>
+            <numerusform>%n bản không nhập được.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Kết quả</translation>
+    </message>
+    <message>
+        <source>Not imported</source>
+        <translation>Không nhập được</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>Cảnh báo</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>Bỏ qua</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Heritage &amp; Cuisine 3D Archive</source>
+        <translation>Kho lưu trữ 3D Di sản &amp; Ẩm thực</translation>
+    </message>
+    <message>
+        <source>No archive open</source>
+        <translation>Chưa mở kho lưu trữ</translation>
+    </message>
+    <message>
+        <source>Cannot open the archive</source>
+        <translation>Không mở được kho lưu trữ</translation>
+    </message>
+    <message>
+        <source>Opened {path}: {n} item(s)</source>
+        <translation>Đã mở {path}: {n} mục</translation>
+    </message>
+    <message>
+        <source>Open an archive folder</source>
+        <translation>Mở thư mục kho lưu trữ</translation>
+    </message>
+    <message>
+        <source>Choose an empty folder for the new archive</source>
+        <translation>Chọn thư mục trống cho kho lưu trữ mới</translation>
+    </message>
+    <message>
+        <source>Cannot create the archive</source>
+        <translation>Không tạo được kho lưu trữ</translation>
+    </message>
+    <message>
+        <source>Choose an empty folder for the demo archive</source>
+        <translation>Chọn thư mục trống cho kho lưu trữ mẫu</translation>
+    </message>
+    <message>
+        <source>Creating the demo archive</source>
+        <translation>Đang tạo kho lưu trữ mẫu</translation>
+    </message>
+    <message>
+        <source>Cannot create the demo</source>
+        <translation>Không tạo được kho mẫu</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(không có)</translation>
+    </message>
+    <message>
+        <source>Cannot show the item</source>
+        <translation>Không hiển thị được mục</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n change(s) to {item}</source>
+        <translation>
+            <numerusform>Đã lưu %n thay đổi cho {item}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete {item} from the catalogue? Its files are moved to the archive&apos;s &apos;deleted&apos; folder and the deletion is logged.</source>
+        <translation>Xóa {item} khỏi danh mục? Các tệp được chuyển vào thư mục &apos;deleted&apos; của kho và việc xóa được ghi nhật ký.</translation>
+    </message>
+    <message>
+        <source>Delete item</source>
+        <translation>Xóa mục</translation>
+    </message>
+    <message>
+        <source>Cannot delete the item</source>
+        <translation>Không xóa được mục</translation>
+    </message>
+    <message>
+        <source>Deleted {item}</source>
+        <translation>Đã xóa {item}</translation>
+    </message>
+    <message>
+        <source>Restore finished</source>
+        <translation>Đã khôi phục xong</translation>
+    </message>
+    <message>
+        <source>The backup was restored to {path}. Open it now?</source>
+        <translation>Bản sao lưu đã được khôi phục vào {path}. Mở ngay?</translation>
+    </message>
+    <message>
+        <source>Work in progress</source>
+        <translation>Đang xử lý</translation>
+    </message>
+    <message>
+        <source>An operation is still running. Cancel it and quit? Nothing half-done is kept.</source>
+        <translation>Một thao tác vẫn đang chạy. Hủy và thoát? Không có gì làm dở được giữ lại.</translation>
+    </message>
+</context>
+<context>
+    <name>MetadataEditor</name>
+    <message>
+        <source>Identification</source>
+        <translation>Định danh</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Mô tả</translation>
+    </message>
+    <message>
+        <source>Object</source>
+        <translation>Hiện vật</translation>
+    </message>
+    <message>
+        <source>Dish and recipe</source>
+        <translation>Món ăn và công thức</translation>
+    </message>
+    <message>
+        <source>Date, place and makers</source>
+        <translation>Niên đại, địa điểm và tác giả</translation>
+    </message>
+    <message>
+        <source>Rights and credit</source>
+        <translation>Quyền và ghi công</translation>
+    </message>
+    <message>
+        <source>Internal — never published</source>
+        <translation>Nội bộ — không bao giờ công bố</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Hoàn tác</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Làm lại</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>Khôi phục</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <source>Undo the last edit (Ctrl+Z)</source>
+        <translation>Hoàn tác lần sửa cuối (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>Redo (Ctrl+Shift+Z)</source>
+        <translation>Làm lại (Ctrl+Shift+Z)</translation>
+    </message>
+    <message>
+        <source>Save the changes to the archive (Ctrl+S)</source>
+        <translation>Lưu thay đổi vào kho (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>No item selected</source>
+        <translation>Chưa chọn mục nào</translation>
+    </message>
+    <message numerus="yes">
+        <source>● Unsaved changes in %n field(s)</source>
+        <translation>
+            <numerusform>● %n trường có thay đổi chưa lưu</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>Đã lưu</translation>
+    </message>
+    <message>
+        <source>Not saved — {field}: {reason}</source>
+        <translation>Chưa lưu — {field}: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>Operations</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Đang hủy…</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was changed.</source>
+        <translation>Đã hủy; không có gì thay đổi.</translation>
+    </message>
+    <message>
+        <source>Importing scans</source>
+        <translation>Đang nhập bản quét</translation>
+    </message>
+    <message>
+        <source>Import failed</source>
+        <translation>Nhập thất bại</translation>
+    </message>
+    <message>
+        <source>Imported {n} scan(s); {e} could not be imported.</source>
+        <translation>Đã nhập {n} bản quét; {e} bản không nhập được.</translation>
+    </message>
+    <message>
+        <source>Checking fixity</source>
+        <translation>Đang kiểm tra tính toàn vẹn</translation>
+    </message>
+    <message>
+        <source>Verify failed</source>
+        <translation>Kiểm tra thất bại</translation>
+    </message>
+    <message>
+        <source>Choose an empty folder for the backup</source>
+        <translation>Chọn thư mục trống cho bản sao lưu</translation>
+    </message>
+    <message>
+        <source>Backing up</source>
+        <translation>Đang sao lưu</translation>
+    </message>
+    <message>
+        <source>Backup failed</source>
+        <translation>Sao lưu thất bại</translation>
+    </message>
+    <message>
+        <source>Backup written to {path}</source>
+        <translation>Đã ghi bản sao lưu vào {path}</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder to restore</source>
+        <translation>Chọn thư mục sao lưu cần khôi phục</translation>
+    </message>
+    <message>
+        <source>Choose an empty folder for the restored archive</source>
+        <translation>Chọn thư mục trống cho kho được khôi phục</translation>
+    </message>
+    <message>
+        <source>Restoring</source>
+        <translation>Đang khôi phục</translation>
+    </message>
+    <message>
+        <source>Restore failed</source>
+        <translation>Khôi phục thất bại</translation>
+    </message>
+    <message>
+        <source>Export metadata as CSV</source>
+        <translation>Xuất siêu dữ liệu ra CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Tệp CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting CSV</source>
+        <translation>Đang xuất CSV</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>Xuất thất bại</translation>
+    </message>
+    <message>
+        <source>Exported {n} item(s) to {path}</source>
+        <translation>Đã xuất {n} mục vào {path}</translation>
+    </message>
+    <message>
+        <source>Import metadata from CSV</source>
+        <translation>Nhập siêu dữ liệu từ CSV</translation>
+    </message>
+    <message>
+        <source>Checking CSV</source>
+        <translation>Đang kiểm tra CSV</translation>
+    </message>
+    <message>
+        <source>CSV import failed</source>
+        <translation>Nhập CSV thất bại</translation>
+    </message>
+    <message>
+        <source>Importing CSV</source>
+        <translation>Đang nhập CSV</translation>
+    </message>
+    <message>
+        <source>CSV applied: {c} created, {u} updated.</source>
+        <translation>Đã áp dụng CSV: tạo {c}, cập nhật {u}.</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBar</name>
+    <message>
+        <source>Search titles, accession numbers, materials, ingredients… (accents optional)</source>
+        <translation>Tìm theo tên, số đăng ký, chất liệu, nguyên liệu… (gõ có dấu hoặc không dấu)</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Collection</source>
+        <translation>Bộ sưu tập</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Thời kỳ</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>Chất liệu</translation>
+    </message>
+    <message>
+        <source>Culinary line</source>
+        <translation>Dòng ẩm thực</translation>
+    </message>
+    <message>
+        <source>Texture</source>
+        <translation>Texture</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>Tất cả</translation>
+    </message>
+    <message>
+        <source>With texture</source>
+        <translation>Có texture</translation>
+    </message>
+    <message>
+        <source>Without texture</source>
+        <translation>Không có texture</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>Xóa bộ lọc</translation>
+    </message>
+    <message>
+        <source>Search as you type (Ctrl+F)</source>
+        <translation>Tìm ngay khi gõ (Ctrl+F)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s)</source>
+        <translation>
+            <numerusform>%n mục</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Values</name>
+    <message>
+        <source>Relic</source>
+        <translation>Hiện vật</translation>
+    </message>
+    <message>
+        <source>Dish</source>
+        <translation>Món ăn</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Khác</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Bản nháp</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>Đã duyệt</translation>
+    </message>
+    <message>
+        <source>Published</source>
+        <translation>Đã công bố</translation>
+    </message>
+    <message>
+        <source>Real food</source>
+        <translation>Món thật</translation>
+    </message>
+    <message>
+        <source>Replica</source>
+        <translation>Mô hình</translation>
+    </message>
+    <message>
+        <source>Master</source>
+        <translation>Bản gốc</translation>
+    </message>
+    <message>
+        <source>Processed</source>
+        <translation>Đã xử lý</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Ảnh</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyReportDialog</name>
+    <message>
+        <source>Fixity check</source>
+        <translation>Kiểm tra tính toàn vẹn</translation>
+    </message>
+    <message numerus="yes">
+        <source>All %n file(s) match their recorded SHA-256. The catalogue is intact.</source>
+        <translation>
+            <numerusform>Cả %n tệp khớp với SHA-256 đã ghi. Danh mục nguyên vẹn.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Problems found: {changed} changed, {missing} missing, {untracked} untracked file(s); {ok} file(s) are intact. Restore damaged files from a backup; nothing was changed.</source>
+        <translation>Phát hiện vấn đề: {changed} tệp bị thay đổi, {missing} tệp bị thiếu, {untracked} tệp không được theo dõi; {ok} tệp nguyên vẹn. Hãy khôi phục tệp hỏng từ bản sao lưu; không có gì bị thay đổi.</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Tệp</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Mục</translation>
+    </message>
+    <message>
+        <source>catalogue database</source>
+        <translation>cơ sở dữ liệu danh mục</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>bị thay đổi</translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation>bị thiếu</translation>
+    </message>
+    <message>
+        <source>untracked</source>
+        <translation>không được theo dõi</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Catalogue, view and preserve 3D scans of Huế&apos;s heritage and cuisine. Open an archive folder, create a new one, or explore the demo archive.</source>
+        <translation>Lập danh mục, xem và bảo quản bản quét 3D di sản và ẩm thực Huế. Mở một thư mục kho lưu trữ, tạo kho mới, hoặc khám phá kho mẫu.</translation>
+    </message>
+    <message>
+        <source>Open an archive…</source>
+        <translation>Mở kho lưu trữ…</translation>
+    </message>
+    <message>
+        <source>Create a new archive…</source>
+        <translation>Tạo kho lưu trữ mới…</translation>
+    </message>
+    <message>
+        <source>Try the demo archive</source>
+        <translation>Dùng thử kho mẫu</translation>
+    </message>
+    <message>
+        <source>Recent archives:</source>
+        <translation>Kho lưu trữ gần đây:</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Tệp</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Sửa</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Xem</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>&amp;Công cụ</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>&amp;Xuất bản</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>Cài đặ&amp;t</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Trợ &amp;giúp</translation>
+    </message>
+    <message>
+        <source>Open &amp;recent</source>
+        <translation>Mở &amp;gần đây</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Ngôn ngữ</translation>
+    </message>
+    <message>
+        <source>Main toolbar</source>
+        <translation>Thanh công cụ chính</translation>
+    </message>
+    <message>
+        <source>&amp;New archive…</source>
+        <translation>Kho lưu trữ &amp;mới…</translation>
+    </message>
+    <message>
+        <source>&amp;Open archive…</source>
+        <translation>&amp;Mở kho lưu trữ…</translation>
+    </message>
+    <message>
+        <source>Create &amp;demo archive…</source>
+        <translation>Tạo kho &amp;mẫu…</translation>
+    </message>
+    <message>
+        <source>&amp;Import scans…</source>
+        <translation>&amp;Nhập bản quét…</translation>
+    </message>
+    <message>
+        <source>&amp;Save metadata</source>
+        <translation>&amp;Lưu siêu dữ liệu</translation>
+    </message>
+    <message>
+        <source>Re&amp;vert metadata</source>
+        <translation>&amp;Khôi phục siêu dữ liệu</translation>
+    </message>
+    <message>
+        <source>&amp;Delete item…</source>
+        <translation>&amp;Xóa mục…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>T&amp;hoát</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Tìm</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>Làm &amp;mới</translation>
+    </message>
+    <message>
+        <source>&amp;Grid</source>
+        <translation>&amp;Lưới</translation>
+    </message>
+    <message>
+        <source>&amp;Table</source>
+        <translation>&amp;Bảng</translation>
+    </message>
+    <message>
+        <source>&amp;Verify archive (fixity)…</source>
+        <translation>&amp;Kiểm tra kho lưu trữ (toàn vẹn)…</translation>
+    </message>
+    <message>
+        <source>&amp;Back up archive…</source>
+        <translation>&amp;Sao lưu kho…</translation>
+    </message>
+    <message>
+        <source>&amp;Restore from backup…</source>
+        <translation>&amp;Khôi phục từ bản sao lưu…</translation>
+    </message>
+    <message>
+        <source>Import metadata from &amp;CSV…</source>
+        <translation>Nhập siêu dữ liệu từ &amp;CSV…</translation>
+    </message>
+    <message>
+        <source>&amp;Export metadata as CSV…</source>
+        <translation>&amp;Xuất siêu dữ liệu ra CSV…</translation>
+    </message>
+    <message>
+        <source>&amp;Publish selected items…</source>
+        <translation>&amp;Xuất bản các mục đã chọn…</translation>
+    </message>
+    <message>
+        <source>Render missing &amp;thumbnails</source>
+        <translation>Tạo &amp;ảnh thu nhỏ còn thiếu</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>&amp;Giới thiệu</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Mở</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Nhập</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>Lưới</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>Bảng</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Làm mới</translation>
+    </message>
+    <message>
+        <source>&amp;Undo edit</source>
+        <translation>&amp;Hoàn tác</translation>
+    </message>
+    <message>
+        <source>&amp;Redo edit</source>
+        <translation>&amp;Làm lại</translation>
+    </message>
+    <message>
+        <source>Import scans (Ctrl+I) — or drop files, folders or zips on the window</source>
+        <translation>Nhập bản quét (Ctrl+I) — hoặc kéo thả tệp, thư mục, zip vào cửa sổ</translation>
+    </message>
+    <message>
+        <source>Thumbnail grid (Ctrl+1)</source>
+        <translation>Lưới ảnh thu nhỏ (Ctrl+1)</translation>
+    </message>
+    <message>
+        <source>Table (Ctrl+2)</source>
+        <translation>Bảng (Ctrl+2)</translation>
+    </message>
+    <message>
+        <source>Publishing is not installed in this version</source>
+        <translation>Phiên bản này chưa có chức năng xuất bản</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,95 @@
+"""Switching the interface language, and what is remembered between sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from heritage_app import i18n
+from heritage_app.catalogue_model import COLUMNS
+
+
+@pytest.fixture
+def english_afterwards():
+    yield
+    i18n.set_language("en")
+
+
+def test_switching_to_vietnamese_and_back(window, english_afterwards, settings_store):
+    window.view.select_item(window.model.item_id(0))
+    window.set_language("vi")
+    assert window.actions.file_menu.title() == "&Tệp"
+    assert window.search.text.placeholderText().startswith("Tìm")
+    assert window.model.headerData(0, _horizontal()) == "Tên"
+    assert window.detail.tabs.tabText(0) == "Siêu dữ liệu"
+    assert window.detail.editor.rows["title_vi"].label.text() == "Tên (tiếng Việt)"
+    assert window.search.count_label.text() == "5 mục"
+    kind_column = [c[0] for c in COLUMNS].index("kind")
+    assert window.model.index(0, kind_column).data() == "Hiện vật"
+    assert settings_store.load().language == "vi"
+    window.set_language("en")
+    assert window.actions.file_menu.title() == "&File"
+    assert window.detail.editor.rows["title_vi"].label.text() == "Title (Vietnamese)"
+    assert window.model.index(0, kind_column).data() == "Relic"
+
+
+def _horizontal():
+    from PySide6.QtCore import Qt
+
+    return Qt.Orientation.Horizontal
+
+
+def test_every_message_has_a_vietnamese_translation():
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(i18n.TRANSLATIONS / "heritage_vi.ts")
+    unfinished = [m.find("source").text for c in tree.getroot().findall("context")
+                  if c.find("name").text not in ("ViewerWidget", "ViewerToolbar", "FrameView")
+                  for m in c.findall("message") if m.find("translation").get("type") == "unfinished"]
+    assert not unfinished
+    assert (i18n.TRANSLATIONS / "heritage_vi.qm").stat().st_size > 0
+
+
+def test_language_view_mode_and_recent_archives_are_remembered(qtbot, settings_store, small_archive,
+                                                                english_afterwards):
+    from heritage_app.app import create_window
+
+    win = create_window(small_archive, settings_store)
+    qtbot.addWidget(win)
+    win.set_view_mode("table")
+    win.set_language("vi")
+    win.close()
+    settings = settings_store.load()
+    assert settings.view_mode == "table" and settings.language == "vi"
+    assert settings.last_archive == str(small_archive.resolve())
+    assert settings.recent_archives[0] == str(small_archive.resolve())
+    assert settings_store.window_state("geometry") is not None
+    again = create_window(None, settings_store)  # reopens the last archive, in the saved language
+    qtbot.addWidget(again)
+    assert again.archive_dir == small_archive.resolve()
+    assert again.view.mode == "table"
+    assert again.actions.file_menu.title() == "&Tệp"
+    again.close()
+
+
+def test_first_run_shows_the_welcome_page(qtbot, settings_store):
+    from heritage_app.app import create_window
+
+    win = create_window(None, settings_store)
+    qtbot.addWidget(win)
+    assert win.pages.currentWidget() is win.welcome
+    assert not win.actions.import_scans.isEnabled()
+    assert settings_store.load().welcome_shown
+
+
+def test_a_missing_archive_is_reported_and_forgotten(qtbot, settings_store, tmp_path, monkeypatch):
+    from heritage_app import dialogs
+    from heritage_app.main_window import MainWindow
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _p, title, error: shown.append((title, str(error))))
+    win = MainWindow(settings_store)
+    qtbot.addWidget(win)
+    win.settings.remember_archive(tmp_path / "gone")
+    assert not win.open_archive(tmp_path / "gone")
+    assert shown and "not an archive" in shown[0][1]
+    assert win.settings.recent_archives == []
