@@ -94,7 +94,7 @@ def import_paths(
 ) -> ImportReport:
     options = options or ImportOptions()
     report = ImportReport()
-    scratch = archive.store.staging / f"unpack-{uuid.uuid4().hex}"
+    scratch = archive.store.session_dir() / f"unpack-{uuid.uuid4().hex}"
     ready: list[_Ready] = []
     try:
         candidates = list(_candidates(paths, scratch, report, _wants_photos(options)))

@@ -82,6 +82,7 @@ class Archive:
         return archive
 
     def close(self) -> None:
+        self.store.close()
         self.db.conn.close()
 
     def __enter__(self) -> Archive:

@@ -10,6 +10,7 @@ that rename lets ``recover()`` remove a folder whose catalogue row never got com
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import shutil
@@ -89,6 +90,40 @@ class FileStore:
         self.staging = root / "staging"
         self.derived = root / "derived"
         self.deleted = root / "deleted"
+        self._session: tuple[Path, int] | None = None  # (folder, fd of its held lock)
+
+    # -- staging sessions -------------------------------------------------------------------
+    # Each FileStore stages inside its own ``staging/<session>/`` folder, guarded by an
+    # exclusive lock on ``staging/<session>.lock`` held while it lives. Recovery (at open)
+    # cleans only sessions whose lock nobody holds: a crashed process releases its lock,
+    # a running import in another thread or process keeps it.
+    def session_dir(self) -> Path:
+        if self._session is None:
+            sid = uuid.uuid4().hex
+            self.staging.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.staging / f"{sid}.lock", os.O_CREAT | os.O_RDWR, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            folder = self.staging / sid
+            folder.mkdir()
+            self._session = (folder, fd)
+        return self._session[0]
+
+    def leftovers(self) -> list[str]:
+        """What lies in ``staging/`` besides this store's own empty session (for checks)."""
+        own = self._session[0].name if self._session else None
+        found = [e.name for e in self.staging.iterdir() if e.name.split(".")[0] != own]
+        if self._session:
+            found += [f"{own}/{e.name}" for e in self._session[0].iterdir()]
+        return sorted(found)
+
+    def close(self) -> None:
+        """End this store's staging session (nothing may be staged any more)."""
+        if self._session is not None:
+            folder, fd = self._session
+            self._session = None
+            shutil.rmtree(folder, ignore_errors=True)
+            (folder.parent / f"{folder.name}.lock").unlink(missing_ok=True)
+            os.close(fd)
 
     def create_dirs(self) -> None:
         for d in (self.objects, self.staging, self.derived, self.deleted):
@@ -104,7 +139,7 @@ class FileStore:
         """Copy ``(source, relative_path)`` pairs into a new staging folder, hashing and
         fsyncing each file. On any failure the staging folder is removed."""
         uid = uuid.uuid4().hex
-        staged = StagedAsset(uid, self.staging / uid, [])
+        staged = StagedAsset(uid, self.session_dir() / uid, [])
         staged.staging_dir.mkdir(parents=True)
         self.stage_more(staged, sources, cancel, on_bytes)
         return staged
@@ -161,7 +196,7 @@ class FileStore:
     def place(self, staged: StagedAsset) -> str:
         """Move a staged asset into ``objects/`` atomically; returns its storage_dir."""
         target = self.root / staged.storage_dir
-        intent = self.staging / f"{staged.uid}.intent"
+        intent = staged.staging_dir.parent / f"{staged.uid}.intent"
         try:
             intent.write_text(staged.storage_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +211,7 @@ class FileStore:
 
     def confirm(self, staged: StagedAsset) -> None:
         """The catalogue row is committed: the intent is no longer needed."""
-        (self.staging / f"{staged.uid}.intent").unlink(missing_ok=True)
+        (staged.staging_dir.parent / f"{staged.uid}.intent").unlink(missing_ok=True)
 
     def unplace(self, staged: StagedAsset) -> None:
         """The catalogue commit failed: remove the folder that ``place`` created."""
@@ -187,26 +222,34 @@ class FileStore:
         self.confirm(staged)
 
     def recover(self, committed: Callable[[str], bool]) -> list[str]:
-        """Clean up after a crash: undo placements whose row was never committed, then
-        empty ``staging/``. Returns what was removed, for the log."""
+        """Clean up after a crash: in every staging session that nobody holds, undo the
+        placements whose row was never committed, then remove the session. Sessions
+        still in use (another thread or process importing) are left alone."""
         removed: list[str] = []
         if not self.staging.exists():
             return removed
-        for intent in self.staging.glob("*.intent"):
-            storage_dir = intent.read_text().strip()
-            target = self.root / storage_dir
-            safe = storage_dir.startswith("objects/") and ".." not in storage_dir
-            if safe and target.exists() and not committed(storage_dir):
-                _make_writable(target)
-                shutil.rmtree(target, ignore_errors=True)
-                removed.append(storage_dir)
-        for entry in self.staging.iterdir():
+        active = {lock.stem for lock in self.staging.glob("*.lock") if _held(lock)}
+        for entry in sorted(self.staging.iterdir()):
+            name = entry.name.split(".")[0]
+            if name in active or (self._session and self._session[0].name == name):
+                continue
+            for intent in (entry.glob("*.intent") if entry.is_dir() else [entry] if entry.suffix == ".intent" else []):
+                removed += self._undo_placement(intent.read_text().strip(), committed)
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
             removed.append(f"staging/{entry.name}")
         return removed
+
+    def _undo_placement(self, storage_dir: str, committed: Callable[[str], bool]) -> list[str]:
+        target = self.root / storage_dir
+        safe = storage_dir.startswith("objects/") and ".." not in storage_dir
+        if safe and target.exists() and not committed(storage_dir):
+            _make_writable(target)
+            shutil.rmtree(target, ignore_errors=True)
+            return [storage_dir]
+        return []
 
     # -- reading --------------------------------------------------------------------------
     def path(self, storage_dir: str, rel: str) -> Path:
@@ -221,6 +264,21 @@ class FileStore:
             _make_writable(source)
             os.rename(source, target)
         return target
+
+
+def _held(lock: Path) -> bool:
+    """Whether another open file holds ``lock`` (this very process included)."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing also releases a lock we just took
+    return False
 
 
 def _make_read_only(folder: Path) -> None:

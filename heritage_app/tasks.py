@@ -23,8 +23,8 @@ PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stay
 
 
 def worker_archive(root: Path) -> Archive:
-    """An ``Archive`` for a worker thread. Unlike ``Archive.open`` it does not run crash
-    recovery, which empties ``staging/`` and would destroy an import in progress."""
+    """An ``Archive`` for a worker thread: its own connection, without repeating the
+    integrity check and crash recovery that the window ran when it opened the archive."""
     return Archive(Path(root), connect(Path(root) / CATALOGUE))
 
 

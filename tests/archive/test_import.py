@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import stat
 import zipfile
 from pathlib import Path
@@ -32,8 +33,8 @@ def snapshot(archive: Archive) -> tuple:
     rows = tuple(archive.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                  for t in ("items", "assets", "files", "events"))
     files = sorted(str(p.relative_to(archive.root)) for p in archive.root.rglob("*") if p.is_file()
-                   and not p.name.startswith("catalogue.sqlite"))
-    return rows, tuple(files)
+                   and not p.name.startswith("catalogue.sqlite") and p.parts[len(archive.root.parts)] != "staging")
+    return rows, tuple(files), tuple(archive.store.leftovers())
 
 
 def test_a_mesh_is_stored_byte_for_byte_and_read_only(archive, tmp_path):
@@ -98,7 +99,7 @@ def test_a_zip_is_unpacked_safely(archive, tmp_path):
             z.write(f, f"vase/{f.name}")
     report = import_paths(archive, [bundle])
     assert len(report.imported) == 1 and report.errors == []
-    assert not any(archive.store.staging.iterdir())
+    assert archive.store.leftovers() == []
 
 
 @pytest.mark.parametrize("name", ["../evil.ply", "/abs/evil.ply", "a/../../evil.ply", "C:\\evil.ply"])
@@ -215,7 +216,8 @@ def test_a_crash_between_placing_and_committing_is_undone_on_open(tmp_path):
     Archive.create(root).close()
     store = FileStore(root)
     staged = store.stage([(write_box_ply(tmp_path / "in"), "box.ply")])
-    store.place(staged)  # …and the process dies before the catalogue commit
+    store.place(staged)  # …and the process dies before the catalogue commit:
+    os.close(store._session[1])  # the kernel releases a dead process's lock; files stay
     assert (root / staged.storage_dir).exists()
     with Archive.open(root) as archive:
         assert not (root / staged.storage_dir).exists()
@@ -246,3 +248,12 @@ def test_photos_join_an_item_as_photo_assets(archive, tmp_path):
     photo = [a for a in archive.get(item)["assets"] if a["role"] == "photo"]
     assert [(a["format"], a["details"]["width"]) for a in photo] == [("jpg", 64)]
     assert archive.master_path(item).name == "box.ply"  # a photo never becomes the master
+
+
+def test_opening_the_archive_elsewhere_never_touches_an_import_in_progress(archive, tmp_path):
+    staged = archive.store.stage([(write_box_ply(tmp_path / "in"), "box.ply")])
+    with Archive.open(archive.root) as other:  # e.g. the app's second window or a CLI call
+        assert other.store.leftovers() != []
+    assert (staged.staging_dir / "box.ply").exists()
+    archive.store.discard(staged)
+    assert archive.store.leftovers() == []
