@@ -62,6 +62,11 @@ def display_title(item: dict[str, Any]) -> str:
     return str(item.get("title_vi") or item.get("title_en") or item.get("accession") or "")
 
 
+def sort_title(item: dict[str, Any]) -> str:
+    """The key titles sort by: folded, so accents do not send a title after Z."""
+    return fold(display_title(item)).strip()
+
+
 def search_text(item: dict[str, Any]) -> str:
     """The accent-folded text indexed for full-text search."""
     parts: list[str] = []

@@ -130,3 +130,16 @@ CREATE VIRTUAL TABLE items_fts USING fts5(
 def _asset_up_axis(db: Database) -> None:
     """Which way is up in the master (y or z); export and viewing turn it upright."""
     db.execute("ALTER TABLE assets ADD COLUMN up_axis TEXT")
+
+
+@migrations(name="003_sort_title")
+def _sort_title(db: Database) -> None:
+    """An accent-folded title to sort by, so "Ấn vàng" sorts among the A's, not after Z."""
+    from .records import sort_title
+
+    db.execute("ALTER TABLE items ADD COLUMN sort_title TEXT")
+    rows = db.execute("SELECT id, title_vi, title_en, accession FROM items").fetchall()
+    db.conn.executemany("UPDATE items SET sort_title = ? WHERE id = ?",
+                        [(sort_title({"title_vi": v, "title_en": e, "accession": a}), i) for i, v, e, a in rows])
+    db.execute("DROP INDEX IF EXISTS items_title")
+    db.execute("CREATE INDEX items_sort_title ON items(sort_title)")

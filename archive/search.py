@@ -9,7 +9,7 @@ from typing import Any
 from .text import fts_query
 
 SORTS = {
-    "title": "coalesce(i.title_vi, i.title_en) COLLATE NOCASE",
+    "title": "i.sort_title",
     "accession": "i.accession",
     "updated": "i.updated_at",
     "kind": "i.kind",

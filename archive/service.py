@@ -21,7 +21,7 @@ from . import db as dbmod
 from . import health
 from .errors import NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
-from .records import asset_from_row, event_value, item_from_row, now, search_text, to_row
+from .records import asset_from_row, event_value, item_from_row, now, search_text, sort_title, to_row
 from .search import RANK_LIMIT, SearchQuery, asset_summary_sql, rows_sql, search_sql
 from .store import CancelToken, FileStore
 from .text import fold
@@ -159,8 +159,8 @@ class Archive:
             # Only the columns some item fills: an all-NULL column is the default anyway.
             columns = [f.name for f in ITEM_FIELDS if any(item[f.name] not in (None, []) for item in items)]
             converted = zip(ids, map(to_row, items), strict=True)
-            rows = [[i, stamp, stamp, *(row[c] for c in columns)] for i, row in converted]
-            names = ["id", "created_at", "updated_at", *columns]
+            rows = [[i, stamp, stamp, sort_title(row), *(row[c] for c in columns)] for i, row in converted]
+            names = ["id", "created_at", "updated_at", "sort_title", *columns]
             self.db.conn.executemany(
                 f"INSERT INTO items ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
             self.db.conn.executemany(
@@ -190,7 +190,7 @@ class Archive:
         if not item.get("accession"):
             item["accession"] = self._next_accession()
         stamp = now()
-        row = {**to_row(item), "created_at": stamp, "updated_at": stamp}
+        row = {**to_row(item), "created_at": stamp, "updated_at": stamp, "sort_title": sort_title(item)}
         cursor = self.db.execute(
             f"INSERT INTO items ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
         )
@@ -239,6 +239,7 @@ class Archive:
             return Change()
         row = to_row({k: new for k, (_old, new) in diff.items()})
         row["updated_at"] = now()
+        row["sort_title"] = sort_title(merged)
         with dbmod.write(self.db):
             sets = ", ".join(f"{k} = ?" for k in row)
             self.db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*row.values(), item_id])

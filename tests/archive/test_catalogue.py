@@ -171,3 +171,11 @@ def test_create_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "photo.jpg").write_bytes(b"x")
     with pytest.raises(StorageError, match="not empty"):
         Archive.create(tmp_path)
+
+
+def test_title_sort_ignores_accents(archive):
+    ids = {t: archive.add_item({"kind": "relic", "title_vi": t}) for t in ["Zô", "Ấn vàng", "Bình", "Đỉnh đồng"]}
+    order = [archive.get(i)["title_vi"] for i in archive.search_ids(SearchQuery(sort="title"))]
+    assert order == ["Ấn vàng", "Bình", "Đỉnh đồng", "Zô"]
+    archive.update(ids["Zô"], {"title_vi": "Ắc"})
+    assert archive.get(archive.search_ids(SearchQuery(sort="title"))[0])["title_vi"] == "Ắc"
