@@ -135,3 +135,31 @@ def _filesystem_type(path: Path) -> str | None:
             if len(parts[1]) > len(best):
                 best, fs_type = parts[1], parts[2]
     return fs_type
+
+
+def unknown_stored_folders(archive: Archive) -> list[str]:
+    """Asset folders in ``objects/`` that no catalogue row refers to. After crash recovery
+    there should be none: if there are, the catalogue lost committed changes (for example
+    its ``-wal`` file was deleted after a crash)."""
+    folders = [f"objects/{d.name}/{a.name}" for d in _scandirs(archive.store.objects) for a in _scandirs(Path(d.path))]
+    known = archive.db.execute("SELECT count(*) FROM assets").fetchone()[0]
+    if len(folders) <= known:
+        return []  # the usual case, decided without loading every path
+    referenced = {r[0] for r in archive.db.execute("SELECT storage_dir FROM assets")}
+    return sorted(set(folders) - referenced)
+
+
+def _scandirs(path: Path) -> list[os.DirEntry[str]]:
+    try:
+        return [e for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
+def lost_changes_warning(archive: Archive) -> list[str]:
+    unknown = unknown_stored_folders(archive)
+    if not unknown:
+        return []
+    return [f"{len(unknown)} stored scan folder(s) are not in the catalogue (first: {unknown[0]}). The catalogue "
+            "may have lost recent changes, for example after a crash that removed its -wal file. Nothing was "
+            "deleted; run `heritage verify` and restore the latest backup if items are missing."]

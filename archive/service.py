@@ -79,6 +79,7 @@ class Archive:
         archive.warnings = health.location_warnings(root)
         archive.store.create_dirs()
         archive.store.recover(archive._is_committed)
+        archive.warnings += health.lost_changes_warning(archive)
         return archive
 
     def close(self) -> None:

@@ -31,7 +31,10 @@ def default_archive_dir() -> Path:
 
 
 def _archive(args: argparse.Namespace) -> Archive:
-    return Archive.open(args.archive or default_archive_dir())
+    archive = Archive.open(args.archive or default_archive_dir())
+    for warning in archive.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return archive
 
 
 def _print_json(value: Any) -> None:

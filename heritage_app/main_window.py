@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from archive import Archive, ArchiveError, SearchQuery
 from archive.importer import ImportReport
@@ -178,6 +179,11 @@ class MainWindow(QMainWindow):
         self.store.save(self.settings)
         self._show_archive_state()
         self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=archive.count()), 5000)
+        if archive.warnings:  # sync folder, network drive, lost changes: the user must know
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("About this archive"), "\n\n".join(archive.warnings),
+                              parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not modal: the archive is usable while the warning is read
         if self.model.rowCount():
             self.view.select_item(self.model.item_id(0))
         return True

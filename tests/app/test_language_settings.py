@@ -93,3 +93,17 @@ def test_a_missing_archive_is_reported_and_forgotten(qtbot, settings_store, tmp_
     assert not win.open_archive(tmp_path / "gone")
     assert shown and "not an archive" in shown[0][1]
     assert win.settings.recent_archives == []
+
+
+
+def test_archive_warnings_are_shown_without_blocking(window, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from archive import Archive
+
+    root = tmp_path / "Dropbox" / "arch"
+    Archive.create(root).close()
+    assert window.open_archive(root)
+    boxes = [w for w in window.findChildren(QMessageBox) if "sync folder" in w.text()]
+    assert len(boxes) == 1 and not boxes[0].isModal()
+    boxes[0].close()

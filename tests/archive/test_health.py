@@ -77,3 +77,29 @@ def test_a_damaged_backup_is_never_chosen_for_restore(tmp_path):
 def test_sync_folders_get_a_warning(tmp_path):
     assert location_warnings(tmp_path) == []
     assert "sync folder" in location_warnings(tmp_path / "Dropbox" / "arch")[0]
+
+
+def test_a_catalogue_that_lost_its_wal_after_a_crash_is_detected(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from .helpers import write_box_ply
+
+    root = tmp_path / "arch"
+    Archive.create(root).close()
+    scan = write_box_ply(tmp_path / "in")
+    # A child imports (committing into the WAL) and dies without checkpointing.
+    code = ("import os, sys; from pathlib import Path; sys.path.insert(0, sys.argv[3])\n"
+            "from archive import Archive; from archive.importer import import_paths\n"
+            "a = Archive.open(Path(sys.argv[1])); import_paths(a, [Path(sys.argv[2])]); os._exit(0)")
+    from .faults import ROOT
+
+    subprocess.run([sys.executable, "-c", code, str(root), str(scan), str(ROOT)], check=True, timeout=120)
+    (root / "catalogue.sqlite-wal").unlink()  # lost with the crash
+    (root / "catalogue.sqlite-shm").unlink(missing_ok=True)
+    assert sqlite3.connect(root / "catalogue.sqlite").execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    with Archive.open(root) as archive:
+        assert archive.count() == 0
+        assert any("lost recent changes" in w for w in archive.warnings)
+        assert list((root / "objects").rglob("box.ply"))  # nothing was deleted
