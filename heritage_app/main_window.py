@@ -11,8 +11,16 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from archive import Archive, ArchiveError, SearchQuery
 from archive.importer import ImportReport
@@ -183,7 +191,7 @@ class MainWindow(QMainWindow):
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("About this archive"), "\n\n".join(archive.warnings),
                               parent=self)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()  # not modal: the archive is usable while the warning is read
+            box.open()  # returns at once (exec() would block until the box is closed)
         if self.model.rowCount():
             self.view.select_item(self.model.item_id(0))
         return True
