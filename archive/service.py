@@ -151,14 +151,16 @@ class Archive:
 
     def add_items(self, records: Iterable[Mapping[str, Any]], detail: str = "bulk") -> list[int]:
         """Create many items in one transaction (CSV import, generated archives)."""
+        records = list(records)
         items = [self.prepare_item(r, check_accession=False) for r in records]
+        # Only the columns the records fill (an all-NULL column is the default anyway).
+        filled = set().union(*(r.keys() for r in records), {"kind", "status", "accession"})
+        columns = [f.name for f in ITEM_FIELDS if f.name in filled]
         stamp = now()
         with dbmod.write(self.db):
             first = self._next_id()
             ids = list(range(first, first + len(items)))
             self._assign_accessions(items, ids)
-            # Only the columns some item fills: an all-NULL column is the default anyway.
-            columns = [f.name for f in ITEM_FIELDS if any(item[f.name] not in (None, []) for item in items)]
             converted = zip(ids, map(to_row, items), strict=True)
             rows = [[i, stamp, stamp, sort_title(row), *(row[c] for c in columns)] for i, row in converted]
             names = ["id", "created_at", "updated_at", "sort_title", *columns]

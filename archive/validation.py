@@ -33,11 +33,14 @@ def clean_value(field: Field, raw: Any, vocab: VocabLookup | None = None) -> Any
 
 
 def _text(field: Field, raw: Any) -> str:
-    value = str(raw).strip() if field.type == "text" else str(raw).strip("\n")
+    return _checked_text(field.name, str(raw).strip() if field.type == "text" else str(raw).strip("\n"))
+
+
+def _checked_text(name: str, value: str) -> str:
     if len(value) > MAX_TEXT:
-        raise ValidationError(field.name, f"is longer than {MAX_TEXT} characters")
+        raise ValidationError(name, f"is longer than {MAX_TEXT} characters")
     if "\x00" in value:
-        raise ValidationError(field.name, "contains a NUL character")
+        raise ValidationError(name, "contains a NUL character")
     return value
 
 
@@ -87,8 +90,7 @@ def _list(field: Field, raw: Any) -> list[str]:
             raw = text.split(sep)
     if not isinstance(raw, (list, tuple)):
         raise ValidationError(field.name, "must be a list")
-    values = [_text(Field(field.name, "text", "", ""), v) for v in raw if str(v).strip()]
-    return values
+    return [_checked_text(field.name, text) for text in (str(v).strip() for v in raw) if text]
 
 
 def _choice(field: Field, raw: Any) -> str:
