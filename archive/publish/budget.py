@@ -1,8 +1,9 @@
 """Bringing a model under a size budget, and measuring what that cost.
 
-Geometry is reduced by quadric edge collapse (fast-simplification); vertex colours and
-texture coordinates follow the collapses (each new vertex takes the distance-weighted mean
-of the original vertices merged into it, so UV charts split at seams stay apart). Point
+Geometry is reduced by quadric edge collapse with fast-simplification. When the optional
+meshoptimizer wrapper ``almeshopt`` is installed (not a project dependency: its wheel
+declares no licence and needs AVX2), meshes with texture coordinates or colours use it
+instead, keeping UV seams closed and each vertex's own attributes (see :func:`decimate`). Point
 clouds are thinned by a seeded random sample. The error of the reduced copy against the
 master is the two-sided distance between surface samples, relative to the bbox diagonal.
 """
@@ -37,20 +38,67 @@ class GeometricError:
 
 
 def decimate(part: Part, target_triangles: int) -> Part:
-    """A copy of ``part`` reduced to about ``target_triangles`` (quadric edge collapse)."""
-    import fast_simplification
+    """A copy of ``part`` reduced to at most about ``target_triangles`` (quadric edge collapse).
 
+    Parts without texture coordinates or colours go through fast-simplification, whose
+    optimal vertex placement keeps the surface closest. Parts with them go through
+    meshoptimizer when it is installed: its collapses keep each vertex's own attributes
+    and never cross a UV seam (vertices split at one position), so the texture stays put;
+    otherwise (or when seams stop it short of the target) through fast-simplification
+    with attributes averaged along the collapses.
+    """
     assert part.faces is not None
     if target_triangles >= len(part.faces):
         return part
     target = max(target_triangles, 4)
-    keep_attrs = part.uv is not None or part.colors is not None
-    if not keep_attrs:
+    if part.uv is None and part.colors is None:
+        import fast_simplification
+
         points, faces = fast_simplification.simplify(part.vertices, part.faces.astype(np.int32), target_count=target)
         out = Part(np.asarray(points), np.asarray(faces, dtype=np.int64), base_color=part.base_color,
                    double_sided=part.double_sided)
         recompute_normals(out)
         return out
+    reduced = _seam_aware(part, target)
+    if reduced is not None and reduced.triangles <= target:
+        return reduced
+    return _replayed(reduced or part, target)
+
+
+#: weight of each RGB channel (0..1) against the relative position error in meshoptimizer's
+#: attribute metric: enough to keep painted detail, small beside the geometry.
+COLOUR_WEIGHT = 0.5
+
+
+def _seam_aware(part: Part, target: int) -> Part | None:
+    """meshoptimizer's simplification (None when the package is missing)."""
+    try:
+        import almeshopt
+    except ImportError:
+        return None
+    assert part.faces is not None
+    indices = np.ascontiguousarray(part.faces.astype(np.uint32).ravel())
+    positions = np.ascontiguousarray(part.vertices.astype(np.float32))
+    if part.colors is not None:
+        rgb = np.ascontiguousarray(part.colors[:, :3].astype(np.float32) / 255.0)
+        kept, _ = almeshopt.simplify_with_attributes(indices, positions, rgb, np.full(3, COLOUR_WEIGHT, np.float32),
+                                                     target * 3, 1.0)
+    else:  # UV seams are split vertices: meshoptimizer keeps them apart without a metric
+        kept, _ = almeshopt.simplify(indices, positions, target * 3, 1.0)
+    used, faces = np.unique(kept, return_inverse=True)
+    out = Part(part.vertices[used], faces.reshape(-1, 3).astype(np.int64), image=part.image,
+               base_color=part.base_color, double_sided=part.double_sided,
+               uv=None if part.uv is None else part.uv[used], colors=None if part.colors is None else part.colors[used])
+    recompute_normals(out)
+    return out
+
+
+def _replayed(part: Part, target: int) -> Part:
+    """fast-simplification with UVs and colours carried along the collapses: each new vertex
+    takes the distance-weighted mean of the vertices merged into it."""
+    import fast_simplification
+
+    assert part.faces is not None
     _, _, collapses = fast_simplification.simplify(part.vertices, part.faces.astype(np.int32),
                                                    target_count=target, return_collapses=True)
     points, faces, mapping = fast_simplification.replay_simplification(

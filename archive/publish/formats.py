@@ -49,12 +49,13 @@ def write_obj(model: Model, textures: list[Texture | None], folder: Path, stem: 
         if has_uv:
             assert part.uv is not None
             np.savetxt(obj, np.column_stack([part.uv[:, 0], 1.0 - part.uv[:, 1]]), fmt="vt %.6f %.6f")
-        if part.normals is not None:
-            np.savetxt(obj, part.normals, fmt="vn %.5f %.5f %.5f")
+        normals = part.vertex_normals()
+        if normals is not None:
+            np.savetxt(obj, normals, fmt="vn %.5f %.5f %.5f")
         f = part.faces + base
-        if has_uv and part.normals is not None:
+        if has_uv and normals is not None:
             np.savetxt(obj, np.repeat(f, 3, axis=1), fmt="f %d/%d/%d %d/%d/%d %d/%d/%d")
-        elif part.normals is not None:
+        elif normals is not None:
             np.savetxt(obj, np.repeat(f, 2, axis=1), fmt="f %d//%d %d//%d %d//%d")
         else:
             np.savetxt(obj, f, fmt="f %d %d %d")

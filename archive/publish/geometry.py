@@ -18,6 +18,7 @@ from PIL import Image
 
 from archive.errors import CorruptFile, EmptyModel
 
+from .objread import PlainObj, read_plain_obj
 from .profiles import UNITS_TO_METRES
 
 Z_UP_TO_Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float64)  # (x, y, z) -> (x, z, -y)
@@ -28,7 +29,8 @@ class Part:
     """One primitive.
 
     vertices : (n, 3) float64; faces : (m, 3) int64 or None for a point cloud;
-    normals : (n, 3) or None; uv : (n, 2) or None (glTF convention, v down);
+    normals : (n, 3) or None (a mesh's are computed on first use: see :meth:`vertex_normals`);
+    uv : (n, 2) or None (glTF convention, v down);
     colors : (n, 4) uint8 or None; image : the base-colour texture or None;
     base_color : RGBA 0..1 factor.
     """
@@ -45,6 +47,13 @@ class Part:
     @property
     def triangles(self) -> int:
         return 0 if self.faces is None else len(self.faces)
+
+    def vertex_normals(self) -> np.ndarray | None:
+        """(n, 3) unit normals of a mesh, area-weighted from its faces unless set; None for
+        a point cloud. Lazy, because a master that is decimated never needs its own."""
+        if self.normals is None and self.faces is not None:
+            self.normals = _vertex_normals(self.vertices, self.faces)
+        return self.normals
 
     @property
     def points(self) -> int:
@@ -81,12 +90,8 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     taken as metres (noted in ``Model.notes``). ``up_axis`` is the master's up axis, "y" or
     "z"; glTF/GLB masters are y-up by definition.
     """
-    try:
-        loaded: Any = trimesh.load(str(path), force="scene", process=False)
-    except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
-        raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
     notes: list[str] = []
-    parts = [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+    parts = _read_parts(path)
     if not parts:
         raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
     if path.suffix.lower() in (".glb", ".gltf"):
@@ -102,10 +107,44 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     return Model(parts, notes)
 
 
+def _read_parts(path: Path) -> list[Part]:
+    """The master's parts: plain OBJ files through the vectorised reader, the rest (and
+    any OBJ it declines) through trimesh."""
+    plain = read_plain_obj(path) if path.suffix.lower() == ".obj" else None
+    if plain is not None:
+        return [_plain_part(plain)]
+    try:
+        loaded: Any = trimesh.load(str(path), force="scene", process=False)
+    except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
+        raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
+    return [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+
+
+def _plain_part(obj: PlainObj) -> Part:
+    part = Part(obj.vertices, obj.faces)
+    finite = np.isfinite(obj.vertices).all(1)
+    if not finite.all():  # as in _to_part
+        part.faces = obj.faces[finite[obj.faces].all(1)]
+    if obj.colors is not None:
+        part.colors = _rgba(np.nan_to_num(obj.colors, nan=0.0))  # NaN colour: black, as trimesh
+    return part
+
+
 def _geometries(loaded: Any) -> list[Any]:
-    if isinstance(loaded, trimesh.Scene):
-        return list(loaded.dump(concatenate=False)) if loaded.geometry else []
-    return [loaded]
+    """Each geometry placed by the scene graph. Unlike ``Scene.dump`` this copies only the
+    geometries that a transform moves: a copy of a textured mesh deep-copies (and so
+    decodes) its texture, which cost more than the rest of a small export."""
+    if not isinstance(loaded, trimesh.Scene):
+        return [loaded]
+    out = []
+    for node in loaded.graph.nodes_geometry:
+        transform, name = loaded.graph[node]
+        geom = loaded.geometry[name]
+        if not np.allclose(transform, np.eye(4), rtol=0, atol=1e-12):
+            geom = geom.copy()
+            geom.apply_transform(transform)
+        out.append(geom)
+    return out
 
 
 def _to_part(geom: object) -> Part | None:
@@ -128,7 +167,6 @@ def _to_part(geom: object) -> Part | None:
         _texture(part, visual)
     elif visual.kind in ("vertex", "face"):  # glTF has no face colours: trimesh spreads them to vertices
         part.colors = _rgba(visual.vertex_colors)
-    part.normals = _vertex_normals(vertices, faces)
     return part
 
 
@@ -175,6 +213,6 @@ def _vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
 
 
 def recompute_normals(part: Part) -> None:
-    """Recompute ``part.normals`` after its geometry changed (decimation)."""
-    if part.faces is not None:
-        part.normals = _vertex_normals(part.vertices, part.faces)
+    """Forget ``part.normals`` after its geometry changed (decimation): they are computed
+    again from the new faces on first use."""
+    part.normals = None

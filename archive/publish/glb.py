@@ -132,8 +132,9 @@ def _primitive(b: _Builder, part: Part, tex: Texture | None, draco: bool) -> dic
     n = len(part.vertices)
     positions = part.vertices.astype(np.float32)
     attrs = {"POSITION": b.accessor(positions, FLOAT, "VEC3", n, ARRAY_BUFFER, bounds=True)}
-    if part.normals is not None and part.faces is not None:
-        normals = part.normals.astype(np.float32)
+    vertex_normals = part.vertex_normals()
+    if vertex_normals is not None:
+        normals = vertex_normals.astype(np.float32)
         normals /= np.linalg.norm(normals, axis=1, keepdims=True)  # re-normalise after float32 rounding
         attrs["NORMAL"] = b.accessor(normals, FLOAT, "VEC3", n, ARRAY_BUFFER)
     if part.uv is not None and tex is not None:
@@ -158,7 +159,7 @@ def _draco_primitive(b: _Builder, part: Part, textured: bool, material: int) -> 
     data = DracoPy.encode(
         part.vertices.astype(np.float32), part.faces.astype(np.uint32), quantization_bits=14, compression_level=7,
         colors=part.colors, tex_coord=part.uv.astype(np.float64) if textured and part.uv is not None else None,
-        normals=part.normals.astype(np.float64) if part.normals is not None else None,
+        normals=part.vertex_normals(),
         tex_coord_quantization_bits=12, normal_quantization_bits=10)
     decoded = DracoPy.decode(data)
     ids = {a["attribute_type"]: a["unique_id"] for a in decoded.attributes}
