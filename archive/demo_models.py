@@ -132,7 +132,7 @@ def _bowl(radius: float = 90, height: float = 70) -> trimesh.Trimesh:
 def soup_bowl(folder: Path, name: str, broth: tuple[int, int, int], toppings: int) -> str:
     bowl = _bowl()
     _paint(bowl, np.array([240, 240, 232, 255]))
-    soup = trimesh.creation.cylinder(radius=80, height=4, sections=64).apply_translation([0, 0, 55])
+    soup = trimesh.creation.cylinder(radius=74, height=4, sections=64).apply_translation([0, 0, 55])  # inside the wall
     _paint(soup, np.array([*broth, 255]))
     parts = [bowl, soup]
     for _ in range(toppings):
