@@ -103,6 +103,20 @@ def _vertex_colours(part: trimesh.Trimesh, n: int) -> np.ndarray:
     return np.ones((n, 3))
 
 
+def _promote_colour_attribute(geometry: Any) -> None:
+    """glTF COLOR_0 on a primitive that also has a material (and no texture) is kept by
+    trimesh as a vertex attribute, which ``Scene.dump`` drops: make it the visual."""
+    visual = getattr(geometry, "visual", None)
+    attrs = getattr(visual, "vertex_attributes", None)
+    stored = attrs.get("color") if attrs is not None else None
+    if stored is None or getattr(visual, "uv", None) is not None or len(stored) != len(geometry.vertices):
+        return
+    colours = np.asarray(stored)
+    if colours.dtype.kind == "f":
+        colours = np.clip(colours * 255.0, 0, 255)
+    geometry.visual = trimesh.visual.ColorVisuals(geometry, vertex_colors=colours.astype(np.uint8))
+
+
 def points_to_o3d(points: np.ndarray, colours: np.ndarray | None = None) -> o3d.geometry.PointCloud:
     """Open3D cloud from (n, 3) points and optional (n, 3|4) colours (0..1 or 0..255)."""
     pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64)))
@@ -117,6 +131,8 @@ def points_to_o3d(points: np.ndarray, colours: np.ndarray | None = None) -> o3d.
 def scene_to_o3d(loaded: Any) -> o3d.geometry.TriangleMesh | o3d.geometry.PointCloud | None:
     """Convert what ``trimesh.load`` returned into Open3D geometry (None when empty)."""
     if isinstance(loaded, trimesh.Scene):
+        for geometry in loaded.geometry.values():
+            _promote_colour_attribute(geometry)
         geoms = loaded.dump(concatenate=False) if loaded.geometry else []
     else:
         geoms = [loaded]

@@ -105,3 +105,22 @@ def test_far_coordinates_are_recentred(corpus: Path) -> None:
     model = load_model(corpus / "trimesh/points_agisoft.xyz")
     assert np.abs(model.center).max() < 1000
     assert np.abs(model.origin).max() > 1e5
+
+
+def test_gltf_vertex_colours_beside_a_material_are_kept(tmp_path):
+    """Our web GLBs carry COLOR_0 and a material; trimesh files such colours away."""
+    import numpy as np
+    import trimesh
+
+    from viewer import load_model
+
+    mesh = trimesh.creation.icosphere(subdivisions=2)
+    mesh.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial())
+    colours = np.tile(np.array([200, 60, 20, 255], np.uint8), (len(mesh.vertices), 1))
+    mesh.visual.vertex_attributes["color"] = colours
+    path = tmp_path / "coloured.glb"
+    path.write_bytes(trimesh.Scene(mesh).export(file_type="glb"))
+    model = load_model(path)
+    assert model.has_colors
+    got = np.asarray(model.geometry.vertex_colors)
+    assert np.allclose(got[0], [200 / 255, 60 / 255, 20 / 255], atol=0.01)
