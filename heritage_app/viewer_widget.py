@@ -101,9 +101,9 @@ class ViewerWidget(QWidget):
         self.view = FrameView(self)
         self.view.installEventFilter(self)
         self.toolbar = ViewerToolbar(self)
-        self.status = QLabel("No model", self)
+        self.status = QLabel(self.tr("No model"), self)
         self.progress = QProgressBar(self, maximumWidth=160, visible=False)
-        self.cancel_button = QPushButton("Cancel", self, visible=False)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self, visible=False)
         self.cancel_button.clicked.connect(self.cancel_loading)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -125,7 +125,7 @@ class ViewerWidget(QWidget):
         task.signals.progressed.connect(self._on_progress)
         task.signals.finished.connect(lambda m: self._on_loaded(task, m))
         task.signals.failed.connect(lambda msg: self._on_failed(task, msg))
-        self._start(task, f"Loading {self.path.name}…")
+        self._start(task, self.tr("Loading {name}…").format(name=self.path.name))
 
     def cancel_loading(self) -> None:
         for t in self._tasks:
@@ -167,7 +167,7 @@ class ViewerWidget(QWidget):
         lod.signals.finished.connect(lambda n: (self._finish(lod), self._show_model_status()))
         lod.signals.failed.connect(lambda msg: (self._finish(lod), self.status.setText(msg)))
         lod.signals.progressed.connect(self._on_progress)
-        self._start(lod, "Preparing a lighter copy for smooth turning…")
+        self._start(lod, self.tr("Preparing a lighter copy for smooth turning…"))
 
     def _on_failed(self, task: Any, message: str) -> None:
         self._finish(task)
@@ -181,7 +181,7 @@ class ViewerWidget(QWidget):
         units = self.display_units()
         dims = bbox_dimensions(*m.bbox, m.units, units)
         size = " × ".join(format_length(float(d), units) for d in dims)
-        what = f"{m.n_primitives:,} {'triangles' if m.kind == 'mesh' else 'points'}"
+        what = (self.tr("{n} triangles") if m.kind == "mesh" else self.tr("{n} points")).format(n=f"{m.n_primitives:,}")
         self.status.setText(f"{m.path.name if m.path else ''} — {what} — {size}")
 
     def display_units(self) -> str | None:
@@ -223,7 +223,7 @@ class ViewerWidget(QWidget):
         try:
             self.view.show_frame(fut.result())
         except Exception as exc:  # noqa: BLE001 (a failed frame must not take the app down)
-            self.status.setText(f"Rendering failed: {exc}")
+            self.status.setText(self.tr("Rendering failed: {error}").format(error=exc))
         self.frameRendered.emit()
         if self._pending is not None:
             moving, self._pending = self._pending, None
@@ -328,7 +328,7 @@ class ViewerWidget(QWidget):
         """Pick at widget pixel (x, y) and feed the active tool."""
         pick = self.session.pick(x, y, self.view.width(), self.view.height())
         if pick is None:
-            self.status.setText("No surface under the cursor.")
+            self.status.setText(self.tr("No surface under the cursor."))
             return
         self.picked.emit(pick)
         units = self.display_units()
@@ -336,12 +336,14 @@ class ViewerWidget(QWidget):
             self.session.measurement.add(pick.point)
             seg = self.session.measurement.last_segment(units)
             total = self.session.measurement.total(units)
-            self.status.setText(f"Distance {format_length(seg, units)} — path {format_length(total, units)}")
+            self.status.setText(self.tr("Distance {d} — path {p}").format(
+                d=format_length(seg, units), p=format_length(total, units)))
             if len(self.session.measurement.points) > 1:
                 self.measured.emit(seg, units or "")
         elif self.tool == "landmark":
             lm = self.session.landmarks.add("", self.session.file_coordinates(pick.point))
-            self.status.setText(f"Landmark {lm.name} at " + ", ".join(f"{c:.3f}" for c in lm.point))
+            self.status.setText(self.tr("Landmark {name} at {xyz}").format(
+                name=lm.name, xyz=", ".join(f"{c:.3f}" for c in lm.point)))
         self.request_frame(moving=False)
 
     def reset_view(self) -> None:
@@ -354,7 +356,7 @@ class ViewerWidget(QWidget):
 
     def export_landmarks(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export landmarks", "landmarks.csv",
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export landmarks"), "landmarks.csv",
                                                   "CSV (*.csv);;JSON (*.json)")
         if path:
             self.session.landmarks.export(path)
@@ -362,7 +364,7 @@ class ViewerWidget(QWidget):
     def save_snapshot(self, path: str | None = None, width: int = 1920, height: int = 1440) -> None:
         """Render the current view at (width, height) and save a PNG (asks where if needed)."""
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save snapshot", "snapshot.png", "PNG (*.png)")
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save snapshot"), "snapshot.png", "PNG (*.png)")
         if not path:
             return
         cam, s = self.session.camera.copy(), self.session.settings
@@ -371,7 +373,7 @@ class ViewerWidget(QWidget):
         img = self.service.call(lambda: self.session.render(width, height, False, cam, s,
                                                             renderer=self.service.renderer))
         Image.fromarray(img).save(path, format="PNG")
-        self.status.setText(f"Snapshot saved: {path}")
+        self.status.setText(self.tr("Snapshot saved: {path}").format(path=path))
 
     def open_in_open3d(self) -> bool:
         """Open the current file in Open3D's own window, in a separate process."""

@@ -456,6 +456,10 @@
         <translation>Đã mở {path}: {n} mục</translation>
     </message>
     <message>
+        <source>About this archive</source>
+        <translation>Về kho lưu trữ này</translation>
+    </message>
+    <message>
         <source>Open an archive folder</source>
         <translation>Mở thư mục kho lưu trữ</translation>
     </message>
@@ -861,6 +865,236 @@
     <message>
         <source>untracked</source>
         <translation>không được theo dõi</translation>
+    </message>
+</context>
+<context>
+    <name>ViewerToolbar</name>
+    <message>
+        <source>Automatic</source>
+        <translation>Tự động</translation>
+    </message>
+    <message>
+        <source>Textured</source>
+        <translation>Có vân bề mặt</translation>
+    </message>
+    <message>
+        <source>Shaded</source>
+        <translation>Tô bóng</translation>
+    </message>
+    <message>
+        <source>Vertex colours</source>
+        <translation>Màu đỉnh</translation>
+    </message>
+    <message>
+        <source>Wireframe</source>
+        <translation>Khung dây</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Điểm</translation>
+    </message>
+    <message>
+        <source>Front</source>
+        <translation>Trước</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Sau</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>Trái</translation>
+    </message>
+    <message>
+        <source>Right</source>
+        <translation>Phải</translation>
+    </message>
+    <message>
+        <source>Top</source>
+        <translation>Trên</translation>
+    </message>
+    <message>
+        <source>Bottom</source>
+        <translation>Dưới</translation>
+    </message>
+    <message>
+        <source>Three-quarter</source>
+        <translation>Nhìn xiên ba phần tư</translation>
+    </message>
+    <message>
+        <source>Default light</source>
+        <translation>Ánh sáng mặc định</translation>
+    </message>
+    <message>
+        <source>Raking light from left</source>
+        <translation>Ánh sáng xiên từ trái</translation>
+    </message>
+    <message>
+        <source>Raking light from right</source>
+        <translation>Ánh sáng xiên từ phải</translation>
+    </message>
+    <message>
+        <source>Raking light from top</source>
+        <translation>Ánh sáng xiên từ trên</translation>
+    </message>
+    <message>
+        <source>Flat (no shading)</source>
+        <translation>Phẳng (không tô bóng)</translation>
+    </message>
+    <message>
+        <source>X axis</source>
+        <translation>Trục X</translation>
+    </message>
+    <message>
+        <source>Y axis</source>
+        <translation>Trục Y</translation>
+    </message>
+    <message>
+        <source>Z axis</source>
+        <translation>Trục Z</translation>
+    </message>
+    <message>
+        <source>View direction</source>
+        <translation>Hướng nhìn</translation>
+    </message>
+    <message>
+        <source>Display mode</source>
+        <translation>Chế độ hiển thị</translation>
+    </message>
+    <message>
+        <source>Standard view</source>
+        <translation>Góc nhìn chuẩn</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>Đặt lại</translation>
+    </message>
+    <message>
+        <source>Frame the whole model (R)</source>
+        <translation>Hiển thị toàn bộ mô hình (R)</translation>
+    </message>
+    <message>
+        <source>Ortho</source>
+        <translation>Trực giao</translation>
+    </message>
+    <message>
+        <source>Orthographic projection (O)</source>
+        <translation>Phép chiếu trực giao (O)</translation>
+    </message>
+    <message>
+        <source>Lighting preset</source>
+        <translation>Kiểu chiếu sáng</translation>
+    </message>
+    <message>
+        <source>Az</source>
+        <translation>Phương vị</translation>
+    </message>
+    <message>
+        <source>Light azimuth (degrees)</source>
+        <translation>Góc phương vị của đèn (độ)</translation>
+    </message>
+    <message>
+        <source>El</source>
+        <translation>Độ cao</translation>
+    </message>
+    <message>
+        <source>Light elevation (degrees)</source>
+        <translation>Góc cao của đèn (độ)</translation>
+    </message>
+    <message>
+        <source>Section</source>
+        <translation>Mặt cắt</translation>
+    </message>
+    <message>
+        <source>Section axis</source>
+        <translation>Trục mặt cắt</translation>
+    </message>
+    <message>
+        <source>Section position</source>
+        <translation>Vị trí mặt cắt</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>Đo</translation>
+    </message>
+    <message>
+        <source>Landmark</source>
+        <translation>Điểm mốc</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Xuất…</translation>
+    </message>
+    <message>
+        <source>Export landmarks (CSV/JSON)</source>
+        <translation>Xuất điểm mốc (CSV/JSON)</translation>
+    </message>
+    <message>
+        <source>Snapshot…</source>
+        <translation>Chụp ảnh…</translation>
+    </message>
+    <message>
+        <source>Open3D</source>
+        <translation>Open3D</translation>
+    </message>
+    <message>
+        <source>Open in Open3D&apos;s own viewer window (separate process)</source>
+        <translation>Mở trong cửa sổ xem riêng của Open3D (tiến trình riêng)</translation>
+    </message>
+</context>
+<context>
+    <name>ViewerWidget</name>
+    <message>
+        <source>No model</source>
+        <translation>Chưa có mô hình</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>Đang mở {name}…</translation>
+    </message>
+    <message>
+        <source>Preparing a lighter copy for smooth turning…</source>
+        <translation>Đang chuẩn bị bản nhẹ để xoay mượt…</translation>
+    </message>
+    <message>
+        <source>{n} triangles</source>
+        <translation>{n} tam giác</translation>
+    </message>
+    <message>
+        <source>{n} points</source>
+        <translation>{n} điểm</translation>
+    </message>
+    <message>
+        <source>Rendering failed: {error}</source>
+        <translation>Không hiển thị được: {error}</translation>
+    </message>
+    <message>
+        <source>No surface under the cursor.</source>
+        <translation>Không có bề mặt dưới con trỏ.</translation>
+    </message>
+    <message>
+        <source>Distance {d} — path {p}</source>
+        <translation>Khoảng cách {d} — đường đo {p}</translation>
+    </message>
+    <message>
+        <source>Landmark {name} at {xyz}</source>
+        <translation>Điểm mốc {name} tại {xyz}</translation>
+    </message>
+    <message>
+        <source>Export landmarks</source>
+        <translation>Xuất điểm mốc</translation>
+    </message>
+    <message>
+        <source>Save snapshot</source>
+        <translation>Lưu ảnh chụp</translation>
+    </message>
+    <message>
+        <source>Snapshot saved: {path}</source>
+        <translation>Đã lưu ảnh chụp: {path}</translation>
     </message>
 </context>
 <context>
