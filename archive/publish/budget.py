@@ -1,9 +1,9 @@
 """Bringing a model under a size budget, and measuring what that cost.
 
-Geometry is reduced by quadric edge collapse with fast-simplification. When the optional
-meshoptimizer wrapper ``almeshopt`` is installed (not a project dependency: its wheel
-declares no licence and needs AVX2), meshes with texture coordinates or colours use it
-instead, keeping UV seams closed and each vertex's own attributes (see :func:`decimate`). Point
+Geometry is reduced by quadric edge collapse with fast-simplification. Meshes with texture
+coordinates or colours are welded by position first and their attributes rebuilt from the
+collapses (:mod:`.seams`), keeping UV seams closed and each vertex's attributes those of an
+original vertex (see :func:`decimate`). Point
 clouds are thinned by a seeded random sample. The error of the reduced copy against the
 master is the two-sided distance between surface samples, relative to the bbox diagonal.
 """
@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .geometry import Model, Part, recompute_normals
+from .seams import decimate_welded
 
 SEED = 1802
 
@@ -41,11 +42,13 @@ def decimate(part: Part, target_triangles: int) -> Part:
     """A copy of ``part`` reduced to at most about ``target_triangles`` (quadric edge collapse).
 
     Parts without texture coordinates or colours go through fast-simplification, whose
-    optimal vertex placement keeps the surface closest. Parts with them go through
-    meshoptimizer when it is installed: its collapses keep each vertex's own attributes
-    and never cross a UV seam (vertices split at one position), so the texture stays put;
-    otherwise (or when seams stop it short of the target) through fast-simplification
-    with attributes averaged along the collapses.
+    optimal vertex placement keeps the surface closest. Parts with them (vertices split at
+    UV seams) are welded by position, simplified the same way as one closed surface, and
+    split again along the seams, each vertex taking the attributes of one original vertex
+    (:func:`.seams.decimate_welded`). Should that stop short of the target, the optional
+    meshoptimizer wrapper ``almeshopt`` is tried when installed (not a project dependency:
+    its wheel declares no licence and needs AVX2), and last fast-simplification on the split
+    mesh with attributes averaged along the collapses.
     """
     assert part.faces is not None
     if target_triangles >= len(part.faces):
@@ -59,6 +62,9 @@ def decimate(part: Part, target_triangles: int) -> Part:
                    double_sided=part.double_sided)
         recompute_normals(out)
         return out
+    welded = decimate_welded(part, target)
+    if welded is not None:
+        return welded
     reduced = _seam_aware(part, target)
     if reduced is not None and reduced.triangles <= target:
         return reduced
