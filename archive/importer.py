@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import db as dbmod
 from . import formats
-from .errors import ArchiveError, Cancelled, DuplicateImport, ImportFailed, StorageError, ValidationError
+from .errors import ArchiveError, DuplicateImport, ImportFailed, ValidationError
 from .isolation import start_inspection
 from .photos import inspect_photo, is_photo
 from .records import now
@@ -93,6 +93,8 @@ def import_paths(
     cancel: CancelToken | None = None,
 ) -> ImportReport:
     options = options or ImportOptions()
+    if options.item_id is not None:
+        archive.get(options.item_id, with_assets=False)  # NotFound before any work
     report = ImportReport()
     scratch = archive.store.session_dir() / f"unpack-{uuid.uuid4().hex}"
     ready: list[_Ready] = []
@@ -113,7 +115,7 @@ def import_paths(
             report.imported = _commit(archive, ready, options.item_id)
         if progress:
             progress(len(candidates), len(candidates), "Done")
-    except (Cancelled, StorageError, KeyboardInterrupt):
+    except BaseException:  # cancelled, disk full, interrupted…: nothing staged survives
         for r in ready:
             archive.store.discard(r.staged)
         raise

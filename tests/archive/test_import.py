@@ -257,3 +257,11 @@ def test_opening_the_archive_elsewhere_never_touches_an_import_in_progress(archi
     assert (staged.staging_dir / "box.ply").exists()
     archive.store.discard(staged)
     assert archive.store.leftovers() == []
+
+
+def test_adding_a_version_to_a_missing_item_is_a_clear_error(archive, tmp_path):
+    from archive import NotFound
+
+    with pytest.raises(NotFound):
+        import_paths(archive, [write_box_ply(tmp_path / "in")], ImportOptions(item_id=999))
+    assert archive.store.leftovers() == [] and archive.count() == 0
