@@ -28,6 +28,8 @@ from .text import fold
 from .validation import check_item, clean_item_changes
 
 CATALOGUE = "catalogue.sqlite"
+_EMPTY_ITEM: dict[str, Any] = {f.name: None for f in ITEM_FIELDS}
+_LIST_NAMES = tuple(f.name for f in ITEM_FIELDS if f.type == "list")
 ROW_COLUMNS = ("id", "accession", "kind", "title_vi", "title_en", "status", "period", "collections",
                "culinary_line", "materials", "updated_at")
 
@@ -128,12 +130,14 @@ class Archive:
         """Validate a new item's values; returns the full cleaned item (not saved)."""
         kind = str(values.get("kind") or "other").strip().lower()
         cleaned = clean_item_changes({**values, "kind": kind}, kind, self.lookup_vocabulary)
-        item: dict[str, Any] = {f.name: ([] if f.type == "list" else None) for f in ITEM_FIELDS}
-        item.update(cleaned)
+        item: dict[str, Any] = {**_EMPTY_ITEM, **{name: [] for name in _LIST_NAMES}, **cleaned}
         item["status"] = item["status"] or "draft"
-        if item.get("accession") and check_accession:
-            self._check_accession_free(item["accession"])
-        check_item({**item, "accession": item.get("accession") or "assigned on save"})
+        accession = item["accession"]
+        if accession and check_accession:
+            self._check_accession_free(accession)
+        item["accession"] = accession or "assigned on save"
+        check_item(item)
+        item["accession"] = accession
         self._check_links(item)
         return item
 
