@@ -27,14 +27,22 @@ def add_viewer_commands(subparsers: Any) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    """Write the PNG; exit 1 with one line on stderr when the file cannot be shown."""
-    from viewer import ViewerError, save_snapshot
+    """Write the PNG; exit 1 with one line on stderr when the file cannot be shown.
+
+    The file is read in the viewer's isolated reader process, so a file that crashes a
+    native parser or exhausts memory gives one error line, not a dead interpreter."""
+    from pathlib import Path
+
+    from viewer import ViewerError, load_model_isolated, render_image
+    from viewer.thumbnail import png_bytes
 
     if not 16 <= args.size <= 8192:
         print("error: --size must be between 16 and 8192", file=sys.stderr)
         return 1
     try:
-        save_snapshot(args.file, args.out, args.size, view=args.view, mode=args.mode)
+        model = load_model_isolated(args.file)
+        image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
+        Path(args.out).write_bytes(png_bytes(image))
     except ViewerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -48,7 +56,10 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
 
 def run_view(args: argparse.Namespace) -> int:
-    """Open a window with just the viewer for ``args.file``."""
+    """Open a window with just the viewer for ``args.file``.
+
+    The widget's load task reads the file in the isolated reader process
+    (:func:`viewer.load_model_isolated`)."""
     from PySide6.QtWidgets import QApplication
 
     from .viewer_widget import ViewerWidget

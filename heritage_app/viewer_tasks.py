@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from viewer import CancelToken, ViewerError, ViewerSession, load_model
+from viewer import CancelToken, ViewerError, ViewerSession, load_model_isolated
 
 
 class TaskSignals(QObject):
@@ -20,7 +20,11 @@ class TaskSignals(QObject):
 
 
 class LoadModelTask(QRunnable):
-    """Read a file into a :class:`viewer.Model` on a worker thread."""
+    """Read a file into a :class:`viewer.Model` on a worker thread.
+
+    The file is parsed in the viewer's isolated reader process (memory and time limits), so
+    a damaged or hostile file that crashes a native parser costs one error message, never
+    the app."""
 
     def __init__(self, path: str | Path, units: str | None = None) -> None:
         super().__init__()
@@ -32,8 +36,8 @@ class LoadModelTask(QRunnable):
 
     def run(self) -> None:
         try:
-            model = load_model(self.path, units=self.units, progress=self.signals.progressed.emit,
-                               cancel=self.cancel)
+            model = load_model_isolated(self.path, units=self.units,
+                                        progress=self.signals.progressed.emit, cancel=self.cancel)
         except ViewerError as exc:
             self.signals.failed.emit(str(exc))
             return

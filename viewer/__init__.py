@@ -10,11 +10,14 @@ from .errors import (
                      CorruptFile,
                      EmptyGeometry,
                      FileMissing,
+                     LoadTimeout,
                      RenderTimeout,
                      RenderUnavailable,
+                     ResourceLimit,
                      UnsupportedFormat,
                      ViewerError,
 )
+from .isolated import load_model_isolated
 from .loading import SUPPORTED_EXTENSIONS, load_model
 from .measure import Landmarks, Measurement, bbox_dimensions, convert, distance, polyline_length
 from .model import Model
@@ -27,9 +30,10 @@ from .thumbnail import render_image, render_poster, render_thumbnail, save_snaps
 
 __all__ = [
     "STANDARD_VIEWS", "Camera", "Cancelled", "CorruptFile", "EmptyGeometry", "FileMissing",
-    "RenderTimeout", "RenderUnavailable", "UnsupportedFormat", "ViewerError",
-    "SUPPORTED_EXTENSIONS", "load_model", "Landmarks", "Measurement", "bbox_dimensions",
-    "convert", "distance", "polyline_length", "Model", "Pick", "Picker", "CancelToken",
+    "LoadTimeout", "RenderTimeout", "RenderUnavailable", "ResourceLimit", "UnsupportedFormat",
+    "ViewerError", "SUPPORTED_EXTENSIONS", "load_model", "load_model_isolated", "Landmarks",
+    "Measurement", "bbox_dimensions", "convert", "distance", "polyline_length", "Model", "Pick",
+    "Picker", "CancelToken",
     "RenderService", "default_service", "ViewerSession", "DISPLAY_MODES", "LIGHT_PRESETS",
     "Settings", "render_image", "render_poster", "render_thumbnail", "save_snapshot",
 ]

@@ -31,6 +31,15 @@ class RenderTimeout(ViewerError):
     """Rendering in a worker process took longer than allowed and was stopped."""
 
 
+class ResourceLimit(ViewerError):
+    """Reading a file needed more memory or time than the isolated reader may use; it was
+    stopped and nothing was kept."""
+
+
+class LoadTimeout(ResourceLimit):
+    """Reading a file in the isolated reader took longer than allowed and was stopped."""
+
+
 class Cancelled(ViewerError):
     """The user cancelled a long operation; nothing was kept."""
 

@@ -53,9 +53,9 @@ def render_thumbnail(path: str | Path, size: int = THUMBNAIL_SIZE, *, view: str 
     Raises the typed errors of :func:`viewer.loading.load_model` for files it cannot show.
     This is the ``render_thumbnail(path) -> PNG`` callable the archive takes.
     """
-    from .loading import load_model
+    from .isolated import load_model_isolated  # a file that crashes its reader costs one thumbnail
 
-    model = load_model(path, units=units)
+    model = load_model_isolated(path, units=units)
     return png_bytes(render_image(model, size, size, view=view, mode=mode))
 
 

@@ -1,0 +1,309 @@
+"""Load untrusted 3D files in a separate worker process with memory and time limits.
+
+Open3D's native readers can crash the interpreter on malformed files and any parser can
+exhaust memory. :func:`load_model_isolated` runs :func:`viewer.loading.load_model` in a
+worker process, so a hostile or damaged scan costs one typed error, never the app:
+
+- a crash (segfault, abort)      -> :class:`~viewer.errors.CorruptFile`
+- memory over the limit          -> :class:`~viewer.errors.ResourceLimit`
+- longer than ``timeout``        -> :class:`~viewer.errors.LoadTimeout` (a ``ResourceLimit``)
+- the cancel token set meanwhile -> :class:`~viewer.errors.Cancelled`
+
+After a crash, a time-out or a cancel the worker is killed and the next load gets a fresh
+one. The worker comes from a ``forkserver`` (safe with threads in the parent, such as Qt's)
+and is reused between loads, so the per-file cost is one round trip.
+
+The worker does all of ``load_model`` (reading, repair, normals, recentring) and writes the
+geometry's arrays once into a temporary file; the parent maps that file and copies each
+array straight into the Open3D geometry. Nothing is pickled but a small manifest.
+"""
+
+from __future__ import annotations
+
+import atexit
+import mmap
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import open3d as o3d
+
+from .errors import CorruptFile, LoadTimeout, ResourceLimit
+from .model import Kind, Model
+from .progress import CancelToken, ProgressFn, report
+
+MEMORY_FLOOR = 2 * 1024**3  # address space for the interpreter, Open3D, numpy and the parser
+MEMORY_PER_BYTE = 4  # plus this many bytes of address space per byte of input
+TIMEOUT_S = 300.0
+_POLL_S = 0.05  # how often a waiting load looks at its cancel token
+_ALIGN = 64
+#: Companion files whose size also counts towards the memory limit (textures, buffers).
+_COMPANIONS = {".mtl", ".bin", ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff",
+               ".webp", ".ktx2"}
+
+#: What the worker calls in place of ``load_model(path, units=units)`` (tests pass their own).
+Reader = Callable[[Path, "str | None"], Model]
+
+_pool_lock = threading.Lock()
+_load_lock = threading.Lock()  # one load at a time: killing the worker must not hit another load
+_pool: ProcessPoolExecutor | None = None
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            # Only has an effect if no forkserver runs yet in this process; otherwise the
+            # worker imports the viewer on its first load.
+            context.set_forkserver_preload(["viewer.loading"])
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        return _pool
+
+
+def _discard_pool() -> None:
+    """Kill the worker (if any) and forget the pool; the next load starts a fresh one."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+atexit.register(_discard_pool)
+
+
+def limit_memory(memory: int) -> None:
+    """Cap this (worker) process's address space at ``memory`` bytes."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def default_memory(path: Path) -> int:
+    """Address-space limit for reading ``path``: 2 GiB + 4 x (file + companion files)."""
+    size = path.stat().st_size if path.is_file() else 0
+    if path.suffix.lower() in (".obj", ".gltf"):
+        try:
+            size += sum(p.stat().st_size for p in path.parent.iterdir()
+                        if p.suffix.lower() in _COMPANIONS and p.is_file())
+        except OSError:
+            pass
+    return MEMORY_FLOOR + MEMORY_PER_BYTE * size
+
+
+# --- worker side -----------------------------------------------------------------------
+
+def _load_in_process(path: Path, units: str | None) -> Model:
+    from .loading import load_model
+
+    return load_model(path, units=units)
+
+
+def _mesh_arrays(g: o3d.geometry.TriangleMesh) -> dict[str, np.ndarray]:
+    arrays = {"vertices": np.asarray(g.vertices), "triangles": np.asarray(g.triangles)}
+    if g.has_vertex_normals():
+        arrays["vertex_normals"] = np.asarray(g.vertex_normals)
+    if g.has_vertex_colors():
+        arrays["vertex_colors"] = np.asarray(g.vertex_colors)
+    if g.has_triangle_normals():
+        arrays["triangle_normals"] = np.asarray(g.triangle_normals)
+    if g.has_triangle_uvs():
+        arrays["triangle_uvs"] = np.asarray(g.triangle_uvs)
+    if g.has_triangle_material_ids():
+        arrays["triangle_material_ids"] = np.asarray(g.triangle_material_ids, dtype=np.int32)
+    for i, image in enumerate(g.textures):
+        if not image.is_empty():  # an empty image (OBJ without a texture) is rebuilt as one
+            arrays[f"texture{i}"] = np.asarray(image)
+    return arrays
+
+
+def _cloud_arrays(g: o3d.geometry.PointCloud) -> dict[str, np.ndarray]:
+    arrays = {"points": np.asarray(g.points)}
+    if g.has_normals():
+        arrays["normals"] = np.asarray(g.normals)
+    if g.has_colors():
+        arrays["colors"] = np.asarray(g.colors)
+    return arrays
+
+
+def _write_model(model: Model, out: Path) -> dict[str, Any]:
+    """Write the geometry's arrays into ``out`` (one copy, no pickling); return the manifest."""
+    g = model.geometry
+    arrays = _mesh_arrays(g) if isinstance(g, o3d.geometry.TriangleMesh) else _cloud_arrays(g)
+    layout: dict[str, tuple[int, str, tuple[int, ...]]] = {}
+    with open(out, "wb") as fh:
+        offset = 0
+        for name, array in arrays.items():
+            a = np.ascontiguousarray(array)
+            pad = -offset % _ALIGN
+            fh.write(b"\0" * pad)
+            offset += pad
+            layout[name] = (offset, a.dtype.str, a.shape)
+            if a.nbytes:
+                fh.write(a.data.cast("B"))  # the array's own buffer, no intermediate copy
+            offset += a.nbytes
+    return {"kind": model.kind, "units": model.units, "warnings": list(model.warnings),
+            "origin": np.asarray(model.origin, dtype=np.float64), "layout": layout,
+            "n_textures": len(g.textures) if isinstance(g, o3d.geometry.TriangleMesh) else 0}
+
+
+def _worker(path: Path, units: str | None, memory: int, out: Path,
+            reader: Reader | None) -> dict[str, Any]:
+    limit_memory(memory)
+    try:
+        model = (reader or _load_in_process)(path, units)
+        return _write_model(model, out)
+    except MemoryError:
+        raise ResourceLimit(_memory_message(path, memory)) from None
+
+
+def _memory_message(path: Path, memory: int) -> str:
+    return (f"{path.name} needs more memory than the 3D reader may use "
+            f"({memory / 1024**3:.1f} GiB); it was stopped.")
+
+
+# --- parent side -----------------------------------------------------------------------
+
+def _rebuild(manifest: dict[str, Any], out: Path, path: Path) -> Model:
+    """Build the Model from the worker's manifest and the arrays it wrote into ``out``."""
+    with open(out, "rb") as fh:
+        # Copy-on-write mapping: writable views (Open3D refuses read-only arrays) that are
+        # never written, so each array is copied exactly once, into Open3D.
+        buffer = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+    try:
+        a = {name: np.frombuffer(buffer, dtype=np.dtype(dt), count=int(np.prod(shape)),
+                                 offset=offset).reshape(shape)
+             for name, (offset, dt, shape) in manifest["layout"].items()}
+        geometry = _mesh(a, manifest["n_textures"]) if manifest["kind"] == "mesh" else _cloud(a)
+        del a
+    finally:
+        try:
+            buffer.close()
+        except BufferError:  # a view is still alive somewhere: let the collector close it
+            pass
+    kind: Kind = manifest["kind"]
+    return Model(geometry=geometry, kind=kind, path=path, units=manifest["units"],
+                 warnings=manifest["warnings"], origin=manifest["origin"])
+
+
+def _mesh(a: dict[str, np.ndarray], n_textures: int) -> o3d.geometry.TriangleMesh:
+    v3d = o3d.utility.Vector3dVector
+    mesh = o3d.geometry.TriangleMesh(v3d(a["vertices"]), o3d.utility.Vector3iVector(a["triangles"]))
+    if "vertex_normals" in a:
+        mesh.vertex_normals = v3d(a["vertex_normals"])
+    if "vertex_colors" in a:
+        mesh.vertex_colors = v3d(a["vertex_colors"])
+    if "triangle_normals" in a:
+        mesh.triangle_normals = v3d(a["triangle_normals"])
+    if "triangle_uvs" in a:
+        mesh.triangle_uvs = o3d.utility.Vector2dVector(a["triangle_uvs"])
+    if "triangle_material_ids" in a:
+        mesh.triangle_material_ids = o3d.utility.IntVector(a["triangle_material_ids"])
+    if n_textures:
+        mesh.textures = [o3d.geometry.Image(np.ascontiguousarray(a[f"texture{i}"]))  # type: ignore[call-overload]
+                         if f"texture{i}" in a else o3d.geometry.Image() for i in range(n_textures)]
+    return mesh
+
+
+def _cloud(a: dict[str, np.ndarray]) -> o3d.geometry.PointCloud:
+    v3d = o3d.utility.Vector3dVector
+    cloud = o3d.geometry.PointCloud(v3d(a["points"]))
+    if "normals" in a:
+        cloud.normals = v3d(a["normals"])
+    if "colors" in a:
+        cloud.colors = v3d(a["colors"])
+    return cloud
+
+
+def _acquire(cancel: CancelToken | None) -> None:
+    while not _load_lock.acquire(timeout=_POLL_S):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+
+def _temp_file() -> Path:
+    fd, name = tempfile.mkstemp(prefix="heritage-viewer-", suffix=".arrays")
+    os.close(fd)
+    return Path(name)
+
+
+def load_model_isolated(path: str | Path, *, units: str | None = None,
+                        timeout: float = TIMEOUT_S, memory: int | None = None,
+                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                        reader: Reader | None = None) -> Model:
+    """:func:`viewer.loading.load_model` in a worker process with memory and time limits.
+
+    Parameters
+    ----------
+    path, units, progress, cancel
+        As for :func:`~viewer.loading.load_model`. Progress reports the start and the end
+        only; the cancel token is watched while waiting and kills the worker.
+    timeout
+        Seconds the worker may take (300 by default).
+    memory
+        Address-space limit of the worker in bytes; by default 2 GiB plus four times the
+        size of the file (and of its MTL, .bin and texture companions).
+    reader
+        What the worker runs instead of ``load_model(path, units=units)`` (for tests); it
+        must be importable by name (a module-level function).
+
+    Raises
+    ------
+    FileMissing, UnsupportedFormat, CorruptFile, EmptyGeometry, Cancelled
+        As :func:`~viewer.loading.load_model`; ``CorruptFile`` also when the reader crashed.
+    ResourceLimit, LoadTimeout
+        The file needed more memory or time than allowed.
+    """
+    p = Path(path)
+    report(progress, 0, 4, f"Reading {p.name}", cancel)
+    limit = memory if memory is not None else default_memory(p)
+    _acquire(cancel)
+    out: Path | None = None
+    try:
+        out = _temp_file()
+        future = _get_pool().submit(_worker, p, units, limit, out, reader)
+        deadline = time.monotonic() + timeout
+        while True:
+            if cancel is not None and cancel.cancelled:
+                _discard_pool()
+                cancel.raise_if_cancelled()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _discard_pool()
+                raise LoadTimeout(f"{p.name} took longer than {timeout:.0f} s to read; it was stopped.")
+            try:
+                manifest = future.result(timeout=min(_POLL_S, remaining))
+                break
+            except FutureTimeout:
+                continue
+            except BrokenProcessPool:
+                _discard_pool()
+                raise CorruptFile(f"{p.name} made the 3D reader crash; the file is probably "
+                                  "damaged or hostile.") from None
+            except MemoryError:
+                raise ResourceLimit(_memory_message(p, limit)) from None
+        report(progress, 3, 4, "Preparing the view", cancel)
+        model = _rebuild(manifest, out, p)
+    finally:
+        _load_lock.release()
+        if out is not None:
+            out.unlink(missing_ok=True)
+    report(progress, 4, 4, "Loaded", cancel)
+    return model
+
+
+__all__ = ["default_memory", "limit_memory", "load_model_isolated"]
