@@ -31,6 +31,19 @@ def to_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def row_values(item: dict[str, Any], columns: list[str]) -> list[Any]:
+    """Column values of ``item`` for ``columns`` only (the bulk-insert path of ``to_row``)."""
+    out: list[Any] = []
+    for name in columns:
+        value = item[name]
+        if name in LIST_FIELDS:
+            value = json.dumps(value, ensure_ascii=False) if value else "[]"
+        elif name in _BOOL_FIELDS and value is not None:
+            value = int(bool(value))
+        out.append(value)
+    return out
+
+
 def item_from_row(row: dict[str, Any]) -> dict[str, Any]:
     """Column values -> Python values (every field present)."""
     item: dict[str, Any] = {"id": row["id"]}

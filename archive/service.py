@@ -21,7 +21,16 @@ from . import db as dbmod
 from . import health
 from .errors import NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
-from .records import asset_from_row, event_value, item_from_row, now, search_text, sort_title, to_row
+from .records import (
+    asset_from_row,
+    event_value,
+    item_from_row,
+    now,
+    row_values,
+    search_text,
+    sort_title,
+    to_row,
+)
 from .search import RANK_LIMIT, SearchQuery, asset_summary_sql, rows_sql, search_sql
 from .store import CancelToken, FileStore
 from .text import fold
@@ -165,8 +174,8 @@ class Archive:
             first = self._next_id()
             ids = list(range(first, first + len(items)))
             self._assign_accessions(items, ids)
-            converted = zip(ids, map(to_row, items), strict=True)
-            rows = [[i, stamp, stamp, sort_title(row), *(row[c] for c in columns)] for i, row in converted]
+            rows = [[i, stamp, stamp, sort_title(item), *row_values(item, columns)]
+                    for i, item in zip(ids, items, strict=True)]
             names = ["id", "created_at", "updated_at", "sort_title", *columns]
             self.db.conn.executemany(
                 f"INSERT INTO items ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
