@@ -83,17 +83,25 @@ def main() -> None:
     rng = random.Random(7)
     rows = records(n, rng)
     with tempfile.TemporaryDirectory() as tmp:
-        same_writes, bare = raw_reference(rows, Path(tmp))
-        archive = Archive.create(Path(tmp) / "arch")
-        start = time.perf_counter()
-        archive.add_items(rows)
-        ours = time.perf_counter() - start
-        print(f"bulk insert of {n} items (validation, full-text index, one event each): {ours:.2f} s")
+        # Best of three, alternating, so a noisy moment on a shared machine hits neither side alone.
+        runs = []
+        for k in range(3):
+            ref_root = Path(tmp) / f"ref{k}"
+            ref_root.mkdir()
+            reference = raw_reference(rows, ref_root)
+            archive = Archive.create(Path(tmp) / f"arch{k}")
+            start = time.perf_counter()
+            archive.add_items(rows)
+            runs.append((time.perf_counter() - start, *reference))
+            if k < 2:
+                archive.close()
+        ours, same_writes, bare = (min(r[i] for r in runs) for i in range(3))
+        print(f"bulk insert of {n} items (validation, full-text index, one event each): {ours:.2f} s (best of 3)")
         print(f"  raw executemany of the same rows, index and events: {same_writes:.2f} s -> {ours / same_writes:.2f}×"
               " (target ≤ 2×)")
         print(f"  raw executemany into a bare table (no index, no text, no events): {bare:.2f} s -> {ours / bare:.2f}×")
         archive.close()
-        archive = Archive.open(Path(tmp) / "arch")  # searched as the app would: a freshly opened archive
+        archive = Archive.open(Path(tmp) / "arch2")  # searched as the app would: a freshly opened archive
         timings: dict[str, list[float]] = {}
         for _ in range(5):
             for q in QUERIES:
