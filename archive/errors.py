@@ -3,6 +3,12 @@ wrong and, where possible, what to do about it."""
 
 from __future__ import annotations
 
+import sqlite3
+
+# Errors of the catalogue's database that reached a caller unconverted; the app names them
+# without importing sqlite3 itself (only archive/ talks SQL).
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
 
 class ArchiveError(Exception):
     """Base of every error the archive raises on purpose."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -16,6 +15,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from archive import ArchiveError
+from archive.errors import DATABASE_ERRORS
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
@@ -43,7 +43,7 @@ def friendly_message(exc: BaseException) -> str:
         )
     if isinstance(exc, OSError):
         return translate("Dialogs", "The disk reported a problem: {reason}.").format(reason=exc.strerror or exc)
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, DATABASE_ERRORS):
         return translate(
             "Dialogs", "The catalogue database reported a problem: {reason}. Run Tools › Verify archive."
         ).format(reason=exc)
