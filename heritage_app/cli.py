@@ -235,8 +235,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from archive.backup import backup
+    from archive.health import auto_backup
 
+    if not args.dir and not args.auto:
+        raise ValidationError("dir", "give a folder for the backup, or --auto for the rotating backups")
     with _archive(args) as archive:
+        if args.auto:  # for a daily scheduled task: keeps the newest --keep, never drops a good one for a bad one
+            made = auto_backup(archive, keep=args.keep, min_age_hours=0 if args.now else 20)
+            print(f"backup written to {made}" if made else "a recent automatic backup exists; nothing to do")
+            return 0
         dest = backup(archive, Path(args.dir))
     print(f"backup written to {dest}")
     return 0
@@ -353,7 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     p.add_argument("--skip-bad", action="store_true", help="apply the valid rows even if some are invalid")
     add("verify", cmd_verify, "check every stored file and the catalogue").add_argument("--json", action="store_true")
-    add("backup", cmd_backup, "make a consistent backup").add_argument("dir")
+    p = add("backup", cmd_backup, "make a consistent backup")
+    p.add_argument("dir", nargs="?", help="a new folder for the backup")
+    p.add_argument("--auto", action="store_true", help="rotating backups inside the archive (backups/auto-*)")
+    p.add_argument("--keep", type=int, default=5, help="with --auto: how many to keep (default 5)")
+    p.add_argument("--now", action="store_true", help="with --auto: even if one was made in the last 20 hours")
     p = add("restore", cmd_restore, "rebuild an archive from a backup")
     p.add_argument("backup")
     p.add_argument("dir")

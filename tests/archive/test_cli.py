@@ -101,3 +101,12 @@ def test_demo_archive_has_relics_dishes_textures_and_a_point_cloud(tmp_path, cap
     assert any(a["textured"] for a in assets) and any(a["vertex_colors"] for a in assets)
     assert any(a["geometry"] == "points" for a in assets)
     assert all(i["title_vi"] and i["title_en"] for i in items)
+
+
+def test_rotating_backups_from_the_command_line(arch, capsys):
+    for _ in range(3):
+        assert run(capsys, "--archive", arch, "backup", "--auto", "--now", "--keep", "2")[0] == 0
+    assert len(list(Path(arch, "backups").iterdir())) == 2
+    code, out, _ = run(capsys, "--archive", arch, "backup", "--auto")
+    assert code == 0 and "nothing to do" in out
+    assert run(capsys, "--archive", arch, "backup")[0] == 1  # neither a folder nor --auto
