@@ -6,6 +6,7 @@ thread (``operations``), a metadata save as one short transaction."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,8 @@ class MainWindow(QMainWindow):
         self.store.save(self.settings)
         self._show_archive_state()
         self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=archive.count()), 5000)
+        if not os.environ.get("HERITAGE_NO_AUTO_BACKUP"):
+            self.auto_backup_task = self.ops.auto_backup()  # at most one a day; the newest five kept
         if archive.warnings:  # sync folder, network drive, lost changes: the user must know
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("About this archive"), "\n\n".join(archive.warnings),
                               parent=self)

@@ -40,6 +40,12 @@ def run_backup(archive, progress, cancel, dest: Path) -> Path:
     return backup(archive, dest, progress)
 
 
+def run_auto_backup(archive, progress, cancel) -> Path | None:
+    from archive.health import auto_backup
+
+    return auto_backup(archive)  # None when a backup under a day old exists
+
+
 def run_restore(_archive, progress, cancel, source: Path, dest: Path) -> Path:
     from archive.backup import restore
 
@@ -192,6 +198,17 @@ class Operations(QObject):
             ),
         )
         return task
+
+    def auto_backup(self) -> Task:
+        """The daily rotating backup inside the archive (``backups/auto-*``), in the background."""
+        return self._write(
+            run_auto_backup,
+            title=translate("Operations", "Automatic backup"),
+            failed_title=translate("Operations", "Automatic backup failed"),
+            succeeded=lambda path: path and self.message.emit(
+                translate("Operations", "Automatic backup written to {path}").format(path=path)
+            ),
+        )
 
     def restore(self, source: Path | None = None, dest: Path | None = None) -> Task | None:
         if source is None:

@@ -658,6 +658,18 @@
         <translation>Đã ghi bản sao lưu vào {path}</translation>
     </message>
     <message>
+        <source>Automatic backup</source>
+        <translation>Sao lưu tự động</translation>
+    </message>
+    <message>
+        <source>Automatic backup failed</source>
+        <translation>Sao lưu tự động không thành công</translation>
+    </message>
+    <message>
+        <source>Automatic backup written to {path}</source>
+        <translation>Đã sao lưu tự động vào {path}</translation>
+    </message>
+    <message>
         <source>Choose the backup folder to restore</source>
         <translation>Chọn thư mục sao lưu cần khôi phục</translation>
     </message>

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 os.environ.setdefault("HERITAGE_NO_RENDER", "1")  # no Open3D thumbnail rendering in app tests
 os.environ.setdefault("HERITAGE_NO_VIEWER", "1")  # the 3D viewer has its own tests (test_viewer_widget.py)
+os.environ.setdefault("HERITAGE_NO_AUTO_BACKUP", "1")  # one test turns it on (test_tools.py)
 
 from pathlib import Path  # noqa: E402
 

@@ -80,3 +80,15 @@ def test_a_failed_task_shows_an_error_not_a_traceback(qtbot, window, tmp_path: P
     (not_empty / "x").write_text("x")
     _finish(qtbot, window, window.ops.backup(not_empty))
     assert shown and "not empty" in str(shown[0][1])
+
+
+def test_opening_an_archive_makes_the_daily_backup(qtbot, window, tmp_path: Path, monkeypatch):
+    from archive import Archive
+
+    monkeypatch.delenv("HERITAGE_NO_AUTO_BACKUP")
+    root = tmp_path / "fresh"
+    Archive.create(root).close()
+    assert window.open_archive(root)
+    _finish(qtbot, window, window.auto_backup_task)
+    assert [p.name[:5] for p in (root / "backups").iterdir()] == ["auto-"]
+    assert (next((root / "backups").iterdir()) / "catalogue.sqlite").exists()
