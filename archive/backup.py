@@ -9,6 +9,7 @@ the snapshot describes.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -26,8 +27,12 @@ Progress = Callable[[int, int, str], None]
 MANIFEST = "backup.json"
 
 
-def backup(archive: Archive, dest: Path, progress: Progress | None = None) -> Path:
-    """Write a backup folder ``dest`` (must not exist or be empty); returns it."""
+def backup(archive: Archive, dest: Path, progress: Progress | None = None, link: bool = False) -> Path:
+    """Write a backup folder ``dest`` (must not exist or be empty); returns it.
+
+    ``link``: hard-link the originals instead of copying them where the filesystem allows
+    (automatic backups inside the archive: originals never change, so a link costs no space;
+    it guards the catalogue, not the files, which a backup on another disk must guard)."""
     if dest.exists() and any(dest.iterdir()):
         raise StorageError(f"{dest} is not empty; choose a new folder for the backup")
     partial = dest.with_name(dest.name + ".partial")
@@ -39,7 +44,7 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None) -> Pa
         with target:
             archive.db.conn.backup(target)
         target.close()
-        files = _copy_files(archive.root, partial, snapshot, progress)
+        files = _copy_files(archive.root, partial, snapshot, progress, link)
         manifest = {"created_at": now(), "files": files, "format": "heritage-archive-backup/1"}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -56,7 +61,8 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None) -> Pa
     return dest
 
 
-def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Progress | None) -> int:
+def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Progress | None,
+                link: bool = False) -> int:
     conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
     rows = conn.execute(
         "SELECT a.storage_dir, f.path, f.sha256 FROM files f JOIN assets a ON a.id = f.asset_id").fetchall()
@@ -67,10 +73,20 @@ def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Pr
         src = FileStore(source_root).path(storage_dir, rel)
         dst = FileStore(dest_root).path(storage_dir, rel)
         dst.parent.mkdir(parents=True, exist_ok=True)
+        if link and _hard_link(src, dst):
+            continue  # the same bytes, not a copy: nothing to re-check
         shutil.copyfile(src, dst)
         if sha256_file(dst) != expected:
             raise StorageError(f"{storage_dir}/{rel} does not match its recorded hash; run verify before backing up")
     return len(rows)
+
+
+def _hard_link(src: Path, dst: Path) -> bool:
+    try:
+        os.link(src, dst)
+    except OSError:  # another filesystem, or links not allowed: copy instead
+        return False
+    return True
 
 
 def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> Path:

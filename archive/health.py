@@ -82,7 +82,7 @@ def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) ->
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = archive.root / "backups" / f"{AUTO_PREFIX}{stamp}"
     try:
-        backup(archive, target)
+        backup(archive, target, link=True)
     except ArchiveError:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -95,10 +95,10 @@ def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) ->
 
 
 def _remove_backup(folder: Path) -> None:
+    # Only folders are made writable: files may be hard links to read-only originals, and
+    # changing their mode would change the originals' mode too.
     for dirpath, _dirs, _files in os.walk(folder):
         os.chmod(dirpath, 0o755)
-        for name in _files:
-            os.chmod(os.path.join(dirpath, name), 0o644)
     shutil.rmtree(folder, ignore_errors=True)
 
 

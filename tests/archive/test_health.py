@@ -103,3 +103,22 @@ def test_a_catalogue_that_lost_its_wal_after_a_crash_is_detected(tmp_path):
         assert archive.count() == 0
         assert any("lost recent changes" in w for w in archive.warnings)
         assert list((root / "objects").rglob("box.ply"))  # nothing was deleted
+
+
+def test_automatic_backups_link_originals_and_removing_them_leaves_originals_read_only(tmp_path):
+    import stat
+
+    from archive.importer import import_paths
+
+    from .helpers import write_box_ply
+
+    root = tmp_path / "arch"
+    with Archive.create(root) as archive:
+        import_paths(archive, [write_box_ply(tmp_path / "in")])
+        first = auto_backup(archive, keep=1, min_age_hours=0)
+        original = next((root / "objects").rglob("box.ply"))
+        linked = next(first.rglob("box.ply"))
+        assert linked.stat().st_ino == original.stat().st_ino  # no second copy on the same disk
+        auto_backup(archive, keep=1, min_age_hours=0)  # rotates the first one out
+    assert not first.exists()
+    assert original.read_bytes() and not original.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
