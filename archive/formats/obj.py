@@ -8,7 +8,6 @@ lines are parsed in one C call, ``f`` lines only for their vertex indices. Odd c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +16,10 @@ import numpy as np
 from archive.errors import CorruptFile
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
+from archive.formats.lines import line_chunks, line_tokens, select_lines
 from archive.formats.mtl import resolve_textures
 from archive.formats.refs import rel_posix, resolve_ref
 
-_CHUNK = 16 * 1024**2
 _V, _F, _T, _N, _L, _P, _M = (ord(c) for c in "vftnlpm")
 _DROP_V = bytes.maketrans(b"v", b" ")
 _DROP_F = bytes.maketrans(b"f", b" ")
@@ -46,7 +45,7 @@ class _State:
 def inspect_obj(path: Path, root: Path, limits: Limits) -> ScanInfo:
     """Inspect an OBJ file and its materials; see :func:`archive.formats.inspect_scan`."""
     st = _State()
-    for chunk in _chunks(path):
+    for chunk in line_chunks(path, decode_utf16=True):
         if not _fast_chunk(chunk, st, path.name):
             _slow_chunk(chunk, st, path.name)
         C.check_count(st.nv, limits.max_vertices, "vertices", path.name)
@@ -102,30 +101,6 @@ def _mtllib_names(rest: str, base: Path, root: Path) -> list[str]:
     return rest.split()
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    """Yield chunks of whole lines (UTF-16 files are decoded first)."""
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-        fh.seek(0)
-        if head in (b"\xff\xfe", b"\xfe\xff"):
-            yield fh.read(_CHUNK * 16).decode("utf-16").encode("utf-8")
-            return
-        carry = b""
-        while True:
-            block = fh.read(_CHUNK)
-            if not block:
-                break
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            if cut == 0:
-                carry = block
-                continue
-            carry = block[cut:]
-            yield block[:cut]
-        if carry:
-            yield carry + b"\n"
-
-
 def _fast_chunk(chunk: bytes, st: _State, name: str) -> bool:
     """Vectorised pass; False when the chunk needs the per-line path."""
     chunk = chunk.removeprefix(b"\xef\xbb\xbf")
@@ -154,24 +129,12 @@ def _fast_chunk(chunk: bytes, st: _State, name: str) -> bool:
     return True
 
 
-def _select(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """Bytes of the masked lines (newlines kept) and their lengths."""
-    keep = np.repeat(mask, lengths)
-    return buf[keep].tobytes(), lengths[mask]
-
-
-def _tokens(text: bytes, lengths: np.ndarray) -> np.ndarray:
-    arr = np.frombuffer(text, np.uint8)
-    starts = np.cumsum(lengths) - lengths
-    return C.token_counts(arr, starts, starts + lengths)
-
-
 def _fast_vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _State) -> bool:
     if not mask.any():
         return True
-    text, lens = _select(buf, lengths, mask)
+    text, lens = select_lines(buf, lengths, mask)
     text = text.translate(_DROP_V)
-    tokens = _tokens(text, lens)
+    tokens = line_tokens(text, lens)
     nums = C.parse_numbers(text)
     if nums.shape[0] != int(tokens.sum()) or (tokens < 3).any():
         return False
@@ -196,9 +159,9 @@ def _add_box(st: _State, xyz: np.ndarray) -> None:
 def _fast_faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _State, name: str) -> bool:
     if not mask.any():
         return True
-    text, lens = _select(buf, lengths, mask)
+    text, lens = select_lines(buf, lengths, mask)
     text = text.translate(_DROP_F)
-    corners = _tokens(text, lens)
+    corners = line_tokens(text, lens)
     total = int(corners.sum())
     slashes, doubles = text.count(b"/"), text.count(b"//")
     nums = C.parse_numbers(text.translate(_SLASH), np.int64)

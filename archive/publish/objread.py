@@ -10,15 +10,14 @@ the exporter recomputes them from the faces.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from archive.formats import _common as C
+from archive.formats.lines import line_chunks, line_tokens, select_lines
 
-_CHUNK = 16 * 1024**2
 _V, _F, _N = ord("v"), ord("f"), ord("n")
 #: first bytes of lines that carry nothing the export needs: comments, object and group
 #: names, smoothing groups, carriage returns of blank CRLF lines.
@@ -50,7 +49,7 @@ class _Acc:
 def read_plain_obj(path: Path) -> PlainObj | None:
     """``path`` as arrays, or None when the file needs the full reader (see module doc)."""
     acc = _Acc()
-    for chunk in _chunks(path):
+    for chunk in line_chunks(path):
         if not _chunk(chunk, acc):
             return None
     if not acc.vertices or not acc.faces:
@@ -66,20 +65,6 @@ def read_plain_obj(path: Path) -> PlainObj | None:
             nums, faces = nums[used], inverse.reshape(-1, 3)
     colors = nums[:, 3:6] if acc.width == 6 else None
     return PlainObj(np.ascontiguousarray(nums[:, :3]), faces, colors)
-
-
-def _chunks(path: Path) -> Iterator[bytes]:
-    """Chunks of whole lines."""
-    with open(path, "rb") as fh:
-        carry = b""
-        while block := fh.read(_CHUNK):
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            carry, block = block[cut:], block[:cut]
-            if block:
-                yield block
-        if carry:
-            yield carry + b"\n"
 
 
 def _chunk(chunk: bytes, acc: _Acc) -> bool:
@@ -98,55 +83,12 @@ def _chunk(chunk: bytes, acc: _Acc) -> bool:
     return _vertices(buf, lengths, is_v, acc) and _faces(buf, lengths, is_f, acc)
 
 
-def _select(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """Bytes of the masked lines (newlines kept) and their lengths. OBJ files keep their
-    ``v`` and ``f`` lines in long runs: slicing those is cheaper than a byte mask."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).astype(np.int8)))
-    if len(edges) > 128:
-        return buf[np.repeat(mask, lengths)].tobytes(), lengths[mask]
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
-    data = buf.data
-    return b"".join(data[offsets[a]:offsets[b]] for a, b in edges.reshape(-1, 2)), lengths[mask]
-
-
-def _tokens(text: bytes, lengths: np.ndarray) -> np.ndarray:
-    """(n,) whitespace-separated tokens on each line of ``text``."""
-    uniform = _uniform_tokens(text, lengths)
-    if uniform is not None:
-        return np.full(len(lengths), uniform, np.int64)
-    starts = np.cumsum(lengths) - lengths
-    return C.token_counts(np.frombuffer(text, np.uint8), starts, starts + lengths)
-
-
-def _uniform_tokens(text: bytes, lengths: np.ndarray) -> int | None:
-    """k when every line holds exactly k tokens (the usual case), else None. Cheaper than
-    counting per line: with k·n token starts in all, line i holding the i-th group of k
-    (its first at or after the line's start, its last before the line's end) leaves
-    exactly k on each line."""
-    buf = np.frombuffer(text, np.uint8)
-    n = len(lengths)
-    if n == 0 or buf.size == 0:
-        return None
-    ws = buf <= 32
-    first = np.flatnonzero(ws[:-1] & ~ws[1:]) + 1
-    if not ws[0]:
-        first = np.concatenate(([0], first))
-    if len(first) % n:
-        return None
-    k = len(first) // n
-    ends = np.cumsum(lengths)
-    groups = first.reshape(n, k)
-    if k == 0 or (groups[:, 0] < ends - lengths).any() or (groups[:, -1] >= ends).any():
-        return None
-    return k
-
-
 def _vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) -> bool:
     if not mask.any():
         return True
-    text, lens = _select(buf, lengths, mask)
+    text, lens = select_lines(buf, lengths, mask)
     text = text.translate(_DROP_V)
-    tokens = _tokens(text, lens)
+    tokens = line_tokens(text, lens)
     width = int(tokens[0])
     if width not in (3, 6) or acc.width not in (0, width) or not (tokens == width).all():
         return False  # x y z w, mixed colour and plain lines…
@@ -162,9 +104,9 @@ def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) ->
     """Faces as ``f a b c…`` or ``f a//n b//n…``; polygons become fans, as trimesh does."""
     if not mask.any():
         return True
-    text, lens = _select(buf, lengths, mask)
+    text, lens = select_lines(buf, lengths, mask)
     text = text.translate(_DROP_F)
-    corners = _tokens(text, lens)
+    corners = line_tokens(text, lens)
     total = int(corners.sum())
     slashes, doubles = text.count(b"/"), text.count(b"//")
     per = 1 if slashes == 0 else 2

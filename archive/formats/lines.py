@@ -1,0 +1,76 @@
+"""Vectorised helpers over text files read as chunks of whole lines (OBJ inspection at
+import and the fast OBJ reader for export share them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from archive.formats import _common as C
+
+CHUNK = 16 * 1024**2
+
+
+def line_chunks(path: Path, size: int = CHUNK, decode_utf16: bool = False) -> Iterator[bytes]:
+    """Yield chunks of whole lines. With ``decode_utf16``, a file with a UTF-16 byte-order
+    mark is decoded to UTF-8 first (otherwise its bytes come as they are)."""
+    with open(path, "rb") as fh:
+        if decode_utf16 and fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            fh.seek(0)
+            yield fh.read(size * 16).decode("utf-16").encode("utf-8")
+            return
+        fh.seek(0)
+        carry = b""
+        while block := fh.read(size):
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            carry, block = block[cut:], block[:cut]
+            if block:
+                yield block
+        if carry:
+            yield carry + b"\n"
+
+
+def select_lines(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Bytes of the masked lines (newlines kept) and their lengths. OBJ files keep their
+    ``v`` and ``f`` lines in long runs: slicing those is cheaper than a byte mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).astype(np.int8)))
+    if len(edges) > 128:
+        return buf[np.repeat(mask, lengths)].tobytes(), lengths[mask]
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    data = buf.data
+    return b"".join(data[offsets[a]:offsets[b]] for a, b in edges.reshape(-1, 2)), lengths[mask]
+
+
+def line_tokens(text: bytes, lengths: np.ndarray) -> np.ndarray:
+    """(n,) whitespace-separated tokens on each line of ``text``."""
+    uniform = _uniform_tokens(text, lengths)
+    if uniform is not None:
+        return np.full(len(lengths), uniform, np.int64)
+    starts = np.cumsum(lengths) - lengths
+    return C.token_counts(np.frombuffer(text, np.uint8), starts, starts + lengths)
+
+
+def _uniform_tokens(text: bytes, lengths: np.ndarray) -> int | None:
+    """k when every line holds exactly k tokens (the usual case), else None. Cheaper than
+    counting per line: with k·n token starts in all, line i holding the i-th group of k
+    (its first at or after the line's start, its last before the line's end) leaves
+    exactly k on each line."""
+    buf = np.frombuffer(text, np.uint8)
+    n = len(lengths)
+    if n == 0 or buf.size == 0:
+        return None
+    ws = buf <= 32
+    first = np.flatnonzero(ws[:-1] & ~ws[1:]) + 1
+    if not ws[0]:
+        first = np.concatenate(([0], first))
+    if len(first) % n:
+        return None
+    k = len(first) // n
+    ends = np.cumsum(lengths)
+    groups = first.reshape(n, k)
+    if k == 0 or (groups[:, 0] < ends - lengths).any() or (groups[:, -1] >= ends).any():
+        return None
+    return k
