@@ -51,3 +51,39 @@ def fts_query(text: str) -> str | None:
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " AND ".join(quoted)
+
+
+# Characters that can forge or hide lines on a terminal or in a log: C0 controls, DEL, C1
+# controls (ESC starts ANSI sequences; CR and LF start new lines), the Unicode line and
+# paragraph separators and the bidirectional overrides and isolates (they reorder what a
+# reader sees, "Trojan Source").
+_UNPRINTABLE = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+                *range(0x2066, 0x206A)]
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(code: int) -> str:
+    ch = chr(code)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_PRINTABLE_TABLE = {code: _escape(code) for code in _UNPRINTABLE}
+_NEEDS_ESCAPE = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNPRINTABLE) + "]")
+
+
+def printable(value: object) -> str:
+    """``value`` as text safe to show on one line of human output (terminal, log, dialog).
+
+    Control characters, line separators and bidi overrides become visible escapes (``\\n``,
+    ``\\x1b``, ``\\u202e``), so a file name or title can never forge or hide a line. A
+    backslash is doubled only when the text holds something to escape, so ordinary Windows
+    paths stay as they are yet an escape shown can always be told from a literal one.
+    Stored data is never changed; use this only where text is shown. JSON output needs no
+    help: ``json.dumps`` escapes these itself.
+    """
+    text = str(value)
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    return text.translate({**_PRINTABLE_TABLE, ord("\\"): "\\\\"})

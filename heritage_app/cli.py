@@ -17,6 +17,7 @@ from typing import Any
 from archive import Archive, ArchiveError, SearchQuery
 from archive.errors import ValidationError
 from archive.fields import ASSET_FIELD, ITEM_FIELD
+from archive.text import printable
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,7 +34,7 @@ def default_archive_dir() -> Path:
 def _archive(args: argparse.Namespace) -> Archive:
     archive = Archive.open(args.archive or default_archive_dir())
     for warning in archive.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     return archive
 
 
@@ -49,7 +50,7 @@ def _item_json(archive: Archive, item_id: int) -> dict[str, Any]:
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:
     for r in rows:
-        print(f"{r['id']:>6}  {r['accession']:<14} {r['kind']:<6} {r['status']:<9} {r['title']}")
+        print(f"{r['id']:>6}  {printable(r['accession']):<14} {r['kind']:<6} {r['status']:<9} {printable(r['title'])}")
 
 
 def parse_sets(pairs: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -74,7 +75,7 @@ def parse_sets(pairs: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
 def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.archive or default_archive_dir())
     Archive.create(root).close()
-    print(f"Created an empty archive in {root}")
+    print(f"Created an empty archive in {printable(root)}")
     return 0
 
 
@@ -82,7 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from archive.demo import build_demo
 
     ids = build_demo(Path(args.dir))
-    print(f"Created the demo archive in {args.dir} with {len(ids)} items")
+    print(f"Created the demo archive in {printable(args.dir)} with {len(ids)} items")
     return 0
 
 
@@ -102,16 +103,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                          "errors": report.errors, "warnings": report.warnings, "skipped": report.skipped})
         else:
             for item_id in sorted(set(report.imported)):
-                print(f"imported  {item_id}  {archive.get(item_id, with_assets=False)['title']}")
+                print(f"imported  {item_id}  {printable(archive.get(item_id, with_assets=False)['title'])}")
             for w in report.warnings:
-                print(f"warning   {w['path']}: {w['warning']}", file=sys.stderr)
+                print(f"warning   {printable(w['path'])}: {printable(w['warning'])}", file=sys.stderr)
             for e in report.errors:
-                print(f"error: {e['path']}: {e['error']}", file=sys.stderr)
+                print(f"error: {printable(e['path'])}: {printable(e['error'])}", file=sys.stderr)
     return 1 if report.errors else 0
 
 
 def _progress(done: int, total: int, message: str) -> None:
-    print(f"\r[{done}/{total}] {message[:70]:<70}", end="" if done < total else "\n", file=sys.stderr)
+    print(f"\r[{done}/{total}] {printable(message)[:70]:<70}", end="" if done < total else "\n", file=sys.stderr)
 
 
 def _query(args: argparse.Namespace, text: str = "") -> SearchQuery:
@@ -148,12 +149,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key, value in item.items():
             if key == "assets" or value in (None, [], ""):
                 continue
-            print(f"{key:>18}: {'; '.join(map(str, value)) if isinstance(value, list) else value}")
+            print(f"{key:>18}: {printable('; '.join(map(str, value)) if isinstance(value, list) else value)}")
         for asset in item["assets"]:
             print(f"\n  asset {asset['id']} ({asset['role']}, {asset['format']}): {asset['vertices']} vertices,"
                   f" {asset['faces']} faces, {asset['points']} points, textured={asset['textured']}")
             for f in asset["files"]:
-                print(f"    {f['path']}  {f['bytes']} bytes  sha256 {f['sha256'][:16]}…")
+                print(f"    {printable(f['path'])}  {f['bytes']} bytes  sha256 {f['sha256'][:16]}…")
     return 0
 
 
@@ -164,7 +165,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         change = archive.update(args.id, item_fields)
         for name, (old, new) in change.fields.items():
-            print(f"{name}: {old!r} -> {new!r}")
+            print(f"{name}: {printable(repr(old))} -> {printable(repr(new))}")
         if not change.fields:
             print("nothing changed")
     return 0
@@ -179,7 +180,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             return 0
         for e in events:
             what = f"{e['field']}: {e['old_value']!r} -> {e['new_value']!r}" if e["field"] else (e["detail"] or "")
-            print(f"{e['at']}  {e['agent']:<12} {e['type']:<8} {e['outcome']:<8} {what}")
+            print(f"{e['at']}  {printable(e['agent']):<12} {e['type']:<8} {e['outcome']:<8} {printable(what)}")
     return 0
 
 
@@ -187,10 +188,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         if not args.yes:
             item = archive.get(args.id, with_assets=False)
-            print(f"error: deleting item {args.id} ({item['title']}) needs --yes", file=sys.stderr)
+            print(f"error: deleting item {args.id} ({printable(item['title'])}) needs --yes", file=sys.stderr)
             return 1
         kept = archive.delete(args.id, confirmed=True)
-        print(f"deleted item {args.id}; its files were moved to {kept}")
+        print(f"deleted item {args.id}; its files were moved to {printable(kept)}")
     return 0
 
 
@@ -199,7 +200,7 @@ def cmd_csv_export(args: argparse.Namespace) -> int:
 
     with _archive(args) as archive:
         n = export_csv(archive, Path(args.file))
-    print(f"wrote {n} items to {args.file}")
+    print(f"wrote {n} items to {printable(args.file)}")
     return 0
 
 
@@ -209,7 +210,7 @@ def cmd_csv_import(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         report = import_csv(archive, Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
     for e in report.errors:
-        print(f"error: row {e['row']}: {e['error']}", file=sys.stderr)
+        print(f"error: row {e['row']}: {printable(e['error'])}", file=sys.stderr)
     verb = "would create" if not report.applied else "created"
     print(f"{verb} {report.created}, {'would update' if not report.applied else 'updated'} {report.updated}"
           + ("" if report.applied else " (nothing changed)"))
@@ -226,9 +227,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         for f in report.files:
             if f["status"] != "ok":
-                print(f"{f['status']:<9} {f['path']}  expected {f['expected']}  actual {f['actual']}")
+                print(f"{f['status']:<9} {printable(f['path'])}  expected {f['expected']}  actual {f['actual']}")
         for problem in report.database:
-            print(f"database  {problem}")
+            print(f"database  {printable(problem)}")
         print(", ".join(f"{n} {k}" for k, n in report.counts.items()))
     return 0 if report.ok else 1
 
@@ -242,10 +243,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         if args.auto:  # for a daily scheduled task: keeps the newest --keep, never drops a good one for a bad one
             made = auto_backup(archive, keep=args.keep, min_age_hours=0 if args.now else 20)
-            print(f"backup written to {made}" if made else "a recent automatic backup exists; nothing to do")
+            print(f"backup written to {printable(made)}" if made else "a recent automatic backup exists; nothing to do")
             return 0
         dest = backup(archive, Path(args.dir))
-    print(f"backup written to {dest}")
+    print(f"backup written to {printable(dest)}")
     return 0
 
 
@@ -253,7 +254,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from archive.backup import restore
 
     dest = restore(Path(args.backup), Path(args.dir))
-    print(f"archive restored into {dest}")
+    print(f"archive restored into {printable(dest)}")
     return 0
 
 
@@ -261,13 +262,14 @@ def cmd_vocab(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         if args.value:
             archive.add_vocabulary(args.name, args.value, args.label or "")
-            print(f"added {args.value!r} to {args.name}")
+            print(f"added {printable(repr(args.value))} to {printable(args.name)}")
             return 0
         names = [args.name] if args.name else archive.vocabulary_names()
         for name in names:
-            print(f"{name}:")
+            print(f"{printable(name)}:")
             for entry in archive.vocabulary(name):
-                print(f"  {entry['value']}" + (f"  ({entry['label_en']})" if entry["label_en"] else ""))
+                label = f"  ({printable(entry['label_en'])})" if entry["label_en"] else ""
+                print(f"  {printable(entry['value'])}{label}")
     return 0
 
 
@@ -295,7 +297,7 @@ def cmd_thumbnails(args: argparse.Namespace) -> int:
                 made += archive.ensure_thumbnails(render, [item_id])
             except Exception as exc:  # noqa: BLE001 - one bad model must not stop the others
                 failed += 1
-                print(f"error: item {item_id}: {exc}", file=sys.stderr)
+                print(f"error: item {item_id}: {printable(exc)}", file=sys.stderr)
     print(f"rendered {made} thumbnail(s)")
     return 1 if failed else 0
 
@@ -303,7 +305,7 @@ def cmd_thumbnails(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         ids = archive.search_ids()
-        print(f"Archive {archive.root}: {len(ids)} items")
+        print(f"Archive {printable(archive.root)}: {len(ids)} items")
         _print_rows(archive.rows(ids[:50]))
     return 0
 
@@ -396,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ArchiveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted; nothing was changed", file=sys.stderr)
@@ -405,7 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the log gets the rest
         _log_crash(exc)
-        print(f"error: unexpected problem ({type(exc).__name__}: {exc}); details in {_crash_log()}", file=sys.stderr)
+        print(f"error: unexpected problem ({type(exc).__name__}: {printable(exc)});"
+              f" details in {printable(_crash_log())}", file=sys.stderr)
         return 1
 
 
