@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import CorruptFile, LimitExceeded, UnsafeReference
+from .safepaths import check_relative, resolve_inside
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,10 @@ class ZipLimits:
 
 
 def safe_member_path(name: str) -> PurePosixPath:
-    """The relative path of a zip entry, or UnsafeReference for absolute/`..`/drive names."""
-    normal = name.replace("\\", "/")
-    path = PurePosixPath(normal)
-    if normal.startswith("/") or (len(normal) > 1 and normal[1] == ":") or ".." in path.parts:
-        raise UnsafeReference(f"the zip holds an entry with an unsafe name ({name!r}); nothing was imported")
-    return path
+    """The relative path of a zip entry (see :mod:`archive.safepaths`), or UnsafeReference.
+    Backslashes count as separators: zip tools on Windows write them."""
+    is_dir = name.endswith(("/", "\\")) and len(name) > 1
+    return check_relative(name[:-1] if is_dir else name, "the zip entry", backslashes=True)
 
 
 def extract(zip_path: Path, target: Path, limits: ZipLimits = ZipLimits()) -> None:
@@ -37,7 +36,7 @@ def extract(zip_path: Path, target: Path, limits: ZipLimits = ZipLimits()) -> No
         members = _checked_members(archive, limits)
         budget = limits.max_total_bytes
         for info, rel in members:
-            dest = target.joinpath(*rel.parts)
+            dest = resolve_inside(target, rel, "the zip entry")
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with archive.open(info) as src, open(dest, "xb") as out:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
 
 from archive.errors import UnsafeReference
+from archive.safepaths import check_relative, within
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -30,12 +32,8 @@ def rel_posix(path: Path, root: Path) -> str:
 def check_inside(path: Path, root: Path) -> None:
     """Refuse a main file that is not inside ``root`` (lexically or via a symlink)."""
     root_abs = os.path.abspath(root)
-    if not _within(os.path.abspath(path), root_abs) or not _within(os.path.realpath(path), os.path.realpath(root)):
+    if not within(os.path.abspath(path), root_abs) or not within(os.path.realpath(path), os.path.realpath(root)):
         raise UnsafeReference(f"{path} is not inside the import folder {root}.")
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def resolve_ref(ref: str, base_dir: Path, root: Path, *, uri: bool = False) -> Path | None:
@@ -66,33 +64,28 @@ def resolve_ref(ref: str, base_dir: Path, root: Path, *, uri: bool = False) -> P
         text = unquote(text)
     if not text:
         return None
-    if "\x00" in text:
-        raise UnsafeReference(f"reference {ref!r} contains a NUL byte.")
-    text = text.replace("\\", "/")
-    if _DRIVE.match(text) or text.startswith("/"):
-        raise UnsafeReference(
-            f"reference {ref!r} is an absolute path; only files inside the import folder may be referenced."
-        )
-    if _SCHEME.match(text):
+    if _SCHEME.match(text) and not _DRIVE.match(text):
         raise UnsafeReference(
             f"reference {ref!r} names a URI scheme (network or file URL); only relative "
             "files inside the import folder are allowed."
         )
-    root_abs = os.path.abspath(root)
-    target = os.path.normpath(os.path.join(os.path.abspath(base_dir), *text.split("/")))
-    if not _within(target, root_abs):
+    # The same rules as every path from a package; ``./`` and ``../`` stay legal here and
+    # the joined result must still lie inside the import folder.
+    rel = check_relative(text, "a reference in the file", backslashes=True, dots=True)
+    target = os.path.normpath(os.path.join(os.path.abspath(base_dir), *rel.parts))
+    if not within(target, os.path.abspath(root)):
         raise UnsafeReference(f"reference {ref!r} points outside the import folder.")
     return _existing(Path(target), root)
 
 
 def _existing(target: Path, root: Path) -> Path | None:
-    """The file at ``target`` (or a case-insensitive match), checked for symlink escapes."""
+    """The file at ``target`` (or a match by normalised name), checked for symlink escapes."""
     if not os.path.lexists(target):
-        target_ci = _case_insensitive(target)
+        target_ci = _normalised_match(target)
         if target_ci is None:
             return None
         target = target_ci
-    if not _within(os.path.realpath(target), os.path.realpath(root)):
+    if not within(os.path.realpath(target), os.path.realpath(root)):
         raise UnsafeReference(
             f"{target.name} is a link to a file outside the import folder; copy the file itself into the folder."
         )
@@ -101,14 +94,29 @@ def _existing(target: Path, root: Path) -> Path | None:
     return target
 
 
-def _case_insensitive(target: Path) -> Path | None:
-    """Match written on Windows with another case (``Texture.JPG`` vs ``texture.jpg``)."""
-    parent = target.parent
-    if not parent.is_dir():
+def _key(name: str, fold: bool) -> str:
+    nfc = unicodedata.normalize("NFC", name)
+    return nfc.casefold() if fold else nfc
+
+
+def _normalised_match(target: Path) -> Path | None:
+    """The one file named like ``target`` up to Unicode normalisation (a file copied from a
+    Mac is NFD, the reference usually NFC), else up to case as well (written on Windows as
+    ``Texture.JPG`` for ``texture.jpg``). Each folder on the way is matched the same way."""
+    parent: Path | None = target.parent
+    if parent is not None and not parent.is_dir():
+        parent = _normalised_match(parent) if parent != parent.parent else None
+    if parent is None or not parent.is_dir():
         return None
-    want = target.name.lower()
-    matches = [p for p in parent.iterdir() if p.name.lower() == want]
-    return matches[0] if len(matches) == 1 else None
+    entries = list(parent.iterdir())
+    for fold in (False, True):
+        want = _key(target.name, fold)
+        matches = [p for p in entries if _key(p.name, fold) == want]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return None
+    return None
 
 
 def is_data_uri(uri: str) -> bool:
