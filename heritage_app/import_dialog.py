@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from archive import Archive, ValidationError
 from archive.fields import ASSET_FIELDS, ITEM_FIELD
 from archive.importer import ImportOptions, ImportReport
+from archive.text import printable
 from archive.validation import clean_asset_changes
 
 from .i18n import field_label, value_label
@@ -79,7 +81,7 @@ class ImportDialog(QDialog):
         if current_item is not None:
             self.as_version.setText(
                 self.tr("Add as a new version of {item}").format(
-                    item=f"{current_item['accession']} — {current_item['title']}"
+                    item=printable(f"{current_item['accession']} — {current_item['title']}")
                 )
             )
             self.as_version.toggled.connect(
@@ -134,11 +136,13 @@ class ImportDialog(QDialog):
     def add_paths(self, paths: list[Path]) -> None:
         present = set(self.selected_paths())
         for path in paths:
-            if path not in present:
-                self.paths.addItem(str(path))
+            if path not in present:  # the list shows the name escaped and keeps the real path
+                entry = QListWidgetItem(printable(path))
+                entry.setData(Qt.ItemDataRole.UserRole, str(path))
+                self.paths.addItem(entry)
 
     def selected_paths(self) -> list[Path]:
-        return [Path(self.paths.item(i).text()) for i in range(self.paths.count())]
+        return [Path(self.paths.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.paths.count())]
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -185,13 +189,14 @@ class ImportDialog(QDialog):
             clean_asset_changes(self._raw_paradata(), self.archive.lookup_vocabulary)
         except ValidationError as exc:
             field = next((f for f in PARADATA if f.name == exc.field), None)
-            self._show_error(f"{field_label(field) if field else exc.field}: {exc.reason}")
+            self._show_error(printable(f"{field_label(field) if field else exc.field}: {exc.reason}"))
             if exc.field in self.paradata:
                 self.paradata[exc.field].setFocus()
             return
         super().accept()
 
     def _show_error(self, text: str) -> None:
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # user text must never be read as HTML
         self.error.setText(text)
         self.error.show()
 
@@ -222,9 +227,10 @@ class ImportSummaryDialog(QDialog):
             if not entries:
                 continue
             group = QTreeWidgetItem(tree, [f"{title} ({len(entries)})", ""])
-            for entry in entries:
-                item = QTreeWidgetItem(group, [entry.get("path", ""), entry.get(key, "")])
-                item.setToolTip(1, entry.get(key, ""))
+            for entry in entries:  # names and reasons come from files: shown with control characters escaped
+                path, reason = printable(entry.get("path", "")), printable(entry.get(key, ""))
+                item = QTreeWidgetItem(group, [path, reason])
+                item.setToolTip(1, reason)
             group.setExpanded(key != "reason")
         tree.setColumnWidth(0, 300)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

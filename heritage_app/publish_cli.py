@@ -23,6 +23,7 @@ from archive.publish import (
     validate,
     validator_available,
 )
+from archive.text import printable
 
 from .cli import _archive, _progress
 
@@ -121,7 +122,7 @@ def _print_result(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(row, ensure_ascii=False, default=str))
         return
-    line = f"item {row['item']} -> {', '.join(row['files'])}"
+    line = f"item {row['item']} -> {printable(', '.join(row['files']))}"
     web = row.get("web")
     if web:
         err = web.get("geometric_error") or {}
@@ -137,7 +138,7 @@ def _print_result(row: dict[str, Any], as_json: bool) -> None:
         v = row["validator"]
         line += f"\n  glTF validator: {v['errors']} errors, {v['warnings']} warnings"
     for note in row.get("notes", []):
-        line += f"\n  note: {note}"
+        line += f"\n  note: {printable(note)}"
     print(line)
 
 
@@ -159,7 +160,7 @@ def cmd_import_bag(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         item_id = import_bag(archive, Path(args.bag))
         item = archive.get(item_id, with_assets=False)
-    print(f"imported item {item_id} ({item['accession']}: {item['title']})")
+    print(f"imported item {item_id} ({printable(item['accession'])}: {printable(item['title'])})")
     return 0
 
 

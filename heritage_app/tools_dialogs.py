@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from archive.csvio import CsvReport
+from archive.text import printable
 from archive.verify import VerifyReport
 
 
@@ -40,14 +41,12 @@ class VerifyReportDialog(QDialog):
         tree.setHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Item")])
         tree.setRootIsDecorated(False)
         for problem in report.database:
-            QTreeWidgetItem(tree, [self.tr("catalogue database"), problem, ""])
+            QTreeWidgetItem(tree, [self.tr("catalogue database"), printable(problem), ""])
         statuses = {"changed": self.tr("changed"), "missing": self.tr("missing"), "untracked": self.tr("untracked")}
         for entry in report.files:
             if entry["status"] != "ok":
-                QTreeWidgetItem(
-                    tree,
-                    [entry["path"], statuses.get(entry["status"], entry["status"]), str(entry.get("item_id") or "")],
-                )
+                status = statuses.get(entry["status"], entry["status"])
+                QTreeWidgetItem(tree, [printable(entry["path"]), status, str(entry.get("item_id") or "")])
         tree.setColumnWidth(0, 380)
         tree.setVisible(tree.topLevelItemCount() > 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -70,15 +69,17 @@ class CsvReportDialog(QDialog):
         self.setMinimumSize(640, 360)
         summary = self.tr(
             "{file}: {created} new item(s), {updated} item(s) to update, {errors} row(s) with errors."
-        ).format(file=file_name, created=report.created, updated=report.updated, errors=len(report.errors))
+        ).format(file=printable(file_name), created=report.created, updated=report.updated, errors=len(report.errors))
         headline = QLabel(summary)
+        headline.setTextFormat(Qt.TextFormat.PlainText)  # a file name must never be read as HTML
         headline.setWordWrap(True)
         headline.setObjectName("csvHeadline")
         tree = QTreeWidget()
         tree.setHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Problem")])
         tree.setRootIsDecorated(False)
         for error in report.errors:
-            QTreeWidgetItem(tree, [str(error.get("row", "")), str(error.get("field") or ""), str(error["error"])])
+            cells = [str(error.get("row", "")), printable(error.get("field") or ""), printable(error["error"])]
+            QTreeWidgetItem(tree, cells)
         tree.setColumnWidth(0, 60)
         tree.setColumnWidth(1, 140)
         tree.setVisible(bool(report.errors))

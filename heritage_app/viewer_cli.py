@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from archive.text import printable
+
 
 def add_viewer_commands(subparsers: Any) -> None:
     """Register the ``view`` and ``snapshot`` subcommands on an argparse subparsers object."""
@@ -44,13 +46,14 @@ def run_snapshot(args: argparse.Namespace) -> int:
         image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
         Path(args.out).write_bytes(png_bytes(image))
     except ViewerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        print(f"error: cannot write {printable(args.out)}: {exc.strerror}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 (one clear line, never a traceback)
-        print(f"error: {args.file} could not be shown ({type(exc).__name__}: {exc})", file=sys.stderr)
+        print(f"error: {printable(args.file)} could not be shown ({type(exc).__name__}: {printable(exc)})",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -66,9 +69,9 @@ def run_view(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     w = ViewerWidget()
-    w.setWindowTitle(f"Heritage viewer — {args.file}")
+    w.setWindowTitle(f"Heritage viewer — {printable(args.file)}")
     w.resize(1100, 800)
-    w.loadFailed.connect(lambda msg: print(f"error: {msg}", file=sys.stderr))
+    w.loadFailed.connect(lambda msg: print(f"error: {printable(msg)}", file=sys.stderr))
     w.show()
     w.open_file(args.file, getattr(args, "units", None))
     return int(app.exec())
