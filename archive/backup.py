@@ -12,13 +12,15 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import StorageError
+from .errors import StorageError, UnsafeReference
 from .records import now
-from .store import FileStore, _make_read_only, sha256_file
+from .safepaths import check_relative, resolve_inside
+from .store import FileStore, _make_read_only, fsync_dir, sha256_file
 
 if TYPE_CHECKING:
     from .service import Archive
@@ -35,9 +37,7 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None, link:
     it guards the catalogue, not the files, which a backup on another disk must guard)."""
     if dest.exists() and any(dest.iterdir()):
         raise StorageError(f"{dest} is not empty; choose a new folder for the backup")
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    partial = _new_work_folder(dest, "partial")
     try:
         snapshot = partial / "catalogue.sqlite"
         target = sqlite3.connect(snapshot)
@@ -47,38 +47,83 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None, link:
         files = _copy_files(archive.root, partial, snapshot, progress, link)
         manifest = {"created_at": now(), "files": files, "format": "heritage-archive-backup/1"}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            dest.rmdir()
-        partial.rename(dest)
+        _move_into_place(partial, dest)
     except OSError as exc:
-        shutil.rmtree(partial, ignore_errors=True)
+        _remove_work_folder(partial)
         raise StorageError(f"the backup could not be written: {exc.strerror or exc}") from exc
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        _remove_work_folder(partial)
         raise
     archive.record_event("backup", detail={"files": files})
     return dest
 
 
+def _new_work_folder(dest: Path, role: str) -> Path:
+    """A fresh hidden folder beside ``dest`` that this run creates and alone may remove
+    (a fixed name could be a user's folder, or another run's)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{dest.name}.{role}-", dir=dest.parent))
+
+
+def _remove_work_folder(folder: Path) -> None:
+    # Only folders are made writable: files may be hard links to read-only originals.
+    for dirpath, _dirs, _files in os.walk(folder):
+        os.chmod(dirpath, 0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _move_into_place(work: Path, dest: Path) -> None:
+    """Rename the finished ``work`` folder to ``dest`` (absent, or an empty folder)."""
+    try:
+        os.rename(work, dest)  # POSIX replaces an empty folder in one step
+    except OSError:
+        if not dest.is_dir() or any(dest.iterdir()):
+            raise
+        dest.rmdir()
+        os.rename(work, dest)
+    fsync_dir(dest.parent)
+
+
+def _file_rows(snapshot: Path) -> list[tuple[str, str, str]]:
+    """Every (storage_dir, path, sha256) of a catalogue, each path checked by the one door
+    (a backup may come from anywhere: its rows are untrusted like a bag's)."""
+    conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT a.storage_dir, f.path, f.sha256 FROM files f JOIN assets a ON a.id = f.asset_id").fetchall()
+    finally:
+        conn.close()
+    for storage_dir, rel, _sha in rows:
+        parts = check_relative(storage_dir, "the backup's catalogue").parts
+        if len(parts) != 3 or parts[0] != "objects":
+            raise UnsafeReference(f"the backup's catalogue names the folder {storage_dir!r}, which is not in "
+                                  "objects/; it was not made by this program and was not restored")
+        check_relative(rel, "the backup's catalogue")
+    return rows
+
+
 def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Progress | None,
                 link: bool = False) -> int:
-    conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
-    rows = conn.execute(
-        "SELECT a.storage_dir, f.path, f.sha256 FROM files f JOIN assets a ON a.id = f.asset_id").fetchall()
-    conn.close()
+    rows = _file_rows(snapshot)
     for n, (storage_dir, rel, expected) in enumerate(rows):
         if progress:
             progress(n, len(rows), f"Copying {rel}")
-        src = FileStore(source_root).path(storage_dir, rel)
-        dst = FileStore(dest_root).path(storage_dir, rel)
+        where = f"{storage_dir}/{rel}"
+        src = resolve_inside(source_root, where, "the backup's catalogue")
+        dst = resolve_inside(dest_root, where, "the backup's catalogue")
         dst.parent.mkdir(parents=True, exist_ok=True)
         if link and _hard_link(src, dst):
             continue  # the same bytes, not a copy: nothing to re-check
         shutil.copyfile(src, dst)
+        _fsync(dst)
         if sha256_file(dst) != expected:
             raise StorageError(f"{storage_dir}/{rel} does not match its recorded hash; run verify before backing up")
     return len(rows)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
 
 
 def _hard_link(src: Path, dst: Path) -> bool:
@@ -90,7 +135,11 @@ def _hard_link(src: Path, dst: Path) -> bool:
 
 
 def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> Path:
-    """Rebuild an archive in ``dest`` (new or empty folder) from a backup; checks every hash."""
+    """Rebuild an archive in ``dest`` (new or empty folder) from a backup; checks every hash.
+
+    The work happens in a hidden folder beside ``dest`` that gets its catalogue last and is
+    renamed to ``dest`` only when complete: an interrupted restore never looks like an
+    archive. Every path in the backup's catalogue goes through :mod:`archive.safepaths`."""
     snapshot = backup_dir / "catalogue.sqlite"
     if not snapshot.is_file() or not (backup_dir / MANIFEST).is_file():
         raise StorageError(f"{backup_dir} is not a backup made by `heritage backup`")
@@ -101,14 +150,32 @@ def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> P
     conn.close()
     if problems:
         raise StorageError(f"the backup's catalogue is damaged: {problems[0]}")
-    dest.mkdir(parents=True, exist_ok=True)
-    FileStore(dest).create_dirs()
-    shutil.copyfile(snapshot, dest / "catalogue.sqlite")
-    _copy_files(backup_dir, dest, dest / "catalogue.sqlite", progress)
-    objects = dest / "objects"
-    for asset_dir in (p for p in objects.glob("*/*") if p.is_dir()):
-        _make_read_only(asset_dir)
+    _file_rows(snapshot)  # refuse a hostile backup before creating anything
+    work = _new_work_folder(dest, "restoring")
+    try:
+        _restore_into(backup_dir, snapshot, work, progress)
+        _move_into_place(work, dest)
+    except OSError as exc:
+        _remove_work_folder(work)
+        raise StorageError(f"the backup could not be restored: {exc.strerror or exc}") from exc
+    except BaseException:
+        _remove_work_folder(work)
+        raise
     return dest
+
+
+def _restore_into(backup_dir: Path, snapshot: Path, work: Path, progress: Progress | None) -> None:
+    FileStore(work).create_dirs()
+    _copy_files(backup_dir, work, snapshot, progress)
+    for asset_dir in (p for p in (work / "objects").glob("*/*") if p.is_dir()):
+        _make_read_only(asset_dir)
+    # The catalogue comes last, under its real name only once complete: until then the
+    # folder is not an archive (Archive.open refuses it).
+    part = work / "catalogue.sqlite.part"
+    shutil.copyfile(snapshot, part)
+    _fsync(part)
+    os.rename(part, work / "catalogue.sqlite")
+    fsync_dir(work)
 
 
 def integrity_problems_conn(conn: sqlite3.Connection) -> list[str]:
