@@ -69,3 +69,20 @@ class StorageError(ArchiveError):
 
 class CatalogueDamaged(ArchiveError):
     """The catalogue database failed its integrity check; writes are blocked."""
+
+
+class EditConflict(ArchiveError):
+    """Someone else saved the same field(s) of an item after this editor loaded it; nothing was
+    saved. ``conflicts`` holds, per field, both values and who saved theirs when; save again with
+    ``expected_version=current_version`` to keep yours, or reload to take theirs."""
+
+    def __init__(self, item_id: int, conflicts: list[dict[str, object]], current_version: int):
+        first = conflicts[0]
+        more = f" (and {len(conflicts) - 1} more field(s))" if len(conflicts) > 1 else ""
+        super().__init__(
+            f"{first['field']} of item {item_id} was changed by {first['agent']} at {first['at']} while you were "
+            f"editing{more}: saved value {first['theirs']!r}, yours {first['yours']!r}. Nothing was saved; "
+            "reload to take theirs or save again to keep yours.")
+        self.item_id = item_id
+        self.conflicts = conflicts
+        self.current_version = current_version

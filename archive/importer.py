@@ -112,7 +112,7 @@ def import_paths(
         if cancel:
             cancel.check()
         if ready:
-            report.imported = _commit(archive, ready, options.item_id)
+            report.imported = _commit(archive, ready, options.item_id, report)
         if progress:
             progress(len(candidates), len(candidates), "Done")
     except BaseException:  # cancelled, disk full, interrupted…: nothing staged survives
@@ -239,33 +239,45 @@ def _asset_values(archive: Archive, info: formats.ScanInfo, options: ImportOptio
 
 
 def _check_duplicate(archive: Archive, staged: StagedAsset, ready: list[_Ready]) -> None:
-    main = staged.files[0]
-    row = archive.db.execute(
-        "SELECT a.item_id FROM files f JOIN assets a ON a.id = f.asset_id"
-        " WHERE f.sha256 = ? AND f.path = a.main_file LIMIT 1", [main.sha256]
-    ).fetchone()
-    if row is not None:
-        raise DuplicateImport(f"identical bytes are already in the archive (item {row[0]})", int(row[0]))
-    if any(r.staged.files[0].sha256 == main.sha256 for r in ready):
+    existing = _stored_duplicate(archive, staged)
+    if existing is not None:
+        raise DuplicateImport(f"identical bytes are already in the archive (item {existing})", existing)
+    if any(r.staged.files[0].sha256 == staged.files[0].sha256 for r in ready):
         raise DuplicateImport("the same scan appears twice in this import", 0)
 
 
-def _commit(archive: Archive, ready: list[_Ready], item_id: int | None) -> list[int]:
+def _stored_duplicate(archive: Archive, staged: StagedAsset) -> int | None:
+    """The item already holding a master file with the same bytes as ``staged``'s main file."""
+    row = archive.db.execute(
+        "SELECT a.item_id FROM files f JOIN assets a ON a.id = f.asset_id"
+        " WHERE f.sha256 = ? AND f.path = a.main_file LIMIT 1", [staged.files[0].sha256]
+    ).fetchone()
+    return int(row[0]) if row is not None else None
+
+
+def _commit(archive: Archive, ready: list[_Ready], item_id: int | None, report: ImportReport) -> list[int]:
     placed: list[StagedAsset] = []
     try:
         for r in ready:
             archive.store.place(r.staged)
             placed.append(r.staged)
         with dbmod.write(archive.db):
-            ids = [_insert(archive, r, item_id) for r in ready]
+            # Checked again under the write lock: another process may have committed the same
+            # bytes since this import looked (the lock makes check-and-insert one step).
+            late = [(r, dup) for r in ready if (dup := _stored_duplicate(archive, r.staged)) is not None]
+            skipped = {id(r) for r, _dup in late}
+            ids = [_insert(archive, r, item_id) for r in ready if id(r) not in skipped]
     except BaseException:
         for staged in placed:
             archive.store.unplace(staged)
         for r in ready[len(placed):]:
             archive.store.discard(r.staged)
         raise
-    for staged in placed:
-        archive.store.confirm(staged)
+    for r, dup in late:
+        archive.store.unplace(r.staged)
+        report.fail(r.label, DuplicateImport(f"identical bytes were imported meanwhile (item {dup})", dup))
+    for r in ready:
+        archive.store.confirm(r.staged)
     return ids
 
 

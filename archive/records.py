@@ -56,6 +56,7 @@ def item_from_row(row: dict[str, Any]) -> dict[str, Any]:
         item[field.name] = value
     item["created_at"] = row.get("created_at")
     item["updated_at"] = row.get("updated_at")
+    item["version"] = row.get("version") or 1
     item["title"] = display_title(item)
     return item
 

@@ -143,3 +143,10 @@ def _sort_title(db: Database) -> None:
                         [(sort_title({"title_vi": v, "title_en": e, "accession": a}), i) for i, v, e, a in rows])
     db.execute("DROP INDEX IF EXISTS items_title")
     db.execute("CREATE INDEX items_sort_title ON items(sort_title)")
+
+
+@migrations(name="004_item_version")
+def _item_version(db: Database) -> None:
+    """A number every write to an item bumps: an editor that loaded version N learns, when it
+    saves, that someone else saved in between (optimistic concurrency; see Archive.update)."""
+    db.execute("ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 1")

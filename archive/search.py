@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,17 +101,22 @@ def _order(q: SearchQuery, has_match: bool, ranked: bool) -> str:
     return f"{column}{direction}, i.id"
 
 
+def _id_list(ids: Sequence[int]) -> str:
+    """The ids as one JSON parameter: a list of any length is one SQL variable (a variable per id
+    fails with "too many SQL variables" at SQLite's limit, 250,000 or far less on some builds)."""
+    return json.dumps([int(i) for i in ids])
+
+
 def rows_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
-    marks = ",".join("?" * len(ids))
     sql = (
         "SELECT i.id, i.accession, i.kind, i.title_vi, i.title_en, i.status, i.period, i.collections,"
         " i.culinary_line, i.materials, i.updated_at"
-        f" FROM items i WHERE i.id IN ({marks})"
+        " FROM items i WHERE i.id IN (SELECT value FROM json_each(?))"
     )
-    return sql, list(ids)
+    return sql, [_id_list(ids)]
 
 
 def asset_summary_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
-    marks = ",".join("?" * len(ids))
-    sql = f"SELECT item_id, max(textured), count(*) FROM assets WHERE item_id IN ({marks}) GROUP BY item_id"
-    return sql, list(ids)
+    sql = ("SELECT item_id, max(textured), count(*) FROM assets"
+           " WHERE item_id IN (SELECT value FROM json_each(?)) GROUP BY item_id")
+    return sql, [_id_list(ids)]

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from . import db as dbmod
 from . import health
-from .errors import NotFound, StorageError, ValidationError
+from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .records import (
     asset_from_row,
@@ -237,9 +237,35 @@ class Archive:
         if item.get("id") == vessel:
             raise ValidationError("serving_vessel", "an item cannot be its own serving vessel")
 
-    def update(self, item_id: int, changes: Mapping[str, Any]) -> Change:
-        """Validate and save field changes; each changed field is logged with old and new value."""
-        current = self.get(item_id, with_assets=False)
+    def update(self, item_id: int, changes: Mapping[str, Any], expected_version: int | None = None) -> Change:
+        """Validate and save field changes; each changed field is logged with old and new value.
+
+        The item is read, merged and written inside one write transaction, so a save made
+        meanwhile by another window or process is never overwritten by a stale copy, and the
+        search text is built from the merged row. ``expected_version`` is the version the
+        caller loaded: a field someone else saved since then raises ``EditConflict`` (nothing
+        is saved), while their saves to other fields are kept. Without it the last writer
+        wins (the CLI reads and writes at once)."""
+        with dbmod.write(self.db):
+            current = self.get(item_id, with_assets=False)
+            merged, diff = self._merge_changes(item_id, current, changes)
+            if expected_version is not None and current["version"] != expected_version:
+                self._check_conflicts(item_id, current, diff, expected_version)
+            if not diff:
+                return Change()
+            version = current["version"] + 1
+            row = to_row({k: new for k, (_old, new) in diff.items()})
+            row.update(updated_at=now(), sort_title=sort_title(merged), version=version)
+            sets = ", ".join(f"{k} = ?" for k in row)
+            self.db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*row.values(), item_id])
+            self.db.execute("UPDATE items_fts SET text = ? WHERE rowid = ?", [search_text(merged), item_id])
+            for name, (old, new) in diff.items():
+                self.log("edit", item_id=item_id, field=name, old=old, new=new, detail={"version": version})
+        return Change([item_id], diff)
+
+    def _merge_changes(self, item_id: int, current: dict[str, Any],
+                       changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+        """The item with ``changes`` applied and validated, and the fields that really change."""
         kind = str(changes.get("kind") or current["kind"]).strip().lower()
         cleaned = clean_item_changes(changes, kind, self.lookup_vocabulary)
         merged = {**current, **cleaned}
@@ -250,19 +276,20 @@ class Archive:
         for f in ITEM_FIELDS:  # fields of the old kind cannot linger on a changed kind
             if kind not in f.kinds and merged.get(f.name) not in (None, [], False):
                 raise ValidationError(f.name, f"does not apply to items of kind {kind}; clear it first")
-        diff = {k: (current[k], v) for k, v in cleaned.items() if current[k] != v}
-        if not diff:
-            return Change()
-        row = to_row({k: new for k, (_old, new) in diff.items()})
-        row["updated_at"] = now()
-        row["sort_title"] = sort_title(merged)
-        with dbmod.write(self.db):
-            sets = ", ".join(f"{k} = ?" for k in row)
-            self.db.execute(f"UPDATE items SET {sets} WHERE id = ?", [*row.values(), item_id])
-            self.db.execute("UPDATE items_fts SET text = ? WHERE rowid = ?", [search_text(merged), item_id])
-            for name, (old, new) in diff.items():
-                self.log("edit", item_id=item_id, field=name, old=old, new=new)
-        return Change([item_id], diff)
+        return merged, {k: (current[k], v) for k, v in cleaned.items() if current[k] != v}
+
+    def _check_conflicts(self, item_id: int, current: dict[str, Any], diff: Mapping[str, tuple[Any, Any]],
+                         since: int) -> None:
+        """Raise EditConflict if a field in ``diff`` was saved by someone else after version ``since``."""
+        saved = self.db.execute(
+            "SELECT field, agent, at FROM events WHERE item_id = ? AND type = 'edit' AND field IS NOT NULL"
+            " AND (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.version') END) > ? ORDER BY id",
+            [item_id, since]).fetchall()
+        last = {name: (agent, at) for name, agent, at in saved}  # the newest save of each field
+        conflicts = [{"field": name, "theirs": current[name], "yours": new, "agent": last[name][0],
+                      "at": last[name][1]} for name, (_old, new) in diff.items() if name in last]
+        if conflicts:
+            raise EditConflict(item_id, conflicts, current["version"])
 
     def get(self, item_id: int, with_assets: bool = True) -> dict[str, Any]:
         row = self.db.execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()

@@ -28,3 +28,19 @@ def test_a_first_version_archive_is_migrated_on_open(tmp_path):
         assert titles == ["Ấn vàng", "Bình"]
         columns = {c.name for c in archive.db["assets"].columns}
         assert "up_axis" in columns
+
+
+def test_a_third_version_archive_gets_item_versions(tmp_path):
+    root = tmp_path / "v3"
+    root.mkdir()
+    FileStore(root).create_dirs()
+    db = Database(sqlite3.connect(root / "catalogue.sqlite", isolation_level=None))
+    migrations.apply(db, stop_before="004_item_version")
+    db.execute("INSERT INTO items (accession, kind, title_vi, status, created_at, updated_at, sort_title)"
+               " VALUES ('A-1', 'relic', 'Ấn vàng', 'draft', 't', 't', 'an vang')")
+    db.conn.close()
+    with Archive.open(root) as archive:
+        item_id = archive.find_by_accession("A-1")
+        assert archive.get(item_id)["version"] == 1
+        archive.update(item_id, {"title_en": "Golden seal"}, expected_version=1)
+        assert archive.get(item_id)["version"] == 2
