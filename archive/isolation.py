@@ -1,71 +1,65 @@
-"""Run file parsers in a separate worker process with memory and time limits.
+"""Run readers of masters (import inspection, export) in a worker process with limits.
 
 A malformed or hostile scan can crash a native parser or exhaust memory; in a worker that
-costs one failed import (a typed error), never the app or the archive. The worker comes
-from a ``forkserver`` (safe with threads in the parent, such as Qt's) and is reused, so
-the per-file overhead is one round trip.
+costs one failed import or export (a typed error), never the app or the archive. The pool
+itself (start method, kill on failure, time-out, memory limit, parent-death handling)
+lives in :mod:`workers`; this module turns its failures into the archive's typed errors.
 """
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing
-import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, TypeVar
 
-from .errors import CorruptFile, LimitExceeded
+from workers import WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, limit_memory
+
+from .errors import Cancelled, CorruptFile, LimitExceeded
 from .formats import DEFAULT_LIMITS, Limits, ScanInfo
+from .store import CancelToken
+
+T = TypeVar("T")
 
 MEMORY_FLOOR = 2 * 1024**3  # address space for the interpreter, numpy and the parser
 TIMEOUT_S = 300.0
 
-_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
-
-
-def _get_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archive.formats"])
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        return _pool
-
-
-def _discard_pool() -> None:
-    global _pool
-    with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-atexit.register(_discard_pool)
-
-
-def limit_memory(memory: int) -> None:
-    """Cap this (worker) process's address space at ``memory`` bytes."""
-    import resource
-
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
+POOL = WorkerPool(preload=["archive.formats", "archive.publish.export"])
 
 
 def _inspect_with_limits(path: Path, root: Path, limits: Limits, memory: int) -> ScanInfo:
     from .formats import inspect_scan
 
-    limit_memory(memory)
     return inspect_scan(path, root, limits)
 
 
 Reader = Callable[[Path, Path, Limits, int], ScanInfo]
+
+
+def _cancelled(cancel: CancelToken | None) -> Callable[[], bool] | None:
+    return None if cancel is None else (lambda: cancel.cancelled)
+
+
+def _result(future: Future[T], name: str, timeout: float, cancel: CancelToken | None, memory: int) -> T:
+    """The job's result; pool failures as the archive's typed errors."""
+    try:
+        return POOL.wait(future, timeout, _cancelled(cancel))
+    except WorkerTimedOut:
+        raise LimitExceeded(f"{name} took longer than {timeout:.0f} s to read; it was stopped") from None
+    except WorkerCrashed:
+        raise CorruptFile(f"{name} made the file reader crash; it is probably damaged or hostile") from None
+    except WorkerCancelled:
+        raise Cancelled("cancelled by the user; nothing was changed") from None
+    except MemoryError:
+        raise LimitExceeded(f"{name} needs more memory than the reader may use "
+                            f"({memory / 1024**3:.1f} GiB); it was stopped") from None
+
+
+def _start(fn: Callable[..., T], args: tuple[Any, ...], memory: int, cancel: CancelToken | None) -> Future[T]:
+    try:
+        return POOL.start(fn, *args, memory=memory, cancelled=_cancelled(cancel))
+    except WorkerCancelled:
+        raise Cancelled("cancelled by the user; nothing was changed") from None
 
 
 def start_inspection(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS,
@@ -75,24 +69,31 @@ def start_inspection(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS,
     is replaced for the next file."""
     # Memory-mapped files count against the address space: allow the file twice over.
     size = path.stat().st_size if path.exists() else 0
-    future = _get_pool().submit(reader or _inspect_with_limits, path, root, limits, MEMORY_FLOOR + 2 * size)
-
-    def result() -> ScanInfo:
-        try:
-            return future.result(timeout=timeout)
-        except FutureTimeout:
-            _discard_pool()
-            raise LimitExceeded(f"{path.name} took longer than {timeout:.0f} s to read; it was stopped") from None
-        except BrokenProcessPool:
-            _discard_pool()
-            raise CorruptFile(f"{path.name} made the file reader crash; it is probably damaged or hostile") from None
-        except MemoryError:
-            raise LimitExceeded(f"{path.name} needs more memory than the reader may use") from None
-
-    return result
+    memory = MEMORY_FLOOR + 2 * size
+    future = _start(reader or _inspect_with_limits, (path, root, limits, memory), memory, None)
+    return lambda: _result(future, path.name, timeout, None, memory)
 
 
 def inspect_isolated(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS,
                      timeout: float = TIMEOUT_S) -> ScanInfo:
     """``formats.inspect_scan`` in the worker process (see ``start_inspection``)."""
     return start_inspection(path, root, limits, timeout)()
+
+
+def memory_for(files: Iterable[Path], per_byte: int = 8) -> int:
+    """Address-space limit for reading a master made of ``files``: the floor plus
+    ``per_byte`` times their size (decoded textures and decimation need several copies)."""
+    size = sum(p.stat().st_size for p in files if p.is_file())
+    return MEMORY_FLOOR + per_byte * size
+
+
+def run_isolated(fn: Callable[..., T], *args: Any, name: str, memory: int, timeout: float = TIMEOUT_S,
+                 cancel: CancelToken | None = None) -> T:
+    """``fn(*args)`` (a module-level function, picklable arguments and result) in the worker
+    under ``memory`` bytes of address space and ``timeout`` seconds; ``cancel`` kills it.
+    Errors name the file ``name``; the archive's own typed errors pass through."""
+    return _result(_start(fn, args, memory, cancel), name, timeout, cancel, memory)
+
+
+__all__ = ["MEMORY_FLOOR", "POOL", "TIMEOUT_S", "inspect_isolated", "limit_memory", "memory_for", "run_isolated",
+           "start_inspection"]

@@ -10,8 +10,8 @@ worker process, so a hostile or damaged scan costs one typed error, never the ap
 - the cancel token set meanwhile -> :class:`~viewer.errors.Cancelled`
 
 After a crash, a time-out or a cancel the worker is killed and the next load gets a fresh
-one. The worker comes from a ``forkserver`` (safe with threads in the parent, such as Qt's)
-and is reused between loads, so the per-file cost is one round trip.
+one. The pool (start method, kill on failure, limits, parent-death handling) is the shared
+:mod:`workers` one; the worker is reused between loads, so the per-file cost is one round trip.
 
 The worker does all of ``load_model`` (reading, repair, normals, recentring) and writes the
 geometry's arrays once into a temporary file; the parent maps that file and copies each
@@ -20,22 +20,17 @@ array straight into the Open3D geometry. Nothing is pickled but a small manifest
 
 from __future__ import annotations
 
-import atexit
 import mmap
-import multiprocessing
 import os
 import tempfile
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import open3d as o3d
+
+from workers import WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, limit_memory
 
 from .errors import CorruptFile, LoadTimeout, ResourceLimit
 from .model import Kind, Model
@@ -44,7 +39,6 @@ from .progress import CancelToken, ProgressFn, report
 MEMORY_FLOOR = 2 * 1024**3  # address space for the interpreter, Open3D, numpy and the parser
 MEMORY_PER_BYTE = 4  # plus this many bytes of address space per byte of input
 TIMEOUT_S = 300.0
-_POLL_S = 0.05  # how often a waiting load looks at its cancel token
 _ALIGN = 64
 #: Companion files whose size also counts towards the memory limit (textures, buffers).
 _COMPANIONS = {".mtl", ".bin", ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff",
@@ -53,44 +47,8 @@ _COMPANIONS = {".mtl", ".bin", ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", 
 #: What the worker calls in place of ``load_model(path, units=units)`` (tests pass their own).
 Reader = Callable[[Path, "str | None"], Model]
 
-_pool_lock = threading.Lock()
-_load_lock = threading.Lock()  # one load at a time: killing the worker must not hit another load
-_pool: ProcessPoolExecutor | None = None
-
-
-def _get_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # Only has an effect if no forkserver runs yet in this process; otherwise the
-            # worker imports the viewer on its first load.
-            context.set_forkserver_preload(["viewer.loading"])
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        return _pool
-
-
-def _discard_pool() -> None:
-    """Kill the worker (if any) and forget the pool; the next load starts a fresh one."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-atexit.register(_discard_pool)
-
-
-def limit_memory(memory: int) -> None:
-    """Cap this (worker) process's address space at ``memory`` bytes."""
-    import resource
-
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+#: One worker, one load at a time (the pool's rule): killing it never hits another load.
+POOL = WorkerPool(preload=["viewer.loading"])
 
 
 def default_memory(path: Path) -> int:
@@ -163,7 +121,6 @@ def _write_model(model: Model, out: Path) -> dict[str, Any]:
 
 def _worker(path: Path, units: str | None, memory: int, out: Path,
             reader: Reader | None) -> dict[str, Any]:
-    limit_memory(memory)
     try:
         model = (reader or _load_in_process)(path, units)
         return _write_model(model, out)
@@ -229,16 +186,28 @@ def _cloud(a: dict[str, np.ndarray]) -> o3d.geometry.PointCloud:
     return cloud
 
 
-def _acquire(cancel: CancelToken | None) -> None:
-    while not _load_lock.acquire(timeout=_POLL_S):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-
-
 def _temp_file() -> Path:
     fd, name = tempfile.mkstemp(prefix="heritage-viewer-", suffix=".arrays")
     os.close(fd)
     return Path(name)
+
+
+def _run(p: Path, units: str | None, limit: int, out: Path, reader: Reader | None, timeout: float,
+         cancel: CancelToken | None) -> dict[str, Any]:
+    """The worker's manifest; the pool's failures as the viewer's typed errors."""
+    cancelled = None if cancel is None else (lambda: cancel.cancelled)
+    try:
+        return POOL.run(_worker, p, units, limit, out, reader, memory=limit, timeout=timeout, cancelled=cancelled)
+    except WorkerCancelled:
+        assert cancel is not None
+        cancel.raise_if_cancelled()
+        raise
+    except WorkerTimedOut:
+        raise LoadTimeout(f"{p.name} took longer than {timeout:.0f} s to read; it was stopped.") from None
+    except WorkerCrashed:
+        raise CorruptFile(f"{p.name} made the 3D reader crash; the file is probably damaged or hostile.") from None
+    except MemoryError:
+        raise ResourceLimit(_memory_message(p, limit)) from None
 
 
 def load_model_isolated(path: str | Path, *, units: str | None = None,
@@ -271,37 +240,13 @@ def load_model_isolated(path: str | Path, *, units: str | None = None,
     p = Path(path)
     report(progress, 0, 4, f"Reading {p.name}", cancel)
     limit = memory if memory is not None else default_memory(p)
-    _acquire(cancel)
-    out: Path | None = None
+    out = _temp_file()
     try:
-        out = _temp_file()
-        future = _get_pool().submit(_worker, p, units, limit, out, reader)
-        deadline = time.monotonic() + timeout
-        while True:
-            if cancel is not None and cancel.cancelled:
-                _discard_pool()
-                cancel.raise_if_cancelled()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                _discard_pool()
-                raise LoadTimeout(f"{p.name} took longer than {timeout:.0f} s to read; it was stopped.")
-            try:
-                manifest = future.result(timeout=min(_POLL_S, remaining))
-                break
-            except FutureTimeout:
-                continue
-            except BrokenProcessPool:
-                _discard_pool()
-                raise CorruptFile(f"{p.name} made the 3D reader crash; the file is probably "
-                                  "damaged or hostile.") from None
-            except MemoryError:
-                raise ResourceLimit(_memory_message(p, limit)) from None
+        manifest = _run(p, units, limit, out, reader, timeout, cancel)
         report(progress, 3, 4, "Preparing the view", cancel)
         model = _rebuild(manifest, out, p)
     finally:
-        _load_lock.release()
-        if out is not None:
-            out.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)
     report(progress, 4, 4, "Loaded", cancel)
     return model
 

@@ -1,0 +1,206 @@
+"""One worker-process pool for untrusted readers, shared by ``archive`` and ``viewer``.
+
+A hostile or damaged file can crash a native parser, exhaust memory or hang; in a worker
+that costs one failed job, never the app. :class:`WorkerPool` keeps one reusable worker
+(from a ``forkserver``, safe with threads in the parent such as Qt's; ``spawn`` where there
+is none), runs one job at a time with a memory limit, a time-out and a cancel check, and
+kills the worker on any failure so the next job gets a fresh one.
+
+Workers never outlive the app: on Linux the kernel sends them SIGKILL when their parent
+(the forkserver, which itself exits when the app's pipe to it closes) dies, and on every
+platform a watchdog thread in the worker exits when the parent is gone.
+
+This package imports neither Qt, nor SQL, nor ``archive``/``viewer``: both import it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+POLL_S = 0.05  # how often a waiting job looks at its cancel check
+WATCHDOG_S = 0.5  # how often a worker looks for its parent
+
+
+class WorkerFailed(Exception):
+    """Base of the pool's own failures; callers turn them into their typed errors."""
+
+
+class WorkerCrashed(WorkerFailed):
+    """The worker died during the job (segfault, abort, killed by the system)."""
+
+
+class WorkerTimedOut(WorkerFailed):
+    """The job ran longer than its time-out; the worker was killed."""
+
+
+class WorkerCancelled(WorkerFailed):
+    """The cancel check said stop; the worker was killed."""
+
+
+def limit_memory(memory: int) -> None:
+    """Cap this (worker) process's address space at ``memory`` bytes (no-op where the
+    platform has no ``resource`` module, i.e. Windows)."""
+    try:
+        import resource  # the only import of ``resource`` in the project's packages
+    except ImportError:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+# --- worker side: never outlive the parent ---------------------------------------------
+
+def _set_parent_death_signal() -> None:
+    """Linux: ask the kernel to SIGKILL this process when its parent dies (works even while
+    a native parser holds the GIL, where the watchdog thread cannot run)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # the watchdog still covers it
+
+
+def _parent_gone(ppid: int) -> bool:
+    if os.getppid() != ppid:  # POSIX: an orphan is adopted by init or a subreaper
+        return True
+    parent = multiprocessing.parent_process()  # its sentinel closes when the parent dies (Windows too)
+    return parent is not None and not parent.is_alive()
+
+
+def _watch_parent(ppid: int) -> None:
+    while not _parent_gone(ppid):
+        time.sleep(WATCHDOG_S)
+    os._exit(1)  # nobody is waiting for our result any more
+
+
+def _worker_started() -> None:
+    """Initializer of every worker process."""
+    ppid = os.getppid()
+    _set_parent_death_signal()
+    if _parent_gone(ppid):  # died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(ppid,), name="parent-watchdog", daemon=True).start()
+
+
+def _run_limited(fn: Callable[..., T], memory: int | None, args: tuple[Any, ...]) -> T:
+    if memory is not None:
+        limit_memory(memory)
+    return fn(*args)
+
+
+# --- parent side -----------------------------------------------------------------------
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class WorkerPool:
+    """One reusable worker process; one job at a time (killing the worker on a failure
+    must never hit another caller's job).
+
+    ``preload`` names modules the forkserver imports once (only effective if this process
+    has no forkserver yet; otherwise the worker imports them on its first job).
+    """
+
+    def __init__(self, preload: Sequence[str] = ()) -> None:
+        self._preload = list(preload)
+        self._lock = threading.Lock()  # guards _executor
+        self._busy = threading.Lock()  # held while a job occupies the worker
+        self._executor: ProcessPoolExecutor | None = None
+        atexit.register(self.discard)
+
+    def _get(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                context = _context()
+                if context.get_start_method() == "forkserver" and self._preload:
+                    context.set_forkserver_preload(self._preload)
+                self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                                     initializer=_worker_started)
+            return self._executor
+
+    def discard(self) -> None:
+        """Kill the worker (if any) and forget it; the next job starts a fresh one."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (for diagnostics and tests)."""
+        with self._lock:
+            processes = getattr(self._executor, "_processes", None) or {}
+            return [p.pid for p in processes.values() if p.pid is not None]
+
+    def start(self, fn: Callable[..., T], *args: Any, memory: int | None = None,
+              cancelled: Callable[[], bool] | None = None) -> Future[T]:
+        """Submit ``fn(*args)`` (a module-level function) once the worker is free; the job
+        runs under an address-space limit of ``memory`` bytes. Wait with :meth:`wait`."""
+        while not self._busy.acquire(timeout=POLL_S):
+            if cancelled is not None and cancelled():
+                raise WorkerCancelled("cancelled")
+        try:
+            future = self._submit(fn, memory, args)
+        except BaseException:
+            self._busy.release()
+            raise
+        # Released when the job ends however it ends, even if nobody waits for it.
+        future.add_done_callback(lambda _f: self._busy.release())
+        return future
+
+    def _submit(self, fn: Callable[..., T], memory: int | None, args: tuple[Any, ...]) -> Future[T]:
+        try:
+            return self._get().submit(_run_limited, fn, memory, args)
+        except BrokenProcessPool:  # the idle worker died (e.g. killed by the system): start anew
+            self.discard()
+            return self._get().submit(_run_limited, fn, memory, args)
+
+    def wait(self, future: Future[T], timeout: float, cancelled: Callable[[], bool] | None = None) -> T:
+        """The job's result, or its exception. Raises :class:`WorkerTimedOut`,
+        :class:`WorkerCancelled` or :class:`WorkerCrashed` after killing the worker."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if cancelled is not None and cancelled():
+                self.discard()
+                raise WorkerCancelled("cancelled")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.discard()
+                raise WorkerTimedOut(f"longer than {timeout:.0f} s")
+            try:
+                return future.result(timeout=min(POLL_S, remaining))
+            except FutureTimeout:
+                continue
+            except BrokenProcessPool:
+                self.discard()
+                raise WorkerCrashed("the worker process died") from None
+
+    def run(self, fn: Callable[..., T], *args: Any, memory: int | None = None, timeout: float,
+            cancelled: Callable[[], bool] | None = None) -> T:
+        """:meth:`start` then :meth:`wait`."""
+        return self.wait(self.start(fn, *args, memory=memory, cancelled=cancelled), timeout, cancelled)
+
+
+__all__ = ["WorkerCancelled", "WorkerCrashed", "WorkerFailed", "WorkerPool", "WorkerTimedOut", "limit_memory"]
