@@ -3,6 +3,9 @@
 Lists are written "a; b" (steps one per line); a list whose values themselves hold the
 separator is written as a JSON array, so a round trip loses nothing. The serving-vessel
 link is written as the vessel's accession number, so a CSV moves between archives.
+
+Cells a spreadsheet would run as a formula (OWASP's CSV-injection rule) are written with a
+leading ``'``; see :func:`neutralise` and :func:`restore`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,29 @@ if TYPE_CHECKING:
     from .service import Archive
 
 COLUMNS = ["id"] + [f.name for f in ITEM_FIELDS]
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+QUOTE = "'"
+_PLAIN_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")  # "-5", "-1.5": a number, never run; kept numeric
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` as written to a CSV: a leading ``'`` when it starts like a formula or with ``'``.
+
+    Escaping a leading ``'`` too makes the rule reversible: :func:`restore` removes exactly
+    one quote, so every value round-trips, ``'`` and ``''=x`` included."""
+    if cell.startswith((*FORMULA_START, QUOTE)) and not _PLAIN_NUMBER.fullmatch(cell):
+        return QUOTE + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """The value :func:`neutralise` was given. A hand-made cell such as ``'abc`` is kept as is;
+    ``'=1`` (how spreadsheet users type text that looks like a formula) becomes ``=1``."""
+    if cell.startswith(QUOTE) and cell[1:].startswith((*FORMULA_START, QUOTE)):
+        return cell[1:]
+    return cell
 
 
 @dataclass
@@ -41,7 +68,7 @@ def export_csv(archive: Archive, path: Path) -> int:
     writer.writeheader()
     for item_id in ids:
         item = archive.get(item_id, with_assets=False)
-        writer.writerow({name: _cell(name, item.get(name), accession) for name in COLUMNS})
+        writer.writerow({name: neutralise(_cell(name, item.get(name), accession)) for name in COLUMNS})
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
     tmp.replace(path)
@@ -120,7 +147,7 @@ def _read(path: Path) -> list[dict[str, str]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
-            rows = list(reader)
+            rows = [{k: restore(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
             header = reader.fieldnames or []
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ImportFailed(f"{path.name} cannot be read as a UTF-8 CSV file: {exc}") from exc
