@@ -13,8 +13,8 @@ from archive.formats.base import Limits
 _JSON, _BIN = 0x4E4F534A, 0x004E4942
 
 
-def read_glb(path: Path, limits: Limits, warnings: list[str]) -> tuple[bytes, int | None]:
-    """JSON chunk bytes and BIN chunk length of a GLB (the BIN chunk itself is not read).
+def read_glb(path: Path, limits: Limits, warnings: list[str]) -> tuple[bytes, tuple[int, int] | None]:
+    """JSON chunk bytes and the BIN chunk's (file offset, length); the BIN chunk is not read.
 
     Raises
     ------
@@ -40,8 +40,10 @@ def read_glb(path: Path, limits: Limits, warnings: list[str]) -> tuple[bytes, in
         return _chunks(fh, path.name, length, limits, warnings)
 
 
-def _chunks(fh: BinaryIO, name: str, length: int, limits: Limits, warnings: list[str]) -> tuple[bytes, int | None]:
-    pos, json_bytes, bin_len = 12, None, None
+def _chunks(
+    fh: BinaryIO, name: str, length: int, limits: Limits, warnings: list[str]
+) -> tuple[bytes, tuple[int, int] | None]:
+    pos, json_bytes, bin_chunk = 12, None, None
     while pos < length:
         if pos + 8 > length:
             raise CorruptFile(f"{name}: GLB chunk header is truncated.")
@@ -55,11 +57,11 @@ def _chunks(fh: BinaryIO, name: str, length: int, limits: Limits, warnings: list
             if clen > limits.max_json_bytes:
                 raise LimitExceeded(f"{name}: GLB JSON chunk of {clen:,} bytes exceeds {limits.max_json_bytes:,}.")
             json_bytes = fh.read(clen)
-        elif ctype == _BIN and bin_len is None:
-            bin_len = clen
+        elif ctype == _BIN and bin_chunk is None:
+            bin_chunk = (pos + 8, clen)
         else:
             warnings.append(f"unexpected GLB chunk of type 0x{ctype:08x} ignored")
         pos += 8 + clen
     if json_bytes is None:
         raise CorruptFile(f"{name}: GLB has no JSON chunk.")
-    return json_bytes, bin_len
+    return json_bytes, bin_chunk

@@ -1,8 +1,9 @@
 """glTF 2.0 (.gltf and .glb): counts, bounds and files from the JSON alone.
 
-Nothing is decoded: vertex and triangle counts come from accessors, the box from the
-POSITION accessors' min/max carried through the node hierarchy, so Draco, meshopt and
-quantized files inspect like plain ones.
+Vertex and triangle counts come from accessors, the box from the POSITION accessors'
+min/max carried through the node hierarchy, so meshopt and quantized files inspect like
+plain ones. Declared sizes are checked against the bytes really there (gltf_data); Draco
+primitives are decoded once to check that they hold what their accessors declare.
 """
 
 from __future__ import annotations
@@ -16,7 +17,22 @@ from archive.formats import _common as C
 from archive.formats import gltf_geometry as G
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.glb import read_glb
+from archive.formats.gltf_data import (
+    MESHOPT,
+    Buffer,
+    buffer_warning,
+    check_draco,
+    check_meshopt,
+    check_sparse,
+    check_view,
+    extension,
+    index,
+    items,
+    number,
+)
 from archive.formats.refs import data_uri_size, is_data_uri, rel_posix, resolve_ref
+
+__all__ = ["index", "inspect_glb", "inspect_gltf", "items", "load_json", "number"]
 
 Json = dict[str, Any]
 _COMPONENT = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
@@ -34,8 +50,9 @@ def inspect_gltf(path: Path, root: Path, limits: Limits) -> ScanInfo:
 def inspect_glb(path: Path, root: Path, limits: Limits) -> ScanInfo:
     """Inspect a ``.glb`` file; see :func:`archive.formats.inspect_scan`."""
     info = ScanInfo(format="glb", geometry="mesh", files=[rel_posix(path, root)])
-    raw, bin_len = read_glb(path, limits, info.warnings)
-    return _inspect(load_json(raw, path.name, info), path, root, limits, info, bin_len)
+    raw, bin_chunk = read_glb(path, limits, info.warnings)
+    glb_bin = Buffer(0, 0, path) if bin_chunk is None else Buffer(0, bin_chunk[1], path, bin_chunk[0])
+    return _inspect(load_json(raw, path.name, info), path, root, limits, info, glb_bin)
 
 
 def load_json(raw: bytes, name: str, info: ScanInfo) -> Json:
@@ -52,15 +69,19 @@ def load_json(raw: bytes, name: str, info: ScanInfo) -> Json:
     return doc
 
 
-def _inspect(doc: Json, path: Path, root: Path, limits: Limits, info: ScanInfo, bin_len: int | None) -> ScanInfo:
+def _inspect(doc: Json, path: Path, root: Path, limits: Limits, info: ScanInfo, glb_bin: Buffer | None) -> ScanInfo:
     _asset(doc, path.name, info)
     info.units = "m"  # glTF 2.0 specifies metres
-    lengths = _buffers(doc, path, root, limits, info, bin_len)
-    views = _buffer_views(doc, lengths, path.name)
+    buffers = _buffers(doc, path, root, limits, info, glb_bin)
+    views = _buffer_views(doc, buffers, path.name, limits)
     _accessors(doc, views, path.name, limits)
     G.geometry(doc, path.name, info)
     if info.vertices == 0:
         raise EmptyModel(f"{path.name}: the glTF holds no mesh geometry; there is nothing to import.")
+    # Per-accessor counts may each be within the limits while the scene adds up beyond them.
+    C.check_count(info.vertices, limits.max_vertices, "vertices", path.name)
+    C.check_count(info.faces, limits.max_faces, "triangles", path.name)
+    check_draco(doc, buffers, path.name)
     _images(doc, path, root, limits, info)
     return info
 
@@ -84,87 +105,69 @@ def _asset(doc: Json, name: str, info: ScanInfo) -> None:
             info.details[key] = [str(x) for x in doc[key]]
 
 
-def items(doc: Json, key: str, name: str) -> list[Json]:
-    """``doc[key]`` as a list of objects (empty when absent)."""
-    value = doc.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise CorruptFile(f"{name}: glTF '{key}' is not a list of objects.")
-    return value
-
-
-def index(obj: Json, key: str, n: int, what: str, name: str) -> int | None:
-    """A reference to item ``key`` of ``obj``, checked to lie in ``range(n)``."""
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < n:
-        raise CorruptFile(f"{name}: glTF {what} index {value!r} does not exist.")
-    return value
-
-
-def number(obj: Json, key: str, name: str, default: int = 0) -> int:
-    """Non-negative integer field."""
-    if key not in obj and default < 0:
-        raise CorruptFile(f"{name}: glTF object lacks the required field {key!r}.")
-    value = obj.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise CorruptFile(f"{name}: glTF field {key!r} = {value!r} is not a non-negative integer.")
-    return value
-
-
-def _buffers(doc: Json, path: Path, root: Path, limits: Limits, info: ScanInfo, bin_len: int | None) -> list[int]:
-    lengths = []
-    for i, buf in enumerate(items(doc, "buffers", path.name)):
-        declared = number(buf, "byteLength", path.name, -1)
-        uri = buf.get("uri")
-        if uri is None:
-            if i == 0 and bin_len is not None and bin_len < declared:
-                raise CorruptFile(f"{path.name}: GLB BIN chunk is shorter than buffer 0 declares.")
+def _buffers(doc: Json, path: Path, root: Path, limits: Limits, info: ScanInfo, glb_bin: Buffer | None) -> list[Buffer]:
+    buffers = []
+    for i, item in enumerate(items(doc, "buffers", path.name)):
+        declared = number(item, "byteLength", path.name, -1)
+        uri = item.get("uri")
+        if uri is None and i == 0 and glb_bin is not None:
+            buf = Buffer(declared, glb_bin.real, path, glb_bin.offset)
+        elif uri is None:
+            buf = Buffer(declared, 0, placeholder=True)
         elif not isinstance(uri, str):
             raise CorruptFile(f"{path.name}: buffer {i} uri is not a string.")
         elif is_data_uri(uri):
-            _data_uri(uri, limits, path.name)
+            buf = Buffer(declared, _data_uri(uri, limits, path.name), data_uri=uri)
         else:
-            _external_buffer(uri, declared, path, root, info)
-        lengths.append(declared)
-    return lengths
+            target = _external_buffer(uri, path, root, info)
+            buf = Buffer(declared, None if target is None else C.file_size(target), target)
+        warning = buffer_warning(i, buf)
+        if warning:
+            info.warnings.append(warning)
+        buffers.append(buf)
+    return buffers
 
 
-def _data_uri(uri: str, limits: Limits, name: str) -> None:
+def _data_uri(uri: str, limits: Limits, name: str) -> int:
     size = data_uri_size(uri)
     if size > limits.max_data_uri_bytes:
         raise LimitExceeded(
             f"{name}: an embedded data: URI holds {size:,} bytes; at most {limits.max_data_uri_bytes:,} are accepted."
         )
+    return size
 
 
-def _external_buffer(uri: str, declared: int, path: Path, root: Path, info: ScanInfo) -> None:
+def _external_buffer(uri: str, path: Path, root: Path, info: ScanInfo) -> Path | None:
     target = resolve_ref(uri, path.parent, root, uri=True)
     if target is None:
         info.warnings.append(f"buffer {uri} is missing")
-        return
-    if C.file_size(target) < declared:
-        raise CorruptFile(f"{path.name}: buffer {uri} is shorter than the {declared:,} bytes declared.")
+        return None
     rel = rel_posix(target, root)
     if rel not in info.files:
         info.files.append(rel)
+    return target
 
 
-def _buffer_views(doc: Json, lengths: list[int], name: str) -> list[int]:
+def _buffer_views(doc: Json, buffers: list[Buffer], name: str, limits: Limits) -> list[int]:
     sizes = []
     for view in items(doc, "bufferViews", name):
-        b = index(view, "buffer", len(lengths), "buffer", name)
-        end = number(view, "byteOffset", name) + number(view, "byteLength", name, -1)
-        if b is None or end > lengths[b]:
-            raise CorruptFile(f"{name}: a bufferView reaches past the end of its buffer.")
-        for ext in ("EXT_meshopt_compression", "KHR_meshopt_compression"):
-            comp = view.get("extensions", {}).get(ext) if isinstance(view.get("extensions"), dict) else None
-            if isinstance(comp, dict):
-                cb = index(comp, "buffer", len(lengths), "buffer", name)
-                cend = number(comp, "byteOffset", name) + number(comp, "byteLength", name, -1)
-                if cb is None or cend > lengths[cb]:
-                    raise CorruptFile(f"{name}: compressed bufferView reaches past its buffer.")
-        sizes.append(number(view, "byteLength", name))
+        b = index(view, "buffer", len(buffers), "buffer", name)
+        start, length = number(view, "byteOffset", name), number(view, "byteLength", name, -1)
+        if b is None:
+            raise CorruptFile(f"{name}: a bufferView names no buffer.")
+        comp = extension(view, MESHOPT)
+        if comp is None:
+            check_view(start, start + length, buffers[b], "bufferView", name)
+        else:  # the bytes are decompressed into a (possibly placeholder) buffer
+            if start + length > buffers[b].declared:
+                raise CorruptFile(f"{name}: a bufferView reaches past the end of its buffer.")
+            cb = index(comp, "buffer", len(buffers), "buffer", name)
+            cstart, clength = number(comp, "byteOffset", name), number(comp, "byteLength", name, -1)
+            if cb is None:
+                raise CorruptFile(f"{name}: a compressed bufferView names no buffer.")
+            check_view(cstart, cstart + clength, buffers[cb], "compressed bufferView", name)
+            check_meshopt(comp, length, limits, name)
+        sizes.append(length)
     return sizes
 
 
@@ -176,6 +179,7 @@ def _accessors(doc: Json, views: list[int], name: str, limits: Limits) -> None:
         comp, ncomp = _COMPONENT.get(acc.get("componentType", 0)), _NCOMP.get(acc.get("type", ""))
         if comp is None or ncomp is None:
             raise CorruptFile(f"{name}: accessor has an unknown componentType or type.")
+        check_sparse(acc, count, comp * ncomp, views, name)
         v = index(acc, "bufferView", len(views), "bufferView", name)
         if v is None or count == 0:
             continue
