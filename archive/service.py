@@ -90,6 +90,7 @@ class Archive:
         archive.warnings = health.location_warnings(root)
         archive.store.create_dirs()
         archive.store.recover(archive._is_committed)
+        archive._finish_deletions()
         archive.warnings += health.lost_changes_warning(archive)
         return archive
 
@@ -426,27 +427,53 @@ class Archive:
     # -- deleting --------------------------------------------------------------------------
     def delete(self, item_id: int, confirmed: bool) -> Path:
         """Move an item out of the catalogue and its files out of the store into
-        ``deleted/`` (kept, with a JSON record), after explicit confirmation."""
+        ``deleted/<label>/`` (kept, with ``item.json``), after explicit confirmation.
+
+        The record copy is written and the files moved first, under the write lock, and the
+        catalogue commits last: a crash at any step is finished or undone at the next open
+        (see ``FileStore.begin_withdrawal``), never leaving files nobody tracks."""
         if not confirmed:
             raise ValidationError("confirm", "deleting an item needs confirmation (--yes)")
-        item = self.get(item_id)
-        label = f"{now().replace(':', '')}-{item['accession']}".replace("/", "_")
-        with dbmod.write(self.db):
-            for asset in item["assets"]:
-                self.db.execute("DELETE FROM files WHERE asset_id = ?", [asset["id"]])
-            self.db.execute("DELETE FROM assets WHERE item_id = ?", [item_id])
-            self.db.execute("UPDATE items SET serving_vessel = NULL WHERE serving_vessel = ?", [item_id])
-            self.db.execute("DELETE FROM items_fts WHERE rowid = ?", [item_id])
-            self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
-            self.log("delete", item_id=item_id, detail={"accession": item["accession"], "moved_to": f"deleted/{label}"})
-        # Files move only after the commit: a crash in between leaves them in objects/
-        # (reported as untracked by verify), never a row pointing at missing files.
-        target = self.store.deleted / label
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "item.json").write_text(json.dumps(item, ensure_ascii=False, indent=2, default=str))
-        for asset in item["assets"]:
-            self.store.withdraw(asset["storage_dir"], label)
+        label: str | None = None
+        try:
+            with dbmod.write(self.db):
+                item = self.get(item_id)
+                label = self.store.free_label(f"{now().replace(':', '')}-{item['accession']}".replace("/", "_"))
+                target = self.store.begin_withdrawal(label, item_id, item)
+                self._delete_rows(item, label)
+        except BaseException:
+            if label is not None:  # rolled back by now: the files go back where the rows say
+                self.store.undo_withdrawal(label)
+            raise
+        self.store.end_withdrawal(label)
         return target
+
+    def _delete_rows(self, item: dict[str, Any], label: str) -> None:
+        item_id = item["id"]
+        for asset in item["assets"]:
+            self.db.execute("DELETE FROM files WHERE asset_id = ?", [asset["id"]])
+        self.db.execute("DELETE FROM assets WHERE item_id = ?", [item_id])
+        for (linked,) in self.db.execute("SELECT id FROM items WHERE serving_vessel = ?", [item_id]).fetchall():
+            version = self.db.execute("UPDATE items SET serving_vessel = NULL, version = version + 1 WHERE id = ?"
+                                      " RETURNING version", [linked]).fetchone()[0]
+            self.log("edit", item_id=linked, field="serving_vessel", old=item_id, new=None,
+                     detail={"version": version})
+        self.db.execute("DELETE FROM items_fts WHERE rowid = ?", [item_id])
+        self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
+        self.log("delete", item_id=item_id, detail={"accession": item["accession"], "moved_to": f"deleted/{label}"})
+
+    def _finish_deletions(self) -> None:
+        """At open: complete a deletion whose commit happened, undo one whose commit did not.
+        Under the write lock, so a deletion still running in another process is waited for."""
+        if not self.store.pending_withdrawals():
+            return
+        with dbmod.write(self.db):
+            for label, item_id in self.store.pending_withdrawals():
+                if item_id is not None and self.db.execute(
+                        "SELECT 1 FROM items WHERE id = ?", [item_id]).fetchone() is None:
+                    self.store.end_withdrawal(label)
+                else:
+                    self.store.undo_withdrawal(label)
 
 
 __all__ = ["Archive", "Change", "SearchQuery", "ITEM_FIELD"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .errors import Cancelled, StorageError
 
@@ -67,12 +69,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _disk_error(exc: OSError, what: str) -> StorageError:
+def _disk_error(exc: OSError, what: str, outcome: str = "nothing was imported") -> StorageError:
     if exc.errno == errno.ENOSPC:
-        return StorageError(f"The disk is full while {what}; nothing was imported. Free some space and try again.")
+        return StorageError(f"The disk is full while {what}; {outcome}. Free some space and try again.")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageError(f"The archive folder cannot be written ({exc.strerror}) while {what}.")
-    return StorageError(f"Could not write to the archive while {what}: {exc.strerror or exc}")
+        return StorageError(f"The archive folder cannot be written ({exc.strerror}) while {what}; {outcome}.")
+    return StorageError(f"Could not write to the archive while {what}: {exc.strerror or exc}; {outcome}.")
 
 
 def fsync_dir(path: Path) -> None:
@@ -255,15 +257,99 @@ class FileStore:
     def path(self, storage_dir: str, rel: str) -> Path:
         return self.root / storage_dir / Path(*PurePosixPath(rel).parts)
 
-    def withdraw(self, storage_dir: str, label: str) -> Path:
-        """Move an asset folder out of the store into ``deleted/`` (item deletion)."""
+    # -- withdrawing (item deletion) --------------------------------------------------------
+    # A deletion is recoverable at every step: a marker ``deleted/<label>.deleting`` naming the
+    # item and its folders is written first, then ``item.json``, then the folders move; the
+    # catalogue commits last and the marker goes after. At open, an unfinished deletion is
+    # completed when its row is gone (committed) and undone when the row is still there.
+    def begin_withdrawal(self, label: str, item_id: int, record: dict[str, Any]) -> Path:
+        """Write the marker and the record copy, then move the item's asset folders into
+        ``deleted/<label>/``. On a disk error everything done so far is undone."""
+        storage_dirs = [a["storage_dir"] for a in record.get("assets", [])]
+        target = self.deleted / label
+        try:
+            _write_synced(self._marker(label), json.dumps({"item_id": item_id, "storage_dirs": storage_dirs}))
+            target.mkdir(parents=True)
+            _write_synced(target / "item.json", json.dumps(record, ensure_ascii=False, indent=2, default=str))
+            for storage_dir in storage_dirs:
+                self._withdraw(storage_dir, target)
+        except OSError as exc:
+            self.undo_withdrawal(label)
+            raise _disk_error(exc, "moving the item's files to deleted/", "nothing was deleted") from exc
+        return target
+
+    def end_withdrawal(self, label: str) -> None:
+        """The deletion is committed: the marker is no longer needed."""
+        self._marker(label).unlink(missing_ok=True)
+
+    def undo_withdrawal(self, label: str) -> None:
+        """Put back what ``begin_withdrawal`` moved and remove only what it created."""
+        marker = self._marker(label)
+        marker.with_name(marker.name + ".tmp").unlink(missing_ok=True)
+        if not marker.exists():
+            return  # the marker comes first: without it, nothing else was done
+        try:
+            storage_dirs = json.loads(marker.read_text())["storage_dirs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            storage_dirs = []
+        target = self.deleted / label
+        for storage_dir in storage_dirs:
+            moved = target / PurePosixPath(storage_dir).name
+            home = self.root / storage_dir
+            if _inside(home, self.objects) and moved.is_dir() and not home.exists():
+                os.rename(moved, home)
+                fsync_dir(home.parent)
+                _make_read_only(home)
+        for name in ("item.json", "item.json.tmp"):
+            (target / name).unlink(missing_ok=True)
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        marker.unlink(missing_ok=True)
+
+    def pending_withdrawals(self) -> list[tuple[str, int | None]]:
+        """(label, item id) of deletions that began but whose marker is still there."""
+        found = []
+        if not self.deleted.is_dir():
+            return found
+        for marker in sorted(self.deleted.glob("*.deleting*")):  # a half-written marker ends in .tmp
+            try:
+                item_id = None if marker.suffix == ".tmp" else int(json.loads(marker.read_text())["item_id"])
+            except (OSError, ValueError, KeyError, TypeError):
+                item_id = None
+            found.append((marker.name.rsplit(".deleting", 1)[0], item_id))
+        return found
+
+    def free_label(self, label: str) -> str:
+        """``label``, or a variant of it that names no existing deleted folder or marker."""
+        while (self.deleted / label).exists() or self._marker(label).exists():
+            label = f"{label}-{uuid.uuid4().hex[:6]}"
+        return label
+
+    def _marker(self, label: str) -> Path:
+        return self.deleted / f"{label}.deleting"
+
+    def _withdraw(self, storage_dir: str, target: Path) -> None:
         source = self.root / storage_dir
-        target = self.deleted / label / PurePosixPath(storage_dir).name
-        target.parent.mkdir(parents=True, exist_ok=True)
         if source.exists():
             _make_writable(source)
-            os.rename(source, target)
-        return target
+            os.rename(source, target / PurePosixPath(storage_dir).name)
+            fsync_dir(source.parent)
+            fsync_dir(target)
+
+
+def _write_synced(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` durably: a temporary file, fsynced, renamed over it."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _held(lock: Path) -> bool:
