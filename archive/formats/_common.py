@@ -157,3 +157,13 @@ def check_limits_file(path: Path, limits: Limits) -> int:
             f"{path.name}: {size:,} bytes is larger than the archive accepts ({limits.max_file_bytes:,})."
         )
     return size
+
+
+def declared_vs_real(declared: int, real: int, what: str, name: str, warn: list[str]) -> None:
+    """Compare a header's count with what the data really holds: fewer is refused (readers
+    would invent the rest as zeros); more is a warning that the surplus is not read."""
+    if real < declared:
+        raise CorruptFile(f"{name}: declares {declared:,} {what} but holds only {real:,}; the file is truncated "
+                          "or its header lies.")
+    if real > declared:
+        warn.append(f"the header declares {declared:,} {what} but the file holds {real:,}; only {declared:,} are read")

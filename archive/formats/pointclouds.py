@@ -40,10 +40,13 @@ def inspect_pcd(path: Path, root: Path, limits: Limits) -> ScanInfo:
     info.points = info.vertices = n
     info.vertex_colors = bool({"rgb", "rgba"} & set(fields))
     C.require_geometry(n, path.name, "points")
+    if "POINTS" in head and n != _wh(head):
+        info.warnings.append(f"PCD declares POINTS {n:,} but WIDTH × HEIGHT is {_wh(head):,}")
     if encoding == "ascii":
         _pcd_ascii(path, offset, n, dtype, info)
     elif encoding == "binary":
         C.check_room(n * dtype.itemsize, size - offset, "PCD points", path.name)
+        C.declared_vs_real(n, (size - offset) // dtype.itemsize, "PCD points", path.name, info.warnings)
         rows = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(n,))
         info.bbox_min, info.bbox_max = C.bbox_columns([rows[k] for k in "xyz"], info.warnings)
     elif encoding == "binary_compressed":
@@ -97,8 +100,7 @@ def _pcd_ascii(path: Path, offset: int, n: int, dtype: np.dtype, info: ScanInfo)
     with open(path, "rb") as fh:
         fh.seek(offset)
         nums = C.parse_numbers(fh.read())
-    if nums.shape[0] < n * width:
-        raise CorruptFile(f"{path.name}: PCD declares {n:,} points but holds fewer.")
+    C.declared_vs_real(n, nums.shape[0] // width, "PCD points", path.name, info.warnings)
     rows = nums[: n * width].reshape(n, width)
     cols = _flat_columns(dtype)
     info.bbox_min, info.bbox_max = C.bbox(rows[:, [cols["x"], cols["y"], cols["z"]]], info.warnings)

@@ -165,3 +165,33 @@ def test_gltf_draco_that_lies_or_is_garbage_is_corrupt(
 ) -> None:
     with pytest.raises(CorruptFile, match="Draco"):
         inspect_bytes(tmp_path, draco_glb(positions, indices, payload))
+
+
+# ------------------------------------------------------------------ PCD POINTS header
+
+
+def pcd(points: int, real: int, encoding: str) -> bytes:
+    head = (f"VERSION .7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH {points}\nHEIGHT 1\n"
+            f"POINTS {points}\nDATA {encoding}\n").encode()
+    xyz = np.arange(real * 3, dtype=np.float32).reshape(real, 3) + 1
+    if encoding == "binary":
+        return head + xyz.tobytes()
+    return head + "".join(f"{a} {b} {c}\n" for a, b, c in xyz).encode()
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "binary"])
+def test_pcd_points_header_smaller_than_data_warns_with_both_counts(tmp_path: Path, encoding: str) -> None:
+    info = inspect_bytes(tmp_path, pcd(2, 5, encoding), "cloud.pcd")
+    assert info.points == 2
+    assert any("declares 2 PCD points but the file holds 5" in w for w in info.warnings)
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "binary"])
+def test_pcd_points_header_larger_than_data_is_refused(tmp_path: Path, encoding: str) -> None:
+    with pytest.raises((CorruptFile, LimitExceeded), match="holds only|only .* bytes follow"):
+        inspect_bytes(tmp_path, pcd(5, 2, encoding), "cloud.pcd")
+
+
+def test_pcd_points_disagreeing_with_width_height_warns(tmp_path: Path) -> None:
+    data = pcd(3, 3, "ascii").replace(b"WIDTH 3", b"WIDTH 7")
+    assert any("WIDTH × HEIGHT is 7" in w for w in inspect_bytes(tmp_path, data, "cloud.pcd").warnings)
