@@ -82,7 +82,12 @@ def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
         raise ImportFailed(f"the metadata file {path.name} cannot be read: {exc}") from exc
     if rows and "file" not in rows[0]:
         raise ImportFailed(f"the metadata file {path.name} needs a 'file' column naming each scan")
-    return {row["file"].strip(): {k: v for k, v in row.items() if k and k != "file"} for row in rows}
+    # The 'file' column is a path from outside: the one door for package paths checks it.
+    from .safepaths import check_relative  # imported here: this function's edit stays self-contained
+
+    what = f"the 'file' column of {path.name}"
+    return {check_relative((row["file"] or "").strip(), what, backslashes=True).as_posix():
+            {k: v for k, v in row.items() if k and k != "file"} for row in rows}
 
 
 def import_paths(

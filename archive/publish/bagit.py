@@ -11,7 +11,12 @@ and an ``ingest`` event records the transfer.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import tempfile
+import time
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -19,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import bagit as bagit_lib
 
 from archive import db as dbmod
-from archive.errors import ImportFailed, StorageError, ValidationError
+from archive.errors import ImportFailed, LimitExceeded, StorageError, UnsafeReference, ValidationError
 from archive.fields import ITEM_FIELDS
+from archive.safepaths import check_relative, resolve_inside
 from archive.store import CancelToken
 
 from .profiles import Progress
@@ -35,21 +41,69 @@ ASSET_SKIP = ("id", "item_id", "uid", "storage_dir", "files")
 
 def export_bag(archive: Archive, item_id: int, out_dir: Path, progress: Progress | None = None,
                cancel: CancelToken | None = None) -> Path:
-    """Write ``out_dir/<accession>-bag/`` for item ``item_id``; returns the bag folder."""
+    """Write ``out_dir/<accession>-bag/`` for item ``item_id``; returns the bag folder.
+
+    The bag is built in a fresh hidden work folder marked as ours and renamed when complete;
+    on any failure the work folder (private fields included) is removed, and work folders
+    left by a killed export are removed at the next export into the same folder."""
     item = archive.get(item_id)
     bag_dir = out_dir / f"{slug(item)}-bag"
     if bag_dir.exists():
         raise StorageError(f"{bag_dir.name} already exists in the output folder; remove it or choose another folder")
-    work = out_dir / f".{bag_dir.name}.part"
-    shutil.rmtree(work, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_work(out_dir)
+    work = _new_work(out_dir, slug(item))
     try:
-        _write_payload(archive, item, work, progress, cancel)
-        bagit_lib.make_bag(str(work), _bag_info(item), checksums=["sha256"])
-        work.rename(bag_dir)
-    except BaseException:
+        _write_payload(archive, item, work / "bag", progress, cancel)
+        if cancel:
+            cancel.check()
+        bagit_lib.make_bag(str(work / "bag"), _bag_info(item), checksums=["sha256"])
+        os.rename(work / "bag", bag_dir)
+    finally:
         shutil.rmtree(work, ignore_errors=True)
-        raise
     return bag_dir
+
+
+# -- work folders of bag exports --------------------------------------------------------------
+WORK_PREFIX = ".heritage-bag-"
+WORK_MARKER = "heritage-bag-export.json"
+STALE_AFTER_S = 24 * 3600
+
+
+def _new_work(out_dir: Path, name: str) -> Path:
+    """A fresh work folder with a marker saying which process made it and when."""
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{name}-", suffix=".part", dir=out_dir))
+    marker = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    (work / WORK_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    return work
+
+
+def _remove_stale_work(out_dir: Path) -> None:
+    """Remove work folders of bag exports that were killed: only folders carrying our
+    marker, whose process is gone (same computer) or that are older than a day."""
+    for folder in out_dir.glob(f"{WORK_PREFIX}*.part"):
+        try:
+            marker = json.loads((folder / WORK_MARKER).read_text(encoding="utf-8"))
+            pid, host, started = int(marker["pid"]), str(marker["host"]), float(marker["started"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not ours, or not readable: leave it alone
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        gone = host == socket.gethostname() and not _process_alive(pid)
+        if gone or time.time() - started > STALE_AFTER_S:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no safe probe here (os.kill would end it on Windows): rely on age
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _bag_info(item: Mapping[str, Any]) -> dict[str, str]:
@@ -97,59 +151,184 @@ def _asset_index(event: Mapping[str, Any], item: Mapping[str, Any]) -> int | Non
 
 
 # -- import -------------------------------------------------------------------------------------
-def read_bag(path: Path) -> tuple[bagit_lib.Bag, dict[str, Any], list[dict[str, Any]]]:
+# A bag may come from anywhere: sizes are bounded before the bagit library parses anything
+# (its tag parser is quadratic in folded lines), every path goes through archive.safepaths
+# before a byte is staged, and every key of its records is checked against an allow-list.
+MAX_BAGIT_TXT = 64 * 1024
+MAX_TAG_FILE = 1024 * 1024  # bag-info.txt and other tag files
+MAX_MANIFEST_PER_FILE = 4096  # one line: a checksum and a path
+MAX_RECORD = 64 * 1024 * 1024  # metadata/item.json, metadata/events.json
+DOC_KEYS = {"format", "item", "created_at", "updated_at", "assets"}
+FILE_KEYS = {"path", "sha256", "bytes"}
+EVENT_KEYS = {"at", "agent", "type", "asset_id", "field", "old_value", "new_value", "outcome", "detail", "asset"}
+ASSET_EXTRA = {"folder", "files", "bbox"}
+ASSET_NOT_FROM_BAG = {"id", "item_id", "uid", "storage_dir", "bbox_min", "bbox_max"}
+
+
+def read_bag(path: Path, cancel: CancelToken | None = None
+             ) -> tuple[bagit_lib.Bag, dict[str, Any], list[dict[str, Any]]]:
     """Open and fully validate the bag at ``path``; returns it with its item and events."""
+    _check_bag_files(path)
+    if cancel:
+        cancel.check()
     try:
         bag = bagit_lib.Bag(str(path))
         bag.validate()
     except bagit_lib.BagError as exc:
         raise ImportFailed(f"{path.name} is not a valid BagIt bag: {exc}") from exc
+    if cancel:
+        cancel.check()
     data = Path(bag.path) / "data"
     try:
-        doc = json.loads((data / "metadata" / "item.json").read_text(encoding="utf-8"))
-        events = json.loads((data / "metadata" / "events.json").read_text(encoding="utf-8"))
+        doc = json.loads(_bounded(data / "metadata" / "item.json").read_text(encoding="utf-8"))
+        events = json.loads(_bounded(data / "metadata" / "events.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ImportFailed(f"{path.name} is not a bag written by this archive ({exc})") from exc
-    if doc.get("format") != FORMAT:
-        raise ImportFailed(f"{path.name} is not a bag written by this archive (format {doc.get('format')!r})")
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ImportFailed(f"{path.name} is not a bag written by this archive (format "
+                           f"{doc.get('format') if isinstance(doc, dict) else None!r})")
+    _check_records(path.name, doc, events)
     return bag, doc, events
 
 
+def _bounded(path: Path) -> Path:
+    if path.stat().st_size > MAX_RECORD:
+        raise LimitExceeded(f"{path.name} in the bag is larger than {MAX_RECORD} bytes; it was not read")
+    return path
+
+
+def _check_bag_files(path: Path) -> None:
+    """Bound the size of every tag file and manifest and check every manifest path, before
+    the bagit library reads them. A fetch.txt is refused: nothing is fetched."""
+    if not path.is_dir():
+        raise ImportFailed(f"{path.name} is not a valid BagIt bag: it is not a folder")
+    payload = sum(len(files) for _dir, _dirs, files in os.walk(path / "data"))
+    for entry in path.iterdir():
+        if entry.name == "data":
+            continue
+        if entry.is_symlink():
+            raise UnsafeReference(f"{path.name} holds a symbolic link ({entry.name}); it was not imported")
+        if entry.name == "fetch.txt":
+            raise ImportFailed(f"{path.name} lists files to download (fetch.txt); the archive never fetches files "
+                               "from the network: complete the bag first")
+        if not entry.is_file():
+            continue
+        limit = _size_limit(entry.name, payload)
+        size = entry.stat().st_size
+        if size > limit:
+            raise LimitExceeded(f"{path.name}: {entry.name} is {size} bytes, more than the {limit} bytes a bag of "
+                                f"{payload} files may need; it was not read")
+        if entry.name.startswith(("manifest-", "tagmanifest-")):
+            _check_manifest_paths(path, entry)
+
+
+def _size_limit(name: str, payload: int) -> int:
+    if name == "bagit.txt":
+        return MAX_BAGIT_TXT
+    if name.startswith(("manifest-", "tagmanifest-")):
+        return MAX_TAG_FILE + MAX_MANIFEST_PER_FILE * payload
+    return MAX_TAG_FILE
+
+
+def _check_manifest_paths(bag: Path, manifest: Path) -> None:
+    what = f"the bag's {manifest.name}"
+    payload = manifest.name.startswith("manifest-")
+    with open(manifest, encoding="utf-8-sig", errors="replace") as lines:
+        for line in lines:
+            entry = line.strip().split(None, 1)
+            if len(entry) != 2 or line.startswith("#"):
+                continue
+            name = entry[1].lstrip("*").replace("%0D", "\r").replace("%0A", "\n")
+            rel = check_relative(name, what)
+            if payload and rel.parts[0] != "data":
+                raise UnsafeReference(f"{what} names {name!r}, which is not in the bag's data folder")
+            resolve_inside(bag, rel, what)
+
+
+def _check_records(bag: str, doc: Mapping[str, Any], events: Any) -> None:
+    """Keys and shapes of the item record and events (asset keys are checked on import,
+    against the archive's real columns)."""
+    _known_keys(bag, "record", doc, DOC_KEYS)
+    _known_keys(bag, "item record", doc.get("item"), {f.name for f in ITEM_FIELDS})
+    assets = doc.get("assets")
+    if not isinstance(assets, list) or not all(isinstance(a, dict) for a in assets):
+        raise ImportFailed(f"{bag}: the bag's item record has no valid list of assets")
+    for asset in assets:
+        if not isinstance(asset.get("files"), list):
+            raise ImportFailed(f"{bag}: an asset in the bag's item record has no list of files")
+        for f in asset["files"]:
+            _known_keys(bag, "file record", f, FILE_KEYS)
+    if not isinstance(events, list):
+        raise ImportFailed(f"{bag}: the bag's events.json is not a list of events")
+    for e in events:
+        _known_keys(bag, "event", e, EVENT_KEYS)
+        index = e.get("asset")
+        if index is not None and (type(index) is not int or not 1 <= index <= len(assets)):
+            raise ImportFailed(f"{bag}: an event in the bag names asset {index!r}, which the bag does not hold")
+        if not all(isinstance(e.get(k), str) for k in ("at", "agent", "type")):
+            raise ImportFailed(f"{bag}: an event in the bag lacks its date, agent or type")
+
+
+def _known_keys(bag: str, what: str, record: Any, allowed: set[str]) -> None:
+    if not isinstance(record, dict):
+        raise ImportFailed(f"{bag}: the bag's {what} is not a JSON object")
+    unknown = sorted(set(record) - allowed)
+    if unknown:
+        raise ImportFailed(f"{bag}: the bag's {what} has an unknown key {unknown[0]!r}; "
+                           "it was not written by this archive's version, nothing was imported")
+
+
+def _asset_keys(archive: Archive) -> set[str]:
+    columns = {row[1] for row in archive.db.execute("PRAGMA table_info(assets)").fetchall()}
+    return (columns - ASSET_NOT_FROM_BAG) | ASSET_EXTRA
+
+
+def _asset_sources(data: Path, asset: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """(file in the bag, relative name in the store) for each file of an asset, every
+    path checked by the one door before anything is staged."""
+    what = "the bag's item record"
+    folder = check_relative(asset.get("folder"), what)
+    sources, seen = [], set()
+    for f in asset["files"]:
+        rel = check_relative(f.get("path"), what)
+        key = unicodedata.normalize("NFC", rel.as_posix()).casefold()
+        if key in seen:
+            raise ImportFailed(f"the bag lists {rel.as_posix()!r} twice in one asset; nothing was imported")
+        seen.add(key)
+        sources.append((resolve_inside(data, folder / rel, what), rel.as_posix()))
+    return sources
+
+
 def import_bag(archive: Archive, path: Path, cancel: CancelToken | None = None) -> int:
-    """Recreate the bag's item in ``archive``; returns the new item id. All or nothing."""
-    bag, doc, events = read_bag(Path(path))
+    """Recreate the bag's item in ``archive``; returns the new item id. All or nothing:
+    files, vocabulary additions, item, assets and events, or none of them."""
+    bag, doc, events = read_bag(Path(path), cancel)
     data = Path(bag.path) / "data"
+    for asset in doc["assets"]:
+        _known_keys(Path(path).name, "asset record", asset, _asset_keys(archive))
+    sources = [_asset_sources(data, asset) for asset in doc["assets"]]
     values = dict(doc["item"])
     if values.get("accession") and archive.find_by_accession(values["accession"]) is not None:
         raise ValidationError("accession", f"{values['accession']!r} is already in this archive")
-    vessel = values.get("serving_vessel")
-    values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
-    _add_missing_vocabulary(archive, values)
-    item = archive.prepare_item(values)
     staged = []
     try:
-        for asset in doc["assets"]:
-            sources = [(_inside(data, asset["folder"], f["path"]), f["path"]) for f in asset["files"]]
-            stage = archive.store.stage(sources, cancel)
+        for asset, files in zip(doc["assets"], sources, strict=True):
+            stage = archive.store.stage(files, cancel)
             staged.append(stage)
             for got, want in zip(stage.files, asset["files"], strict=True):
-                if got.sha256 != want["sha256"]:
-                    raise ImportFailed(f"{want['path']}: its checksum differs from the bag's metadata")
-        return _commit(archive, item, doc, events, staged)
+                if got.sha256 != want.get("sha256"):
+                    raise ImportFailed(f"{got.path}: its checksum differs from the bag's metadata")
+        if cancel:
+            cancel.check()
+        return _commit(archive, values, doc, events, staged)
     except BaseException:
         for stage in staged:
             archive.store.discard(stage)
         raise
 
 
-def _inside(data: Path, folder: str, rel: str) -> Path:
-    path = (data / folder / Path(*PurePosixPath(rel).parts)).resolve()
-    if not path.is_relative_to(data.resolve()):
-        raise ImportFailed(f"{rel}: the bag refers to a file outside its payload")
-    return path
-
-
 def _add_missing_vocabulary(archive: Archive, values: Mapping[str, Any]) -> None:
+    """Inside the import's write transaction: rolled back with the item on failure."""
     for field in ITEM_FIELDS:
         if not field.vocabulary or values.get(field.name) in (None, [], ""):
             continue
@@ -159,7 +338,7 @@ def _add_missing_vocabulary(archive: Archive, values: Mapping[str, Any]) -> None
                 archive.add_vocabulary(field.vocabulary, v)
 
 
-def _commit(archive: Archive, item: dict[str, Any], doc: Mapping[str, Any], events: list[dict[str, Any]],
+def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], events: list[dict[str, Any]],
             staged: list[Any]) -> int:
     placed = []
     try:
@@ -167,6 +346,10 @@ def _commit(archive: Archive, item: dict[str, Any], doc: Mapping[str, Any], even
             archive.store.place(stage)
             placed.append(stage)
         with dbmod.write(archive.db):
+            vessel = values.get("serving_vessel")
+            values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
+            _add_missing_vocabulary(archive, values)
+            item = archive.prepare_item(values)
             item_id = archive._insert_item(item)
             archive.db.execute("UPDATE items SET created_at = ?, updated_at = ? WHERE id = ?",
                                [doc.get("created_at"), doc.get("updated_at"), item_id])
@@ -191,8 +374,10 @@ def _commit(archive: Archive, item: dict[str, Any], doc: Mapping[str, Any], even
 
 
 def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage: Any) -> int:
-    row = {k: v for k, v in meta.items() if k not in ("folder", "files", "bbox")}
+    row = {k: v for k, v in meta.items() if k not in ASSET_EXTRA}
     bbox = meta.get("bbox") or {}
+    if not isinstance(bbox, dict):
+        raise ImportFailed("the bag's asset record has a bounding box that is not a JSON object")
     row["bbox_min"], row["bbox_max"] = bbox.get("min"), bbox.get("max")
     for key in ("bbox_min", "bbox_max", "textures", "warnings", "details"):
         if row.get(key) is not None:
@@ -200,6 +385,9 @@ def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage
     row.update(item_id=item_id, uid=stage.uid, storage_dir=stage.storage_dir,
                textured=int(bool(row.get("textured"))), vertex_colors=int(bool(row.get("vertex_colors"))))
     columns = list(row)
+    unknown = set(columns) - _asset_keys(archive) - ASSET_NOT_FROM_BAG
+    if unknown:  # never SQL built from a name the bag chose
+        raise ImportFailed(f"the bag's asset record has an unknown key {sorted(unknown)[0]!r}")
     cursor = archive.db.execute(f"INSERT INTO assets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                                 [row[c] for c in columns])
     asset_id = int(cursor.lastrowid or 0)
