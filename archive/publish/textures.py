@@ -2,9 +2,10 @@
 
 Original bytes are found by matching decoded pixels against the asset's texture files (OBJ
 and glTF side files) or the images embedded in a GLB, so no path from the master ever
-reaches the output. Metadata blocks (EXIF, XMP, PNG text chunks, JPEG comments) are removed
-without touching the pixel data: a copied texture is byte-identical to the original unless
-it carried metadata, which could hold a private note or a user name.
+reaches the output. Copied bytes keep only the blocks needed to decode (an allow-list, so
+an unknown private chunk, an ICC profile's text or a comment between progressive scans never
+leaves the archive); a file that cannot be walked is re-encoded from its pixels. A copied
+texture is byte-identical to the original unless it carried anything else.
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from archive.errors import ArchiveError
+from archive.imagesafe import open_image
+
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
-#: PNG chunks that carry text or metadata, dropped from copied textures.
-PNG_METADATA = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
-#: JPEG markers dropped: APP1..APP15 (EXIF, XMP, Photoshop…) and COM. APP0 (JFIF) stays.
-JPEG_DROP = set(range(0xE1, 0xF0)) | {0xFE}
+#: The only PNG chunks copied: those needed to decode, and fixed-size numeric colour
+#: information (no text can hide in them). iCCP, text, EXIF and private chunks are dropped.
+PNG_KEEP = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"sBIT"}
+#: The only JPEG marker segments copied: DQT, DHT, DAC, DRI and every SOFn (C0..CF less the
+#: non-frame markers C4 DHT, C8 JPG, CC DAC, which are listed on their own). APP0 only when it
+#: is exactly JFIF without a thumbnail; SOS is followed by its entropy-coded data.
+JPEG_KEEP = {0xDB, 0xC4, 0xCC, 0xDD} | (set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC})
+_JFIF = b"\xff\xe0\x00\x10JFIF\x00"  # APP0 of 16 bytes: JFIF with a 0×0 thumbnail
 
 
 @dataclass
@@ -73,10 +81,10 @@ def find_original(image: Image.Image, candidates: list[bytes]) -> bytes | None:
     same_size = []
     for data in candidates:
         try:
-            with Image.open(io.BytesIO(data)) as probe:
+            with open_image(data, "a texture") as probe:  # size read from the header only
                 if probe.size == image.size and probe.format in ("PNG", "JPEG"):
                     same_size.append(data)
-        except OSError:
+        except ArchiveError:  # unreadable or too large: it cannot be the decoded image
             continue
     if len(same_size) == 1:
         # The image was loaded from one of the asset's own files, so a single candidate of
@@ -84,51 +92,84 @@ def find_original(image: Image.Image, candidates: list[bytes]) -> bytes | None:
         return same_size[0]
     target = np.asarray(image.convert("RGBA"))
     for data in same_size:
-        with Image.open(io.BytesIO(data)) as probe:
+        with open_image(data, "a texture") as probe:
             if np.array_equal(np.asarray(probe.convert("RGBA")), target):
                 return data
     return None
 
 
-def strip_metadata(data: bytes) -> bytes:
-    """``data`` without metadata blocks; the compressed pixel data is untouched."""
-    if data.startswith(PNG_SIG):
-        return _strip_png(data)
-    if data[:2] == b"\xff\xd8":
-        return _strip_jpeg(data)
-    return data
+def strip_metadata(data: bytes) -> bytes | None:
+    """``data`` with only the blocks needed to decode (see :data:`PNG_KEEP`, :data:`JPEG_KEEP`);
+    the compressed pixel data is untouched. None when ``data`` is not a PNG or JPEG that can be
+    walked to its end: the caller re-encodes it from pixels."""
+    try:
+        if data.startswith(PNG_SIG):
+            return _strip_png(data)
+        if data[:2] == b"\xff\xd8":
+            return _strip_jpeg(data)
+    except (struct.error, ValueError):
+        return None
+    return None
 
 
-def _strip_png(data: bytes) -> bytes:
+def _strip_png(data: bytes) -> bytes | None:
     out = [PNG_SIG]
     pos = len(PNG_SIG)
-    while pos + 8 <= len(data):
+    while pos + 12 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, pos)
         end = pos + 12 + length
-        if kind not in PNG_METADATA:
+        if end > len(data):
+            return None
+        if kind in PNG_KEEP:
             out.append(data[pos:end])
-        pos = end
         if kind == b"IEND":
-            break
-    return b"".join(out)
+            return b"".join(out)  # anything after IEND is dropped
+        pos = end
+    return None
 
 
-def _strip_jpeg(data: bytes) -> bytes:
+def _strip_jpeg(data: bytes) -> bytes | None:
+    """Walk every segment, also those between and after the scans of a progressive JPEG."""
     out = [data[:2]]
     pos = 2
-    while pos + 4 <= len(data):
+    while pos + 2 <= len(data):
         if data[pos] != 0xFF:
-            break
+            return None
         marker = data[pos + 1]
-        if marker == 0xDA:  # start of scan: the rest is entropy-coded data
-            out.append(data[pos:])
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:  # EOI: trailing bytes are dropped
+            out.append(b"\xff\xd9")
             return b"".join(out)
         length = struct.unpack_from(">H", data, pos + 2)[0]
-        if marker not in JPEG_DROP:
-            out.append(data[pos:pos + 2 + length])
-        pos += 2 + length
-    out.append(data[pos:])
-    return b"".join(out)
+        end = pos + 2 + length
+        if length < 2 or end > len(data):
+            return None
+        if marker == 0xDA:
+            end = _scan_end(data, end)
+            out.append(data[pos:end])
+        elif marker in JPEG_KEEP or (length == 16 and data[pos:pos + len(_JFIF)] == _JFIF):
+            out.append(data[pos:end])
+        pos = end
+    return None
+
+
+def _scan_end(data: bytes, pos: int) -> int:
+    """Offset of the first marker after the entropy-coded data starting at ``pos`` (byte
+    stuffing FF00 and restart markers RST0..7 belong to the data)."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise ValueError("entropy-coded data runs to the end of the file")
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            pos += 2
+            continue
+        if following == 0xFF:
+            pos += 1
+            continue
+        return pos
 
 
 def prepare_texture(image: Image.Image, original: bytes | None, max_px: int | None, quality: int,
@@ -136,8 +177,8 @@ def prepare_texture(image: Image.Image, original: bytes | None, max_px: int | No
     """Encode ``image`` for a GLB: the original bytes when they fit ``max_px``, else a
     downscaled (Lanczos) re-encode: JPEG when opaque, PNG when the alpha channel is used."""
     fits = max_px is None or max(image.size) <= max_px
-    if original is not None and fits and not force_reencode:
-        clean = strip_metadata(original)
+    clean = strip_metadata(original) if original is not None and fits and not force_reencode else None
+    if original is not None and clean is not None:
         mime = "image/png" if clean.startswith(PNG_SIG) else "image/jpeg"
         return Texture(clean, mime, image.size, "copied" if clean == original else "copied (metadata removed)")
     how = "re-encoded"
