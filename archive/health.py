@@ -3,14 +3,17 @@ and warnings about folders where SQLite is not safe (network shares, sync folder
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ArchiveError, CatalogueDamaged
+from .db import is_damage, storage_error
+from .errors import ArchiveError, CatalogueDamaged, StorageError
 from .records import now
 
 if TYPE_CHECKING:
@@ -21,17 +24,47 @@ SYNC_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "iclo
 AUTO_PREFIX = "auto-"
 
 
-def check_catalogue(path: Path) -> list[str]:
-    """Problems SQLite finds in the catalogue file (empty list: healthy). Opens read-only."""
+def probe_writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder``, found by trying (``os.access`` says yes to
+    root on a read-only mount). A full disk still counts as writable: its writes say "full"."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        fd, name = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return False
+        return True
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
+def check_catalogue(path: Path, read_only: bool = False) -> list[str]:
+    """Problems SQLite's integrity check finds in the catalogue file (empty list: healthy).
+    Opens it read-only. A catalogue that cannot be opened or read because of the medium
+    (missing drive, permissions, read-only, full) raises StorageError: that is not damage."""
+    try:
+        conn = _open_for_check(path, read_only)
         try:
             rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return [str(exc)]
+        if is_damage(exc):
+            return [str(exc)]
+        raise storage_error(exc, path.name, "checking it") from exc
     return [] if rows == ["ok"] else rows
+
+
+def _open_for_check(path: Path, read_only: bool) -> sqlite3.Connection:
+    uri = path.resolve().as_uri()
+    if not read_only:
+        return sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def set_aside(path: Path) -> Path:
@@ -48,19 +81,22 @@ def set_aside(path: Path) -> Path:
 
 def latest_good_backup(root: Path) -> Path | None:
     for candidate in sorted(_backups(root), reverse=True):
-        if not check_catalogue(candidate / "catalogue.sqlite"):
-            return candidate
+        try:
+            if not check_catalogue(candidate / "catalogue.sqlite"):
+                return candidate
+        except StorageError:
+            continue
     return None
 
 
-def damaged_error(root: Path, catalogue: Path, problems: list[str]) -> CatalogueDamaged:
-    kept = set_aside(catalogue)
+def damaged_error(root: Path, catalogue: Path, problems: list[str], writable: bool = True) -> CatalogueDamaged:
     backup = latest_good_backup(root)
     advice = (f"restore the latest backup with: heritage restore {backup} NEW_FOLDER" if backup
               else "restore it from your latest backup (heritage restore BACKUP NEW_FOLDER)")
+    # On read-only media the evidence cannot be moved aside, and nothing else can change it.
+    kept = f"A copy was kept as {set_aside(catalogue).name}; " if writable else ""
     return CatalogueDamaged(
-        f"The catalogue is damaged ({problems[0]}); nothing was changed and writing is blocked. "
-        f"A copy was kept as {kept.name}; {advice}.")
+        f"The catalogue is damaged ({problems[0]}); nothing was changed and writing is blocked. {kept}{advice}.")
 
 
 def _backups(root: Path) -> list[Path]:

@@ -98,6 +98,7 @@ def import_paths(
     cancel: CancelToken | None = None,
 ) -> ImportReport:
     options = options or ImportOptions()
+    archive.require_writable()
     if options.item_id is not None:
         archive.get(options.item_id, with_assets=False)  # NotFound before any work
     report = ImportReport()

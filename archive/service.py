@@ -62,6 +62,7 @@ class Archive:
         self.store = FileStore(root)
         self.agent = agent or default_agent()
         self.warnings: list[str] = []  # about where the archive lives; the app shows them
+        self.read_only = False  # on read-only media: browse, search, view, export elsewhere
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -83,14 +84,19 @@ class Archive:
                 return cls.create(root, agent)
             raise StorageError(f"{root} is not an archive (no {CATALOGUE}); create one with `heritage init`")
         catalogue = root / CATALOGUE
-        problems = health.check_catalogue(catalogue)
+        writable = health.probe_writable(root)
+        problems = health.check_catalogue(catalogue, read_only=not writable)
         if problems:
-            raise health.damaged_error(root, catalogue, problems)
-        archive = cls(root, dbmod.connect(catalogue), agent)
+            raise health.damaged_error(root, catalogue, problems, writable)
+        archive = cls(root, dbmod.connect(catalogue, read_only=not writable), agent)
+        archive.read_only = not writable
         archive.warnings = health.location_warnings(root)
-        archive.store.create_dirs()
-        archive.store.recover(archive._is_committed)
-        archive._finish_deletions()
+        if writable:  # crash recovery writes; on read-only media it waits for a writable copy
+            archive.store.create_dirs()
+            archive.store.recover(archive._is_committed)
+            archive._finish_deletions()
+        else:
+            archive.warnings.append(dbmod.READ_ONLY)
         archive.warnings += health.lost_changes_warning(archive)
         return archive
 
@@ -103,6 +109,11 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def require_writable(self) -> None:
+        """Raise StorageError before a write that would fail half-way on read-only media."""
+        if self.read_only:
+            raise StorageError(dbmod.READ_ONLY)
 
     def _is_committed(self, storage_dir: str) -> bool:
         return self.db.execute("SELECT 1 FROM assets WHERE storage_dir = ?", [storage_dir]).fetchone() is not None
@@ -343,6 +354,8 @@ class Archive:
         """Render missing thumbnails with ``render(master_path) -> PNG bytes`` (the app passes
         the viewer's renderer; the archive never imports it). Returns how many were made."""
         made = 0
+        if self.read_only:
+            return made  # nowhere to keep them; the app shows none
         for item_id in item_ids if item_ids is not None else self.search_ids():
             if cancel:
                 cancel.check()
@@ -417,7 +430,10 @@ class Archive:
         )
 
     def record_event(self, type_: str, **kwargs: Any) -> None:
-        """Log an event on its own (export, fixity check…)."""
+        """Log an event on its own (export, fixity check…). On read-only media, where reading
+        and exporting still work, such events cannot be kept and are skipped."""
+        if self.read_only:
+            return
         with dbmod.write(self.db):
             self.log(type_, **kwargs)
 
