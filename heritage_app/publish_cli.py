@@ -148,11 +148,11 @@ def cmd_site(args: argparse.Namespace) -> int:
                             include_unpublished=args.include_unpublished, base_url=args.base_url or "",
                             render_image=None if args.no_poster else render_image, up_axis=args.up_axis,
                             progress=_progress_for(args))
-    print(f"site written to {report.out}: {report.items} items, {report.bytes / 1e6:.1f} MB")
-    for s in report.skipped:
-        print(f"skipped item {s['item']}: {s['reason']}", file=sys.stderr)
+    print(f"site written to {printable(report.out)}: {report.items} items, {report.bytes / 1e6:.1f} MB")
+    for s in report.skipped:  # each item that failed; the others are in the site
+        print(f"error: item {s['item']} is not in the site: {printable(s['reason'])}", file=sys.stderr)
     for note in report.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {printable(note)}", file=sys.stderr)
     return 1 if report.skipped else 0
 
 

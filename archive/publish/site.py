@@ -12,13 +12,17 @@ Only items with status ``published`` are included unless ``include_unpublished``
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
+from archive.errors import ArchiveError, Cancelled
 from archive.search import SearchQuery
 from archive.store import CancelToken
 
@@ -30,14 +34,21 @@ from .public import search_terms, title
 if TYPE_CHECKING:
     from archive.service import Archive
 
-SITE_MARKER = ".heritage-site"
+SITE_MARKER = ".heritage-site"  # in a built site: JSON listing every file the build wrote
+BUILD_PREFIX = ".heritage-site-build-"  # a build in progress, inside the output folder
+BUILD_MARKER = ".heritage-site-build"  # inside a build folder: proves it is ours
+_LEGACY_TOP = ("index.html", "index.en.html", "sitemap.xml", "robots.txt", "assets", "items")
+
+
+class SiteFolderInUse(ArchiveError, FileExistsError):
+    """The output folder holds files the site build did not write; nothing was touched."""
 
 
 @dataclass
 class SiteReport:
     out: Path
     items: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # item, reason: each item that failed
     bytes: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -46,50 +57,170 @@ def build_site(archive: Archive, out: Path, collection: str | None = None, profi
                include_unpublished: bool = False, base_url: str = "", render_image: RenderImage | None = None,
                up_axis: str = "auto", progress: Progress | None = None,
                cancel: CancelToken | None = None) -> SiteReport:
-    """Build the site into ``out`` (emptied first if it holds an earlier site)."""
-    prof = get_profile(profile)
-    _prepare_out(out)
+    """Build the site into ``out``: a new folder, an empty one or an earlier site (replaced).
+
+    The site is built in a hidden folder inside ``out`` and moved into place at the end, so a
+    killed or failed build leaves the earlier site and no temporary files (a killed build's
+    folder is removed by the next build). Only files an earlier build wrote are ever removed;
+    a folder holding anything else is refused (:class:`SiteFolderInUse`). An item that fails
+    is listed in ``skipped`` with the reason; the others are still built."""
+    get_profile(profile)  # an unknown profile fails before anything is written
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(out)
+    owned = _check_out(out)
+    build = out / f"{BUILD_PREFIX}{uuid.uuid4().hex}"
+    build.mkdir()
+    (build / BUILD_MARKER).write_text("a heritage site build in progress; removed by the next build\n",
+                                      encoding="utf-8")
+    try:
+        report = _build(archive, build, collection, profile, include_unpublished, base_url, render_image,
+                        up_axis, progress, cancel)
+        files = _files(build) - {BUILD_MARKER}
+        report.bytes = sum((build / rel).stat().st_size for rel in files)
+        _install(build, out, files, owned)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()  # the folder this run made, still empty
+        raise
+    shutil.rmtree(build, ignore_errors=True)
+    report.out = out
+    return report
+
+
+def _build(archive: Archive, out: Path, collection: str | None, profile: str, include_unpublished: bool,
+           base_url: str, render_image: RenderImage | None, up_axis: str, progress: Progress | None,
+           cancel: CancelToken | None) -> SiteReport:
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     report = SiteReport(out)
     query = SearchQuery(collection=collection, status=None if include_unpublished else "published", sort="title")
     ids = archive.search_ids(query)
     html.copy_web_assets(out)
     cards: list[dict[str, Any]] = []
+    taken: set[str] = set()
     step: Callable[[int, int, str], None] = progress or (lambda d, t, m: None)
     for n, item_id in enumerate(ids):
         if cancel:
             cancel.check()
         step(n, len(ids), f"Item {n + 1} of {len(ids)}")
         try:
-            cards.append(_item_pages(archive, item_id, out, prof.name, base_url, render_image, up_axis))
-        except (BudgetNotReached, OSError, ValueError) as exc:
-            report.skipped.append({"item": str(item_id), "reason": str(exc)})
+            cards.append(_item_pages(archive, item_id, out, profile, base_url, render_image, up_axis, taken))
+        except Cancelled:
+            raise
         except Exception as exc:  # noqa: BLE001 - one broken scan must not stop the whole site
-            report.skipped.append({"item": str(item_id), "reason": f"{type(exc).__name__}: {exc}"})
+            reason = str(exc) if isinstance(exc, (BudgetNotReached, ArchiveError)) else f"{type(exc).__name__}: {exc}"
+            report.skipped.append({"item": str(item_id), "reason": reason})
     _index_pages(out, cards, base_url)
     _sitemap(out, cards, base_url, report)
-    (out / SITE_MARKER).write_text("built by heritage site\n", encoding="utf-8")
     report.items = len(cards)
-    report.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     step(len(ids), len(ids), "Done")
     return report
 
 
-def _prepare_out(out: Path) -> None:
-    if out.exists() and any(out.iterdir()):
-        if not (out / SITE_MARKER).exists():
-            raise FileExistsError(f"{out} is not empty and holds no earlier site; choose an empty folder")
-        for child in out.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+def _files(root: Path) -> set[str]:
+    """Every file and link under ``root`` (links not followed), as POSIX paths relative to it."""
+    found: set[str] = set()
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        dirs[:] = [d for d in dirs if d not in links]
+        found.update((here / name).relative_to(root).as_posix() for name in [*names, *links])
+    return found
+
+
+def _is_our_build(path: Path) -> bool:
+    return (path.name.startswith(BUILD_PREFIX) and path.is_dir() and not path.is_symlink()
+            and (path / BUILD_MARKER).is_file())
+
+
+def _remove_stale_builds(out: Path) -> None:
+    """Builds killed before they finished: recognised by name and marker, so never a user's folder."""
+    for child in out.iterdir():
+        if _is_our_build(child):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _owned_files(out: Path) -> set[str] | None:
+    """The files an earlier build wrote (from its marker), or None when ``out`` holds no site."""
+    marker = out / SITE_MARKER
+    if not marker.is_file():
+        return None
+    try:
+        return set(json.loads(marker.read_text(encoding="utf-8"))["files"])
+    except (ValueError, KeyError, TypeError):  # a marker from before the file list: its fixed layout
+        return {rel for rel in _files(out) if rel.split("/", 1)[0] in _LEGACY_TOP}
+
+
+def _check_out(out: Path) -> set[str]:
+    """The files of an earlier site in ``out`` (empty for an empty folder); refuse anything else."""
+    owned = _owned_files(out)
+    if owned is None:
+        if any(out.iterdir()):
+            raise SiteFolderInUse(f"{out} is not empty and holds no earlier site; choose an empty folder")
+        return set()
+    foreign = sorted({rel for rel in _files(out) if rel != SITE_MARKER} - owned)
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise SiteFolderInUse(f"{out} holds {foreign[0]}{more}, which the site build did not write; move it "
+                              "out of the folder or choose another one (nothing was changed)")
+    return owned
+
+
+def _write_marker(build: Path, out: Path, files: set[str]) -> None:
+    staged = build / SITE_MARKER  # written beside the new files, then renamed: never half a marker
+    staged.write_text(json.dumps({"built_by": "heritage site", "files": sorted(files)}, indent=0), encoding="utf-8")
+    os.replace(staged, out / SITE_MARKER)
+
+
+def _install(build: Path, out: Path, files: set[str], old: set[str]) -> None:
+    """Replace the earlier site's files with the new ones. The marker lists both while files
+    move, so a build killed here leaves nothing the next build would take for a user's file."""
+    _write_marker(build, out, files | old)
+    for rel in sorted(old - files):
+        (out / rel).unlink(missing_ok=True)
+    for rel in sorted(files):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(build / rel, out / rel)
+    _write_marker(build, out, files)
+    _remove_empty_parents(out, old - files)
+
+
+def _remove_empty_parents(out: Path, removed: set[str]) -> None:
+    """Folders that held only files of the earlier site (a user's folder is never empty by our doing)."""
+    for folder in sorted({(out / rel).parent for rel in removed}, key=lambda p: len(p.parts), reverse=True):
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def _item_pages(archive: Archive, item_id: int, out: Path, profile: str, base_url: str,
-                render_image: RenderImage | None, up_axis: str) -> dict[str, Any]:
+                render_image: RenderImage | None, up_axis: str, taken: set[str]) -> dict[str, Any]:
+    """Write ``items/<slug>/``; a failed item leaves no half-written folder behind."""
     source = ItemSource(archive, item_id, up_axis)
-    record = source.record
-    folder = out / "items" / source.slug
+    name = _unique_folder(source.slug, item_id, taken)
+    folder = out / "items" / name
     folder.mkdir(parents=True)
+    try:
+        return _write_item(source, folder, name, profile, base_url, render_image)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        taken.discard(name.casefold())
+        raise
+
+
+def _unique_folder(slug: str, item_id: int, taken: set[str]) -> str:
+    """Two accessions can give one slug; compared case-blind, as on Windows and macOS disks."""
+    name, n = slug, 1
+    while name.casefold() in taken:
+        name, n = f"{slug}-{item_id}" + (f"-{n}" if n > 1 else ""), n + 1
+    taken.add(name.casefold())
+    return name
+
+
+def _write_item(source: ItemSource, folder: Path, name: str, profile: str, base_url: str,
+                render_image: RenderImage | None) -> dict[str, Any]:
+    record = source.record
     report = source.web_glb(folder / "model.glb", get_profile(profile))
     html.write_model_fallback(folder / "model.glb", folder / "model.glb.js")
     poster = None
@@ -102,7 +233,7 @@ def _item_pages(archive: Archive, item_id: int, out: Path, profile: str, base_ur
         (folder / "thumb.jpg").write_bytes(thumbnail_jpeg(poster, get_profile(profile).thumbnail_px))
     langs = languages(record)
     names = {lang: "index.html" if lang == "vi" else f"index.{lang}.html" for lang in langs}
-    rel = f"items/{source.slug}/"
+    rel = f"items/{name}/"
     alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
     for lang in langs:
         page_url = base_url + rel + names[lang] if base_url else ""
@@ -112,9 +243,7 @@ def _item_pages(archive: Archive, item_id: int, out: Path, profile: str, base_ur
                                model_bytes=report.bytes, alternates=alternates)
         ctx = html.item_context(record, lang, links)
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
-    import json
-
-    (folder / f"{source.slug}.jsonld").write_text(
+    (folder / f"{name}.jsonld").write_text(
         json.dumps(html.item_context(record, langs[0], html.PageLinks(
             poster="poster.jpg" if poster else None, page_url=base_url + rel if base_url else "",
             base_url=base_url + rel if base_url else ""))["jsonld_doc"], ensure_ascii=False, indent=1),
