@@ -112,6 +112,8 @@ def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) ->
     good one."""
     from .backup import backup
 
+    if archive.read_only:
+        return None  # read-only media: there is nowhere to put one
     existing = sorted(_backups(archive.root))
     if existing and _age_hours(existing[-1]) < min_age_hours:
         return None

@@ -206,6 +206,11 @@ class HistoryView(QTreeWidget):
         return _short(value) if value is not None else (event.get("outcome") or "")
 
 
+def _last_change(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    changes = [e for e in history if e.get("type") in ("create", "edit", "import")]
+    return changes[-1] if changes else None
+
+
 def _short(value: Any, limit: int = 60) -> str:
     text = "—" if value in (None, "") else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -249,6 +254,7 @@ class DetailPane(QWidget):
         self._model_path: Path | None = None
         self._viewer_attempted = False
         self._units: str | None = None
+        self._last_change: dict[str, Any] | None = None  # the newest create/edit/import event
         self.preloader = ViewerPreloader(self)
         self.preloader.ready.connect(lambda: self._show_model(self._model_path, self._units))
         self.retranslate()
@@ -276,12 +282,15 @@ class DetailPane(QWidget):
         self.editor.load(item)
         self.assets.show_assets(item["assets"] if item else [])
         self.history.show_events(history)
+        self._last_change = _last_change(history)
         self._model_path = model_path
         self._show_title()
         self._show_model(model_path, units)
 
     def show_history(self, history: list[dict[str, Any]]) -> None:
         self.history.show_events(history)
+        self._last_change = _last_change(history)
+        self._show_title()
 
     def _show_title(self) -> None:
         item = self.item
@@ -294,7 +303,13 @@ class DetailPane(QWidget):
             f"<b style='font-size:14pt'>{_html(item['title'])}</b>"
             + (f"<br><span>{_html(other)}</span>" if other else "")
             + f"<br><span style='color:gray'>{_html(subtitle)}</span>"
+            + (f"<br><span style='color:gray'>{_html(self._changed_text())}</span>" if self._last_change else "")
         )
+
+    def _changed_text(self) -> str:
+        event = self._last_change or {}
+        return self.tr("Last changed by {agent} at {at}").format(
+            agent=event.get("agent") or "?", at=(event.get("at") or "").replace("T", " ")[:19])
 
     # -- viewer ----------------------------------------------------------------------------
     def _ensure_viewer(self) -> None:

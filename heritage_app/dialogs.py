@@ -88,6 +88,40 @@ def ask_unsaved(parent: QWidget | None, what: str) -> str:
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
+class ConflictDialog(QMessageBox):
+    """Someone else saved the same field(s) while the user was editing: show both values and
+    let the user take theirs (reload) or keep their own (save again over the new version)."""
+
+    def __init__(self, parent: QWidget | None, conflicts: list[dict[str, object]]):
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle(translate("Dialogs", "Changed by someone else"))
+        self.setText(translate("Dialogs", "While you were editing, someone else saved the same field(s)."))
+        line = translate("Dialogs", "{field}: changed by {agent} at {at}\n    saved: {theirs}\n    yours: {yours}")
+        lines = [line.format(field=c["field"], agent=c["agent"], at=str(c["at"]).replace("T", " ")[:19],
+                             theirs=_shown(c["theirs"]), yours=_shown(c["yours"])) for c in conflicts]
+        self.setInformativeText("\n".join(lines))
+        self.reload_button = self.addButton(translate("Dialogs", "Reload (take theirs)"),
+                                            QMessageBox.ButtonRole.DestructiveRole)
+        self.keep_button = self.addButton(translate("Dialogs", "Keep mine (save over theirs)"),
+                                          QMessageBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.addButton(translate("Dialogs", "Keep editing"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.cancel_button)
+
+    def ask(self) -> str:
+        """ "reload", "keep" or "cancel" (keep editing, nothing saved)."""
+        self.exec()
+        clicked = self.clickedButton()
+        self.deleteLater()
+        return "reload" if clicked is self.reload_button else "keep" if clicked is self.keep_button else "cancel"
+
+
+def _shown(value: object) -> str:
+    if value in (None, "", []):
+        return "—"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     answer = QMessageBox.question(
         parent,

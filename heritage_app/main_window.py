@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.view = CatalogueView(self.model)
         self.detail = DetailPane(EditorContext(self._vocabulary, self._link_search, self._link_label))
         self.detail.editor.saver = self._save_item
+        self.detail.editor.loader = self._reload_item
         self.welcome = WelcomePage()
         self._build_layout()
         self.progress = TaskProgress()
@@ -188,7 +189,7 @@ class MainWindow(QMainWindow):
         self.store.save(self.settings)
         self._show_archive_state()
         self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=archive.count()), 5000)
-        if not os.environ.get("HERITAGE_NO_AUTO_BACKUP"):
+        if not os.environ.get("HERITAGE_NO_AUTO_BACKUP") and not archive.read_only:  # nowhere to write one
             self.auto_backup_task = self.ops.auto_backup()  # at most one a day; the newest five kept
         if archive.warnings:  # sync folder, network drive, lost changes: the user must know
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("About this archive"), "\n\n".join(archive.warnings),
@@ -322,9 +323,10 @@ class MainWindow(QMainWindow):
         self.detail.show_item(item, history, path, units)
 
     # -- editing ---------------------------------------------------------------------------
-    def _save_item(self, item_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    def _save_item(self, item_id: int, changes: dict[str, Any], version: int | None = None) -> dict[str, Any]:
         assert self.archive is not None
-        change = self.archive.update(item_id, changes)  # ValidationError goes back to the form
+        # ValidationError and EditConflict (someone else saved meanwhile) go back to the form
+        change = self.archive.update(item_id, changes, expected_version=version)
         self.model.refresh_items(change.item_ids)
         if {"collections", "period", "materials", "culinary_line"} & set(change.fields):
             self._fill_choices()
@@ -335,6 +337,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             self.tr("Saved %n change(s) to {item}", "", len(change.fields)).format(item=fresh["accession"]), 5000
         )
+        return fresh
+
+    def _reload_item(self, item_id: int) -> dict[str, Any]:
+        """The item as saved now (the user chose someone else's save over their edit)."""
+        assert self.archive is not None
+        self.model.refresh_items([item_id])
+        fresh = self.archive.get(item_id)
+        self.detail.item = fresh
+        self.detail.show_history(self.archive.history(item_id))
         return fresh
 
     def save_current(self) -> bool:

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from archive import ValidationError
+from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
+from . import dialogs
 from .field_widgets import ChoiceEditor, FieldEditor, LinkSearch, ListEditor, make_editor, to_raw
 from .i18n import field_label
 
@@ -120,7 +122,9 @@ class MetadataEditor(QWidget):
     def __init__(self, context: EditorContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
-        self.saver: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None
+        # saver(item_id, changes, expected_version) -> the saved item; may raise EditConflict
+        self.saver: Callable[[int, dict[str, Any], int | None], dict[str, Any]] | None = None
+        self.loader: Callable[[int], dict[str, Any]] | None = None  # the item as saved now
         self.item: dict[str, Any] | None = None
         self.undo_stack = QUndoStack(self)
         self.rows: dict[str, FieldRow] = {}
@@ -332,14 +336,29 @@ class MetadataEditor(QWidget):
             return True
         if self.saver is None:
             return False
-        changes = self.changes()
+        return self._save(self.changes(), self.item.get("version"))
+
+    def _save(self, changes: dict[str, Any], version: int | None) -> bool:
+        assert self.item is not None and self.saver is not None
         try:
-            fresh = self.saver(self.item["id"], changes)
+            fresh = self.saver(self.item["id"], changes, version)
         except ValidationError as exc:
             self.show_error(exc.field, exc.reason)
             return False
+        except EditConflict as exc:
+            return self._resolve_conflict(exc, changes)
         self.load(fresh)
         return True
+
+    def _resolve_conflict(self, conflict: EditConflict, changes: dict[str, Any]) -> bool:
+        """Never a silent overwrite: the user sees both values and chooses."""
+        choice = dialogs.ConflictDialog(self, conflict.conflicts).ask()
+        if choice == "keep":
+            return self._save(changes, conflict.current_version)
+        if choice == "reload" and self.loader is not None:
+            self.load(self.loader(conflict.item_id))
+            return True
+        return False  # keep editing: the edits stay in the form
 
     def revert(self) -> None:
         self.load(self.item)
