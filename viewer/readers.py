@@ -7,15 +7,17 @@ is one function and one entry. Validation and repair happen in :mod:`viewer.load
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import open3d as o3d
 import trimesh
+from PIL import Image
 
 from .convert import points_to_o3d, scene_to_o3d
-from .errors import CorruptFile, UnsupportedFormat
+from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
 from .model import Geometry
 
 Reader = Callable[[Path], Geometry | None]
@@ -50,7 +52,13 @@ def _ply_header_has_crlf(path: Path) -> bool:
 def read_with_trimesh(path: Path) -> Geometry | None:
     """Fallback and glTF/GLB reader (trimesh decodes Draco through DracoPy)."""
     try:
-        loaded = trimesh.load(str(path), force="scene", process=False)
+        with warnings.catch_warnings():
+            # A texture whose header claims more pixels than Pillow's bomb limit is refused
+            # before it is decoded, not merely warned about (it could hold gigabytes).
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            loaded = trimesh.load(str(path), force="scene", process=False)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ResourceLimit(f"{path.name}: a texture is too large to open safely ({exc}).") from exc
     except (NotImplementedError, ValueError) as exc:
         raise UnsupportedFormat(f"{path.name}: {exc}") from exc
     except Exception as exc:  # trimesh raises many types for broken files
