@@ -308,7 +308,7 @@ class FileStore:
 
     def pending_withdrawals(self) -> list[tuple[str, int | None]]:
         """(label, item id) of deletions that began but whose marker is still there."""
-        found = []
+        found: list[tuple[str, int | None]] = []
         if not self.deleted.is_dir():
             return found
         for marker in sorted(self.deleted.glob("*.deleting*")):  # a half-written marker ends in .tmp
