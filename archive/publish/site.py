@@ -159,12 +159,13 @@ def _check_out(out: Path) -> set[str]:
         if any(out.iterdir()):
             raise SiteFolderInUse(f"{out} is not empty and holds no earlier site; choose an empty folder")
         return set()
-    foreign = sorted({rel for rel in _files(out) if rel != SITE_MARKER} - owned)
+    present = {rel for rel in _files(out) if rel != SITE_MARKER}
+    foreign = sorted(present - owned)
     if foreign:
         more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
         raise SiteFolderInUse(f"{out} holds {foreign[0]}{more}, which the site build did not write; move it "
                               "out of the folder or choose another one (nothing was changed)")
-    return owned
+    return owned & present  # a marker can be edited: only files really inside ``out`` are ever removed
 
 
 def _write_marker(build: Path, out: Path, files: set[str]) -> None:

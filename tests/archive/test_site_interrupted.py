@@ -160,3 +160,15 @@ def test_accessions_giving_one_slug_get_one_folder_each(archive, tmp_path):
     report = build_site(archive, tmp_path / "site")
     assert report.items == 3 and not report.skipped
     _assert_clean_site(tmp_path / "site", 3)
+
+
+def test_a_forged_marker_cannot_remove_files_outside_the_site(archive, tmp_path):
+    out = tmp_path / "site"
+    build_site(archive, out)
+    (tmp_path / "outside.txt").write_text("mine")
+    marker = json.loads((out / SITE_MARKER).read_text(encoding="utf-8"))
+    marker["files"] += ["../outside.txt", str(tmp_path / "outside.txt")]
+    (out / SITE_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    assert build_site(archive, out).items == 3
+    assert (tmp_path / "outside.txt").read_text() == "mine"
+    _assert_clean_site(out, 3)
