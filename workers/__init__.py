@@ -6,9 +6,11 @@ that costs one failed job, never the app. :class:`WorkerPool` keeps one reusable
 is none), runs one job at a time with a memory limit, a time-out and a cancel check, and
 kills the worker on any failure so the next job gets a fresh one.
 
-Workers never outlive the app: on Linux the kernel sends them SIGKILL when their parent
-(the forkserver, which itself exits when the app's pipe to it closes) dies, and on every
-platform a watchdog thread in the worker exits when the parent is gone.
+Workers never outlive the app. On every platform a watchdog thread in each worker exits
+when the app is gone (the forkserver then exits too: it lives while a worker holds its
+pipe). On Linux the kernel also breaks the chain for a worker stuck in native code: the
+app's death kills the forkserver (:mod:`workers.forkserver_guard`) and the forkserver's
+death kills each worker (``PR_SET_PDEATHSIG``).
 
 This package imports neither Qt, nor SQL, nor ``archive``/``viewer``: both import it.
 """
@@ -133,8 +135,8 @@ class WorkerPool:
         with self._lock:
             if self._executor is None:
                 context = _context()
-                if context.get_start_method() == "forkserver" and self._preload:
-                    context.set_forkserver_preload(self._preload)
+                if context.get_start_method() == "forkserver":
+                    context.set_forkserver_preload(["workers.forkserver_guard", *self._preload])
                 self._executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
                                                      initializer=_worker_started)
             return self._executor
