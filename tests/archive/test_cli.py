@@ -110,3 +110,21 @@ def test_rotating_backups_from_the_command_line(arch, capsys):
     code, out, _ = run(capsys, "--archive", arch, "backup", "--auto")
     assert code == 0 and "nothing to do" in out
     assert run(capsys, "--archive", arch, "backup")[0] == 1  # neither a folder nor --auto
+
+
+def test_site_into_a_folder_of_user_files_is_one_error_line_and_touches_nothing(arch, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.docx").write_text("mine")
+    code, _, err = run(capsys, "--archive", arch, "site", "--out", str(out), "--no-poster")
+    assert code == 1 and len(err.splitlines()) == 1 and err.startswith("error: ") and "choose" in err
+    assert "unexpected" not in err  # a refusal the user can act on, not a crash report
+    assert [p.name for p in out.iterdir()] == ["notes.docx"] and (out / "notes.docx").read_text() == "mine"
+
+
+def test_csv_export_writes_no_cell_a_spreadsheet_would_run(arch, tmp_path, capsys):
+    run(capsys, "--archive", arch, "import", str(write_box_ply(tmp_path / "in")), "--title", "=cmd|'/C calc'!A0",
+        "--set", "date_text=@SUM(1+1)")
+    code, _, _ = run(capsys, "--archive", arch, "csv-export", str(tmp_path / "out.csv"))
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert code == 0 and ",'=cmd|" in text and ",'@SUM(1+1)" in text and ",=" not in text and ",@" not in text
