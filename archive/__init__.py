@@ -6,6 +6,7 @@ from .errors import (
     CatalogueDamaged,
     CorruptFile,
     DuplicateImport,
+    EditConflict,
     EmptyModel,
     ImportFailed,
     LimitExceeded,
@@ -21,6 +22,6 @@ from .store import CancelToken
 
 __all__ = [
     "Archive", "ArchiveError", "CancelToken", "Cancelled", "CatalogueDamaged", "Change", "CorruptFile",
-    "DuplicateImport", "EmptyModel", "ImportFailed", "LimitExceeded", "NotFound", "SearchQuery",
+    "DuplicateImport", "EditConflict", "EmptyModel", "ImportFailed", "LimitExceeded", "NotFound", "SearchQuery",
     "StorageError", "UnsafeReference", "UnsupportedFormat", "ValidationError",
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,8 +64,8 @@ def connect(path: Path, create: bool = False, read_only: bool = False) -> Databa
     try:
         if migrations.pending(db):
             if read_only:
-                raise StorageError(f"The archive was made by an older version and must be updated, which cannot be "
-                                   f"done on read-only media. {READ_ONLY}")
+                conn.close()
+                return _migrated_copy(path)
             migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -95,6 +98,27 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA query_only = 1")
     return conn
+
+
+def _migrated_copy(path: Path) -> Database:
+    """A catalogue made by an older version on read-only media: its schema cannot be updated
+    in place, so a private copy in a temporary folder is updated and opened read-only (the
+    medium is never written; the copy goes when the connection does)."""
+    folder = Path(tempfile.mkdtemp(prefix="heritage-readonly-"))
+    try:
+        for suffix in ("", "-wal"):
+            if path.with_name(path.name + suffix).exists():
+                shutil.copyfile(path.with_name(path.name + suffix), folder / (path.name + suffix))
+        conn = _open(folder / path.name)
+        db = Database(conn)
+        migrations.apply(db)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise StorageError(f"The archive was made by an older version and must be updated, which cannot be done "
+                           f"on read-only media ({exc}). {READ_ONLY}") from exc
+    conn.execute("PRAGMA query_only = 1")
+    weakref.finalize(db, shutil.rmtree, folder, True)
+    return db
 
 
 def is_read_only(db: Database) -> bool:

@@ -145,3 +145,28 @@ def test_sqlite_full_codes_are_not_damage():
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = 13  # type: ignore[attr-defined]
     assert not is_damage(full)
+
+
+def test_an_older_archive_on_read_only_media_is_browsed_from_an_updated_private_copy(tmp_path, monkeypatch):
+    from sqlite_utils import Database
+
+    from archive.schema import migrations
+    from archive.store import FileStore
+
+    root = tmp_path / "media" / "old"
+    root.mkdir(parents=True)
+    FileStore(root).create_dirs()
+    db = Database(sqlite3.connect(root / "catalogue.sqlite", isolation_level=None))
+    migrations.apply(db, stop_before="004_item_version")
+    db.execute("INSERT INTO items (accession, kind, title_vi, status, created_at, updated_at, sort_title)"
+               " VALUES ('A-1', 'relic', 'Ấn vàng', 'draft', 't', 't', 'an vang')")
+    db.conn.close()
+    before = (root / "catalogue.sqlite").read_bytes()
+    monkeypatch.setattr("archive.health.tempfile.mkstemp", _erofs)
+    with Archive.open(root) as archive:
+        assert archive.read_only
+        found = archive.search_ids(SearchQuery(sort="title"))
+        assert [archive.get(i)["accession"] for i in found] == ["A-1"]
+        with pytest.raises(StorageError, match="read-only media"):
+            archive.update(found[0], {"title_en": "Seal"})
+    assert (root / "catalogue.sqlite").read_bytes() == before
