@@ -2,6 +2,13 @@
 
 ``export_item`` is the one entry point the CLI and the app call. It reads the item once,
 reduces it to its public record, writes into ``out_dir`` and logs an ``export`` event.
+
+The master is a file from outside (possibly hostile): reading it and everything that
+follows from it (decimation, textures, writing the model files) runs in the isolated worker
+(:mod:`archive.isolation`) with memory and time limits; this process only gets a small
+report back. Outputs are written into a hidden folder of this run inside ``out_dir`` and
+then given their final names only where nothing has that name yet (see :mod:`.outputs`
+below): an export never replaces or deletes a file it did not create.
 """
 
 from __future__ import annotations
@@ -9,20 +16,23 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from archive.errors import ArchiveError, NotFound
+from archive.errors import ArchiveError, NotFound, StorageError
+from archive.isolation import memory_for, run_isolated
 from archive.store import CancelToken
 
 from . import formats, html
-from .geometry import Model, load_model
+from .geometry import load_model
 from .jsonld import licence_url
 from .profiles import Profile, Progress, PublishError, RenderImage, get_profile
 from .public import master_asset, public_record, slug, title
@@ -69,8 +79,65 @@ def resolve_up_axis(up_axis: str, asset: Mapping[str, Any]) -> str:
     return declared.lower() if declared.lower() in ("y", "z") else "y"
 
 
+@dataclass
+class MasterJob:
+    """What the worker needs to turn a master into output files (all picklable)."""
+
+    master: Path
+    units: str | None
+    up_axis: str
+    files: list[Path]  # the asset's files: the master's own encoded textures come from them
+    profile: Profile
+    fmt: str  # "glb", "obj", "ply" or "stl"
+    folder: Path  # where the worker writes (a folder of this run)
+    stem: str  # file name without suffix ("model" for an HTML page's GLB)
+    meta: dict[str, Any]  # glTF asset metadata
+    name: str  # the GLB's internal name
+
+
+@dataclass
+class MasterOutput:
+    """The worker's small report: the files it wrote and what they hold."""
+
+    files: list[Path]
+    web: WebCopyReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def write_from_master(job: MasterJob) -> MasterOutput:
+    """Worker side: read the master and write ``job.fmt`` into ``job.folder``."""
+    model = load_model(job.master, job.units, job.up_axis)
+    originals = original_candidates(job.files)
+    if job.fmt == "glb":
+        path = job.folder / f"{job.stem}.glb"
+        report = make_web_glb(model, job.profile, originals, path, job.meta, job.name)
+        return MasterOutput([path], report, list(model.notes))
+    prof = job.profile
+    if prof.max_bytes is not None or prof.max_triangles:
+        scratch = job.folder / f".{job.stem}.reduction.glb"  # the profile's reduction, shared with the GLB
+        try:
+            report = make_web_glb(model, prof, originals, scratch, job.meta, job.name)
+        finally:
+            scratch.unlink(missing_ok=True)
+        from .budget import reduce_model
+
+        ratio = report.triangles / max(model.triangles, 1) if model.triangles else 1.0
+        pratio = report.points / max(model.points, 1) if model.points else 1.0
+        model = reduce_model(model, ratio, pratio) if ratio < 1 or pratio < 1 else model
+    if job.fmt == "obj":
+        textures = [None if p.image is None else prepare_texture(
+            p.image, find_original(p.image, originals), prof.max_texture_px, prof.jpeg_quality) for p in model.parts]
+        files = formats.write_obj(model, textures, job.folder, job.stem)
+    elif job.fmt == "ply":
+        files = [formats.write_ply(model, job.folder / f"{job.stem}.ply")]
+    else:
+        files = [formats.write_stl(model, job.folder / f"{job.stem}.stl")]
+    return MasterOutput(files, None, list(model.notes))
+
+
 class ItemSource:
-    """An item's public record and master geometry, loaded once per export."""
+    """An item's public record and master files; the master itself is read only by the
+    isolated worker."""
 
     def __init__(self, archive: Archive, item_id: int, up_axis: str = "auto"):
         item = archive.get(item_id)
@@ -83,20 +150,25 @@ class ItemSource:
         self.master_path = archive.asset_path(asset)
         self.files = [archive.store.path(asset["storage_dir"], f["path"]) for f in asset["files"]]
         self.up_axis = resolve_up_axis(up_axis, asset)
-        self._model: Model | None = None
 
     @property
     def slug(self) -> str:
         return slug(self.record)
 
-    def model(self) -> Model:
-        if self._model is None:
-            self._model = load_model(self.master_path, self.asset.get("units"), self.up_axis)
-        return self._model
+    def write(self, fmt: str, folder: Path, stem: str, profile: Profile,
+              cancel: CancelToken | None = None) -> MasterOutput:
+        """Write ``fmt`` from the master into ``folder`` as ``stem.*``, in the isolated worker
+        (memory and time limits; ``cancel`` stops it). ``folder`` must be this run's own."""
+        job = MasterJob(self.master_path, self.asset.get("units"), self.up_axis, self.files, profile, fmt,
+                        folder, stem, asset_meta(self.record), self.slug)
+        return run_isolated(write_from_master, job, name=self.master_path.name, memory=memory_for(self.files),
+                            cancel=cancel)
 
     def web_glb(self, path: Path, profile: Profile, cancel: CancelToken | None = None) -> WebCopyReport:
-        return make_web_glb(self.model(), profile, original_candidates(self.files), path, asset_meta(self.record),
-                            self.slug, cancel)
+        """The web copy written to ``path`` (``.glb``), in the isolated worker."""
+        report = self.write("glb", path.parent, path.stem, profile, cancel).web
+        assert report is not None
+        return report
 
 
 def poster_jpeg(render_image: RenderImage | None, model_path: Path, size: int) -> bytes | None:
@@ -130,8 +202,10 @@ def export_item(archive: Archive, item_id: int, out_dir: Path, fmt: str = "glb",
                 cancel: CancelToken | None = None) -> ExportResult:
     """Export item ``item_id`` into ``out_dir`` (created) as ``fmt``; logs an ``export`` event.
 
-    Files are named from the public accession number. ``render_image(path, size) -> PNG``
-    makes the poster of HTML pages (none when omitted).
+    Files are named from the public accession number; when that name is taken in
+    ``out_dir`` the export takes the next free one (``--2``, ``--3``…) and says so in the
+    notes: nothing in ``out_dir`` is ever replaced or deleted. ``render_image(path, size)
+    -> PNG`` makes the poster of HTML pages (none when omitted).
     """
     if fmt not in FORMATS:
         raise PublishError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -146,8 +220,9 @@ def export_item(archive: Archive, item_id: int, out_dir: Path, fmt: str = "glb",
         source = ItemSource(archive, item_id, up_axis)
         step = progress or (lambda done, total, message: None)
         step(0, 3, f"Reading {source.slug}")
-        result = _EXPORTERS[fmt](source, out_dir, prof, render_image, step, cancel)
-        result.notes += source.model().notes if source._model is not None else []
+        with _scratch(out_dir) as scratch:
+            result = _EXPORTERS[fmt](source, scratch, prof, render_image, step, cancel)
+            result.files = _publish(scratch, out_dir, result.files)
     detail: dict[str, Any] = {"format": fmt, "profile": prof.name, "files": [p.name for p in result.files]}
     if result.web:
         detail.update(bytes=result.web.bytes, triangles=result.web.triangles, points=result.web.points)
@@ -155,50 +230,110 @@ def export_item(archive: Archive, item_id: int, out_dir: Path, fmt: str = "glb",
     return result
 
 
+# --- outputs: written in a folder of this run, then given free names --------------------------
+SCRATCH_PREFIX = ".heritage-export-"
+
+
+@contextmanager
+def _scratch(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder inside ``out_dir`` created by this run (same disk, so finished files
+    move without copying); removed afterwards with whatever is left in it."""
+    folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out_dir))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_stem(out_dir: Path, stem: str) -> str:
+    """``stem`` or, when ``out_dir`` already holds ``stem``, ``stem.*`` or ``stem_*``, the
+    first free ``stem--2``, ``stem--3``…: the name an export may take without touching
+    anything already there."""
+    taken = {p.name for p in out_dir.iterdir()} if out_dir.is_dir() else set()
+
+    def free(candidate: str) -> bool:
+        return not any(n == candidate or n.startswith((candidate + ".", candidate + "_")) for n in taken)
+
+    n = 1
+    candidate = stem
+    while not free(candidate):
+        n += 1
+        candidate = f"{stem}--{n}"
+    return candidate
+
+
+def _publish(scratch: Path, out_dir: Path, files: list[Path]) -> list[Path]:
+    """Give each top-level entry of ``scratch`` its name in ``out_dir``, never replacing
+    anything; if a name got taken meanwhile, undo what this call placed and refuse.
+    Returns ``files`` as they are named in ``out_dir``."""
+    placed: list[Path] = []
+    try:
+        for entry in sorted(scratch.iterdir()):
+            if not entry.name.startswith("."):
+                placed.append(out_dir / entry.name)
+                place_new(entry, out_dir / entry.name)
+    except FileExistsError as exc:
+        for path in reversed(placed[:-1]):  # the last one is the name that was taken: not ours
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        raise StorageError(f"{Path(exc.filename or '').name or 'a file'} appeared in {out_dir} during the export; "
+                           "nothing there was replaced. Export again.") from None
+    return [out_dir / f.relative_to(scratch) for f in files]
+
+
+def place_new(src: Path, dest: Path) -> None:
+    """Move ``src`` (this run's file or folder) to ``dest`` only if nothing has that name;
+    raises ``FileExistsError`` otherwise. Never replaces or deletes anything at ``dest``."""
+    if src.is_dir():
+        dest.mkdir()  # exclusive: FileExistsError when taken
+        for child in src.iterdir():
+            place_new(child, dest / child.name)
+        src.rmdir()
+        return
+    try:
+        os.link(src, dest)  # atomic and exclusive
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this disk (FAT, some shares): exclusive create, then copy
+        with open(src, "rb") as fin, open(dest, "xb") as fout:
+            shutil.copyfileobj(fin, fout)
+    src.unlink()
+
+
+# --- the formats -------------------------------------------------------------------------------
 def _export_glb(source: ItemSource, out: Path, prof: Profile, render: RenderImage | None, step: Progress,
                 cancel: CancelToken | None) -> ExportResult:
-    path = out / f"{source.slug}.glb"
+    stem = free_stem(out.parent, source.slug)
     step(1, 3, "Writing the web copy")
-    report = source.web_glb(path, prof, cancel)
+    written = source.write("glb", out, stem, prof, cancel)
     step(3, 3, "Done")
-    return ExportResult(source.record["id"], "glb", [path], report)
+    return ExportResult(source.record["id"], "glb", written.files, written.web, _renamed(source, stem) + written.notes)
+
+
+def _renamed(source: ItemSource, stem: str) -> list[str]:
+    if stem == source.slug:
+        return []
+    return [f"{source.slug} already exists in the output folder; this export is named {stem} (nothing was replaced)"]
 
 
 def _export_format(source: ItemSource, out: Path, prof: Profile, render: RenderImage | None, step: Progress,
                    cancel: CancelToken | None, fmt: str) -> ExportResult:
-    model = source.model()
-    if prof.max_bytes is not None or prof.max_triangles:
-        with tempfile.TemporaryDirectory() as tmp:  # the profile's reduction, shared with the GLB
-            report = source.web_glb(Path(tmp) / "m.glb", prof, cancel)
-        from .budget import reduce_model
-
-        ratio = report.triangles / max(model.triangles, 1) if model.triangles else 1.0
-        pratio = report.points / max(model.points, 1) if model.points else 1.0
-        model = reduce_model(model, ratio, pratio) if ratio < 1 or pratio < 1 else model
+    stem = free_stem(out.parent, source.slug)
     step(1, 3, f"Writing {fmt.upper()}")
-    if fmt == "obj":
-        originals = original_candidates(source.files)
-        textures = [None if p.image is None else prepare_texture(
-            p.image, find_original(p.image, originals), prof.max_texture_px, prof.jpeg_quality) for p in model.parts]
-        files = formats.write_obj(model, textures, out, source.slug)
-    elif fmt == "ply":
-        files = [formats.write_ply(model, out / f"{source.slug}.ply")]
-    else:
-        files = [formats.write_stl(model, out / f"{source.slug}.stl")]
+    written = source.write(fmt, out, stem, prof, cancel)
     step(3, 3, "Done")
-    return ExportResult(source.record["id"], fmt, files)
+    return ExportResult(source.record["id"], fmt, written.files, notes=_renamed(source, stem) + written.notes)
 
 
 def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderImage | None, step: Progress,
                  cancel: CancelToken | None) -> ExportResult:
     """``<slug>/`` (index.html per language, model.glb, poster, viewer) and ``<slug>.html``."""
-    folder = out / source.slug
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    stem = free_stem(out.parent, source.slug)
+    folder = out / stem
+    folder.mkdir()
     step(1, 4, "Writing the web copy")
-    glb = folder / "model.glb"
-    report = source.web_glb(glb, prof, cancel)
+    written = source.write("glb", folder, "model", prof, cancel)
+    report, glb = written.web, folder / "model.glb"
+    assert report is not None
     step(2, 4, "Rendering the poster")
     poster = _safe_poster(render, glb, prof.poster_px)
     if poster:
@@ -214,12 +349,13 @@ def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderIma
                                model_bytes=report.bytes, alternates=alternates)
         ctx = html.item_context(source.record, lang, links)
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
-        (folder / f"{source.slug}.{lang}.jsonld").write_text(
+        (folder / f"{stem}.{lang}.jsonld").write_text(
             json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
-    single = out / f"{source.slug}.html"
+    single = out / f"{stem}.html"
     single.write_text(html.single_file_page(source.record, langs[0], glb, poster), encoding="utf-8")
     step(4, 4, "Done")
-    return ExportResult(source.record["id"], "html", [folder / "index.html", single], report)
+    return ExportResult(source.record["id"], "html", [folder / "index.html", single], report,
+                        _renamed(source, stem) + written.notes)
 
 
 def _safe_poster(render: RenderImage | None, glb: Path, size: int) -> bytes | None:

@@ -8,6 +8,7 @@ flags them as sensitive. Asset paradata is reduced to technical, non-personal va
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -76,12 +77,27 @@ def text(record: Mapping[str, Any], name: str, lang: str) -> str:
 
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
+SLUG_MAX = 80
 
 
 def slug(record: Mapping[str, Any]) -> str:
-    """A file-name-safe name from the (public) accession number: ``BTCVCĐ-0001`` → ``btcvcd-0001``."""
-    base = _UNSAFE.sub("-", fold(str(record.get("accession") or ""))).strip("-")
-    return base[:80] or f"item-{record.get('id')}"
+    """A file-name-safe name from the (public) accession number, distinct for distinct
+    accessions, also on disks that ignore case: ``HUE-0001`` → ``hue-0001``.
+
+    Folding accents and case loses information (``HUE-Đ1``, ``HUE-D1`` and ``hue-d1`` all
+    fold to ``hue-d1``), so unless the accession is exactly the upper-case form of its
+    folded name, a short hash of the exact accession follows a double hyphen, which a
+    folded name never contains: ``HUE-Đ1`` → ``hue-d1--5c1f0a2e``. Items without an
+    accession are ``item--id-<id>``.
+    """
+    accession = str(record.get("accession") or "")
+    base = _UNSAFE.sub("-", fold(accession)).strip("-")
+    if not base:
+        return f"item--id-{record.get('id')}"
+    if accession == base.upper() and len(base) <= SLUG_MAX:
+        return base
+    digest = hashlib.sha256(accession.encode("utf-8")).hexdigest()[:8]
+    return f"{base[:SLUG_MAX - 10].rstrip('-')}--{digest}"
 
 
 def search_terms(record: Mapping[str, Any]) -> str:
