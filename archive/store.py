@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import Cancelled, StorageError
+from .safepaths import resolve_inside
 
 CHUNK = 4 * 1024 * 1024
 READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -173,7 +174,9 @@ class FileStore:
         self, source: Path, folder: Path, rel: str, cancel: CancelToken | None,
         on_bytes: Callable[[int], None] | None,
     ) -> StoredFile:
-        target = folder.joinpath(*PurePosixPath(rel).parts)
+        # Names were checked where they came from; this re-check keeps the store itself from
+        # ever writing outside the asset's staging folder, whoever calls it.
+        target = resolve_inside(folder, rel, "a file to store")
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0

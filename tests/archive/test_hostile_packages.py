@@ -381,3 +381,19 @@ def test_texture_named_nfc_found_when_the_file_is_nfd(tmp_path: Path, on_disk: s
                                     encoding="utf-8")
     info = inspect_scan(tmp_path / "m.obj", tmp_path)
     assert name in info.files, info.warnings
+
+
+def test_the_store_never_writes_outside_a_staging_folder(tmp_path):
+    from archive.errors import UnsafeReference
+    from archive.store import FileStore
+
+    source = tmp_path / "scan.ply"
+    source.write_bytes(b"ply\n")
+    store = FileStore(tmp_path / "arch")
+    store.create_dirs()
+    for rel in ("../../../planted.ply", "/tmp/planted-by-store.ply"):
+        with pytest.raises(UnsafeReference):
+            store.stage([(source, rel)])
+    assert not (tmp_path / "planted.ply").exists() and not Path("/tmp/planted-by-store.ply").exists()
+    assert store.leftovers() == []
+    store.close()
