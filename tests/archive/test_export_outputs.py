@@ -1,0 +1,92 @@
+"""Exports never replace or delete a file they did not create; accessions never share a name."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from archive import Archive
+from archive.publish import export_item
+from archive.publish.export import place_new
+from archive.publish.public import slug
+
+from .helpers import write_box_ply
+from .test_publish_support import add
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    archive = Archive.create(tmp_path / "archive")
+    with archive:
+        yield archive
+
+
+_SIZES = itertools.count(10)
+
+
+def _item(archive: Archive, tmp_path: Path, accession: str) -> int:
+    src = write_box_ply(tmp_path / "src" / accession.encode("utf-8").hex(), size=float(next(_SIZES)))
+    return add(archive, src, "relic", accession=accession, title_vi=accession)
+
+
+@pytest.mark.parametrize("pair", [("HUE-đ1", "HUE-D1"), ("ab-1", "AB-1"), ("HUE-Đ1", "hue-d1"), ("A B", "A-B")])
+def test_accessions_that_fold_alike_get_different_slugs(pair):
+    a, b = pair
+    assert slug({"accession": a, "id": 1}) != slug({"accession": b, "id": 2})
+    assert slug({"accession": a, "id": 1}) == slug({"accession": a, "id": 9})  # stable: the accession decides
+
+
+def test_plain_accession_keeps_its_readable_slug():
+    assert slug({"accession": "HUE-0001"}) == "hue-0001"
+    assert slug({"id": 7}) != slug({"accession": "ITEM-7"})
+
+
+@pytest.mark.parametrize("fmt", ["glb", "stl", "html"])
+def test_two_accessions_differing_by_case_or_d_both_survive_one_folder(archive, tmp_path, fmt):
+    out = tmp_path / "out"
+    first = export_item(archive, _item(archive, tmp_path, "HUE-đ1"), out, fmt)
+    second = export_item(archive, _item(archive, tmp_path, "HUE-D1"), out, fmt)
+    assert first.main is not None and second.main is not None and first.main != second.main
+    assert first.main.read_bytes() != second.main.read_bytes()  # two models, neither replaced
+
+
+@pytest.mark.parametrize("fmt", ["glb", "obj", "ply", "html"])
+def test_existing_files_with_the_export_name_are_kept(archive, tmp_path, fmt):
+    item = _item(archive, tmp_path, "HUE-0001")
+    out = tmp_path / "out"
+    (out / "hue-0001").mkdir(parents=True)
+    keep = {out / "hue-0001" / "notes.txt": b"a curator's notes", out / f"hue-0001.{fmt}": b"user file",
+            out / "hue-0001.html": b"<p>mine</p>", out / "hue-0001.mtl": b"mine"}
+    for path, data in keep.items():
+        path.write_bytes(data)
+    result = export_item(archive, item, out, fmt)
+    assert {p: p.read_bytes() for p in keep} == keep  # nothing replaced, nothing deleted
+    assert result.main is not None and result.main.exists() and "hue-0001--2" in str(result.main)
+    assert any("nothing was replaced" in n for n in result.notes)
+    assert not list(out.glob(".heritage-export-*"))  # the run's scratch folder is gone
+
+
+def test_place_new_refuses_a_taken_name_and_keeps_both(tmp_path):
+    src, dest = tmp_path / "new", tmp_path / "taken"
+    src.write_bytes(b"new")
+    dest.write_bytes(b"old")
+    with pytest.raises(FileExistsError):
+        place_new(src, dest)
+    assert dest.read_bytes() == b"old" and src.read_bytes() == b"new"
+
+
+def test_place_new_without_hard_links_still_never_replaces(tmp_path, monkeypatch):
+    def no_links(*args, **kwargs):
+        raise PermissionError("this disk has no hard links")
+
+    monkeypatch.setattr("os.link", no_links)
+    src, dest = tmp_path / "new", tmp_path / "taken"
+    src.write_bytes(b"new")
+    dest.write_bytes(b"old")
+    with pytest.raises(FileExistsError):
+        place_new(src, dest)
+    assert dest.read_bytes() == b"old"
+    place_new(src, tmp_path / "free")
+    assert (tmp_path / "free").read_bytes() == b"new" and not src.exists()
