@@ -86,3 +86,7 @@ class EditConflict(ArchiveError):
         self.item_id = item_id
         self.conflicts = conflicts
         self.current_version = current_version
+
+
+class SiteFolderInUse(ArchiveError, FileExistsError):
+    """The output folder of a site build holds files the build did not write; nothing was touched."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from archive.errors import ArchiveError, Cancelled
+from archive.errors import ArchiveError, Cancelled, SiteFolderInUse
 from archive.search import SearchQuery
 from archive.store import CancelToken
 
@@ -38,10 +38,6 @@ SITE_MARKER = ".heritage-site"  # in a built site: JSON listing every file the b
 BUILD_PREFIX = ".heritage-site-build-"  # a build in progress, inside the output folder
 BUILD_MARKER = ".heritage-site-build"  # inside a build folder: proves it is ours
 _LEGACY_TOP = ("index.html", "index.en.html", "sitemap.xml", "robots.txt", "assets", "items")
-
-
-class SiteFolderInUse(ArchiveError, FileExistsError):
-    """The output folder holds files the site build did not write; nothing was touched."""
 
 
 @dataclass

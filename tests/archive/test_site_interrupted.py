@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from archive import Archive
-from archive.errors import Cancelled
+from archive.errors import Cancelled, SiteFolderInUse
 from archive.importer import ImportOptions, import_paths
 from archive.publish import site as site_mod
-from archive.publish.site import BUILD_PREFIX, SITE_MARKER, SiteFolderInUse, build_site
+from archive.publish.site import BUILD_PREFIX, SITE_MARKER, build_site
 from archive.store import CancelToken
 from heritage_app.cli import main
 
