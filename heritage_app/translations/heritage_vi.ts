@@ -171,6 +171,10 @@
         <translation>Lịch sử</translation>
     </message>
     <message>
+        <source>Last changed by {agent} at {at}</source>
+        <translation>Sửa lần cuối bởi {agent} lúc {at}</translation>
+    </message>
+    <message>
         <source>3D view</source>
         <translation>Xem 3D</translation>
     </message>
@@ -234,6 +238,34 @@
     <message>
         <source>Cancel</source>
         <translation>Hủy</translation>
+    </message>
+    <message>
+        <source>Changed by someone else</source>
+        <translation>Người khác đã thay đổi</translation>
+    </message>
+    <message>
+        <source>While you were editing, someone else saved the same field(s).</source>
+        <translation>Trong lúc bạn đang sửa, người khác đã lưu cùng (các) trường này.</translation>
+    </message>
+    <message>
+        <source>{field}: changed by {agent} at {at}
+    saved: {theirs}
+    yours: {yours}</source>
+        <translation>{field}: {agent} đã thay đổi lúc {at}
+    đã lưu: {theirs}
+    của bạn: {yours}</translation>
+    </message>
+    <message>
+        <source>Reload (take theirs)</source>
+        <translation>Tải lại (lấy bản của họ)</translation>
+    </message>
+    <message>
+        <source>Keep mine (save over theirs)</source>
+        <translation>Giữ bản của tôi (lưu đè)</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>Tiếp tục sửa</translation>
     </message>
     <message>
         <source>About</source>
