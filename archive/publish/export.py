@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from archive.errors import ArchiveError, NotFound, StorageError
+from archive.imagesafe import check_image, open_image
 from archive.isolation import memory_for, run_isolated
 from archive.store import CancelToken
 
@@ -104,8 +105,14 @@ class MasterOutput:
     notes: list[str] = field(default_factory=list)
 
 
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".gif")
+
+
 def write_from_master(job: MasterJob) -> MasterOutput:
     """Worker side: read the master and write ``job.fmt`` into ``job.folder``."""
+    for path in job.files:  # texture bombs are refused from their headers, before any decoding
+        if path.suffix.lower() in _IMAGE_SUFFIXES:
+            check_image(path, path.name)
     model = load_model(job.master, job.units, job.up_axis)
     originals = original_candidates(job.files)
     if job.fmt == "glb":
@@ -177,7 +184,7 @@ def poster_jpeg(render_image: RenderImage | None, model_path: Path, size: int) -
     if render_image is None:
         return None
     png = render_image(model_path, size)
-    with Image.open(io.BytesIO(png)) as img:
+    with open_image(png, "the rendered poster") as img:
         rgba = img.convert("RGBA")
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
@@ -187,7 +194,7 @@ def poster_jpeg(render_image: RenderImage | None, model_path: Path, size: int) -
 
 
 def thumbnail_jpeg(poster: bytes, size: int) -> bytes:
-    with Image.open(io.BytesIO(poster)) as opened:
+    with open_image(poster, "the poster") as opened:
         img = opened.convert("RGB")
         img.thumbnail((size, size), Image.Resampling.LANCZOS)
         square = Image.new("RGB", (size, size), (255, 255, 255))
