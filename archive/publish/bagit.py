@@ -13,9 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import tempfile
-import time
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -28,6 +25,7 @@ from archive.errors import ImportFailed, LimitExceeded, StorageError, UnsafeRefe
 from archive.fields import ITEM_FIELDS
 from archive.safepaths import check_relative, resolve_inside
 from archive.store import CancelToken
+from archive.workfolders import work_folder
 
 from .profiles import Progress
 from .public import slug
@@ -51,59 +49,13 @@ def export_bag(archive: Archive, item_id: int, out_dir: Path, progress: Progress
     if bag_dir.exists():
         raise StorageError(f"{bag_dir.name} already exists in the output folder; remove it or choose another folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_work(out_dir)
-    work = _new_work(out_dir, slug(item))
-    try:
+    with work_folder(out_dir, "bag", ".part") as work:
         _write_payload(archive, item, work / "bag", progress, cancel)
         if cancel:
             cancel.check()
         bagit_lib.make_bag(str(work / "bag"), _bag_info(item), checksums=["sha256"])
         os.rename(work / "bag", bag_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return bag_dir
-
-
-# -- work folders of bag exports --------------------------------------------------------------
-WORK_PREFIX = ".heritage-bag-"
-WORK_MARKER = "heritage-bag-export.json"
-STALE_AFTER_S = 24 * 3600
-
-
-def _new_work(out_dir: Path, name: str) -> Path:
-    """A fresh work folder with a marker saying which process made it and when."""
-    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{name}-", suffix=".part", dir=out_dir))
-    marker = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
-    (work / WORK_MARKER).write_text(json.dumps(marker), encoding="utf-8")
-    return work
-
-
-def _remove_stale_work(out_dir: Path) -> None:
-    """Remove work folders of bag exports that were killed: only folders carrying our
-    marker, whose process is gone (same computer) or that are older than a day."""
-    for folder in out_dir.glob(f"{WORK_PREFIX}*.part"):
-        try:
-            marker = json.loads((folder / WORK_MARKER).read_text(encoding="utf-8"))
-            pid, host, started = int(marker["pid"]), str(marker["host"]), float(marker["started"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not ours, or not readable: leave it alone
-        if folder.is_symlink() or not folder.is_dir():
-            continue
-        gone = host == socket.gethostname() and not _process_alive(pid)
-        if gone or time.time() - started > STALE_AFTER_S:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # no safe probe here (os.kill would end it on Windows): rely on age
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
 
 
 def _bag_info(item: Mapping[str, Any]) -> dict[str, str]:

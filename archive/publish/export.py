@@ -18,9 +18,8 @@ import io
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from archive.errors import ArchiveError, NotFound, StorageError
 from archive.imagesafe import check_image, open_image
 from archive.isolation import memory_for, run_isolated
 from archive.store import CancelToken
+from archive.workfolders import work_folder
 
 from . import formats, html
 from .geometry import load_model
@@ -238,18 +238,10 @@ def export_item(archive: Archive, item_id: int, out_dir: Path, fmt: str = "glb",
 
 
 # --- outputs: written in a folder of this run, then given free names --------------------------
-SCRATCH_PREFIX = ".heritage-export-"
-
-
-@contextmanager
-def _scratch(out_dir: Path) -> Iterator[Path]:
-    """A hidden folder inside ``out_dir`` created by this run (same disk, so finished files
-    move without copying); removed afterwards with whatever is left in it."""
-    folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out_dir))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def _scratch(out_dir: Path) -> AbstractContextManager[Path]:
+    """A hidden work folder inside ``out_dir`` created by this run (same disk, so finished
+    files move without copying); removed afterwards, or by the next export if killed."""
+    return work_folder(out_dir, "export")
 
 
 def free_stem(out_dir: Path, stem: str) -> str:

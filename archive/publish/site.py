@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,8 @@ from xml.sax.saxutils import escape
 from archive.errors import ArchiveError, Cancelled, SiteFolderInUse
 from archive.search import SearchQuery
 from archive.store import CancelToken
+from archive.workfolders import MARKER as WORK_MARKER
+from archive.workfolders import new_work_folder, remove_stale_work_folders
 
 from . import html
 from .export import ItemSource, languages, poster_jpeg, thumbnail_jpeg
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from archive.service import Archive
 
 SITE_MARKER = ".heritage-site"  # in a built site: JSON listing every file the build wrote
-BUILD_PREFIX = ".heritage-site-build-"  # a build in progress, inside the output folder
-BUILD_MARKER = ".heritage-site-build"  # inside a build folder: proves it is ours
+BUILD_KIND = "site-build"  # a build in progress: a work folder inside the output folder
+BUILD_PREFIX = f".heritage-{BUILD_KIND}-"
 _LEGACY_TOP = ("index.html", "index.en.html", "sitemap.xml", "robots.txt", "assets", "items")
 
 
@@ -63,16 +64,13 @@ def build_site(archive: Archive, out: Path, collection: str | None = None, profi
     get_profile(profile)  # an unknown profile fails before anything is written
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(out)
+    remove_stale_work_folders(out, BUILD_KIND)
     owned = _check_out(out)
-    build = out / f"{BUILD_PREFIX}{uuid.uuid4().hex}"
-    build.mkdir()
-    (build / BUILD_MARKER).write_text("a heritage site build in progress; removed by the next build\n",
-                                      encoding="utf-8")
+    build = new_work_folder(out, BUILD_KIND)
     try:
         report = _build(archive, build, collection, profile, include_unpublished, base_url, render_image,
                         up_axis, progress, cancel)
-        files = _files(build) - {BUILD_MARKER}
+        files = _files(build) - {WORK_MARKER}
         report.bytes = sum((build / rel).stat().st_size for rel in files)
         _install(build, out, files, owned)
     except BaseException:
@@ -123,18 +121,6 @@ def _files(root: Path) -> set[str]:
         dirs[:] = [d for d in dirs if d not in links]
         found.update((here / name).relative_to(root).as_posix() for name in [*names, *links])
     return found
-
-
-def _is_our_build(path: Path) -> bool:
-    return (path.name.startswith(BUILD_PREFIX) and path.is_dir() and not path.is_symlink()
-            and (path / BUILD_MARKER).is_file())
-
-
-def _remove_stale_builds(out: Path) -> None:
-    """Builds killed before they finished: recognised by name and marker, so never a user's folder."""
-    for child in out.iterdir():
-        if _is_our_build(child):
-            shutil.rmtree(child, ignore_errors=True)
 
 
 def _owned_files(out: Path) -> set[str] | None:

@@ -31,6 +31,7 @@ from archive.publish.public import slug
 from archive.safepaths import check_relative, resolve_inside
 from archive.store import CancelToken
 from archive.verify import verify
+from archive.workfolders import new_work_folder
 
 from .faults import ROOT, check_invariants
 from .test_publish_support import CANARIES, canary_archive
@@ -257,7 +258,7 @@ def test_killed_bag_export_is_cleaned_at_the_next_export(source, tmp_path: Path)
                             str(out)], capture_output=True, timeout=120)
     assert child.returncode == -signal.SIGKILL
     assert _private_files(out), "the kill came after the payload was written"
-    live = bag_mod._new_work(out, "running")  # another export still running: left alone
+    live = new_work_folder(out, "bag", ".part")  # another export still running: left alone
     bag = export_bag(a, ids[1], out)
     assert sorted(p.name for p in out.iterdir()) == sorted([bag.name, live.name])
 
