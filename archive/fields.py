@@ -1,7 +1,21 @@
 """The catalogue's fields, defined once.
 
-The schema, validation, CSV columns, the app's editor and the publishing allowlist all read
-this table, so a new field is one line here (plus a migration adding its column).
+Validation, CSV columns, BagIt records, the app's editor and the publishing allowlist all read
+this table. The catalogue's schema does not: its migrations are fixed steps. A new field is:
+
+1. one ``Field(...)`` line appended to ``ITEM_FIELDS`` (or ``ASSET_FIELDS``) here, and
+2. one new migration at the end of ``archive/schema.py`` adding its column, e.g.::
+
+       @migrations(name="005_item_glaze_colour")
+       def _item_glaze_colour(db: Database) -> None:
+           db.execute("ALTER TABLE items ADD COLUMN glaze_colour TEXT")
+
+   (never edit a shipped migration; new and old archives both reach the column through it).
+
+Both labels live on the ``Field``; ``private=True`` keeps it out of everything published and
+``searchable=True`` puts it in full-text search.
+
+tests/archive/test_migrations.py adds a field exactly this way.
 """
 
 from __future__ import annotations

@@ -1,47 +1,76 @@
 """Catalogue schema, as a registry of migrations (sqlite-utils ``Migrations``).
 
-Never edit a migration that has shipped: add a new one. Columns of list fields hold JSON
-arrays; the full-text table holds accent-folded text (see ``archive.text.fold``).
+Never edit a migration that has shipped: add a new one. Each migration is a fixed step that
+spells out its own columns and never reads ``archive.fields``: a new archive runs every step in
+order and an old one runs the steps it lacks, so both end with the same tables. (Backfills may
+call the live record functions, so old rows get the values new rows get.) Columns of list fields
+hold JSON arrays; the full-text table holds accent-folded text (see ``archive.text.fold``).
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from .fields import ASSET_FIELDS, ITEM_FIELDS, Field
 from .vocab import SEED_VOCABULARIES
 
 migrations = Migrations("heritage")
 
-# Columns added by later migrations; 001 must keep creating exactly what it first shipped.
-ADDED_LATER = {"up_axis"}
-
-_SQL_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "INTEGER", "link": "INTEGER"}
-
-
-def _column(field: Field) -> str:
-    sql_type = _SQL_TYPES.get(field.type, "TEXT")
-    extra = ""
-    if field.name == "accession":
-        extra = " NOT NULL UNIQUE"
-    elif field.name == "kind":
-        extra = " NOT NULL CHECK (kind IN ('relic','dish','other'))"
-    elif field.name == "status":
-        extra = " NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','reviewed','published'))"
-    elif field.type == "link":
-        extra = " REFERENCES items(id) ON DELETE SET NULL"
-    return f"{field.name} {sql_type}{extra}"
-
-
-@migrations(name="001_initial")
-def _initial(db: Database) -> None:
-    item_columns = ",\n  ".join(_column(f) for f in ITEM_FIELDS)
-    asset_columns = ",\n  ".join(_column(f) for f in ASSET_FIELDS if f.name not in ADDED_LATER)
-    db.executescript(
-        f"""
+# The first schema, frozen as it shipped: the item and asset columns are spelled out, never
+# built from ``fields.ITEM_FIELDS``, so a field added there later (with its own migration)
+# does not also appear here and break every new archive with "duplicate column".
+INITIAL_SCHEMA = """
 CREATE TABLE items (
   id INTEGER PRIMARY KEY,
-  {item_columns},
+  accession TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('relic','dish','other')),
+  title_vi TEXT,
+  title_en TEXT,
+  other_names TEXT,
+  description_vi TEXT,
+  description_en TEXT,
+  collections TEXT,
+  tags TEXT,
+  place_name TEXT,
+  place_lat REAL,
+  place_lon REAL,
+  place_sensitive INTEGER,
+  period TEXT,
+  date_text TEXT,
+  year_from INTEGER,
+  year_to INTEGER,
+  culture TEXT,
+  creator TEXT,
+  object_rights TEXT,
+  model_licence TEXT,
+  model_credit TEXT,
+  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','reviewed','published')),
+  private_notes TEXT,
+  storage_location TEXT,
+  donor_contact TEXT,
+  object_type TEXT,
+  materials TEXT,
+  techniques TEXT,
+  height REAL,
+  width REAL,
+  depth REAL,
+  dimension_unit TEXT,
+  weight_kg REAL,
+  inscriptions TEXT,
+  provenance TEXT,
+  condition TEXT,
+  current_location TEXT,
+  culinary_line TEXT,
+  region TEXT,
+  ingredients TEXT,
+  steps TEXT,
+  cooking_method TEXT,
+  occasions TEXT,
+  prep_minutes INTEGER,
+  cook_minutes INTEGER,
+  yield_text TEXT,
+  practitioner TEXT,
+  specimen TEXT,
+  serving_vessel INTEGER REFERENCES items(id) ON DELETE SET NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
@@ -69,8 +98,18 @@ CREATE TABLE assets (
   vertex_colors INTEGER NOT NULL DEFAULT 0,
   textures TEXT NOT NULL DEFAULT '[]',
   warnings TEXT NOT NULL DEFAULT '[]',
-  details TEXT NOT NULL DEFAULT '{{}}',
-  {asset_columns},
+  details TEXT NOT NULL DEFAULT '{}',
+  role TEXT,
+  label TEXT,
+  units TEXT,
+  capture_method TEXT,
+  capture_device TEXT,
+  capture_date TEXT,
+  operator TEXT,
+  software TEXT,
+  software_version TEXT,
+  scale_reference TEXT,
+  accuracy_mm REAL,
   imported_at TEXT NOT NULL
 );
 CREATE INDEX assets_item ON assets(item_id);
@@ -113,9 +152,15 @@ CREATE VIRTUAL TABLE items_fts USING fts5(
   text, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
 );
 """
-    )
+
+
+@migrations(name="001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(INITIAL_SCHEMA)
     from .text import fold
 
+    # The seed vocabularies are data, not schema: staff extend them, and a value added to the
+    # seed later reaches only archives created after it.
     rows = [
         (name, value, label, fold(value))
         for name, entries in SEED_VOCABULARIES.items()
