@@ -6,9 +6,7 @@ supplies the viewer's renderer for posters and prints results.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,39 +24,7 @@ from archive.publish import (
 from archive.text import printable
 
 from .cli import _archive, _progress
-
-
-def placeholder_png(path: Path, size: int) -> bytes:
-    """A neutral poster (drawn with Pillow) for when the 3D renderer is unavailable."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (size, size), (246, 243, 236))
-    draw = ImageDraw.Draw(img)
-    s = size / 8
-    c = size / 2
-    top = [(c, c - 2 * s), (c + 2 * s, c - s), (c, c), (c - 2 * s, c - s)]
-    draw.polygon(top, outline=(122, 31, 31), width=max(1, size // 128))
-    for x in (c - 2 * s, c, c + 2 * s):
-        y0 = c if x == c else c - s
-        draw.line([(x, y0), (x, y0 + 2 * s)], fill=(122, 31, 31), width=max(1, size // 128))
-    draw.line([(c - 2 * s, c + s), (c, c + 2 * s), (c + 2 * s, c + s)], fill=(122, 31, 31), width=max(1, size // 128))
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def render_image(path: Path, size: int) -> bytes:
-    """The viewer's renderer; the placeholder when it cannot render here (no GL, no viewer)."""
-    if os.environ.get("HERITAGE_NO_RENDER"):
-        return placeholder_png(path, size)
-    try:
-        from viewer import render_thumbnail
-
-        return bytes(render_thumbnail(path, size))
-    except Exception as exc:  # noqa: BLE001 - any renderer failure falls back to the placeholder
-        print(f"warning: the 3D renderer failed ({type(exc).__name__}); using a placeholder poster",
-              file=sys.stderr)
-        return placeholder_png(path, size)
+from .rendering import render_image
 
 
 def _progress_for(args: argparse.Namespace) -> Any:
