@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .catalogue.sqlite_files import integrity_problems_of, stored_file_rows
 from .errors import StorageError, UnsafeReference
 from .records import now
 from .safepaths import check_relative, resolve_inside
@@ -40,10 +40,7 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None, link:
     partial = _new_work_folder(dest, "partial")
     try:
         snapshot = partial / "catalogue.sqlite"
-        target = sqlite3.connect(snapshot)
-        with target:
-            archive.db.conn.backup(target)
-        target.close()
+        archive.catalogue.snapshot(snapshot)
         files = _copy_files(archive.root, partial, snapshot, progress, link)
         manifest = {"created_at": now(), "files": files, "format": "heritage-archive-backup/1"}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
@@ -87,12 +84,7 @@ def _move_into_place(work: Path, dest: Path) -> None:
 def _file_rows(snapshot: Path) -> list[tuple[str, str, str]]:
     """Every (storage_dir, path, sha256) of a catalogue, each path checked by the one door
     (a backup may come from anywhere: its rows are untrusted like a bag's)."""
-    conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT a.storage_dir, f.path, f.sha256 FROM files f JOIN assets a ON a.id = f.asset_id").fetchall()
-    finally:
-        conn.close()
+    rows = stored_file_rows(snapshot)
     for storage_dir, rel, _sha in rows:
         parts = check_relative(storage_dir, "the backup's catalogue").parts
         if len(parts) != 3 or parts[0] != "objects":
@@ -145,9 +137,7 @@ def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> P
         raise StorageError(f"{backup_dir} is not a backup made by `heritage backup`")
     if dest.exists() and any(dest.iterdir()):
         raise StorageError(f"{dest} is not empty; restore into a new or empty folder")
-    conn = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
-    problems = integrity_problems_conn(conn)
-    conn.close()
+    problems = integrity_problems_of(snapshot)
     if problems:
         raise StorageError(f"the backup's catalogue is damaged: {problems[0]}")
     _file_rows(snapshot)  # refuse a hostile backup before creating anything
@@ -176,12 +166,3 @@ def _restore_into(backup_dir: Path, snapshot: Path, work: Path, progress: Progre
     _fsync(part)
     os.rename(part, work / "catalogue.sqlite")
     fsync_dir(work)
-
-
-def integrity_problems_conn(conn: sqlite3.Connection) -> list[str]:
-    try:
-        rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    except sqlite3.DatabaseError as exc:
-        return [str(exc)]
-    return [] if rows == ["ok"] else rows
-

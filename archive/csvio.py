@@ -14,13 +14,13 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import db as dbmod
 from .errors import ArchiveError, ImportFailed, ValidationError
 from .fields import ITEM_FIELDS
+from .reports import CsvReport
 
 if TYPE_CHECKING:
     from .service import Archive
@@ -51,18 +51,9 @@ def restore(cell: str) -> str:
     return cell
 
 
-@dataclass
-class CsvReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)  # row, field, error
-    applied: bool = False
-
-
 def export_csv(archive: Archive, path: Path) -> int:
     ids = archive.search_ids()
-    accession = dict(archive.db.execute("SELECT id, accession FROM items").fetchall())
+    accession = archive.catalogue.accessions()
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
@@ -113,7 +104,7 @@ def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bo
         report.created = sum(p.item_id is None for p in plans)
         report.updated = len(plans) - report.created
         return report
-    with dbmod.write(archive.db):
+    with archive.catalogue.transaction():
         for plan in plans:
             _apply(archive, plan, report)
         for plan in plans:  # links to items created by this same file
@@ -192,7 +183,7 @@ def _check_update(archive: Archive, item_id: int, values: dict[str, Any]) -> Non
         pass
 
     try:
-        with dbmod.write(archive.db):
+        with archive.catalogue.transaction():
             archive.update(item_id, values)
             raise _DryRun
     except _DryRun:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import sqlite3
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import is_damage, storage_error
+from .catalogue.sqlite_files import check_file
 from .errors import ArchiveError, CatalogueDamaged, StorageError
 from .records import now
 
@@ -42,29 +41,7 @@ def check_catalogue(path: Path, read_only: bool = False) -> list[str]:
     """Problems SQLite's integrity check finds in the catalogue file (empty list: healthy).
     Opens it read-only. A catalogue that cannot be opened or read because of the medium
     (missing drive, permissions, read-only, full) raises StorageError: that is not damage."""
-    try:
-        conn = _open_for_check(path, read_only)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        if is_damage(exc):
-            return [str(exc)]
-        raise storage_error(exc, path.name, "checking it") from exc
-    return [] if rows == ["ok"] else rows
-
-
-def _open_for_check(path: Path, read_only: bool) -> sqlite3.Connection:
-    uri = path.resolve().as_uri()
-    if not read_only:
-        return sqlite3.connect(f"{uri}?mode=ro", uri=True)
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    return check_file(path, read_only)
 
 
 def set_aside(path: Path) -> Path:
@@ -180,10 +157,9 @@ def unknown_stored_folders(archive: Archive) -> list[str]:
     there should be none: if there are, the catalogue lost committed changes (for example
     its ``-wal`` file was deleted after a crash)."""
     folders = [f"objects/{d.name}/{a.name}" for d in _scandirs(archive.store.objects) for a in _scandirs(Path(d.path))]
-    known = archive.db.execute("SELECT count(*) FROM assets").fetchone()[0]
-    if len(folders) <= known:
+    if len(folders) <= archive.catalogue.asset_count():
         return []  # the usual case, decided without loading every path
-    referenced = {r[0] for r in archive.db.execute("SELECT storage_dir FROM assets")}
+    referenced = archive.catalogue.storage_dirs()
     return sorted(set(folders) - referenced)
 
 

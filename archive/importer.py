@@ -9,22 +9,22 @@ that fails is reported and leaves no trace. Cancelling leaves the archive unchan
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from . import db as dbmod
 from . import formats
+from .commit import commit_staged
 from .errors import ArchiveError, DuplicateImport, ImportFailed, ValidationError
 from .isolation import start_inspection
 from .photos import inspect_photo, is_photo
-from .records import now
+from .records import asset_row, now
+from .reports import ImportOptions, ImportReport
 from .store import CancelToken, StagedAsset
 from .validation import clean_asset_changes
 from .zipsafe import extract
@@ -33,29 +33,6 @@ if TYPE_CHECKING:
     from .service import Archive
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class ImportOptions:
-    kind: str = "other"
-    title: str | None = None
-    collection: str | None = None
-    item_fields: dict[str, Any] = field(default_factory=dict)
-    asset_fields: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # file name -> CSV row
-    item_id: int | None = None  # add the scans as new assets (versions) of this item
-    isolate: bool = True  # parse in a worker process with limits (see archive.isolation)
-
-
-@dataclass
-class ImportReport:
-    imported: list[int] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[dict[str, str]] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-
-    def fail(self, path: str, exc: BaseException) -> None:
-        self.errors.append({"path": path, "error": str(exc), "type": type(exc).__name__})
 
 
 @dataclass
@@ -254,56 +231,33 @@ def _check_duplicate(archive: Archive, staged: StagedAsset, ready: list[_Ready])
 
 def _stored_duplicate(archive: Archive, staged: StagedAsset) -> int | None:
     """The item already holding a master file with the same bytes as ``staged``'s main file."""
-    row = archive.db.execute(
-        "SELECT a.item_id FROM files f JOIN assets a ON a.id = f.asset_id"
-        " WHERE f.sha256 = ? AND f.path = a.main_file LIMIT 1", [staged.files[0].sha256]
-    ).fetchone()
-    return int(row[0]) if row is not None else None
+    return archive.catalogue.item_with_master_bytes(staged.files[0].sha256)
 
 
 def _commit(archive: Archive, ready: list[_Ready], item_id: int | None, report: ImportReport) -> list[int]:
-    placed: list[StagedAsset] = []
-    try:
-        for r in ready:
-            archive.store.place(r.staged)
-            placed.append(r.staged)
-        with dbmod.write(archive.db):
-            # Checked again under the write lock: another process may have committed the same
-            # bytes since this import looked (the lock makes check-and-insert one step).
-            late = [(r, dup) for r in ready if (dup := _stored_duplicate(archive, r.staged)) is not None]
-            skipped = {id(r) for r, _dup in late}
-            ids = [_insert(archive, r, item_id) for r in ready if id(r) not in skipped]
-    except BaseException:
-        for staged in placed:
-            archive.store.unplace(staged)
-        for r in ready[len(placed):]:
-            archive.store.discard(r.staged)
-        raise
+    late: list[tuple[_Ready, int]] = []
+
+    def write() -> list[int]:
+        # Checked again under the write lock: another process may have committed the same
+        # bytes since this import looked (the lock makes check-and-insert one step). A scan
+        # left out here is removed from the store by commit_staged.
+        late[:] = [(r, dup) for r in ready if (dup := _stored_duplicate(archive, r.staged)) is not None]
+        skipped = {id(r) for r, _dup in late}
+        return [_insert(archive, r, item_id) for r in ready if id(r) not in skipped]
+
+    ids = commit_staged(archive, [r.staged for r in ready], write)
     for r, dup in late:
-        archive.store.unplace(r.staged)
         report.fail(r.label, DuplicateImport(f"identical bytes were imported meanwhile (item {dup})", dup))
-    for r in ready:
-        archive.store.confirm(r.staged)
     return ids
 
 
 def _insert(archive: Archive, r: _Ready, item_id: int | None) -> int:
     if item_id is None:
-        item_id = archive._insert_item(r.item)
-    asset = dict(r.asset)
-    for key in ("bbox_min", "bbox_max", "textures", "warnings", "details"):
-        asset[key] = json.dumps(asset[key], ensure_ascii=False) if asset[key] is not None else None
-    asset.update({"item_id": item_id, "uid": r.staged.uid, "storage_dir": r.staged.storage_dir,
-                  "imported_at": now(), "textured": int(asset["textured"]),
-                  "vertex_colors": int(asset["vertex_colors"])})
-    cursor = archive.db.execute(
-        f"INSERT INTO assets ({', '.join(asset)}) VALUES ({', '.join('?' * len(asset))})", list(asset.values()))
-    asset_id = int(cursor.lastrowid or 0)
-    archive.db.conn.executemany(
-        "INSERT INTO files (asset_id, path, sha256, bytes) VALUES (?,?,?,?)",
-        [(asset_id, f.path, f.sha256, f.bytes) for f in r.staged.files])
+        item_id = archive.insert_prepared_item(r.item)
+    row = asset_row({**r.asset, "item_id": item_id, "uid": r.staged.uid, "storage_dir": r.staged.storage_dir,
+                     "imported_at": now()})
+    asset_id = archive.catalogue.insert_asset(row, [(f.path, f.sha256, f.bytes) for f in r.staged.files])
     archive.log("import", item_id=item_id, asset_id=asset_id, detail={
         "source": PurePosixPath(r.label).name, "files": len(r.staged.files),
-        "sha256": r.staged.files[0].sha256, "format": asset["format"]})
+        "sha256": r.staged.files[0].sha256, "format": row["format"]})
     return item_id
-

@@ -72,6 +72,17 @@ def asset_from_row(row: dict[str, Any]) -> dict[str, Any]:
     return asset
 
 
+def asset_row(asset: dict[str, Any]) -> dict[str, Any]:
+    """Asset values -> column values (the inverse of ``asset_from_row`` without the bbox pair)."""
+    row = dict(asset)
+    for key in ASSET_JSON:
+        if row.get(key) is not None:
+            row[key] = json.dumps(row[key], ensure_ascii=False)
+    row["textured"] = int(bool(row.get("textured")))
+    row["vertex_colors"] = int(bool(row.get("vertex_colors")))
+    return row
+
+
 def display_title(item: dict[str, Any]) -> str:
     return str(item.get("title_vi") or item.get("title_en") or item.get("accession") or "")
 

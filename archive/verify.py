@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .db import integrity_problems
-from .errors import ArchiveError
+from .errors import DATABASE_ERRORS, ArchiveError
+from .reports import VerifyReport
 from .store import CancelToken, sha256_file
 
 if TYPE_CHECKING:
     from .service import Archive
 
-
-@dataclass
-class VerifyReport:
-    files: list[dict[str, Any]] = field(default_factory=list)  # path, status, expected, actual, item_id
-    database: list[str] = field(default_factory=list)  # integrity-check problems
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = {"ok": 0, "changed": 0, "missing": 0, "untracked": 0}
-        for f in self.files:
-            counts[f["status"]] += 1
-        return counts
-
-    @property
-    def ok(self) -> bool:
-        return not self.database and all(f["status"] == "ok" for f in self.files)
+_UNLOGGABLE: tuple[type[BaseException], ...] = (ArchiveError, *DATABASE_ERRORS)
 
 
 def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = None,
            cancel: CancelToken | None = None) -> VerifyReport:
-    report = VerifyReport(database=integrity_problems(archive.db))
-    rows = archive.db.execute(
-        "SELECT a.item_id, a.storage_dir, f.path, f.sha256, f.bytes FROM files f"
-        " JOIN assets a ON a.id = f.asset_id ORDER BY a.id, f.id").fetchall()
+    report = VerifyReport(database=archive.catalogue.integrity_problems())
+    rows = archive.catalogue.fixity_rows()
     known: set[Path] = set()
     for n, (item_id, storage_dir, rel, expected, _size) in enumerate(rows):
         if cancel:
@@ -82,5 +63,5 @@ def _log(archive: Archive, report: VerifyReport) -> None:
         for item_id in sorted({f["item_id"] for f in problems if f["item_id"] is not None}):
             archive.record_event("fixity", item_id=item_id, outcome="failure",
                                  detail=[f["path"] for f in problems if f["item_id"] == item_id])
-    except (ArchiveError, sqlite3.Error):  # a read-only or damaged catalogue still gets its report
+    except _UNLOGGABLE:  # a read-only or damaged catalogue still gets its report
         pass

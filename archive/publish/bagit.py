@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import bagit as bagit_lib
 
-from archive import db as dbmod
+from archive.commit import commit_staged
 from archive.errors import ImportFailed, LimitExceeded, StorageError, UnsafeReference, ValidationError
 from archive.fields import ITEM_FIELDS
+from archive.records import asset_row
 from archive.safepaths import check_relative, resolve_inside
 from archive.store import CancelToken
 from archive.workfolders import work_folder
@@ -231,7 +232,7 @@ def _known_keys(bag: str, what: str, record: Any, allowed: set[str]) -> None:
 
 
 def _asset_keys(archive: Archive) -> set[str]:
-    columns = {row[1] for row in archive.db.execute("PRAGMA table_info(assets)").fetchall()}
+    columns = archive.catalogue.asset_columns()
     return (columns - ASSET_NOT_FROM_BAG) | ASSET_EXTRA
 
 
@@ -292,37 +293,23 @@ def _add_missing_vocabulary(archive: Archive, values: Mapping[str, Any]) -> None
 
 def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], events: list[dict[str, Any]],
             staged: list[Any]) -> int:
-    placed = []
-    try:
-        for stage in staged:
-            archive.store.place(stage)
-            placed.append(stage)
-        with dbmod.write(archive.db):
-            vessel = values.get("serving_vessel")
-            values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
-            _add_missing_vocabulary(archive, values)
-            item = archive.prepare_item(values)
-            item_id = archive._insert_item(item)
-            archive.db.execute("UPDATE items SET created_at = ?, updated_at = ? WHERE id = ?",
-                               [doc.get("created_at"), doc.get("updated_at"), item_id])
-            asset_ids = [_insert_asset(archive, item_id, meta, stage)
-                         for meta, stage in zip(doc["assets"], staged, strict=True)]
-            for e in events:
-                asset_id = asset_ids[e["asset"] - 1] if e.get("asset") else None
-                archive.db.execute(
-                    "INSERT INTO events (at, agent, type, item_id, asset_id, field, old_value, new_value, outcome,"
-                    " detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [e["at"], e["agent"], e["type"], item_id, asset_id, e.get("field"), e.get("old_value"),
-                     e.get("new_value"), e.get("outcome") or "success", e.get("detail")])
-            archive.log("ingest", item_id=item_id, detail={"from": "BagIt bag", "accession": item["accession"],
-                                                           "files": sum(len(s.files) for s in staged)})
-    except BaseException:
-        for stage in placed:
-            archive.store.unplace(stage)
-        raise
-    for stage in placed:
-        archive.store.confirm(stage)
-    return item_id
+    def write() -> int:
+        vessel = values.get("serving_vessel")
+        values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
+        _add_missing_vocabulary(archive, values)
+        item = archive.prepare_item(values)
+        item_id = archive.insert_prepared_item(item, doc.get("created_at"), doc.get("updated_at"))
+        asset_ids = [_insert_asset(archive, item_id, meta, stage)
+                     for meta, stage in zip(doc["assets"], staged, strict=True)]
+        archive.catalogue.log_events(
+            (e["at"], e["agent"], e["type"], item_id, asset_ids[e["asset"] - 1] if e.get("asset") else None,
+             e.get("field"), e.get("old_value"), e.get("new_value"), e.get("outcome") or "success", e.get("detail"))
+            for e in events)
+        archive.log("ingest", item_id=item_id, detail={"from": "BagIt bag", "accession": item["accession"],
+                                                       "files": sum(len(s.files) for s in staged)})
+        return item_id
+
+    return commit_staged(archive, staged, write)
 
 
 def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage: Any) -> int:
@@ -331,21 +318,11 @@ def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage
     if not isinstance(bbox, dict):
         raise ImportFailed("the bag's asset record has a bounding box that is not a JSON object")
     row["bbox_min"], row["bbox_max"] = bbox.get("min"), bbox.get("max")
-    for key in ("bbox_min", "bbox_max", "textures", "warnings", "details"):
-        if row.get(key) is not None:
-            row[key] = json.dumps(row[key], ensure_ascii=False)
-    row.update(item_id=item_id, uid=stage.uid, storage_dir=stage.storage_dir,
-               textured=int(bool(row.get("textured"))), vertex_colors=int(bool(row.get("vertex_colors"))))
-    columns = list(row)
-    unknown = set(columns) - _asset_keys(archive) - ASSET_NOT_FROM_BAG
+    row = asset_row({**row, "item_id": item_id, "uid": stage.uid, "storage_dir": stage.storage_dir})
+    unknown = set(row) - _asset_keys(archive) - ASSET_NOT_FROM_BAG
     if unknown:  # never SQL built from a name the bag chose
         raise ImportFailed(f"the bag's asset record has an unknown key {sorted(unknown)[0]!r}")
-    cursor = archive.db.execute(f"INSERT INTO assets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                [row[c] for c in columns])
-    asset_id = int(cursor.lastrowid or 0)
-    archive.db.conn.executemany("INSERT INTO files (asset_id, path, sha256, bytes) VALUES (?,?,?,?)",
-                                [(asset_id, f.path, f.sha256, f.bytes) for f in stage.files])
-    return asset_id
+    return archive.catalogue.insert_asset(row, [(f.path, f.sha256, f.bytes) for f in stage.files])
 
 
 __all__ = ["export_bag", "import_bag", "read_bag"]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from archive import Archive
-from archive.db import integrity_problems
+from archive.catalogue.sqlite_db import integrity_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 

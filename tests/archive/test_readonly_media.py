@@ -124,7 +124,7 @@ def test_a_catalogue_that_cannot_be_opened_is_not_called_damaged(archive_root, m
     def cannot_open(path: Path, read_only: bool) -> sqlite3.Connection:  # a drive gone mid-way
         return sqlite3.connect(f"{(archive_root / 'gone' / path.name).as_uri()}?mode=ro", uri=True)
 
-    monkeypatch.setattr("archive.health._open_for_check", cannot_open)
+    monkeypatch.setattr("archive.catalogue.sqlite_files._open_for_check", cannot_open)
     with pytest.raises(StorageError) as caught:
         Archive.open(archive_root).close()
     assert not isinstance(caught.value, CatalogueDamaged)
@@ -140,7 +140,7 @@ def test_a_corrupt_catalogue_is_still_called_damaged(archive_root):
 
 
 def test_sqlite_full_codes_are_not_damage():
-    from archive.db import is_damage
+    from archive.catalogue.sqlite_db import is_damage
 
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = 13  # type: ignore[attr-defined]

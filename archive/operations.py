@@ -1,0 +1,82 @@
+"""The archive's long operations as ``Archive`` methods, so that callers (the app, the CLI,
+scripts) reach all of them through the one door. The modules doing the work are imported
+when first used: they pull in trimesh and SciPy, which a GUI thread should not wait for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from .reports import CsvReport, ImportOptions, ImportReport, VerifyReport
+from .store import CancelToken
+
+if TYPE_CHECKING:
+    from .service import Archive
+
+Progress = Callable[[int, int, str], None]
+
+
+class Operations:
+    """Mixed into ``Archive``; each method hands over to the module that does the work."""
+
+    @property
+    def _archive(self) -> Archive:
+        return cast("Archive", self)  # only ever mixed into Archive
+
+    def import_paths(self, paths: list[Path], options: ImportOptions | None = None,
+                     progress: Progress | None = None, cancel: CancelToken | None = None) -> ImportReport:
+        """Import scans (files, folders, zips), all or nothing per scan; see ``archive.importer``."""
+        from .importer import import_paths
+
+        return import_paths(self._archive, paths, options, progress, cancel)
+
+    @staticmethod
+    def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
+        """Rows of a metadata CSV keyed by their ``file`` column, for ``ImportOptions.metadata``."""
+        from .importer import read_metadata_csv
+
+        return read_metadata_csv(path)
+
+    def clean_asset_fields(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Validated asset fields (paradata: role, capture method, units…); raises ValidationError."""
+        from .validation import clean_asset_changes
+
+        return clean_asset_changes(values, self._archive.lookup_vocabulary)
+
+    def verify(self, progress: Progress | None = None, cancel: CancelToken | None = None) -> VerifyReport:
+        """Re-hash every stored file and check the catalogue; logs a fixity event."""
+        from .verify import verify
+
+        return verify(self._archive, progress, cancel)
+
+    def backup(self, dest: Path, progress: Progress | None = None, link: bool = False) -> Path:
+        """A consistent backup folder ``dest`` made while the archive is in use."""
+        from .backup import backup
+
+        return backup(self._archive, dest, progress, link)
+
+    def auto_backup(self) -> Path | None:
+        """The daily rotating backup under ``backups/``; None when a recent one exists."""
+        from .health import auto_backup
+
+        return auto_backup(self._archive)
+
+    @staticmethod
+    def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> Path:
+        """Rebuild an archive in ``dest`` (new or empty folder) from a backup."""
+        from .backup import restore
+
+        return restore(backup_dir, dest, progress)
+
+    def export_csv(self, path: Path) -> int:
+        """Every item's metadata as a CSV file; returns how many items were written."""
+        from .csvio import export_csv
+
+        return export_csv(self._archive, path)
+
+    def import_csv(self, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvReport:
+        """Create or update items from a CSV; nothing changes when a row is invalid unless ``skip_bad``."""
+        from .csvio import import_csv
+
+        return import_csv(self._archive, path, dry_run=dry_run, skip_bad=skip_bad)

@@ -1,0 +1,56 @@
+"""What the long operations take and give back: plain value objects, importable without the
+heavy modules that do the work (the app builds options and shows reports on its GUI thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ImportOptions:
+    kind: str = "other"
+    title: str | None = None
+    collection: str | None = None
+    item_fields: dict[str, Any] = field(default_factory=dict)
+    asset_fields: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # file name -> CSV row
+    item_id: int | None = None  # add the scans as new assets (versions) of this item
+    isolate: bool = True  # parse in a worker process with limits (see archive.isolation)
+
+
+@dataclass
+class ImportReport:
+    imported: list[int] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, path: str, exc: BaseException) -> None:
+        self.errors.append({"path": path, "error": str(exc), "type": type(exc).__name__})
+
+
+@dataclass
+class VerifyReport:
+    files: list[dict[str, Any]] = field(default_factory=list)  # path, status, expected, actual, item_id
+    database: list[str] = field(default_factory=list)  # integrity-check problems
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"ok": 0, "changed": 0, "missing": 0, "untracked": 0}
+        for f in self.files:
+            counts[f["status"]] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return not self.database and all(f["status"] == "ok" for f in self.files)
+
+
+@dataclass
+class CsvReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # row, field, error
+    applied: bool = False
