@@ -1,8 +1,8 @@
 """The Export dialog: profile, format, output folder, progress with Cancel, open the result.
 
-The export runs on a worker thread (``ExportTask``, a QRunnable whose signals live on a
-separate QObject); the worker opens its own Archive and closes it in the same thread, and
-never touches a widget.
+The export is a write of the app's task manager (it logs an ``export`` event), so it queues
+behind other writes and the window knows it is running; ``ExportTask`` opens its own Archive
+in the worker thread, closes it there, and never touches a widget.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,73 +28,71 @@ from PySide6.QtWidgets import (
 )
 
 from archive import Archive, ArchiveError, CancelToken
-from archive.errors import Cancelled
 from archive.publish import FORMATS, PROFILES, export_item
+
+from .rendering import render_image
+from .tasks import Task, TaskManager
 
 FORMAT_LABELS = {"glb": "Web model (GLB)", "html": "Web page (HTML folder + single file)",
                  "obj": "OBJ + MTL + textures", "ply": "PLY", "stl": "STL (3D printing, mm)",
                  "bag": "Archival package (BagIt)"}
 
 
-class ExportSignals(QObject):
-    progressed = Signal(int, int, str)  # done, total, message
-    exported = Signal(object)  # list[Path]: the main file of each item
-    failed = Signal(str)
-    cancelled = Signal()
+def export_items(archive: Archive, progress: Any, cancel: CancelToken, item_ids: list[int], out_dir: Path,
+                 fmt: str, profile: str, up_axis: str) -> list[Path]:
+    """Export each item in turn; progress runs over all of them (100 steps an item). Returns the
+    main file of each exported item."""
+    results: list[Path] = []
+    total = len(item_ids)
+    for n, item_id in enumerate(item_ids):
+        cancel.check()
+
+        def step(done: int, of: int, message: str, n: int = n) -> None:
+            progress(n * 100 + int(100 * done / max(of, 1)), total * 100, message)
+
+        result = export_item(archive, item_id, out_dir, fmt, profile, render_image=render_image, up_axis=up_axis,
+                             progress=step, cancel=cancel)
+        if result.main is not None:
+            results.append(result.main)
+    progress(total * 100, total * 100, "Done")
+    return results
 
 
-class ExportTask(QRunnable):
-    """Export ``item_ids`` from the archive at ``archive_dir`` (opened in the worker)."""
+class ExportTask(Task):
+    """Export ``item_ids`` from the archive at ``archive_dir`` (opened in the worker);
+    ``succeeded`` carries the list of main files written."""
 
     def __init__(self, archive_dir: Path, item_ids: list[int], out_dir: Path, fmt: str, profile: str,
                  up_axis: str = "auto"):
-        super().__init__()
-        self.setAutoDelete(False)  # the dialog keeps it referenced until it has finished
-        self.archive_dir, self.item_ids, self.out_dir = archive_dir, list(item_ids), out_dir
-        self.fmt, self.profile, self.up_axis = fmt, profile, up_axis
-        self.token = CancelToken()
-        self.signals = ExportSignals()
+        super().__init__(export_items, list(item_ids), out_dir, fmt, profile, up_axis, archive_dir=Path(archive_dir),
+                         title="Export")
+        self.item_ids = list(item_ids)
 
-    def cancel(self) -> None:
-        self.token.cancel()
+    def open_archive(self, root: Path) -> Archive:
+        # A full open, so that an archive on read-only media opens read-only and exports (its
+        # export events skipped) instead of failing on its first write.
+        return Archive.open(root)
 
-    def run(self) -> None:
-        from .publish_cli import render_image
 
-        results: list[Path] = []
-        total = len(self.item_ids)
-        try:
-            with Archive.open(self.archive_dir) as archive:
-                for n, item_id in enumerate(self.item_ids):
-                    self.token.check()
-
-                    def step(done: int, of: int, message: str, n: int = n) -> None:
-                        self.signals.progressed.emit(n * 100 + int(100 * done / max(of, 1)), total * 100, message)
-
-                    result = export_item(archive, item_id, self.out_dir, self.fmt, self.profile,
-                                         render_image=render_image, up_axis=self.up_axis, progress=step,
-                                         cancel=self.token)
-                    if result.main is not None:
-                        results.append(result.main)
-            self.signals.progressed.emit(total * 100, total * 100, "Done")
-            self.signals.exported.emit(results)
-        except Cancelled:
-            self.signals.cancelled.emit()
-        except ArchiveError as exc:
-            self.signals.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the thread
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+def failure_message(exc: BaseException) -> str:
+    """What the dialog says about a failed export: the archive's own message, else the error's type too."""
+    return str(exc) if isinstance(exc, ArchiveError) else f"{type(exc).__name__}: {exc}"
 
 
 class ExportDialog(QDialog):
-    """Export the selected items; ``result_paths`` holds what was written."""
+    """Export the selected items; ``result_paths`` holds what was written. ``tasks`` is the
+    app's task manager (the export queues with its other writes); a dialog used on its own (a
+    script, a test) runs the export on a task manager of its own."""
 
     finished_export = Signal(object)
 
-    def __init__(self, archive_dir: Path, item_ids: list[int], parent: QWidget | None = None):
+    def __init__(self, archive_dir: Path, item_ids: list[int], parent: QWidget | None = None,
+                 tasks: TaskManager | None = None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export %n item(s)", "", len(item_ids)))
         self.archive_dir, self.item_ids = Path(archive_dir), list(item_ids)
+        # Its own manager has no Qt parent: it must outlive the dialog until the task's last signal.
+        self.tasks = tasks if tasks is not None else TaskManager()
         self.task: ExportTask | None = None
         self.result_paths: list[Path] = []
         self._build()
@@ -149,17 +147,17 @@ class ExportDialog(QDialog):
             self.folder.setText(chosen)
 
     def start(self) -> ExportTask:
-        """Start the export on the global thread pool; returns the running task."""
+        """Queue the export as a write of the task manager; returns the task."""
         task = ExportTask(self.archive_dir, self.item_ids, Path(self.folder.text()),
                           str(self.format.currentData()), str(self.profile.currentData()),
                           str(self.up_axis.currentData()))
         task.signals.progressed.connect(self._progressed)
-        task.signals.exported.connect(self._exported)
+        task.signals.succeeded.connect(self._exported)
         task.signals.failed.connect(self._failed)
         task.signals.cancelled.connect(self._cancelled)
         self.task = task
         self._set_running(True)
-        QThreadPool.globalInstance().start(task)
+        self.tasks.run_write(task)
         return task
 
     def cancel(self) -> None:
@@ -190,9 +188,9 @@ class ExportDialog(QDialog):
         self.task = None
         self.finished_export.emit(self.result_paths)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self._set_running(False)
-        self.status.setText(self.tr("Export failed: %1").replace("%1", message))
+        self.status.setText(self.tr("Export failed: %1").replace("%1", failure_message(exc)))
         self.task = None
 
     def _cancelled(self) -> None:

@@ -15,23 +15,26 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from archive import Archive, Cancelled, CancelToken
-from archive.db import connect
-from archive.service import CATALOGUE
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stays fluid
 
 
 def worker_archive(root: Path) -> Archive:
-    """An ``Archive`` for a worker thread: its own connection, without repeating the
-    integrity check and crash recovery that the window ran when it opened the archive."""
-    return Archive(Path(root), connect(Path(root) / CATALOGUE))
+    """An ``Archive`` for a worker thread: its own connection, opened and closed in that thread,
+    without repeating the integrity check and crash recovery the window ran when it opened the archive."""
+    return Archive.open(root, recover=False)
 
 
 class TaskSignals(QObject):
+    """The one vocabulary of every background task in the app (archive work, exports, viewer
+    loading, thumbnails): a task emits any number of ``progressed``, then exactly one of
+    ``succeeded``, ``failed`` or ``cancelled``, then ``finished``. Tasks with more to say
+    (thumbnails arriving one by one) subclass this and add their own past-tense signals."""
+
     progressed = Signal(int, int, str)  # done, total, message
-    succeeded = Signal(object)  # the function's result
-    failed = Signal(object)  # the exception
+    succeeded = Signal(object)  # the result
+    failed = Signal(object)  # the exception; str(exc) is the message for the user
     cancelled = Signal()
     finished = Signal()  # always, last
 
@@ -64,11 +67,15 @@ class Task(QRunnable):
             self._last_progress = now
             self.signals.progressed.emit(done, total, message)
 
+    def open_archive(self, root: Path) -> Archive:
+        """The worker's own ``Archive``, opened (and later closed) in the worker thread."""
+        return worker_archive(root)
+
     def run(self) -> None:
         archive = None
         try:
             if self.archive_dir is not None:
-                archive = worker_archive(self.archive_dir)
+                archive = self.open_archive(self.archive_dir)
             result = self.fn(archive, self.progress, self.token, *self.args)
         except Cancelled:
             self.signals.cancelled.emit()

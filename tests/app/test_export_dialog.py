@@ -10,6 +10,7 @@ import trimesh
 from archive import Archive
 from archive.importer import ImportOptions, import_paths
 from heritage_app.export_dialog import ExportDialog, ExportTask
+from heritage_app.tasks import TaskManager
 
 
 @pytest.fixture
@@ -57,3 +58,18 @@ def test_failure_is_shown_not_raised(qtbot, archive_with_scan, tmp_path: Path) -
     qtbot.waitUntil(lambda: dialog.task is None, timeout=30_000)
     assert task is not None and "999" in dialog.status.text()
     assert dialog.export_button.isEnabled()
+
+
+def test_export_is_a_write_of_the_apps_task_manager(qtbot, archive_with_scan, tmp_path: Path) -> None:
+    root, item_id = archive_with_scan
+    manager = TaskManager()
+    dialog = ExportDialog(root, [item_id], tasks=manager)
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dialog.finished_export, timeout=30_000):
+        task = dialog.start()
+        assert manager.writes == [task]  # queued with the window's other writes, one writer at a time
+    qtbot.waitUntil(lambda: not manager.writes, timeout=5000)
+    manager.wait()
+    with Archive.open(root) as archive:
+        assert [e["type"] for e in archive.history(item_id)].count("export") == 1
