@@ -1,7 +1,8 @@
 """Format identification and safe, fast inspection of 3D scans for import.
 
 A new format is one module with an ``inspect_<fmt>(path, root, limits) -> ScanInfo``
-function and one entry in :data:`READERS` (trimesh's ``exchange/export.py`` style).
+function and one row in :data:`archive.formats.registry.IMPORT_FORMATS` (trimesh's
+``exchange/export.py`` style); :data:`READERS` is derived from it.
 """
 
 from __future__ import annotations
@@ -12,40 +13,25 @@ from pathlib import Path
 from archive.errors import ArchiveError, CorruptFile, LimitExceeded
 from archive.formats._common import check_limits_file
 from archive.formats.base import DEFAULT_LIMITS, Limits, ScanInfo
-from archive.formats.gltf import inspect_glb, inspect_gltf
-from archive.formats.identify import SCAN_SUFFIXES, SIDE_FILE_SUFFIXES, identify, is_side_file
-from archive.formats.lidar import inspect_e57, inspect_las
-from archive.formats.obj import inspect_obj
-from archive.formats.off import inspect_off
-from archive.formats.ply import inspect_ply
-from archive.formats.pointclouds import inspect_pcd, inspect_pts, inspect_xyz
+from archive.formats.identify import SIDE_FILE_SUFFIXES, identify, is_side_file
 from archive.formats.refs import check_inside
-from archive.formats.stl import inspect_stl
+from archive.formats.registry import IMPORT_FORMATS, SCAN_SUFFIXES, ImportFormat, dialog_patterns, format_list
 
 Reader = Callable[[Path, Path, Limits], ScanInfo]
 
-READERS: dict[str, Reader] = {
-    "ply": inspect_ply,
-    "obj": inspect_obj,
-    "stl": inspect_stl,
-    "off": inspect_off,
-    "gltf": inspect_gltf,
-    "glb": inspect_glb,
-    "pcd": inspect_pcd,
-    "xyz": inspect_xyz,
-    "pts": inspect_pts,
-    "e57": inspect_e57,
-    "las": inspect_las,
-    "laz": inspect_las,
-}
+READERS: dict[str, Reader] = {name: f.inspector for name, f in IMPORT_FORMATS.items()}
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "IMPORT_FORMATS",
     "READERS",
     "SCAN_SUFFIXES",
     "SIDE_FILE_SUFFIXES",
+    "ImportFormat",
     "Limits",
     "ScanInfo",
+    "dialog_patterns",
+    "format_list",
     "identify",
     "inspect_scan",
     "is_side_file",

@@ -7,12 +7,7 @@ import struct
 from pathlib import Path
 
 from archive.errors import EmptyModel, UnsupportedFormat
-
-SCAN_SUFFIXES: dict[str, str] = {
-    ".ply": "ply", ".obj": "obj", ".stl": "stl", ".off": "off", ".gltf": "gltf",
-    ".glb": "glb", ".pcd": "pcd", ".xyz": "xyz", ".pts": "pts", ".e57": "e57",
-    ".las": "las", ".laz": "laz",
-}  # fmt: skip
+from archive.formats.registry import SCAN_SUFFIXES, SIGNATURE_ONLY_SUFFIXES, format_list
 
 IMAGE_SUFFIXES = frozenset(
     ".png .jpg .jpeg .jpe .tga .bmp .tif .tiff .gif .webp .ktx .ktx2 .dds .exr .hdr .svg .basis .psd".split()
@@ -38,8 +33,7 @@ def is_side_file(path: Path) -> bool:
 
 
 def identify(path: Path) -> str:
-    """Format of ``path``: 'ply', 'obj', 'stl', 'off', 'gltf', 'glb', 'pcd', 'xyz', 'pts',
-    'e57', 'las' or 'laz'.
+    """Format of ``path``: a key of :data:`archive.formats.registry.IMPORT_FORMATS`.
 
     Raises
     ------
@@ -62,7 +56,7 @@ def identify(path: Path) -> str:
         found = _by_text_signature(path, head, suffix)
     if found is not None:
         return found
-    if suffix in SCAN_SUFFIXES and suffix not in {".glb", ".e57", ".las", ".laz"}:
+    if suffix in SCAN_SUFFIXES and suffix not in SIGNATURE_ONLY_SUFFIXES:
         return SCAN_SUFFIXES[suffix]
     raise UnsupportedFormat(_unsupported_message(path, head, suffix))
 
@@ -133,6 +127,4 @@ def _unsupported_message(path: Path, head: bytes, suffix: str) -> str:
         return f"{path.name} is an image/texture, not a 3D scan."
     if suffix in SCAN_SUFFIXES:
         return f"{path.name} does not look like a {suffix[1:].upper()} file (bad signature)."
-    return (
-        f"{path.name} is not a 3D format the archive reads (PLY, OBJ, STL, OFF, glTF/GLB, PCD, XYZ, PTS, E57, LAS/LAZ)."
-    )
+    return f"{path.name} is not a 3D format the archive reads (supported: {format_list()})."

@@ -148,13 +148,42 @@ def inspect_pts(path: Path, root: Path, limits: Limits) -> ScanInfo:
 
 
 def _text_cloud(path: Path, root: Path, limits: Limits, fmt: str) -> ScanInfo:
+    nums, first, tokens, declared = _text_rows(path, limits, fmt)
+    info = _points_info(fmt, path, root)
+    xyz = nums[first[:, None] + np.arange(3)]
+    info.points = info.vertices = xyz.shape[0]
+    C.require_geometry(info.points, path.name, "points")
+    info.bbox_min, info.bbox_max = C.bbox(xyz, info.warnings)
+    ncol = int(np.bincount(tokens).argmax())
+    info.details.update(encoding="ascii", columns=ncol)
+    info.vertex_colors = ncol >= 6 and _looks_like_rgb(nums, first, ncol)
+    if declared is not None and declared != info.points:
+        info.warnings.append(f"PTS declares {declared:,} points but holds {info.points:,}")
+    return info
+
+
+def read_text_points(path: Path, fmt: str, limits: Limits) -> tuple[np.ndarray, np.ndarray | None]:
+    """Every point of an XYZ or PTS cloud: (n, 3) float64 coordinates and (n, 3) float64
+    colours 0..255 (the last three columns, when every row has them and they look like RGB)
+    or None."""
+    nums, first, tokens, _ = _text_rows(path, limits, fmt)
+    xyz = nums[first[:, None] + np.arange(3)]
+    ncol = int(tokens.min(initial=0))
+    rgb = None
+    if ncol >= 6 and (tokens == ncol).all() and _looks_like_rgb(nums, first, ncol):
+        rgb = nums[first[:, None] + np.arange(ncol - 3, ncol)]
+    return xyz, rgb
+
+
+def _text_rows(path: Path, limits: Limits, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """All numbers of a text cloud, the index of each point row's first number, each point
+    row's column count, and the count a PTS header declares (None for XYZ)."""
     if C.file_size(path) > _MAX_TEXT:
         raise LimitExceeded(f"{path.name}: text point cloud larger than {_MAX_TEXT:,} bytes.")
     data = _COMMENTS.sub(b"", path.read_bytes()).replace(b",", b" ").replace(b";", b" ")
     buf = np.frombuffer(data, np.uint8)
     starts, ends = C.line_table(buf) if buf.size else (np.zeros(0, np.int64),) * 2
     tokens = C.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
-    info = _points_info(fmt, path, root)
     declared = _count_lines(buf, starts, ends, tokens) if fmt == "pts" else None
     nums = C.parse_numbers(data)
     if nums.shape[0] != int(tokens.sum()):
@@ -164,16 +193,7 @@ def _text_cloud(path: Path, root: Path, limits: Limits, fmt: str) -> ScanInfo:
     if ((tokens > 0) & ~rows & (tokens != 1 if fmt == "pts" else True)).any():
         raise CorruptFile(f"{path.name}: a line has fewer than 3 coordinates.")
     C.check_count(int(rows.sum()), limits.max_vertices, "points", path.name)
-    xyz = nums[first[rows][:, None] + np.arange(3)]
-    info.points = info.vertices = xyz.shape[0]
-    C.require_geometry(info.points, path.name, "points")
-    info.bbox_min, info.bbox_max = C.bbox(xyz, info.warnings)
-    ncol = int(np.bincount(tokens[rows]).argmax())
-    info.details.update(encoding="ascii", columns=ncol)
-    info.vertex_colors = ncol >= 6 and _looks_like_rgb(nums, first[rows], ncol)
-    if declared is not None and declared != info.points:
-        info.warnings.append(f"PTS declares {declared:,} points but holds {info.points:,}")
-    return info
+    return nums, first[rows], tokens[rows], declared
 
 
 def _count_lines(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, tokens: np.ndarray) -> int:

@@ -4,7 +4,8 @@ Geometry is reduced by quadric edge collapse with fast-simplification. Meshes wi
 coordinates or colours are welded by position first and their attributes rebuilt from the
 collapses (:mod:`.seams`), keeping UV seams closed and each vertex's attributes those of an
 original vertex (see :func:`decimate`). Point
-clouds are thinned by a seeded random sample. The error of the reduced copy against the
+clouds are thinned on a voxel grid (one point per occupied cell), so what is kept is spread
+evenly in space rather than following the scanner's density. The error of the reduced copy against the
 master is the two-sided distance between surface samples, relative to the bbox diagonal.
 """
 
@@ -133,13 +134,58 @@ def _weighted_mean(values: np.ndarray, index: np.ndarray, weight: np.ndarray, n:
 
 
 def thin_points(part: Part, target_points: int) -> Part:
-    """A seeded random subset of a point cloud of about ``target_points``."""
+    """At most ``target_points`` of a point cloud, spread evenly in space (:func:`voxel_pick`)."""
     n = len(part.vertices)
     if target_points >= n:
         return part
-    keep = np.sort(np.random.default_rng(SEED).choice(n, size=max(target_points, 1), replace=False))
+    keep = voxel_pick(part.vertices, max(target_points, 1))
     return Part(part.vertices[keep], colors=None if part.colors is None else part.colors[keep],
                 base_color=part.base_color)
+
+
+def voxel_pick(points: np.ndarray, target: int) -> np.ndarray:
+    """Sorted indices of at most ``target`` of ``points`` (n, 3): one per cell of the finest
+    cubic grid found with no more than ``target`` occupied cells (the cell size is bracketed
+    from a surface-like first guess, then bisected on a log scale), the point nearest each
+    cell's centre."""
+    corner = points.min(0)
+    extent = float((points.max(0) - corner).max()) or 1.0
+    fine, coarse = _bracket(points, corner, extent, target)
+    while coarse / fine > 1.05:  # within 5 % of the cell size
+        mid = (fine * coarse) ** 0.5
+        fine, coarse = (fine, mid) if _occupied(points, corner, mid)[1] <= target else (mid, coarse)
+    keys, _ = _occupied(points, corner, coarse)
+    cell = np.floor((points - corner) / coarse)
+    off_centre = np.square(points - corner - (cell + 0.5) * coarse).sum(1)
+    order = np.lexsort((off_centre, keys))
+    first = np.ones(len(order), bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    return np.sort(order[first])
+
+
+def _bracket(points: np.ndarray, corner: np.ndarray, extent: float, target: int) -> tuple[float, float]:
+    """Cell sizes ``fine`` (too many cells) and ``coarse`` (at most ``target``), a factor 2 apart."""
+    size = extent / max(target, 1) ** 0.5  # a scan is mostly a surface
+    if _occupied(points, corner, size)[1] > target:
+        while _occupied(points, corner, size * 2)[1] > target:
+            size *= 2
+        return size, size * 2
+    while _occupied(points, corner, size / 2)[1] <= target:
+        if size < extent / 2e6:  # every point has a cell of its own: no finer grid is needed
+            return size, size
+        size /= 2
+    return size / 2, size
+
+
+def _occupied(points: np.ndarray, corner: np.ndarray, size: float) -> tuple[np.ndarray, int]:
+    """Each point's cell key (int64) for cubic cells of ``size``, and how many cells hold points."""
+    cell = np.floor((points - corner) / size).astype(np.int64)
+    dims = cell.max(0) + 1
+    keys = (cell[:, 0] * dims[1] + cell[:, 1]) * dims[2] + cell[:, 2]
+    cells = int(dims.prod())
+    if cells <= 4 * len(points):  # a count per cell is cheaper than sorting the keys
+        return keys, int(np.count_nonzero(np.bincount(keys, minlength=cells)))
+    return keys, len(np.unique(keys))
 
 
 def reduce_model(model: Model, triangle_ratio: float, point_ratio: float) -> Model:
@@ -204,7 +250,7 @@ def _distance_to(model: Model, query: np.ndarray) -> np.ndarray:
 def geometric_error(master: Model, copy: Model, samples: int = 100_000) -> GeometricError:
     """Two-sided sampled surface distance between ``master`` and ``copy`` (same frame):
     ``samples`` points on each surface, exact distance to the other's triangles."""
-    rng = np.random.default_rng(SEED + 1)  # not SEED: thin_points' sample would be drawn again
+    rng = np.random.default_rng(SEED + 1)
     both = np.concatenate([_distance_to(copy, _surface_samples(master, samples, rng)),
                            _distance_to(master, _surface_samples(copy, samples, rng))])
     diag = master.diagonal()

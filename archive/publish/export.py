@@ -37,13 +37,11 @@ from .geometry import load_model
 from .jsonld import licence_url
 from .profiles import Profile, Progress, PublishError, RenderImage, get_profile
 from .public import master_asset, public_record, slug, title
-from .textures import find_original, original_candidates, prepare_texture
+from .textures import Texture, find_original, original_candidates, prepare_texture
 from .webcopy import WebCopyReport, make_web_glb
 
 if TYPE_CHECKING:
     from archive.service import Archive
-
-FORMATS = ("glb", "obj", "ply", "stl", "html", "bag")
 
 
 @dataclass
@@ -120,6 +118,7 @@ def write_from_master(job: MasterJob) -> MasterOutput:
         report = make_web_glb(model, job.profile, originals, path, job.meta, job.name)
         return MasterOutput([path], report, list(model.notes))
     prof = job.profile
+    kept: list[str] = []
     if prof.max_bytes is not None or prof.max_triangles:
         scratch = job.folder / f".{job.stem}.reduction.glb"  # the profile's reduction, shared with the GLB
         try:
@@ -130,16 +129,16 @@ def write_from_master(job: MasterJob) -> MasterOutput:
 
         ratio = report.triangles / max(model.triangles, 1) if model.triangles else 1.0
         pratio = report.points / max(model.points, 1) if model.points else 1.0
+        points = model.points
         model = reduce_model(model, ratio, pratio) if ratio < 1 or pratio < 1 else model
+        if model.points < points:
+            kept.append(f"{model.points:,} of {points:,} points kept (one per cell of a regular grid)")
+    textures: list[Texture | None] = [None] * len(model.parts)
     if job.fmt == "obj":
         textures = [None if p.image is None else prepare_texture(
             p.image, find_original(p.image, originals), prof.max_texture_px, prof.jpeg_quality) for p in model.parts]
-        files = formats.write_obj(model, textures, job.folder, job.stem)
-    elif job.fmt == "ply":
-        files = [formats.write_ply(model, job.folder / f"{job.stem}.ply")]
-    else:
-        files = [formats.write_stl(model, job.folder / f"{job.stem}.stl")]
-    return MasterOutput(files, None, list(model.notes))
+    files = formats.WRITERS[job.fmt](model, textures, job.folder, job.stem)
+    return MasterOutput(files, None, list(model.notes) + kept)
 
 
 class ItemSource:
@@ -376,8 +375,11 @@ def languages(record: Mapping[str, Any]) -> list[str]:
 
 _EXPORTERS: dict[str, Any] = {
     "glb": _export_glb,
+    **{fmt: functools.partial(_export_format, fmt=fmt) for fmt in formats.WRITERS},
     "html": _export_html,
-    "obj": functools.partial(_export_format, fmt="obj"),
-    "ply": functools.partial(_export_format, fmt="ply"),
-    "stl": functools.partial(_export_format, fmt="stl"),
 }
+"""Export format -> exporter. A new model format is one writer in :data:`.formats.WRITERS`;
+a new kind of output (page, package) is one function here."""
+
+FORMATS: tuple[str, ...] = (*_EXPORTERS, "bag")  # "bag" is a package of the item, not a copy of its model
+

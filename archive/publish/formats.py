@@ -8,6 +8,7 @@ z-up millimetres, which is what slicers for 3D printing expect.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,14 @@ def write_stl(model: Model, path: Path) -> Path:
         f.write(np.uint32(len(tri)).tobytes())
         f.write(rec.tobytes())
     return path
+
+
+ModelWriter = Callable[[Model, list[Texture | None], Path, str], list[Path]]
+"""``(model, textures, folder, stem) -> files written``; ``textures[i]`` belongs to ``model.parts[i]``."""
+
+WRITERS: dict[str, ModelWriter] = {
+    "obj": write_obj,
+    "ply": lambda model, textures, folder, stem: [write_ply(model, folder / f"{stem}.ply")],
+    "stl": lambda model, textures, folder, stem: [write_stl(model, folder / f"{stem}.stl")],
+}
+"""Model files other than the web GLB, by export format (the GLB is :mod:`.webcopy`'s)."""

@@ -1,13 +1,17 @@
 """The master scan as plain arrays, in glTF's frame: y-up, metres.
 
-A :class:`Model` is a list of :class:`Part` (one per material or point cloud). Loading goes
-through trimesh with the archive's limits already checked at import; nothing here touches
-the network or resolves a path outside the asset's folder (trimesh's resolver is rooted
-there).
+A :class:`Model` is a list of :class:`Part` (one per material or point cloud). The master is
+read by the reader :data:`MASTER_READERS` names for its format (a new import format needs a
+row there): meshes and glTF through trimesh (meshopt-compressed glTF decoded first), point
+clouds through :mod:`.clouds`. The archive's limits were checked at import; nothing here
+touches the network or resolves a path outside the asset's folder (trimesh's resolver is
+rooted there).
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +20,11 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from archive.errors import CorruptFile, EmptyModel
+from archive.errors import CorruptFile, EmptyModel, UnsupportedFormat
+from archive.formats.identify import identify
+from archive.formats.meshopt import decoded_glb
 
+from . import clouds
 from .objread import PlainObj, read_plain_obj
 from .profiles import UNITS_TO_METRES
 
@@ -91,10 +98,15 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     "z"; glTF/GLB masters are y-up by definition.
     """
     notes: list[str] = []
-    parts = _read_parts(path)
+    fmt = identify(path)
+    reader = MASTER_READERS.get(fmt)
+    if reader is None:
+        raise UnsupportedFormat(f"{path.name}: {fmt.upper()} masters cannot be exported yet "
+                                f"(supported: {', '.join(n.upper() for n in MASTER_READERS)})")
+    parts = reader(path)
     if not parts:
         raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
-    if path.suffix.lower() in (".glb", ".gltf"):
+    if fmt in ("glb", "gltf"):
         units, up_axis = "m", "y"
     scale = UNITS_TO_METRES.get(units or "", 1.0)
     if not units:
@@ -107,17 +119,57 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     return Model(parts, notes)
 
 
-def _read_parts(path: Path) -> list[Part]:
-    """The master's parts: plain OBJ files through the vectorised reader, the rest (and
-    any OBJ it declines) through trimesh."""
-    plain = read_plain_obj(path) if path.suffix.lower() == ".obj" else None
-    if plain is not None:
-        return [_plain_part(plain)]
+def read_obj(path: Path) -> list[Part]:
+    """Plain OBJ files through the vectorised reader; any OBJ it declines through trimesh."""
+    plain = read_plain_obj(path)
+    return [_plain_part(plain)] if plain is not None else read_with_trimesh(path)
+
+
+def read_with_trimesh(path: Path) -> list[Part]:
+    """Meshes (and PLY point clouds) through trimesh."""
     try:
         loaded: Any = trimesh.load(str(path), force="scene", process=False)
     except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
         raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
     return [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+
+
+def read_gltf(path: Path) -> list[Part]:
+    """glTF/GLB through trimesh; meshopt-compressed views are decoded first."""
+    plain = decoded_glb(path)
+    if plain is None:
+        return read_with_trimesh(path)
+    try:
+        loaded: Any = trimesh.load(io.BytesIO(plain), file_type="glb", force="scene", process=False,
+                                   resolver=trimesh.resolvers.FilePathResolver(str(path.parent)))
+    except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
+        raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
+    return [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+
+
+def _cloud_reader(read: Callable[[Path], clouds.Cloud]) -> Callable[[Path], list[Part]]:
+    def read_cloud(path: Path) -> list[Part]:
+        points, colours = read(path)
+        if not len(points):
+            return []
+        rgb = None if colours is None else np.clip(colours, 0, 255).round().astype(np.uint8)
+        return [Part(points, colors=None if rgb is None else _rgba(rgb))]
+
+    return read_cloud
+
+
+MasterReader = Callable[[Path], list[Part]]
+
+MASTER_READERS: dict[str, MasterReader] = {
+    "ply": read_with_trimesh,
+    "obj": read_obj,
+    "stl": read_with_trimesh,
+    "off": read_with_trimesh,
+    "gltf": read_gltf,
+    "glb": read_gltf,
+    **{fmt: _cloud_reader(read) for fmt, read in clouds.READERS.items()},
+}
+"""Import format (``archive.formats.IMPORT_FORMATS``) -> reader of the master's parts for export."""
 
 
 def _plain_part(obj: PlainObj) -> Part:
