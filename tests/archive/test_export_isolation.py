@@ -184,7 +184,14 @@ EXPORT_BOMB = textwrap.dedent("""
         except ArchiveError as exc:
             outcome = type(exc).__name__ + ": " + str(exc)
         seconds = time.monotonic() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    # VmHWM is this program's own peak; ru_maxrss survives exec and would count pytest's
+    # memory at the fork (a long test run is several hundred MB) as ours.
+    status = Path("/proc/self/status")
+    if status.exists():
+        peak = next(int(line.split()[1]) * 1024 for line in status.read_text().splitlines()
+                    if line.startswith("VmHWM:"))
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": peak}))
 """)
 
