@@ -168,7 +168,7 @@ def read_text_points(path: Path, fmt: str, limits: Limits) -> tuple[np.ndarray, 
     or None."""
     nums, first, tokens, _ = _text_rows(path, limits, fmt)
     xyz = nums[first[:, None] + np.arange(3)]
-    ncol = int(tokens.min(initial=0))
+    ncol = int(tokens.min()) if tokens.size else 0
     rgb = None
     if ncol >= 6 and (tokens == ncol).all() and _looks_like_rgb(nums, first, ncol):
         rgb = nums[first[:, None] + np.arange(ncol - 3, ncol)]
