@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +26,9 @@ from archive.fields import ASSET_FIELDS
 
 from .i18n import field_label, value_label
 from .metadata_editor import EditorContext, MetadataEditor
+
+if TYPE_CHECKING:
+    from .viewer_widget import ViewerWidget
 
 log = logging.getLogger(__name__)
 PARADATA = [f for f in ASSET_FIELDS if f.name not in ("role", "label")]
@@ -50,31 +52,25 @@ def _dimensions(asset: dict[str, Any]) -> str:
     return " × ".join(f"{b - a:.4g}" for a, b in zip(lo, hi, strict=False)) + (f" {unit}" if unit else "")
 
 
-def _viewer_class() -> type[QWidget] | None:
+def _viewer_class() -> type[ViewerWidget] | None:
+    """``ViewerWidget``, imported late (Open3D takes over a second); None where Open3D's native
+    libraries cannot load here (no OpenGL library): the pane then shows a placeholder."""
     try:
-        module = importlib.import_module("heritage_app.viewer_widget")
-    except Exception as exc:  # noqa: BLE001 - no viewer, no OpenGL: the pane shows a placeholder
-        log.info("3D viewer unavailable: %s", exc)
+        from .viewer_widget import ViewerWidget
+    except (ImportError, OSError) as exc:
+        log.warning("3D viewer unavailable: %s", exc)
         return None
-    cls = getattr(module, "ViewerWidget", None)
-    return cls if isinstance(cls, type) and issubclass(cls, QWidget) else None
+    return ViewerWidget
 
 
 def load_viewer_widget(parent: QWidget | None, lod_cache_dir: Path | None = None) -> QWidget | None:
     """The 3D viewer widget (``heritage_app.viewer_widget.ViewerWidget``), or None when it
-    cannot run here (no viewer package, no OpenGL)."""
+    cannot run here (turned off, or no OpenGL library). Its renderer starts lazily, so the
+    constructor has nothing to fail on but a bug, which surfaces."""
     if os.environ.get("HERITAGE_NO_VIEWER"):
         return None
     cls = _viewer_class()
-    if cls is None:
-        return None
-    try:
-        return cls(parent=parent, lod_cache_dir=lod_cache_dir)
-    except TypeError:
-        return cls(parent=parent)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("3D viewer could not start: %s", exc)
-        return None
+    return None if cls is None else cls(parent=parent, lod_cache_dir=lod_cache_dir)
 
 
 class ViewerPreloader(QObject):
@@ -332,10 +328,9 @@ class DetailPane(QWidget):
             self._show_placeholder_text()
             return
         self.viewer_host.setCurrentWidget(self.viewer)
-        try:
-            self.viewer.open_file(path, units)  # type: ignore[attr-defined]
-        except Exception as exc:  # noqa: BLE001 - a model that cannot be shown must not break the pane
-            log.warning("viewer could not show %s: %s", path, exc)
+        # Loading runs in the background; a model that cannot be shown is reported by the
+        # viewer's own loadFailed, so nothing here is expected to raise.
+        self.viewer.open_file(path, units)  # type: ignore[attr-defined]
 
     def _show_placeholder_text(self) -> None:
         if self.item is None:

@@ -13,9 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from archive import CancelToken
+from archive import ArchiveError, CancelToken
 
-from .tasks import worker_archive
+from .tasks import TaskSignals, worker_archive
 
 log = logging.getLogger(__name__)
 RENDER_SIZE = 256
@@ -24,20 +24,19 @@ BATCH = 24
 
 
 def _renderer() -> Callable[[Path], bytes] | None:
-    """The viewer's thumbnail renderer, imported late (Open3D is heavy and optional)."""
+    """The viewer's thumbnail renderer, imported late (Open3D takes seconds to import)."""
     if os.environ.get("HERITAGE_NO_RENDER"):
         return None
-    try:
-        from viewer import render_thumbnail  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - no viewer, no OpenGL: placeholders stay
-        return None
+    from viewer import render_thumbnail
+
     return lambda path: render_thumbnail(path, RENDER_SIZE)
 
 
-class _JobSignals(QObject):
+class ThumbnailSignals(TaskSignals):
+    """The task vocabulary plus one signal per item: its picture, or that it has none."""
+
     loaded = Signal(int, QImage)
     missing = Signal(int)
-    finished = Signal()
 
 
 class ThumbnailJob(QRunnable):
@@ -49,20 +48,24 @@ class ThumbnailJob(QRunnable):
         self.size = size
         self.render = render
         self.token = CancelToken()
-        self.signals = _JobSignals()
+        self.signals = ThumbnailSignals()
 
     def run(self) -> None:
         try:
             archive = worker_archive(self.archive_dir)
-        except Exception:  # noqa: BLE001 - archive closed or moved meanwhile
+        except (ArchiveError, OSError) as exc:  # the archive was closed, moved or unplugged meanwhile
+            log.info("no thumbnails from %s: %s", self.archive_dir, exc)
+            self.signals.failed.emit(exc)
             self.signals.finished.emit()
             return
         render = _renderer() if self.render else None
         try:
             for item_id in self.item_ids:
                 if self.token.cancelled:
-                    break
+                    self.signals.cancelled.emit()
+                    return
                 self._one(archive, item_id, render)
+            self.signals.succeeded.emit(None)
         finally:
             archive.close()
             self.signals.finished.emit()
@@ -74,7 +77,7 @@ class ThumbnailJob(QRunnable):
                 archive.ensure_thumbnails(render, [item_id], self.token)
                 path = archive.thumbnail_path(item_id)
         except Exception as exc:  # noqa: BLE001 - a model the renderer cannot draw keeps its placeholder
-            log.info("no thumbnail for item %s: %s", item_id, exc)
+            log.warning("no thumbnail for item %s: %s", item_id, exc)
             path = None
         image = QImage(str(path)) if path is not None else QImage()
         if image.isNull():

@@ -3,7 +3,6 @@ texts. Kept apart from the window so the window reads as behaviour, not as wirin
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -13,24 +12,17 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 from .i18n import LANGUAGE_NAMES
 
 if TYPE_CHECKING:
+    from .export_dialog import ExportDialog
     from .main_window import MainWindow
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
 
-def export_available() -> bool:
-    """Whether the publishing work (``heritage_app.export_dialog``) is installed; cheap."""
-    return importlib.util.find_spec("heritage_app.export_dialog") is not None
+def export_dialog_class() -> type[ExportDialog]:
+    """``ExportDialog``, imported when first asked for: publishing pulls in the glTF tools,
+    which the window does not need to start. A failure to import it is a bug and surfaces."""
+    from .export_dialog import ExportDialog
 
-
-def export_dialog_class():
-    """``ExportDialog`` from the publishing work, or None while it is not installed."""
-    if not export_available():
-        return None
-    try:
-        from .export_dialog import ExportDialog  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001 - publishing broken or missing: Export entries stay disabled
-        return None
     return ExportDialog
 
 
@@ -77,7 +69,6 @@ class WindowActions:
         self.csv_import = action(None, window.ops_csv_import)
         self.csv_export = action(None, window.ops_csv_export)
         self.publish = action("Ctrl+E", window.export_selected)
-        self.publish.setEnabled(export_available())
         self.render_thumbnails = action(None, window.set_render_thumbnails, checkable=True)
         self.languages: dict[str, QAction] = {}
         languages = QActionGroup(window)
@@ -202,10 +193,7 @@ class WindowActions:
         )
         self.grid_mode.setToolTip(translate("WindowActions", "Thumbnail grid (Ctrl+1)"))
         self.table_mode.setToolTip(translate("WindowActions", "Table (Ctrl+2)"))
-        if not self.publish.isEnabled():
-            self.publish.setToolTip(translate("WindowActions", "Publishing is not installed in this version"))
 
     def set_archive_open(self, is_open: bool) -> None:
-        has_export = export_available()
         for a in self.archive_actions:
-            a.setEnabled(is_open and (a is not self.publish or has_export))
+            a.setEnabled(is_open)

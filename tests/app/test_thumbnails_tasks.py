@@ -11,7 +11,7 @@ from archive import Archive
 from archive.importer import ImportOptions, import_paths
 from heritage_app.catalogue_model import CatalogueModel
 from heritage_app.tasks import Task, TaskManager
-from heritage_app.thumbnails import ThumbnailProvider
+from heritage_app.thumbnails import ThumbnailJob, ThumbnailProvider
 
 
 def _png() -> bytes:
@@ -97,3 +97,12 @@ def test_a_failing_task_reports_the_error(qtbot):
         manager.run_write(task)
     assert isinstance(blocker.args[0], OSError)
     manager.wait()
+
+
+def test_a_thumbnail_job_on_a_vanished_archive_says_so_and_finishes(qtbot, tmp_path):
+    job = ThumbnailJob(tmp_path / "unplugged", [1, 2], size=64, render=False)
+    failures = []
+    job.signals.failed.connect(failures.append)
+    with qtbot.waitSignal(job.signals.finished, timeout=5000):
+        job.run()
+    assert len(failures) == 1 and "unplugged" in str(failures[0])
