@@ -56,11 +56,12 @@ class Operations:
 
         return backup(self._archive, dest, progress, link)
 
-    def auto_backup(self) -> Path | None:
-        """The daily rotating backup under ``backups/``; None when a recent one exists."""
+    def auto_backup(self, keep: int = 5, min_age_hours: float = 20.0) -> Path | None:
+        """The rotating backup under ``backups/`` (the newest ``keep`` are kept); None when one
+        under ``min_age_hours`` old exists."""
         from .health import auto_backup
 
-        return auto_backup(self._archive)
+        return auto_backup(self._archive, keep, min_age_hours)
 
     @staticmethod
     def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> Path:

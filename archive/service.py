@@ -56,10 +56,10 @@ def default_agent() -> str:
 
 
 class Archive(Operations):
-    def __init__(self, root: Path, catalogue: Catalogue | Database, agent: str | None = None):
+    def __init__(self, root: Path, catalogue: Catalogue, agent: str | None = None):
+        """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
-        # A bare sqlite-utils Database is still accepted from callers written before the engines.
-        self.catalogue: Catalogue = SQLiteCatalogue(catalogue) if isinstance(catalogue, Database) else catalogue
+        self.catalogue = catalogue
         self.store = FileStore(root)
         self.agent = agent or default_agent()
         self.warnings: list[str] = []  # about where the archive lives; the app shows them

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from archive import Archive, ArchiveError, SearchQuery
+from archive import Archive, ArchiveError, ImportOptions, SearchQuery
 from archive.errors import ValidationError
 from archive.fields import ASSET_FIELD, ITEM_FIELD
 from archive.text import printable
@@ -88,16 +88,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from archive.importer import ImportOptions, import_paths, read_metadata_csv
-
     item_fields, asset_fields = parse_sets(args.set)
     options = ImportOptions(kind=args.kind, title=args.title, collection=args.collection,
                             item_fields=item_fields, asset_fields=asset_fields, item_id=args.item)
     if args.metadata:
-        options.metadata = read_metadata_csv(Path(args.metadata))
+        options.metadata = Archive.read_metadata_csv(Path(args.metadata))
     with _archive(args) as archive:
         progress = None if args.json or not sys.stderr.isatty() else _progress
-        report = import_paths(archive, [Path(p) for p in args.paths], options, progress)
+        report = archive.import_paths([Path(p) for p in args.paths], options, progress)
         if args.json:
             _print_json({"items": [_item_json(archive, i) for i in sorted(set(report.imported))],
                          "errors": report.errors, "warnings": report.warnings, "skipped": report.skipped})
@@ -196,19 +194,15 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_csv_export(args: argparse.Namespace) -> int:
-    from archive.csvio import export_csv
-
     with _archive(args) as archive:
-        n = export_csv(archive, Path(args.file))
+        n = archive.export_csv(Path(args.file))
     print(f"wrote {n} items to {printable(args.file)}")
     return 0
 
 
 def cmd_csv_import(args: argparse.Namespace) -> int:
-    from archive.csvio import import_csv
-
     with _archive(args) as archive:
-        report = import_csv(archive, Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
+        report = archive.import_csv(Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
     for e in report.errors:
         print(f"error: row {e['row']}: {printable(e['error'])}", file=sys.stderr)
     verb = "would create" if not report.applied else "created"
@@ -218,10 +212,8 @@ def cmd_csv_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from archive.verify import verify
-
     with _archive(args) as archive:
-        report = verify(archive)
+        report = archive.verify()
     if args.json:
         _print_json({"ok": report.ok, "counts": report.counts, "database": report.database, "files": report.files})
     else:
@@ -235,25 +227,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from archive.backup import backup
-    from archive.health import auto_backup
-
     if not args.dir and not args.auto:
         raise ValidationError("dir", "give a folder for the backup, or --auto for the rotating backups")
     with _archive(args) as archive:
         if args.auto:  # for a daily scheduled task: keeps the newest --keep, never drops a good one for a bad one
-            made = auto_backup(archive, keep=args.keep, min_age_hours=0 if args.now else 20)
+            made = archive.auto_backup(keep=args.keep, min_age_hours=0 if args.now else 20)
             print(f"backup written to {printable(made)}" if made else "a recent automatic backup exists; nothing to do")
             return 0
-        dest = backup(archive, Path(args.dir))
+        dest = archive.backup(Path(args.dir))
     print(f"backup written to {printable(dest)}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from archive.backup import restore
-
-    dest = restore(Path(args.backup), Path(args.dir))
+    dest = Archive.restore(Path(args.backup), Path(args.dir))
     print(f"archive restored into {printable(dest)}")
     return 0
 
@@ -377,20 +364,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("fields", cmd_fields, "list the catalogue's fields")
     add("summary", cmd_summary, "a short summary of the archive")
     add("thumbnails", cmd_thumbnails, "render missing thumbnails").add_argument("--size", type=int, default=256)
-    _add_optional_commands(sub)
+    _add_viewer_and_publish_commands(sub)
     return parser
 
 
-def _add_optional_commands(sub: Any) -> None:
-    """Commands from other parts of the app (viewer, publishing) register themselves here."""
-    for module in ("heritage_app.viewer_cli", "heritage_app.publish_cli"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        register = getattr(mod, "add_viewer_commands", None) or getattr(mod, "register", None)
-        if register:
-            register(sub)
+def _add_viewer_and_publish_commands(sub: Any) -> None:
+    """The viewer's and publishing's commands register themselves here. A module that fails to
+    import fails the CLI loudly: hiding it would silently remove commands. (Imported here, not
+    at the top: publish_cli imports this module.)"""
+    from . import publish_cli, viewer_cli
+
+    viewer_cli.add_viewer_commands(sub)
+    publish_cli.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import Archive, ValidationError
+from archive import Archive, ImportOptions, ImportReport, ValidationError
 from archive.fields import ASSET_FIELDS, ITEM_FIELD
-from archive.importer import ImportOptions, ImportReport
 from archive.text import printable
-from archive.validation import clean_asset_changes
 
 from .i18n import field_label, value_label
 
@@ -186,7 +184,7 @@ class ImportDialog(QDialog):
             self._show_error(self.tr("Add at least one file or folder to import."))
             return
         try:
-            clean_asset_changes(self._raw_paradata(), self.archive.lookup_vocabulary)
+            self.archive.clean_asset_fields(self._raw_paradata())
         except ValidationError as exc:
             field = next((f for f in PARADATA if f.name == exc.field), None)
             self._show_error(printable(f"{field_label(field) if field else exc.field}: {exc.reason}"))

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import Archive, ArchiveError, SearchQuery
-from archive.importer import ImportReport
+from archive import Archive, ArchiveError, ImportReport, SearchQuery
 
 from . import dialogs, i18n
 from .catalogue_model import CatalogueModel

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from archive.importer import ImportOptions, ImportReport
+from archive import Archive, ImportOptions, ImportReport
 
 from .dialogs import show_error
 from .import_dialog import ImportSummaryDialog
@@ -21,47 +21,33 @@ from .tools_dialogs import CsvReportDialog, VerifyReportDialog
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
 
-# (the archive's modules are imported on the worker, late: they pull in trimesh and SciPy)
+# (the Archive methods import the modules doing the work on the worker, late: they pull in trimesh and SciPy)
 def run_import(archive, progress, cancel, paths: list[Path], options: ImportOptions) -> ImportReport:
-    from archive.importer import import_paths
-
-    return import_paths(archive, paths, options, progress, cancel)
+    return archive.import_paths(paths, options, progress, cancel)
 
 
 def run_verify(archive, progress, cancel):
-    from archive.verify import verify
-
-    return verify(archive, progress, cancel)
+    return archive.verify(progress, cancel)
 
 
 def run_backup(archive, progress, cancel, dest: Path) -> Path:
-    from archive.backup import backup
-
-    return backup(archive, dest, progress)
+    return archive.backup(dest, progress)
 
 
 def run_auto_backup(archive, progress, cancel) -> Path | None:
-    from archive.health import auto_backup
-
-    return auto_backup(archive)  # None when a backup under a day old exists
+    return archive.auto_backup()  # None when a backup under a day old exists
 
 
 def run_restore(_archive, progress, cancel, source: Path, dest: Path) -> Path:
-    from archive.backup import restore
-
-    return restore(source, dest, progress)
+    return Archive.restore(source, dest, progress)
 
 
 def run_csv_export(archive, progress, cancel, path: Path) -> int:
-    from archive.csvio import export_csv
-
-    return export_csv(archive, path)
+    return archive.export_csv(path)
 
 
 def run_csv_import(archive, progress, cancel, path: Path, dry_run: bool, skip_bad: bool):
-    from archive.csvio import import_csv
-
-    return import_csv(archive, path, dry_run=dry_run, skip_bad=skip_bad)
+    return archive.import_csv(path, dry_run=dry_run, skip_bad=skip_bad)
 
 
 class TaskProgress(QWidget):

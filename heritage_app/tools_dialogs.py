@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive.csvio import CsvReport
+from archive import CsvReport, VerifyReport
 from archive.text import printable
-from archive.verify import VerifyReport
 
 
 class VerifyReportDialog(QDialog):
