@@ -67,3 +67,14 @@ def test_meshopt_master_reads_like_its_fallback(corpus: Path, ext: str) -> None:
     assert [p.triangles for p in a.parts] == [p.triangles for p in b.parts]
     for pa, pb in zip(a.parts, b.parts, strict=True):
         np.testing.assert_allclose(pa.vertices, pb.vertices, atol=1e-6)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_lists_every_import_and_export_format() -> None:
+    text = README.read_text(encoding="utf-8")
+    intro = text[: text.index("\n\n", text.index("import scans"))]
+    assert all(fmt.label in intro for fmt in IMPORT_FORMATS.values())
+    export_line = next(line for line in text.splitlines() if "export" in line and "--format" in line)
+    assert all(fmt in export_line for fmt in FORMATS)
