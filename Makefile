@@ -32,6 +32,7 @@ test: setup lint
 lint:
 	$(BIN)/ruff check archive viewer heritage_app tests benchmarks
 	$(BIN)/mypy archive viewer
+	$(BIN)/lint-imports  # the borders between archive, viewer, workers and the app (pyproject.toml)
 
 bench: setup
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
