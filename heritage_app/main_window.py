@@ -465,11 +465,10 @@ class MainWindow(QMainWindow):
             self.open_archive(path)
 
     def export_selected(self) -> None:
-        cls = export_dialog_class()
         ids = self.view.selected_ids() or ([self._shown_id] if self._shown_id is not None else [])
-        if cls is None or self.archive_dir is None or not ids:
+        if self.archive_dir is None or not ids:
             return
-        dialog = cls(self.archive_dir, ids, parent=self)
+        dialog = export_dialog_class()(self.archive_dir, ids, parent=self, tasks=self.tasks)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -1,25 +1,59 @@
 """Qt workers for the viewer: loading and LOD building off the GUI thread.
 
 Pattern: a ``QRunnable`` with a separate ``QObject`` carrying its signals; results come
-back by signal, no widget is touched from a worker.
+back by signal, no widget is touched from a worker. The signals are the app's one task
+vocabulary (:class:`heritage_app.tasks.TaskSignals`): ``progressed``, then ``succeeded``
+(the result), ``failed`` (a :class:`viewer.ViewerError` whose text is for the user) or
+``cancelled``, then ``finished``.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QRunnable
 
-from viewer import CancelToken, ViewerError, ViewerSession, load_model_isolated
+from viewer import Cancelled, CancelToken, ViewerError, ViewerSession, load_model_isolated
 
+from .tasks import TaskSignals
 
-class TaskSignals(QObject):
-    progressed = Signal(int, int, str)
-    finished = Signal(object)
-    failed = Signal(str)
+log = logging.getLogger(__name__)
 
 
-class LoadModelTask(QRunnable):
+class ViewerTask(QRunnable):
+    """One piece of viewer work; subclasses say what in ``work`` and how an unexpected error reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the widget keeps it referenced until it finishes
+        self.cancel = CancelToken()
+        self.signals = TaskSignals()
+
+    def work(self) -> Any:
+        raise NotImplementedError
+
+    def unexpected(self, exc: Exception) -> str:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except ViewerError as exc:
+            self.signals.failed.emit(exc)
+        except Exception as exc:  # noqa: BLE001 - a worker must never take the app down; logged as the bug it is
+            log.exception("viewer task failed")
+            self.signals.failed.emit(ViewerError(self.unexpected(exc)))
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            self.signals.finished.emit()
+
+
+class LoadModelTask(ViewerTask):
     """Read a file into a :class:`viewer.Model` on a worker thread.
 
     The file is parsed in the viewer's isolated reader process (memory and time limits), so
@@ -28,43 +62,28 @@ class LoadModelTask(QRunnable):
 
     def __init__(self, path: str | Path, units: str | None = None) -> None:
         super().__init__()
-        self.setAutoDelete(False)  # the widget keeps it referenced until it finishes
         self.path = Path(path)
         self.units = units
-        self.cancel = CancelToken()
-        self.signals = TaskSignals()
 
-    def run(self) -> None:
-        try:
-            model = load_model_isolated(self.path, units=self.units,
-                                        progress=self.signals.progressed.emit, cancel=self.cancel)
-        except ViewerError as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 (a worker must never take the app down)
-            self.signals.failed.emit(f"{self.path.name} could not be shown ({type(exc).__name__}: {exc}).")
-            return
-        self.signals.finished.emit(model)
+    def work(self) -> Any:
+        return load_model_isolated(self.path, units=self.units, progress=self.signals.progressed.emit,
+                                   cancel=self.cancel)
+
+    def unexpected(self, exc: Exception) -> str:
+        return f"{self.path.name} could not be shown ({type(exc).__name__}: {exc})."
 
 
-class BuildLodTask(QRunnable):
-    """Build the session's lighter levels of detail on a worker thread."""
+class BuildLodTask(ViewerTask):
+    """Build the session's lighter levels of detail on a worker thread (the full model still shows
+    if it fails)."""
 
     def __init__(self, session: ViewerSession, cache_dir: Path | None = None) -> None:
         super().__init__()
-        self.setAutoDelete(False)
         self.session = session
         self.cache_dir = cache_dir
-        self.cancel = CancelToken()
-        self.signals = TaskSignals()
 
-    def run(self) -> None:
-        try:
-            n = self.session.build_lod(self.signals.progressed.emit, self.cancel, self.cache_dir)
-        except ViewerError as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 (the full model still shows)
-            self.signals.failed.emit(f"Lighter copy failed ({type(exc).__name__}: {exc}).")
-            return
-        self.signals.finished.emit(n)
+    def work(self) -> Any:
+        return self.session.build_lod(self.signals.progressed.emit, self.cancel, self.cache_dir)
+
+    def unexpected(self, exc: Exception) -> str:
+        return f"Lighter copy failed ({type(exc).__name__}: {exc})."

@@ -123,8 +123,9 @@ class ViewerWidget(QWidget):
         self.path = Path(path)
         task = LoadModelTask(path, units)
         task.signals.progressed.connect(self._on_progress)
-        task.signals.finished.connect(lambda m: self._on_loaded(task, m))
-        task.signals.failed.connect(lambda msg: self._on_failed(task, msg))
+        task.signals.succeeded.connect(lambda m: self._on_loaded(task, m))
+        task.signals.failed.connect(lambda exc: self._on_failed(task, str(exc)))
+        task.signals.cancelled.connect(lambda: self._finish(task))
         self._start(task, self.tr("Loading {name}…").format(name=self.path.name))
 
     def cancel_loading(self) -> None:
@@ -164,8 +165,9 @@ class ViewerWidget(QWidget):
         self.request_frame(moving=False)
         self.loaded.emit(model)
         lod = BuildLodTask(self.session, self.lod_cache_dir)
-        lod.signals.finished.connect(lambda n: (self._finish(lod), self._show_model_status()))
-        lod.signals.failed.connect(lambda msg: (self._finish(lod), self.status.setText(msg)))
+        lod.signals.succeeded.connect(lambda n: (self._finish(lod), self._show_model_status()))
+        lod.signals.failed.connect(lambda exc: (self._finish(lod), self.status.setText(str(exc))))
+        lod.signals.cancelled.connect(lambda: self._finish(lod))
         lod.signals.progressed.connect(self._on_progress)
         self._start(lod, self.tr("Preparing a lighter copy for smooth turning…"))
 
