@@ -27,9 +27,18 @@ from .search import SearchQuery
 from .service import Archive, Change
 from .store import CancelToken
 
+
+def scan_file_patterns() -> str:
+    """``"*.ply *.obj …"``: every extension the importer accepts, for file dialogs (from the
+    import table, so a new format shows up by itself)."""
+    from .formats.registry import dialog_patterns
+
+    return dialog_patterns()
+
+
 __all__ = [
     "Archive", "ArchiveError", "CancelToken", "Cancelled", "CatalogueDamaged", "Change", "CorruptFile", "CsvReport",
     "DuplicateImport", "EditConflict", "EmptyModel", "ImportFailed", "ImportOptions", "ImportReport",
     "LimitExceeded", "NotFound", "SearchQuery", "StorageError", "UnsafeReference", "UnsupportedFormat",
-    "ValidationError", "VerifyReport",
+    "ValidationError", "VerifyReport", "scan_file_patterns",
 ]

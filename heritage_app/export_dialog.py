@@ -38,26 +38,6 @@ FORMAT_LABELS = {"glb": "Web model (GLB)", "html": "Web page (HTML folder + sing
                  "bag": "Archival package (BagIt)"}
 
 
-def export_items(archive: Archive, progress: Any, cancel: CancelToken, item_ids: list[int], out_dir: Path,
-                 fmt: str, profile: str, up_axis: str) -> list[Path]:
-    """Export each item in turn; progress runs over all of them (100 steps an item). Returns the
-    main file of each exported item."""
-    results: list[Path] = []
-    total = len(item_ids)
-    for n, item_id in enumerate(item_ids):
-        cancel.check()
-
-        def step(done: int, of: int, message: str, n: int = n) -> None:
-            progress(n * 100 + int(100 * done / max(of, 1)), total * 100, message)
-
-        result = export_item(archive, item_id, out_dir, fmt, profile, render_image=render_image, up_axis=up_axis,
-                             progress=step, cancel=cancel)
-        if result.main is not None:
-            results.append(result.main)
-    progress(total * 100, total * 100, "Done")
-    return results
-
-
 class ExportTask(Task):
     """Export ``item_ids`` from the archive at ``archive_dir`` (opened in the worker);
     ``succeeded`` carries the list of main files written."""
@@ -80,9 +60,10 @@ def failure_message(exc: BaseException) -> str:
 
 
 class ExportDialog(QDialog):
-    """Export the selected items; ``result_paths`` holds what was written. ``tasks`` is the
-    app's task manager (the export queues with its other writes); a dialog used on its own (a
-    script, a test) runs the export on a task manager of its own."""
+    """Export the selected items; ``result_paths`` holds what was written.
+
+    ``tasks`` is the app's task manager, so the export queues with its other writes; a dialog
+    used on its own, by a script or a test, runs the export on a task manager of its own."""
 
     finished_export = Signal(object)
 
@@ -203,3 +184,25 @@ class ExportDialog(QDialog):
             self.cancel()
             return
         super().reject()
+
+
+# Kept below the dialog: pyside6-lupdate loses the dialog's translation context after a
+# nested function, and the Vietnamese strings would silently go untranslated.
+def export_items(archive: Archive, progress: Any, cancel: CancelToken, item_ids: list[int], out_dir: Path,
+                 fmt: str, profile: str, up_axis: str) -> list[Path]:
+    """Export each item in turn; progress runs over all of them (100 steps an item). Returns the
+    main file of each exported item."""
+    results: list[Path] = []
+    total = len(item_ids)
+    for n, item_id in enumerate(item_ids):
+        cancel.check()
+
+        def step(done: int, of: int, message: str, n: int = n) -> None:
+            progress(n * 100 + int(100 * done / max(of, 1)), total * 100, message)
+
+        result = export_item(archive, item_id, out_dir, fmt, profile, render_image=render_image, up_axis=up_axis,
+                             progress=step, cancel=cancel)
+        if result.main is not None:
+            results.append(result.main)
+    progress(total * 100, total * 100, "Done")
+    return results

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import Archive, ImportOptions, ImportReport, ValidationError
+from archive import Archive, ImportOptions, ImportReport, ValidationError, scan_file_patterns
 from archive.fields import ASSET_FIELDS, ITEM_FIELD
 from archive.text import printable
 
@@ -147,10 +147,8 @@ class ImportDialog(QDialog):
             self,
             self.tr("Choose scans"),
             "",
-            self.tr(
-                "3D scans and zips (*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.las *.laz *.e57 *.zip);;"
-                "All files (*)"
-            ),
+            # The patterns come from the import table, so a new format appears here by itself.
+            self.tr("3D scans and zips ({patterns});;All files (*)").format(patterns=f"{scan_file_patterns()} *.zip"),
         )
         self.add_paths([Path(f) for f in files])
 

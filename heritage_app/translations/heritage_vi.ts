@@ -418,8 +418,8 @@
         <translation>Chọn bản quét</translation>
     </message>
     <message>
-        <source>3D scans and zips (*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.las *.laz *.e57 *.zip);;All files (*)</source>
-        <translation>Bản quét 3D và zip (*.ply *.obj *.stl *.off *.glb *.gltf *.pcd *.xyz *.pts *.las *.laz *.e57 *.zip);;Mọi tệp (*)</translation>
+        <source>3D scans and zips ({patterns});;All files (*)</source>
+        <translation>Bản quét 3D và zip ({patterns});;Mọi tệp (*)</translation>
     </message>
     <message>
         <source>Choose a folder of scans</source>
@@ -1329,10 +1329,6 @@
     <message>
         <source>Table (Ctrl+2)</source>
         <translation>Bảng (Ctrl+2)</translation>
-    </message>
-    <message>
-        <source>Publishing is not installed in this version</source>
-        <translation>Phiên bản này chưa có chức năng xuất bản</translation>
     </message>
 </context>
 </TS>
