@@ -6,21 +6,18 @@ is one function and one entry. Validation and repair happen in :mod:`viewer.load
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import re
-import struct
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
 import numpy as np
 import open3d as o3d
 import trimesh
 from PIL import Image
+
+import glbtools
 
 from .convert import points_to_o3d, scene_to_o3d
 from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
@@ -78,66 +75,16 @@ def read_with_trimesh(path: Path) -> Geometry | None:
     return scene_to_o3d(loaded)
 
 
-_MESHOPT = ("EXT_meshopt_compression", "KHR_meshopt_compression")
-
-
 def meshopt_decoded_glb(path: Path) -> bytes | None:
     """A glTF/GLB that uses EXT_/KHR_meshopt_compression as a plain GLB (None for any other
-    file): trimesh cannot read compressed views. The archive decodes its masters the same way
-    in ``archive.formats.meshopt`` (the viewer may not import the archive)."""
-    data = path.read_bytes()
-    if not any(name.encode() in data[:1 << 24] for name in _MESHOPT):
-        return None
+    file): trimesh cannot read compressed views. :mod:`glbtools` decodes it, as it does for
+    the archive's exports."""
     try:
-        import meshopt
-    except ImportError as exc:
-        raise UnsupportedFormat(f"{path.name}: meshopt-compressed glTF needs the meshopt package.") from exc
-    if data.startswith(b"glTF"):
-        (length,) = struct.unpack_from("<I", data, 12)
-        doc, rest = json.loads(data[20:20 + length]), 20 + length + (-length % 4)
-        binary: bytes | None = data[rest + 8:rest + 8 + struct.unpack_from("<I", data, rest)[0]]
-    else:
-        doc, binary = json.loads(data.decode("utf-8-sig")), None
-    buffers = [_gltf_buffer(path, b, i, binary) for i, b in enumerate(doc.get("buffers", []))]
-    blob = bytearray()
-    for view in doc.get("bufferViews", []):
-        ext = next((view["extensions"].pop(k) for k in _MESHOPT if k in view.get("extensions", {})), None)
-        src = ext or view
-        chunk = (buffers[src["buffer"]] or b"")[src.get("byteOffset", 0):src.get("byteOffset", 0) + src["byteLength"]]
-        if ext is not None:
-            try:
-                rows = meshopt.decode_gltf_buffer(chunk, ext["count"], ext["byteStride"], ext["mode"],
-                                                  ext.get("filter", "NONE"))
-            except (ValueError, RuntimeError) as exc:
-                raise CorruptFile(f"{path.name}: a meshopt buffer cannot be decoded ({exc}).") from exc
-            wide = ext["mode"] != "ATTRIBUTES" and ext["byteStride"] == 2
-            chunk = rows.astype("<u2").tobytes() if wide else rows.tobytes()
-        if len(chunk) < view["byteLength"]:
-            raise CorruptFile(f"{path.name}: a buffer view is shorter than it declares.")
-        blob.extend(b"\0" * (-len(blob) % 4))
-        view.update(buffer=0, byteOffset=len(blob))
-        blob.extend(chunk[:view["byteLength"]])
-    doc["buffers"] = [{"byteLength": len(blob)}]
-    for key in ("extensionsUsed", "extensionsRequired"):
-        doc[key] = [e for e in doc.get(key, []) if e not in _MESHOPT]
-    js = json.dumps(doc).encode()
-    js += b" " * (-len(js) % 4)
-    blob.extend(b"\0" * (-len(blob) % 4))
-    return (struct.pack("<4sII", b"glTF", 2, 28 + len(js) + len(blob))
-            + struct.pack("<I4s", len(js), b"JSON") + js + struct.pack("<I4s", len(blob), b"BIN\0") + bytes(blob))
-
-
-def _gltf_buffer(path: Path, buf: dict[str, Any], index: int, binary: bytes | None) -> bytes | None:
-    uri = buf.get("uri")
-    if uri is None:
-        return binary if index == 0 else None  # a meshopt fallback buffer holds no data
-    if uri.startswith("data:"):
-        return base64.b64decode(uri.split(",", 1)[1])
-    folder = path.parent.resolve()
-    target = (folder / unquote(uri)).resolve()
-    if not target.is_relative_to(folder):
-        raise CorruptFile(f"{path.name}: buffer {uri!r} lies outside the model's folder.")
-    return target.read_bytes()
+        return glbtools.decoded_glb(path)
+    except glbtools.UnsupportedFormat as exc:
+        raise UnsupportedFormat(str(exc)) from exc
+    except glbtools.GlbError as exc:
+        raise CorruptFile(str(exc)) from exc
 
 
 def read_point_cloud(path: Path) -> Geometry | None:
