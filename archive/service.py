@@ -34,7 +34,7 @@ from .records import (
 from .search import SearchQuery
 from .store import CancelToken, FileStore
 from .text import fold
-from .validation import check_item, clean_item_changes
+from .validation import check_item, clean_asset_changes, clean_item_changes
 
 CATALOGUE = "catalogue.sqlite"
 _EMPTY_ITEM: dict[str, Any] = {f.name: None for f in ITEM_FIELDS}
@@ -305,6 +305,37 @@ class Archive(Operations):
         for asset in assets:
             asset["files"] = self.catalogue.file_rows(asset["id"])
         return assets
+
+    def asset(self, asset_id: int) -> dict[str, Any]:
+        row = self.catalogue.asset_row(asset_id)
+        if row is None:
+            raise NotFound(f"There is no asset {asset_id}")
+        asset = asset_from_row(row)
+        asset["files"] = self.catalogue.file_rows(asset_id)
+        return asset
+
+    def update_asset(self, asset_id: int, changes: Mapping[str, Any]) -> Change:
+        """Correct an asset's descriptive fields (units, up axis, capture details…) after import.
+
+        Only catalogue values change: the stored files are never touched, so their hashes and
+        ``verify`` stay clean. Each changed field is an ``edit`` event with old and new value and
+        the asset's id; the item's version goes up so open editors notice."""
+        cleaned = clean_asset_changes(changes, self.lookup_vocabulary)
+        with self.catalogue.transaction():
+            current = self.catalogue.asset_row(asset_id)
+            if current is None:
+                raise NotFound(f"There is no asset {asset_id}")
+            item_id = int(current["item_id"])
+            diff = {k: (current[k], v) for k, v in cleaned.items() if current[k] != v}
+            if not diff:
+                return Change()
+            self.catalogue.update_asset(asset_id, {k: new for k, (_old, new) in diff.items()})
+            version = int(self.get(item_id, with_assets=False)["version"]) + 1
+            self.catalogue.update_item(item_id, {"version": version, "updated_at": now()})
+            for name, (old, new) in diff.items():
+                self.log("edit", item_id=item_id, asset_id=asset_id, field=name, old=old, new=new,
+                         detail={"version": version})
+        return Change([item_id], diff)
 
     def master_path(self, item_id: int) -> Path:
         """Path of the item's current master scan: the newest master asset's main file."""

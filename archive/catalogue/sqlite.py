@@ -207,6 +207,15 @@ class SQLiteCatalogue:
                                  [(asset_id, *f) for f in files])
         return asset_id
 
+    def asset_row(self, asset_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM assets WHERE id = ?", [asset_id]))
+        return rows[0] if rows else None
+
+    def update_asset(self, asset_id: int, row: dict[str, Any]) -> None:
+        """Set the columns in ``row`` (names come from ASSET_FIELDS, never from input)."""
+        sets = ", ".join(f"{k} = ?" for k in row)
+        self.db.execute(f"UPDATE assets SET {sets} WHERE id = ?", [*row.values(), asset_id])
+
     def current_master(self, item_id: int) -> tuple[str, str, str] | None:
         """(uid, storage_dir, main_file) of the item's newest master asset, else its newest asset."""
         row = self.db.execute(_CURRENT_MASTER, [item_id]).fetchone()
