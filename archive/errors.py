@@ -4,6 +4,7 @@ wrong and, where possible, what to do about it."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 # Errors of the catalogue's database that reached a caller unconverted; the app names them
 # without importing sqlite3 itself (only archive/ talks SQL).
@@ -47,12 +48,29 @@ class DuplicateImport(ImportFailed):
 
 
 class ValidationError(ArchiveError):
-    """A field value is not acceptable. ``field`` names the field."""
+    """A field value is not acceptable. ``field`` names the field; ``code`` is a stable name of
+    the rule broken ("required", "range", "unknown_term"…) and ``params`` its values, so a user
+    interface can say it in its own language (``reason`` is the English sentence)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str = "invalid", params: dict[str, Any] | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+        self.code = code
+        self.params: dict[str, Any] = params or {}
+
+
+class ValidationErrors(ValidationError):
+    """Every problem found in one item at once, in the order of the form (``ITEM_FIELDS``).
+    ``field``, ``reason`` and ``code`` are the first problem's, so ``except ValidationError``
+    code keeps working; ``problems`` holds them all."""
+
+    def __init__(self, problems: list[ValidationError]):
+        first = problems[0]
+        super().__init__(first.field, first.reason, first.code, first.params)
+        self.problems = problems
+        if len(problems) > 1:
+            self.args = (f"{len(problems)} problems: " + "; ".join(str(p) for p in problems),)
 
 
 class NotFound(ArchiveError):

@@ -1,5 +1,8 @@
 """Turn user input (strings from the CLI or CSV, values from the app) into clean field
-values, rejecting bad ones with a message that names the field."""
+values, rejecting bad ones with a message that names the field.
+
+Every problem of an item is reported at once (``ValidationErrors``, in the form's field order),
+each with a stable ``code`` and ``params`` so the app can say it in the user's language."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import ValidationError
-from .fields import ASSET_FIELD, ITEM_FIELD, Field
+from .errors import ValidationError, ValidationErrors
+from .fields import ASSET_FIELD, ITEM_FIELD, ITEM_FIELDS, Field
 
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x"}
@@ -38,9 +41,9 @@ def _text(field: Field, raw: Any) -> str:
 
 def _checked_text(name: str, value: str) -> str:
     if len(value) > MAX_TEXT:
-        raise ValidationError(name, f"is longer than {MAX_TEXT} characters")
+        raise ValidationError(name, f"is longer than {MAX_TEXT} characters", "too_long", {"maximum": MAX_TEXT})
     if "\x00" in value:
-        raise ValidationError(name, "contains a NUL character")
+        raise ValidationError(name, "contains a NUL character", "nul_character")
     return value
 
 
@@ -53,15 +56,17 @@ def _number(field: Field, raw: Any) -> float | int:
         else:
             value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
-        kind = "a whole number" if field.type == "int" else "a number"
-        raise ValidationError(field.name, f"must be {kind}, not {str(raw)[:40]!r}") from None
+        whole = field.type == "int"
+        raise ValidationError(field.name, f"must be {'a whole number' if whole else 'a number'}, not {str(raw)[:40]!r}",
+                              "not_number", {"value": str(raw)[:40], "whole": whole}) from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValidationError(field.name, "must be a finite number")
+        raise ValidationError(field.name, "must be a finite number", "not_finite")
+    in_range = {"value": value, "minimum": field.minimum, "maximum": field.maximum}
     if field.minimum is not None and value < field.minimum:
         what = "must not be negative" if field.minimum == 0 else f"must be at least {field.minimum:g}"
-        raise ValidationError(field.name, what)
+        raise ValidationError(field.name, what, "range", in_range)
     if field.maximum is not None and value > field.maximum:
-        raise ValidationError(field.name, f"must be at most {field.maximum:g}")
+        raise ValidationError(field.name, f"must be at most {field.maximum:g}", "range", in_range)
     return value
 
 
@@ -73,7 +78,8 @@ def _bool(field: Field, raw: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValidationError(field.name, f"must be yes or no, not {str(raw)[:40]!r}")
+    raise ValidationError(field.name, f"must be yes or no, not {str(raw)[:40]!r}", "not_yes_no",
+                          {"value": str(raw)[:40]})
 
 
 def _list(field: Field, raw: Any) -> list[str]:
@@ -83,20 +89,21 @@ def _list(field: Field, raw: Any) -> list[str]:
             try:
                 raw = json.loads(text)
             except json.JSONDecodeError:
-                raise ValidationError(field.name, "is not a valid list") from None
+                raise ValidationError(field.name, "is not a valid list", "not_list") from None
         else:
             # Steps are long sentences that may hold ';' themselves, so they split on lines.
             sep = "\n" if field.name == "steps" or "\n" in text else ";"
             raw = text.split(sep)
     if not isinstance(raw, (list, tuple)):
-        raise ValidationError(field.name, "must be a list")
+        raise ValidationError(field.name, "must be a list", "not_list")
     return [_checked_text(field.name, text) for text in (str(v).strip() for v in raw) if text]
 
 
 def _choice(field: Field, raw: Any) -> str:
     value = str(raw).strip().lower()
     if value not in field.choices:
-        raise ValidationError(field.name, f"must be one of {', '.join(field.choices)}, not {str(raw)[:40]!r}")
+        raise ValidationError(field.name, f"must be one of {', '.join(field.choices)}, not {str(raw)[:40]!r}",
+                              "not_a_choice", {"choices": list(field.choices), "value": str(raw)[:40]})
     return value
 
 
@@ -104,13 +111,15 @@ def _link(field: Field, raw: Any) -> int:
     try:
         return int(str(raw).strip())
     except ValueError:
-        raise ValidationError(field.name, f"must be an item id, not {str(raw)[:40]!r}") from None
+        raise ValidationError(field.name, f"must be an item id, not {str(raw)[:40]!r}", "not_item_id",
+                              {"value": str(raw)[:40]}) from None
 
 
 def _date(field: Field, raw: Any) -> str:
     value = str(raw).strip()
     if not _DATE.match(value):
-        raise ValidationError(field.name, f"must be a date like 2024-05-17 (or 2024-05, 2024), not {value[:40]!r}")
+        raise ValidationError(field.name, f"must be a date like 2024-05-17 (or 2024-05, 2024), not {value[:40]!r}",
+                              "not_date", {"value": value[:40]})
     return value
 
 
@@ -137,24 +146,69 @@ def _in_vocabulary(field: Field, value: Any, vocab: VocabLookup) -> Any:
             raise ValidationError(
                 field.name,
                 f"{v!r} is not in the vocabulary '{field.vocabulary}'; "
-                f"add it first (heritage vocab add {field.vocabulary} \"{v}\")",
+                f"add it first (heritage vocab {field.vocabulary} \"{v}\" --label \"English label\")",
+                "unknown_term", {"vocabulary": field.vocabulary, "value": v},
             )
         canonical.append(found)
     return canonical if isinstance(value, list) else canonical[0]
 
 
 def clean_item_changes(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | None) -> dict[str, Any]:
-    """Clean a set of item field changes for an item of ``kind``."""
+    """Clean a set of item field changes for an item of ``kind``; every bad value is reported
+    at once in one ``ValidationErrors``."""
+    cleaned, problems = _clean_collecting(changes, kind, vocab)
+    _raise_all(problems)
+    return cleaned
+
+
+def checked_item(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | None, base: Mapping[str, Any],
+                 new: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Clean ``changes`` and check the whole item they make with ``base``: (cleaned, merged).
+
+    Bad values and broken rules across fields are reported together, in form order; a rule is
+    skipped when one of its fields already has a bad value (so no problem is reported twice).
+    ``new`` items may lack an accession number (one is assigned on save)."""
+    cleaned, problems = _clean_collecting(changes, kind, vocab)
+    merged = {**base, **cleaned}
+    bad = {p.field for p in problems}
+    problems += [p for p in item_problems(merged, new) if not bad & set(p.params.get("fields", [p.field]))]
+    _raise_all(problems)
+    return cleaned, merged
+
+
+def _clean_collecting(changes: Mapping[str, Any], kind: str,
+                      vocab: VocabLookup | None) -> tuple[dict[str, Any], list[ValidationError]]:
     cleaned: dict[str, Any] = {}
+    problems: list[ValidationError] = []
     for name, raw in changes.items():
         field = ITEM_FIELD.get(name)
         if field is None:
-            raise ValidationError(name, "is not a field of the catalogue")
-        value = clean_value(field, raw, vocab)
+            problems.append(ValidationError(name, "is not a field of the catalogue", "unknown_field"))
+            continue
+        try:
+            value = clean_value(field, raw, vocab)
+        except ValidationError as exc:
+            problems.append(exc)
+            continue
         if kind not in field.kinds and value not in (None, []):
-            raise ValidationError(name, f"does not apply to items of kind {kind}")
+            problems.append(_not_for_kind(name, kind))
+            continue
         cleaned[name] = value
-    return cleaned
+    return cleaned, problems
+
+
+def _not_for_kind(name: str, kind: str) -> ValidationError:
+    return ValidationError(name, f"does not apply to items of kind {kind}", "not_for_kind", {"kind": kind})
+
+
+_FORM_ORDER = {f.name: i for i, f in enumerate(ITEM_FIELDS)}
+
+
+def _raise_all(problems: list[ValidationError]) -> None:
+    """Raise every problem at once, in the order of the form (unknown fields last)."""
+    if problems:
+        problems.sort(key=lambda p: _FORM_ORDER.get(p.field, len(_FORM_ORDER)))
+        raise ValidationErrors(problems)
 
 
 def clean_asset_changes(changes: Mapping[str, Any], vocab: VocabLookup | None) -> dict[str, Any]:
@@ -167,17 +221,30 @@ def clean_asset_changes(changes: Mapping[str, Any], vocab: VocabLookup | None) -
     return cleaned
 
 
-def check_item(item: Mapping[str, Any]) -> None:
-    """Rules that involve several fields of a whole item (after changes are applied)."""
-    if not (item.get("accession") or "").strip():
-        raise ValidationError("accession", "is required")
+def check_item(item: Mapping[str, Any], new: bool = False) -> None:
+    """Rules that involve several fields of a whole item (after changes are applied); every
+    broken rule is reported at once."""
+    _raise_all(item_problems(item, new))
+
+
+def item_problems(item: Mapping[str, Any], new: bool = False) -> list[ValidationError]:
+    """The rules across fields an item breaks. A rule naming several fields lists them in
+    ``params["fields"]``."""
+    problems = []
+    if not new and not (item.get("accession") or "").strip():
+        problems.append(ValidationError("accession", "is required", "required"))
     if not (item.get("title_vi") or item.get("title_en")):
-        raise ValidationError("title_vi", "an item needs a title in Vietnamese or English")
+        problems.append(ValidationError("title_vi", "an item needs a title in Vietnamese or English",
+                                        "title_required", {"fields": ["title_vi", "title_en"]}))
     y0, y1 = item.get("year_from"), item.get("year_to")
     if y0 is not None and y1 is not None and y0 > y1:
-        raise ValidationError("year_to", f"year range is reversed ({y0} > {y1})")
+        problems.append(ValidationError("year_to", f"year range is reversed ({y0} > {y1})", "reversed_years",
+                                        {"year_from": y0, "year_to": y1, "fields": ["year_from", "year_to"]}))
     if (item.get("place_lat") is None) != (item.get("place_lon") is None):
-        raise ValidationError("place_lat", "latitude and longitude must be given together")
-    has_dims = any(item.get(n) is not None for n in ("height", "width", "depth"))
-    if has_dims and not item.get("dimension_unit"):
-        raise ValidationError("dimension_unit", "dimensions need a unit (mm, cm or m)")
+        problems.append(ValidationError("place_lat", "latitude and longitude must be given together",
+                                        "coordinates_pair", {"fields": ["place_lat", "place_lon"]}))
+    dims = ["height", "width", "depth", "dimension_unit"]
+    if any(item.get(n) is not None for n in dims[:3]) and not item.get("dimension_unit"):
+        problems.append(ValidationError("dimension_unit", "dimensions need a unit (mm, cm or m)", "unit_missing",
+                                        {"fields": dims}))
+    return problems
