@@ -68,6 +68,10 @@ def decoded_glb(path: Path) -> bytes | None:
 
 
 def _decoded_glb(path: Path) -> bytes | None:
+    with open(path, "rb") as f:
+        head = f.read(1 << 24)  # a GLB's JSON chunk comes first; a .gltf is JSON throughout
+    if not any(name.encode() in head for name in MESHOPT):
+        return None  # the usual case, and every file that is not glTF at all: read it as it is
     doc, binary = read_document(path)
     if not uses_meshopt(doc):
         return None

@@ -59,3 +59,10 @@ def test_a_plain_glb_is_left_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "plain.glb"
     path.write_bytes(_glb({"asset": {"version": "2.0"}}, b""))
     assert glbtools.decoded_glb(path) is None
+
+
+@pytest.mark.parametrize("data", [b"\xfe\xff\x00v\x00 \x001", b"", b"solid x\nendsolid x\n"])
+def test_files_that_are_not_gltf_are_left_alone(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "scan.obj"  # the viewer's trimesh reader asks about every file it reads
+    path.write_bytes(data)
+    assert glbtools.decoded_glb(path) is None
