@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from . import dialogs, i18n
+from .field_widgets import install_wheel_guard
 from .icons import app_icon
 from .main_window import MainWindow
 from .settings import SettingsStore
@@ -27,6 +28,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setApplicationDisplayName("Heritage & Cuisine 3D Archive")
         app.setApplicationVersion(dialogs.app_version())
         app.setWindowIcon(app_icon())
+    install_wheel_guard()  # only a focused field takes the mouse wheel, in every window
     return app
 
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QSignalBlocker, QStringListModel, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, QStringListModel, Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -19,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +37,61 @@ from .i18n import value_label
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
 LinkSearch = Callable[[str], list[tuple[int, str]]]  # text -> [(item id, "ACC — title")]
+
+
+class WheelGuard(QObject):
+    """Only a focused combo box, spin box (dates too) or slider takes the mouse wheel: scrolling a
+    form over one must scroll the form, not silently change the value under the pointer."""
+
+    GUARDED = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        if kind == QEvent.Type.Polish and self._guarded(watched):
+            _no_wheel_focus(watched)  # type: ignore[arg-type]
+        elif kind == QEvent.Type.Wheel and self._guarded(watched) and not watched.hasFocus():  # type: ignore[attr-defined]
+            return self._pass_to_scroll_area(watched, event)  # type: ignore[arg-type]
+        return False
+
+    def _guarded(self, widget: QObject) -> bool:
+        return isinstance(widget, self.GUARDED) and not isinstance(widget, QScrollBar)
+
+    @staticmethod
+    def _pass_to_scroll_area(widget: QWidget, event: QWheelEvent) -> bool:
+        area = widget.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()  # a real wheel then goes on to the parents
+            return True
+        viewport = area.viewport()
+        position = viewport.mapFromGlobal(event.globalPosition())
+        moved = QWheelEvent(position, event.globalPosition(), event.pixelDelta(), event.angleDelta(),
+                            event.buttons(), event.modifiers(), event.phase(), event.inverted())
+        QApplication.sendEvent(viewport, moved)
+        return True
+
+
+def _no_wheel_focus(widget: QWidget) -> None:
+    # With wheel focus, the wheel would focus the field first and then change it.
+    if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+_GUARD: WheelGuard | None = None  # kept referenced: the filter lives as long as the application
+
+
+def install_wheel_guard() -> None:
+    """Install the one ``WheelGuard`` on the application (once; later calls do nothing)."""
+    global _GUARD
+    app = QApplication.instance()
+    if app is None or _GUARD is not None:
+        return
+    guard = _GUARD = WheelGuard(app)
+    for widget in QApplication.allWidgets():  # built before the guard: polished already
+        if guard._guarded(widget):
+            _no_wheel_focus(widget)
+    app.installEventFilter(guard)
 
 
 def _completer(values: list[str], parent: QObject) -> QCompleter:

@@ -28,7 +28,15 @@ from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
 from . import dialogs
-from .field_widgets import ChoiceEditor, FieldEditor, LinkSearch, ListEditor, make_editor, to_raw
+from .field_widgets import (
+    ChoiceEditor,
+    FieldEditor,
+    LinkSearch,
+    ListEditor,
+    install_wheel_guard,
+    make_editor,
+    to_raw,
+)
 from .i18n import field_label
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -132,6 +140,7 @@ class MetadataEditor(QWidget):
         self._loaded: dict[str, Any] = {}
         self._shown: dict[str, Any] = {}
         self._dirty = False
+        install_wheel_guard()  # the form scrolls under the wheel; its fields change only when focused
         self._build()
         self.retranslate()
         self.load(None)
