@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import formats
 from .commit import commit_staged
 from .errors import ArchiveError, DuplicateImport, ImportFailed, ValidationError
+from .formats.units import UNIT_NAMES
 from .isolation import start_inspection
 from .photos import inspect_photo, is_photo
 from .records import asset_row, now
@@ -172,7 +173,7 @@ def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
             item = archive.get(options.item_id, with_assets=False)
         else:
             item = archive.prepare_item(_item_values(candidate, options))
-        asset = _asset_values(archive, info, options)
+        asset = _asset_values(archive, info, options, candidate.main.name)
         side = [(candidate.root / Path(*PurePosixPath(f).parts), f) for f in info.files if f != main_rel]
         archive.store.stage_more(staged, side, cancel)
         _check_duplicate(archive, staged, ready)
@@ -207,10 +208,9 @@ def _item_values(candidate: _Candidate, options: ImportOptions) -> dict[str, Any
     return values
 
 
-def _asset_values(archive: Archive, info: formats.ScanInfo, options: ImportOptions) -> dict[str, Any]:
+def _asset_values(archive: Archive, info: formats.ScanInfo, options: ImportOptions, name: str) -> dict[str, Any]:
     asset = clean_asset_changes({"role": "master", **options.asset_fields}, archive.lookup_vocabulary)
-    if not asset.get("units") and info.units:
-        asset["units"] = info.units
+    _declared_units_win(asset, info, name)
     asset.update({
         "format": info.format, "geometry": info.geometry, "vertices": info.vertices, "faces": info.faces,
         "points": info.points, "bbox_min": list(info.bbox_min) if info.bbox_min else None,
@@ -219,6 +219,19 @@ def _asset_values(archive: Archive, info: formats.ScanInfo, options: ImportOptio
         "details": info.details,
     })
     return asset
+
+
+def _declared_units_win(asset: dict[str, Any], info: formats.ScanInfo, name: str) -> None:
+    """A unit the file declares is its truth: a different batch setting is not applied, and the
+    file's warnings (shown in the import report and kept on the asset) say so."""
+    if not info.units_declared:
+        return
+    chosen = asset.get("units")
+    asset["units"] = info.units
+    declared = info.units or str(info.details.get("declared_units") or "")
+    if chosen and chosen != info.units:
+        info.warnings.append(f"{name} declares {UNIT_NAMES.get(declared, declared)} ({info.units_source}); "
+                             f"the batch setting {chosen} was not applied")
 
 
 def _check_duplicate(archive: Archive, staged: StagedAsset, ready: list[_Ready]) -> None:

@@ -38,7 +38,9 @@ class ScanInfo:
     textured: bool = False
     textures: list[str] = field(default_factory=list)
     vertex_colors: bool = False
-    units: str | None = None  # only when the file itself declares them (glTF: "m")
+    units: str | None = None  # only when the file itself declares them (glTF: "m"); see formats.units
+    units_declared: bool = False  # the file says its unit (even one ``units`` cannot hold, such as feet)
+    units_source: str | None = None  # where it says so, for messages ("glTF 2.0 specification")
     warnings: list[str] = field(default_factory=list)
     details: dict[str, object] = field(default_factory=dict)  # encoding, generator, extensions…
 

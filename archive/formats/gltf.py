@@ -31,6 +31,7 @@ from archive.formats.gltf_data import (
     number,
 )
 from archive.formats.refs import data_uri_size, is_data_uri, rel_posix, resolve_ref
+from archive.formats.units import declare
 
 __all__ = ["index", "inspect_glb", "inspect_gltf", "items", "load_json", "number"]
 
@@ -71,7 +72,7 @@ def load_json(raw: bytes, name: str, info: ScanInfo) -> Json:
 
 def _inspect(doc: Json, path: Path, root: Path, limits: Limits, info: ScanInfo, glb_bin: Buffer | None) -> ScanInfo:
     _asset(doc, path.name, info)
-    info.units = "m"  # glTF 2.0 specifies metres
+    declare(info, "m", "glTF 2.0 defines metres")
     buffers = _buffers(doc, path, root, limits, info, glb_bin)
     views = _buffer_views(doc, buffers, path.name, limits)
     _accessors(doc, views, path.name, limits)

@@ -8,7 +8,9 @@ import numpy as np
 
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
+from archive.formats.las_units import geokeys_unit, wkt_unit
 from archive.formats.refs import rel_posix
+from archive.formats.units import declare
 
 _CRS_RECORDS = {2112: "WKT", 34735: "GeoTIFF keys"}
 
@@ -37,7 +39,34 @@ def inspect_las(path: Path, root: Path, limits: Limits) -> ScanInfo:
         generator=str(h.generating_software).strip("\x00 "), system=str(h.system_identifier).strip("\x00 "),
         scales=[float(s) for s in h.scales], crs=crs or None,
     )  # fmt: skip
+    _declare_las_units(info, [*h.vlrs, *(getattr(h, "evlrs", None) or [])])
     return info
+
+
+def _declare_las_units(info: ScanInfo, records: list[object]) -> None:
+    """LAS coordinates are in the units of the file's coordinate system (metres without one)."""
+    wkt = next((r for r in records if getattr(r, "record_id", None) == 2112), None)
+    keys = next((r for r in records if getattr(r, "record_id", None) == 34735), None)
+    if wkt is None and keys is None:
+        declare(info, "m", "a LAS file without a coordinate system is in metres")
+    elif wkt is not None and (unit := wkt_unit(_wkt_text(wkt))) is not None:
+        declare(info, unit, "the LAS coordinate system (WKT)")
+    elif keys is not None and (unit := geokeys_unit(_geokeys(keys))) is not None:
+        declare(info, unit, "the LAS coordinate system (GeoTIFF keys)")
+    else:
+        info.warnings.append("the LAS coordinate system names no length unit the archive can read "
+                             "(geographic degrees, or only an EPSG code): its units were not taken from the file")
+
+
+def _wkt_text(record: object) -> str:
+    text = getattr(record, "string", None)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return text if isinstance(text, str) else bytes(getattr(record, "record_data", b"")).decode("utf-8", "replace")
+
+
+def _geokeys(record: object) -> list[tuple[int, int, int]]:
+    return [(int(k.id), int(k.tiff_tag_location), int(k.value_offset)) for k in getattr(record, "geo_keys", [])]
 
 
 def inspect_e57(path: Path, root: Path, limits: Limits) -> ScanInfo:
@@ -60,6 +89,7 @@ def inspect_e57(path: Path, root: Path, limits: Limits) -> ScanInfo:
         C.require_geometry(info.points, path.name, "points")
         info.bbox_min, info.bbox_max = C.merge_boxes(boxes)
         info.details.update(encoding="binary", scans=e57.scan_count)
+        declare(info, "m", "the E57 standard defines metres")
         if boxes and len(boxes) < e57.scan_count:
             info.warnings.append("some scans declare no cartesian bounds")
         return info

@@ -19,6 +19,7 @@ from archive.formats.base import Limits, ScanInfo
 from archive.formats.lines import line_chunks, line_tokens, select_lines
 from archive.formats.mtl import resolve_textures
 from archive.formats.refs import rel_posix, resolve_ref
+from archive.formats.units import declare, obj_head_comments, unit_in_comments
 
 _V, _F, _T, _N, _L, _P, _M = (ord(c) for c in "vftnlpm")
 _DROP_V = bytes.maketrans(b"v", b" ")
@@ -68,6 +69,9 @@ def _info(st: _State, path: Path, root: Path) -> ScanInfo:
         info.warnings.append("no faces: read as a point cloud")
     info.details.update(encoding="ascii", uv_count=st.nvt, normal_count=st.nvn, line_count=st.lines)
     _materials(info, st.mtllibs, path, root)
+    unit = unit_in_comments(obj_head_comments(path))
+    if unit:
+        declare(info, unit, "a units comment in the OBJ")
     return info
 
 

@@ -7,6 +7,7 @@ element is checked through strided views of its list counts and indices.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from archive.errors import CorruptFile, LimitExceeded
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix, resolve_ref
+from archive.formats.units import declare, unit_in_comments
 
 _TYPES = {
     "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
@@ -160,14 +162,32 @@ def _finish(
     if info.faces == 0:
         info.geometry, info.points = "points", info.vertices
     for comment in comments:
-        if comment.lower().startswith("texturefile"):
-            _add_texture(info, comment.split(None, 1)[1] if " " in comment else "", path, root)
+        name = _texture_file(comment)
+        if name is not None:
+            _add_texture(info, name, path, root)
+    unit = unit_in_comments(comments)
+    if unit:
+        declare(info, unit, "a units comment in the PLY header")
+
+
+def _texture_file(comment: str) -> str | None:
+    """The file a ``TextureFile`` comment names (``TextureFile tex.png``, ``texturefile: x.jpg``)."""
+    key, _, rest = comment.partition(" ")
+    if not key.lower().rstrip(":").startswith("texturefile"):
+        return None
+    glued = key[len("texturefile"):].lstrip(":")  # "TextureFile:tex.png"
+    return (glued or rest).strip().lstrip(":").strip()
 
 
 def _add_texture(info: ScanInfo, name: str, path: Path, root: Path) -> None:
+    # "<this>" (any case) stands for the PLY's own name without extension: "<this>.png".
+    name = re.sub(r"<this>", lambda _m: path.stem, name, flags=re.I)
+    if not name:
+        info.warnings.append("a TextureFile comment in the PLY header names no file")
+        return
     found = resolve_ref(name, path.parent, root)
     if found is None:
-        info.warnings.append(f"texture {name} is missing")
+        info.warnings.append(f"texture {name} (named by the PLY header's TextureFile) is missing")
         return
     rel = rel_posix(found, root)
     if rel not in info.textures:
