@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DATABASE_ERRORS, ArchiveError
+from .labels import item_label
 from .reports import VerifyReport
 from .store import CancelToken, sha256_file
 
@@ -22,6 +23,7 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
     report = VerifyReport(database=archive.catalogue.integrity_problems())
     rows = archive.catalogue.fixity_rows()
     known: set[Path] = set()
+    labels: dict[int, str] = {}
     for n, (item_id, storage_dir, rel, expected, _size) in enumerate(rows):
         if cancel:
             cancel.check()
@@ -35,16 +37,27 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
         else:
             actual = sha256_file(path)
             entry.update(status="ok" if actual == expected else "changed", actual=actual)
+        if entry["status"] != "ok":  # named as staff know the item: accession and title
+            entry["item"] = labels.get(item_id) or labels.setdefault(item_id, _label(archive, item_id))
+            entry["message"] = f"{entry['item']}: {rel} is {entry['status']}"
         report.files.append(entry)
     for path in _stored_files(archive.store.objects):
         if path not in known:
             rel = path.relative_to(archive.root).as_posix()
-            report.files.append({"path": rel, "item_id": None, "status": "untracked",
-                                 "expected": None, "actual": sha256_file(path)})
+            report.files.append({"path": rel, "item_id": None, "item": None, "status": "untracked",
+                                 "expected": None, "actual": sha256_file(path),
+                                 "message": f"{rel} is in the store but belongs to no item"})
     if progress:
         progress(len(rows), len(rows), "Done")
     _log(archive, report)
     return report
+
+
+def _label(archive: Archive, item_id: int) -> str:
+    try:
+        return item_label(archive, item_id)
+    except _UNLOGGABLE:  # a damaged catalogue still gets its report
+        return f"item {item_id}"
 
 
 def _stored_files(objects: Path) -> list[Path]:
@@ -57,7 +70,7 @@ def _stored_files(objects: Path) -> list[Path]:
 def _log(archive: Archive, report: VerifyReport) -> None:
     problems = [f for f in report.files if f["status"] != "ok"]
     detail = {"counts": report.counts, "database": report.database[:20],
-              "problems": [{k: f[k] for k in ("path", "status", "expected", "actual")} for f in problems[:200]]}
+              "problems": [{k: f[k] for k in ("path", "item", "status", "expected", "actual")} for f in problems[:200]]}
     try:
         archive.record_event("fixity", outcome="success" if report.ok else "failure", detail=detail)
         for item_id in sorted({f["item_id"] for f in problems if f["item_id"] is not None}):

@@ -45,7 +45,7 @@ class VerifyReportDialog(QDialog):
         for entry in report.files:
             if entry["status"] != "ok":
                 status = statuses.get(entry["status"], entry["status"])
-                QTreeWidgetItem(tree, [printable(entry["path"]), status, str(entry.get("item_id") or "")])
+                QTreeWidgetItem(tree, [printable(entry["path"]), status, printable(entry.get("item") or "")])
         tree.setColumnWidth(0, 380)
         tree.setVisible(tree.topLevelItemCount() > 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 from archive.errors import EmptyModel, UnsupportedFormat
-from archive.formats.registry import SCAN_SUFFIXES, SIGNATURE_ONLY_SUFFIXES, format_list
+from archive.formats.registry import SCAN_SUFFIXES, SIGNATURE_ONLY_SUFFIXES, format_list, not_supported_yet
 
 IMAGE_SUFFIXES = frozenset(
     ".png .jpg .jpeg .jpe .tga .bmp .tif .tiff .gif .webp .ktx .ktx2 .dds .exr .hdr .svg .basis .psd".split()
@@ -116,6 +116,9 @@ def _refuse_gltf1(path: Path, head: bytes) -> None:
 
 
 def _unsupported_message(path: Path, head: bytes, suffix: str) -> str:
+    known = not_supported_yet(path)
+    if known:  # first: a 3MF or USDZ is a zip inside, and must not be called "a ZIP archive"
+        return f"{path.name}: {known}."
     for magic, what in _IMAGE_MAGIC:
         if head.startswith(magic):
             return f"{path.name} is a {what}, not a 3D scan."

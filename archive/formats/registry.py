@@ -66,6 +66,38 @@ SIGNATURE_ONLY_SUFFIXES: frozenset[str] = frozenset(
 )
 
 
+_MESH_ADVICE = "export it as glTF/GLB or OBJ from your 3D software"
+_CLOUD_ADVICE = "export it as E57, LAS or PLY from your scanning software"
+
+_NOT_READ_YET: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("FBX", (".fbx",), _MESH_ADVICE),
+    ("3DS", (".3ds",), _MESH_ADVICE),
+    ("Blender", (".blend",), _MESH_ADVICE),
+    ("COLLADA (DAE)", (".dae",), _MESH_ADVICE),
+    ("3MF", (".3mf",), _MESH_ADVICE),
+    ("USD", (".usd", ".usda", ".usdc", ".usdz"), _MESH_ADVICE),
+    ("IFC", (".ifc",), _MESH_ADVICE),
+    ("X3D/VRML", (".x3d", ".x3db", ".x3dv", ".wrl", ".vrml"), _MESH_ADVICE),
+    ("DXF", (".dxf",), _MESH_ADVICE),
+    ("SketchUp (SKP)", (".skp",), _MESH_ADVICE),
+    ("3ds Max", (".max",), _MESH_ADVICE),
+    ("Cinema 4D", (".c4d",), _MESH_ADVICE),
+    ("ReCap (RCP/RCS)", (".rcp", ".rcs"), _CLOUD_ADVICE),
+    ("PTX", (".ptx",), _CLOUD_ADVICE),
+)
+NOT_SUPPORTED_YET: dict[str, tuple[str, str]] = {s: (name, advice) for name, suffixes, advice in _NOT_READ_YET
+                                                 for s in suffixes}
+"""Extension -> (format name, what to do): 3D formats people bring that the importer does not read
+(none of them is in :data:`IMPORT_FORMATS`), so the message says so instead of "not a 3D scan"."""
+
+
+def not_supported_yet(path: Path) -> str | None:
+    """``"FBX is not supported yet: export it as glTF/GLB or OBJ from your 3D software"`` for a
+    known 3D format the archive does not read; None for anything else."""
+    known = NOT_SUPPORTED_YET.get(path.suffix.lower())
+    return f"{known[0]} is not supported yet: {known[1]}" if known else None
+
+
 def format_list() -> str:
     """``"PLY, OBJ, STL, …"``: the accepted formats for messages and documentation."""
     return ", ".join(f.label for f in IMPORT_FORMATS.values())
