@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from archive import Archive, ArchiveError, CancelToken
-from archive.publish import FORMATS, PROFILES, export_item
+from archive.publish import FORMATS, PROFILES, BatchReport, PublishError
+from archive.publish import export_items as export_batch
 
 from .rendering import render_image
 from .tasks import Task, TaskManager
@@ -40,7 +41,7 @@ FORMAT_LABELS = {"glb": "Web model (GLB)", "html": "Web page (HTML folder + sing
 
 class ExportTask(Task):
     """Export ``item_ids`` from the archive at ``archive_dir`` (opened in the worker);
-    ``succeeded`` carries the list of main files written."""
+    ``succeeded`` carries the :class:`~archive.publish.BatchReport` (what was written, what failed)."""
 
     def __init__(self, archive_dir: Path, item_ids: list[int], out_dir: Path, fmt: str, profile: str,
                  up_axis: str = "auto"):
@@ -161,11 +162,15 @@ class ExportDialog(QDialog):
         self.progress.setValue(done)
         self.status.setText(message)
 
-    def _exported(self, paths: Any) -> None:
-        self.result_paths = list(paths)
+    def _exported(self, report: BatchReport) -> None:
+        self.result_paths = [r.main for r in report.results if r.main is not None]
         self._set_running(False)
         self.open_button.setEnabled(bool(self.result_paths))
-        self.status.setText(self.tr("Exported to %1").replace("%1", self.folder.text()))
+        lines = [self.tr("Exported to %1").replace("%1", self.folder.text())]
+        lines += [self.tr("Not exported: %1").replace("%1", f.line()) for f in report.failures]
+        lines += [self.tr("Item %1: %2").replace("%1", str(r.item_id)).replace("%2", note)
+                  for r in report.results for note in r.notes]
+        self.status.setText("\n".join(lines))
         self.task = None
         self.finished_export.emit(self.result_paths)
 
@@ -189,20 +194,11 @@ class ExportDialog(QDialog):
 # Kept below the dialog: pyside6-lupdate loses the dialog's translation context after a
 # nested function, and the Vietnamese strings would silently go untranslated.
 def export_items(archive: Archive, progress: Any, cancel: CancelToken, item_ids: list[int], out_dir: Path,
-                 fmt: str, profile: str, up_axis: str) -> list[Path]:
-    """Export each item in turn; progress runs over all of them (100 steps an item). Returns the
-    main file of each exported item."""
-    results: list[Path] = []
-    total = len(item_ids)
-    for n, item_id in enumerate(item_ids):
-        cancel.check()
-
-        def step(done: int, of: int, message: str, n: int = n) -> None:
-            progress(n * 100 + int(100 * done / max(of, 1)), total * 100, message)
-
-        result = export_item(archive, item_id, out_dir, fmt, profile, render_image=render_image, up_axis=up_axis,
-                             progress=step, cancel=cancel)
-        if result.main is not None:
-            results.append(result.main)
-    progress(total * 100, total * 100, "Done")
-    return results
+                 fmt: str, profile: str, up_axis: str) -> BatchReport:
+    """Export each item in turn (a failed item does not stop the others); progress runs over
+    all of them. Raises when no item could be exported, so the dialog shows the failure."""
+    report = export_batch(archive, item_ids, out_dir, fmt, profile, render_image=render_image, up_axis=up_axis,
+                          progress=progress, cancel=cancel)
+    if not report.results and report.failures:
+        raise PublishError("\n".join(f.line() for f in report.failures))
+    return report

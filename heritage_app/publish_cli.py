@@ -15,7 +15,7 @@ from archive.publish import (
     FORMATS,
     PROFILES,
     build_site,
-    export_item,
+    export_items,
     get_profile,
     import_bag,
     validate,
@@ -33,17 +33,15 @@ def _progress_for(args: argparse.Namespace) -> Any:
 
 def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.to)
-    results = []
     # Draco needs a decoder that model-viewer would fetch from a CDN: pages never use it.
     compress = args.compress if args.format == "glb" else "none"
     profile = get_profile(args.profile).with_overrides(compress=compress)
     with _archive(args) as archive:
-        for item_id in args.ids:
-            result = export_item(archive, item_id, out, args.format, profile,
-                                 render_image=None if args.no_poster else render_image,
-                                 up_axis=args.up_axis, progress=_progress_for(args))
-            results.append(result)
-    status = 0
+        batch = export_items(archive, list(args.ids), out, args.format, profile,
+                             render_image=None if args.no_poster else render_image,
+                             up_axis=args.up_axis, progress=_progress_for(args))
+    results = batch.results
+    status = 0 if batch.ok else 1
     glb_of = {id(r): _written_glb(r) for r in results}
     glbs = [g for g in glb_of.values() if g is not None]
     reports = {}
@@ -64,6 +62,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if r.notes:
             rows["notes"] = r.notes
         _print_result(rows, args.json)
+    for failure in batch.failures:  # one line each; the items before and after them were exported
+        print(f"error: {printable(failure.line())}", file=sys.stderr)
     if args.format == "bag":
         print("note: a bag is a preservation package and holds private fields; do not publish it", file=sys.stderr)
     return status

@@ -5,6 +5,7 @@ Everything written is built from the public record (:mod:`archive.publish.public
 """
 
 from .bagit import export_bag, import_bag
+from .batch import BatchReport, ItemFailure, export_items
 from .export import FORMATS, ExportResult, export_item
 from .glb import ValidationReport, validate, validator_available
 from .profiles import PROFILES, BudgetNotReached, Profile, PublishError, ValidatorUnavailable, get_profile
@@ -12,7 +13,7 @@ from .public import public_record
 from .site import SiteReport, build_site
 
 __all__ = [
-    "FORMATS", "PROFILES", "BudgetNotReached", "ExportResult", "Profile", "PublishError", "SiteReport",
-    "ValidationReport", "ValidatorUnavailable", "build_site", "export_bag", "export_item", "get_profile",
-    "import_bag", "public_record", "validate", "validator_available",
+    "FORMATS", "PROFILES", "BatchReport", "BudgetNotReached", "ExportResult", "ItemFailure", "Profile",
+    "PublishError", "SiteReport", "ValidationReport", "ValidatorUnavailable", "build_site", "export_bag",
+    "export_item", "export_items", "get_profile", "import_bag", "public_record", "validate", "validator_available",
 ]
