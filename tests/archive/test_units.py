@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+from PIL import Image
 
 from archive import Archive, NotFound, ValidationError
 from archive.formats import inspect_scan
@@ -223,3 +224,34 @@ def test_e57_is_metres_by_its_standard(tmp_path):
     e57.close()
     info = inspect_scan(path, tmp_path)
     assert (info.units, info.units_declared) == ("m", True)
+
+
+# -- textures named by a PLY header -------------------------------------------------------------
+def _textured_ply(folder: Path, comment: str, texture: str | None, name: str = "scan.ply") -> Path:
+    path = _ply_with_comments(folder, comment, name=name)
+    if texture is not None:
+        Image.new("RGB", (8, 8), (200, 40, 40)).save(folder / texture)
+    return path
+
+
+@pytest.mark.parametrize(("comment", "texture"), [
+    ("TextureFile tex.png", "tex.png"), ("TextureFile <this>.png", "scan.png"), ("texturefile <THIS>.jpg", "scan.jpg"),
+    ("TextureFile Tex.PNG", "tex.png"), ("TextureFile: tex.png", "tex.png")])
+def test_a_ply_texture_file_is_stored_with_the_scan(archive, tmp_path, comment, texture):
+    source = _textured_ply(tmp_path / "in", comment, texture)
+    report = import_paths(archive, [source], ImportOptions(kind="relic", isolate=False))
+    asset = archive.get(report.imported[0])["assets"][0]
+    assert sorted(f["path"] for f in asset["files"]) == sorted(["scan.ply", texture])
+    assert asset["textured"] and asset["textures"] == [texture]
+    stored = archive.store.path(asset["storage_dir"], texture)
+    assert stored.read_bytes() == (tmp_path / "in" / texture).read_bytes()
+    assert report.warnings == []
+
+
+def test_a_missing_ply_texture_is_a_warning_naming_the_file(archive, tmp_path):
+    source = _textured_ply(tmp_path / "in", "TextureFile <this>_diffuse.png", None)
+    report = import_paths(archive, [source], ImportOptions(kind="relic", isolate=False))
+    asset = archive.get(report.imported[0])["assets"][0]
+    assert not asset["textured"] and [f["path"] for f in asset["files"]] == ["scan.ply"]
+    assert any("scan_diffuse.png" in w["warning"] and "missing" in w["warning"] for w in report.warnings)
+    assert any("scan_diffuse.png" in w for w in asset["warnings"])
