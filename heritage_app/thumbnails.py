@@ -13,9 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from archive import ArchiveError, CancelToken
+from archive import Archive, ArchiveError, CancelToken
 
 from .tasks import TaskSignals, worker_archive
+from .up_axis import master_asset, recorded_up_axis
 
 log = logging.getLogger(__name__)
 RENDER_SIZE = 256
@@ -23,13 +24,23 @@ CACHE_SIZE = 1500
 BATCH = 24
 
 
-def _renderer() -> Callable[[Path], bytes] | None:
+Render = Callable[[Path, str], bytes]  # (master path, its up axis) -> PNG
+
+
+def _renderer() -> Render | None:
     """The viewer's thumbnail renderer, imported late (Open3D takes seconds to import)."""
     if os.environ.get("HERITAGE_NO_RENDER"):
         return None
     from viewer import render_thumbnail
 
-    return lambda path: render_thumbnail(path, RENDER_SIZE)
+    return lambda path, up_axis: render_thumbnail(path, RENDER_SIZE, up_axis=up_axis)
+
+
+def item_renderer(archive: Archive, item_id: int, render: Render) -> Callable[[Path], bytes]:
+    """``render`` bound to the up axis recorded for the item's master: the one-argument
+    callable ``Archive.ensure_thumbnails`` takes."""
+    up_axis = recorded_up_axis(master_asset(archive.assets(item_id)))
+    return lambda path: render(path, up_axis)
 
 
 class ThumbnailSignals(TaskSignals):
@@ -70,11 +81,11 @@ class ThumbnailJob(QRunnable):
             archive.close()
             self.signals.finished.emit()
 
-    def _one(self, archive, item_id: int, render: Callable[[Path], bytes] | None) -> None:
+    def _one(self, archive: Archive, item_id: int, render: Render | None) -> None:
         try:
             path = archive.thumbnail_path(item_id)
             if path is None and render is not None:
-                archive.ensure_thumbnails(render, [item_id], self.token)
+                archive.ensure_thumbnails(item_renderer(archive, item_id, render), [item_id], self.token)
                 path = archive.thumbnail_path(item_id)
         except Exception as exc:  # noqa: BLE001 - a model the renderer cannot draw keeps its placeholder
             log.warning("no thumbnail for item %s: %s", item_id, exc)

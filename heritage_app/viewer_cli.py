@@ -12,6 +12,7 @@ from archive.text import printable
 def add_viewer_commands(subparsers: Any) -> None:
     """Register the ``view`` and ``snapshot`` subcommands on an argparse subparsers object."""
     from viewer.camera import STANDARD_VIEWS
+    from viewer.orientation import UP_AXES
     from viewer.settings import DISPLAY_MODES
 
     view = subparsers.add_parser("view", help="open a 3D file in the viewer window")
@@ -20,11 +21,14 @@ def add_viewer_commands(subparsers: Any) -> None:
     view.set_defaults(func=run_view)
 
     snap = subparsers.add_parser("snapshot", help="render a 3D file to PNG without a window")
-    snap.add_argument("file")
+    snap.add_argument("file", help="a 3D file, or an item id with --archive (its master, its recorded up axis)")
     snap.add_argument("--out", required=True, help="PNG file to write")
     snap.add_argument("--size", type=int, default=1024, help="image width and height in pixels")
     snap.add_argument("--view", default="front", choices=sorted(STANDARD_VIEWS))
     snap.add_argument("--mode", default="auto", choices=DISPLAY_MODES)
+    snap.add_argument("--up", choices=UP_AXES,
+                      help="the file's up axis: z for Z-up scans (most scanners and CAD), y for glTF "
+                           "(default: the item's recorded up axis, else y)")
     snap.set_defaults(func=run_snapshot)
 
 
@@ -35,6 +39,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
     native parser or exhausts memory gives one error line, not a dead interpreter."""
     from pathlib import Path
 
+    from archive import ArchiveError
     from viewer import ViewerError, load_model_isolated, render_image
     from viewer.thumbnail import png_bytes
 
@@ -42,10 +47,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
         print("error: --size must be between 16 and 8192", file=sys.stderr)
         return 1
     try:
-        model = load_model_isolated(args.file)
+        path, up_axis = _snapshot_source(args)
+        model = load_model_isolated(path, up_axis=up_axis)
         image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
         Path(args.out).write_bytes(png_bytes(image))
-    except ViewerError as exc:
+    except (ViewerError, ArchiveError) as exc:
         print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -56,6 +62,22 @@ def run_snapshot(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _snapshot_source(args: argparse.Namespace) -> tuple[str, str]:
+    """(file to render, its up axis): the file given, or with ``--archive`` an item id's
+    master and the up axis recorded for it; ``--up`` overrides either."""
+    archive_dir = getattr(args, "archive", None)
+    if not (archive_dir and args.file.isdigit()):
+        return args.file, args.up or "y"
+    from archive import Archive
+
+    from .up_axis import master_asset, recorded_up_axis
+
+    with Archive.open(archive_dir) as archive:
+        item_id = int(args.file)
+        path = archive.master_path(item_id)
+        return str(path), args.up or recorded_up_axis(master_asset(archive.assets(item_id)))
 
 
 def run_view(args: argparse.Namespace) -> int:

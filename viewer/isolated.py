@@ -34,6 +34,7 @@ from workers import WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, 
 
 from .errors import CorruptFile, LoadTimeout, ResourceLimit
 from .model import Kind, Model
+from .orientation import orient
 from .progress import CancelToken, ProgressFn, report
 
 MEMORY_FLOOR = 2 * 1024**3  # address space for the interpreter, Open3D, numpy and the parser
@@ -210,7 +211,7 @@ def _run(p: Path, units: str | None, limit: int, out: Path, reader: Reader | Non
         raise ResourceLimit(_memory_message(p, limit)) from None
 
 
-def load_model_isolated(path: str | Path, *, units: str | None = None,
+def load_model_isolated(path: str | Path, *, units: str | None = None, up_axis: str | None = None,
                         timeout: float = TIMEOUT_S, memory: int | None = None,
                         progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                         reader: Reader | None = None) -> Model:
@@ -218,8 +219,9 @@ def load_model_isolated(path: str | Path, *, units: str | None = None,
 
     Parameters
     ----------
-    path, units, progress, cancel
-        As for :func:`~viewer.loading.load_model`. Progress reports the start and the end
+    path, units, up_axis, progress, cancel
+        As for :func:`~viewer.loading.load_model` (the turn to "up" is made here, after the
+        worker read the file in its own frame). Progress reports the start and the end
         only; the cancel token is watched while waiting and kills the worker.
     timeout
         Seconds the worker may take (300 by default).
@@ -244,7 +246,7 @@ def load_model_isolated(path: str | Path, *, units: str | None = None,
     try:
         manifest = _run(p, units, limit, out, reader, timeout, cancel)
         report(progress, 3, 4, "Preparing the view", cancel)
-        model = _rebuild(manifest, out, p)
+        model = orient(_rebuild(manifest, out, p), up_axis)
     finally:
         out.unlink(missing_ok=True)
     report(progress, 4, 4, "Loaded", cancel)

@@ -17,6 +17,7 @@ import open3d as o3d
 
 from .errors import CorruptFile, EmptyGeometry, FileMissing, UnsupportedFormat, ViewerError
 from .model import Geometry, Kind, Model
+from .orientation import orient
 from .progress import CancelToken, ProgressFn, report
 from .readers import READERS, SIGNATURES
 
@@ -26,7 +27,7 @@ o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
 SUPPORTED_EXTENSIONS = tuple(sorted(READERS))
 
 
-def load_model(path: str | Path, *, units: str | None = None,
+def load_model(path: str | Path, *, units: str | None = None, up_axis: str | None = None,
                progress: ProgressFn | None = None,
                cancel: CancelToken | None = None) -> Model:
     """Read a scan and prepare it for viewing.
@@ -38,6 +39,9 @@ def load_model(path: str | Path, *, units: str | None = None,
     units
         Units of the model coordinates when the caller knows them (``"mm"``, ``"cm"``,
         ``"m"``); glTF files default to metres.
+    up_axis
+        The file's up axis, ``"y"`` (default) or ``"z"``; Z-up geometry is turned into the
+        viewer's Y-up frame (:func:`viewer.orientation.orient`).
     progress, cancel
         Optional progress callable ``(done, total, message)`` and cancel token.
 
@@ -62,6 +66,7 @@ def load_model(path: str | Path, *, units: str | None = None,
     kind: Kind = "mesh" if isinstance(geometry, o3d.geometry.TriangleMesh) else "points"
     model = Model(geometry=geometry, kind=kind, path=p, units=units, warnings=warnings,
                   origin=origin)
+    orient(model, up_axis)
     report(progress, 4, 4, "Loaded", cancel)
     return model
 

@@ -128,7 +128,8 @@ def _cache_file(model: Model, target: int, cache_dir: Path | None) -> Path | Non
     if cache_dir is None or model.path is None or not model.path.exists():
         return None
     st = model.path.stat()
-    key = f"{model.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{target}|v1"
+    # The up axis is part of the key: a level built for one orientation is turned wrong for another.
+    key = f"{model.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{target}|{model.up_axis}|v1"
     return Path(cache_dir) / f"lod-{hashlib.sha1(key.encode()).hexdigest()}.npz"
 
 

@@ -32,7 +32,11 @@ class Model:
         Human-readable notes about what was repaired or left out while loading.
     origin
         (3,) offset removed from far-off (georeferenced) coordinates at load time:
-        file coordinates are ``geometry coordinates + origin``.
+        file coordinates are ``rotation.T @ geometry coordinates + origin``.
+    up_axis, rotation
+        The file's up axis (``"y"`` or ``"z"``) and the (3, 3) rotation that turned the
+        geometry from the file's frame into the viewer's Y-up display frame
+        (see :func:`viewer.orientation.orient`).
     """
 
     geometry: Geometry
@@ -41,6 +45,8 @@ class Model:
     units: str | None = None
     warnings: list[str] = field(default_factory=list)
     origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    up_axis: str = "y"
+    rotation: np.ndarray = field(default_factory=lambda: np.eye(3))
     _bbox: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -87,6 +93,14 @@ class Model:
                 raise EmptyGeometry("The model has no geometry.")
             self._bbox = (v.min(axis=0), v.max(axis=0))
         return self._bbox[0].copy(), self._bbox[1].copy()
+
+    def to_file(self, point: np.ndarray) -> np.ndarray:
+        """(3,) display coordinates -> the file's own frame (turn and load offset undone)."""
+        return self.rotation.T @ np.asarray(point, dtype=float) + self.origin
+
+    def from_file(self, point: np.ndarray) -> np.ndarray:
+        """(3,) file coordinates -> display coordinates (inverse of :meth:`to_file`)."""
+        return self.rotation @ (np.asarray(point, dtype=float) - self.origin)
 
     def geometry_changed(self) -> None:
         """Forget cached bounds after the geometry was modified in place."""

@@ -119,9 +119,10 @@ class ViewerSession:
         return self.picker.pick(cam, px, py, width, height, keep=self.section_keep(cam))
 
     def file_coordinates(self, point: np.ndarray) -> np.ndarray:
-        """(3,) geometry coordinates -> the file's own frame (adds back the load offset)."""
+        """(3,) geometry coordinates -> the file's own frame (undoes the turn to "up" and the
+        load offset)."""
         assert self.model is not None
-        return np.asarray(point, dtype=float) + self.model.origin
+        return self.model.to_file(point)
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, width: int, height: int, moving: bool = False,
@@ -175,7 +176,7 @@ class ViewerSession:
     def _overlay_layers(self) -> list[o3d.geometry.Geometry3D]:
         assert self.model is not None
         pts = [p for p in self.measurement.points]
-        pts_lm = [lm.point - self.model.origin for lm in self.landmarks.items]
+        pts_lm = [self.model.from_file(lm.point) for lm in self.landmarks.items]
         key = ("overlay", tuple(map(tuple, pts)), tuple(map(tuple, pts_lm)))
         layers = self._layers.get(key)
         if layers is None:

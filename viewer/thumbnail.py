@@ -47,24 +47,25 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def render_thumbnail(path: str | Path, size: int = THUMBNAIL_SIZE, *, view: str = "iso",
-                     mode: str = "auto", units: str | None = None) -> bytes:
+                     mode: str = "auto", units: str | None = None, up_axis: str | None = None) -> bytes:
     """Square PNG thumbnail of a 3D file, no window needed.
 
+    ``up_axis`` is the file's recorded up axis (``"y"`` or ``"z"``): a Z-up scan stands up.
     Raises the typed errors of :func:`viewer.loading.load_model` for files it cannot show.
     This is the ``render_thumbnail(path) -> PNG`` callable the archive takes.
     """
     from .isolated import load_model_isolated  # a file that crashes its reader costs one thumbnail
 
-    model = load_model_isolated(path, units=units)
+    model = load_model_isolated(path, units=units, up_axis=up_axis)
     return png_bytes(render_image(model, size, size, view=view, mode=mode))
 
 
 def render_poster(path: str | Path, size: int = POSTER_SIZE, **kwargs: str) -> bytes:
-    """Square PNG poster (1024 px by default) for publishing."""
+    """Square PNG poster (1024 px by default) for publishing (``up_axis`` as for thumbnails)."""
     return render_thumbnail(path, size, **kwargs)
 
 
 def save_snapshot(path: str | Path, out: str | Path, size: int = 1024, *, view: str = "front",
-                  mode: str = "auto") -> None:
-    """Render ``path`` and write a PNG to ``out``."""
-    Path(out).write_bytes(render_thumbnail(path, size, view=view, mode=mode))
+                  mode: str = "auto", up_axis: str | None = None) -> None:
+    """Render ``path`` (its up axis ``up_axis``) and write a PNG to ``out``."""
+    Path(out).write_bytes(render_thumbnail(path, size, view=view, mode=mode, up_axis=up_axis))

@@ -1,0 +1,46 @@
+"""Which way is up: the viewer draws in a Y-up frame (glTF's, and its standard views');
+scans recorded Z-up (most scanners, CAD, photogrammetry) are turned into it when loaded.
+
+Only the copy in memory is rotated; file coordinates (landmarks) are mapped back through
+:meth:`viewer.model.Model.to_file`, so what a user records stays in the file's own frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .model import Model
+
+UP_AXES: tuple[str, ...] = ("y", "z")
+
+#: (x, y, z) -> (x, z, -y): the file's +Z becomes the display's +Y (as export does).
+Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+
+
+def normalise_up_axis(up_axis: str | None) -> str:
+    """"y" or "z" from a recorded value (any case, None or empty meaning glTF's "y")."""
+    value = (up_axis or "y").strip().lower()
+    if value not in UP_AXES:
+        raise ValueError(f"unknown up axis {up_axis!r}; choose from {', '.join(UP_AXES)}")
+    return value
+
+
+def display_rotation(up_axis: str | None) -> np.ndarray:
+    """(3, 3) rotation from the file's frame to the viewer's Y-up display frame."""
+    return Z_UP_TO_Y_UP.copy() if normalise_up_axis(up_axis) == "z" else np.eye(3)
+
+
+def orient(model: Model, up_axis: str | None) -> Model:
+    """Turn ``model`` (in place) so that the file's ``up_axis`` points up on screen.
+
+    Calling it again with another axis undoes the previous turn first, so a correction
+    never stacks on a wrong one. Returns the same model.
+    """
+    wanted = display_rotation(up_axis)
+    step = wanted @ model.rotation.T  # back to the file frame, then into the new display frame
+    if not np.allclose(step, np.eye(3)):
+        model.geometry.rotate(step, center=np.zeros(3))
+        model.geometry_changed()
+    model.rotation = wanted
+    model.up_axis = normalise_up_axis(up_axis)
+    return model
