@@ -169,6 +169,32 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_asset(args: argparse.Namespace) -> int:
+    """Show one asset's fields, or correct them (units, up axis…): the stored files never change."""
+    item_fields, asset_fields = parse_sets(args.set)
+    if item_fields:
+        name = next(iter(item_fields))
+        raise ValidationError(name, f"is a field of an item; use `heritage edit ITEM_ID --set {name}=…`")
+    with _archive(args) as archive:
+        if asset_fields:
+            change = archive.update_asset(args.id, asset_fields)
+            for name, (old, new) in change.fields.items():
+                print(f"{name}: {printable(repr(old))} -> {printable(repr(new))}")
+            if not change.fields:
+                print("nothing changed")
+            return 0
+        asset = archive.asset(args.id)
+        if args.json:
+            _print_json(asset)
+            return 0
+        for key, value in asset.items():
+            if key != "files" and value not in (None, [], {}, ""):
+                print(f"{key:>18}: {printable(str(value))}")
+        for f in asset["files"]:
+            print(f"    {printable(f['path'])}  {f['bytes']} bytes  sha256 {f['sha256'][:16]}…")
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         archive.get(args.id, with_assets=False)
@@ -337,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("edit", cmd_edit, "change fields of an item")
     p.add_argument("id", type=int)
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True)
+    p = add("asset", cmd_asset, "show an asset's fields, or correct its units, up axis or capture details")
+    p.add_argument("id", type=int, metavar="ASSET_ID", help="an asset id (see `heritage show ITEM_ID`)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="an asset field (units, up_axis, capture_method, …); repeatable")
+    p.add_argument("--json", action="store_true")
     p = add("history", cmd_history, "the events of an item")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")

@@ -4,6 +4,8 @@ without touching the stored files."""
 from __future__ import annotations
 
 import hashlib
+import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -255,3 +257,58 @@ def test_a_missing_ply_texture_is_a_warning_naming_the_file(archive, tmp_path):
     assert not asset["textured"] and [f["path"] for f in asset["files"]] == ["scan.ply"]
     assert any("scan_diffuse.png" in w["warning"] and "missing" in w["warning"] for w in report.warnings)
     assert any("scan_diffuse.png" in w for w in asset["warnings"])
+
+
+# -- the CLI and the exports follow a correction ------------------------------------------------
+def _glb_extent(path: Path) -> np.ndarray:
+    """Sizes along x, y, z of the exported GLB's POSITION accessors (their declared min/max)."""
+    data = path.read_bytes()
+    length = struct.unpack_from("<I", data, 12)[0]
+    doc = json.loads(data[20:20 + length])
+    accessors = [doc["accessors"][p["attributes"]["POSITION"]] for m in doc["meshes"] for p in m["primitives"]]
+    lo = np.min([a["min"] for a in accessors], axis=0)
+    hi = np.max([a["max"] for a in accessors], axis=0)
+    return hi - lo
+
+
+def test_cli_asset_sets_units_and_the_glb_export_follows(archive, tmp_path, capsys):
+    from archive.publish import export_item
+    from heritage_app.cli import main
+
+    asset = _imported_asset(archive, write_box_ply(tmp_path / "in"), units="mm")
+    item_id = asset["item_id"]
+    before = export_item(archive, item_id, tmp_path / "out-mm", "glb").main
+    root = str(archive.root)
+    assert main(["--archive", root, "asset", str(asset["id"]), "--set", "units=m", "--set", "up_axis=z"]) == 0
+    out = capsys.readouterr().out
+    assert "units: 'mm' -> 'm'" in out and "up_axis: None -> 'z'" in out
+    archive.update_asset(asset["id"], {"up_axis": None})  # same axes in both exports: only the scale differs
+    after = export_item(archive, item_id, tmp_path / "out-m", "glb").main
+    assert before is not None and after is not None
+    assert np.allclose(_glb_extent(after), 1000 * _glb_extent(before), rtol=1e-3)
+    assert archive.verify().ok
+
+
+def test_cli_asset_shows_the_fields_and_json(archive, tmp_path, capsys):
+    from heritage_app.cli import main
+
+    asset = _imported_asset(archive, write_box_ply(tmp_path / "in"), units="cm")
+    root = str(archive.root)
+    assert main(["--archive", root, "asset", str(asset["id"])]) == 0
+    out = capsys.readouterr().out
+    assert "units: cm" in out and "box.ply" in out
+    assert main(["--archive", root, "asset", str(asset["id"]), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["id"], shown["units"], shown["files"][0]["path"]) == (asset["id"], "cm", "box.ply")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--set", "units=furlong"], "units"), (["--set", "title_vi=x"], "heritage edit"), ([], "no asset")])
+def test_cli_asset_refuses_bad_input_in_one_line(archive, tmp_path, capsys, args, message):
+    from heritage_app.cli import main
+
+    asset = _imported_asset(archive, write_box_ply(tmp_path / "in"), units="mm")
+    asset_id = "999" if not args else str(asset["id"])
+    assert main(["--archive", str(archive.root), "asset", asset_id, *args]) == 1
+    err = capsys.readouterr().err
+    assert message in err.lower() and "Traceback" not in err
