@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from archive.fields import ASSET_FIELDS
 
+from .asset_editor import AssetEditorDialog, AssetSaver
 from .i18n import field_label, value_label
 from .metadata_editor import EditorContext, MetadataEditor
 
@@ -110,7 +111,21 @@ class AssetsView(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setObjectName("assetsView")
         self._assets: list[dict[str, Any]] = []
+        # Double-clicking a scan opens its units / up-axis editor; the window sets the saver.
+        self.asset_saver: AssetSaver | None = None
+        self.asset_editor: AssetEditorDialog | None = None
+        self.itemDoubleClicked.connect(self._edit_asset)
         self.retranslate()
+
+    def _edit_asset(self, item: QTreeWidgetItem) -> None:
+        while item.parent() is not None:
+            item = item.parent()
+        index = self.indexOfTopLevelItem(item)
+        if self.asset_saver is None or not 0 <= index < len(self._assets):
+            return
+        self.asset_editor = AssetEditorDialog(self._assets[index], self.asset_saver, self)
+        self.asset_editor.saved.connect(lambda _changes: self.show_assets(self._assets))
+        self.asset_editor.open()
 
     def retranslate(self) -> None:
         self.setHeaderLabels([self.tr("Property"), self.tr("Value")])
