@@ -159,7 +159,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     item_fields, asset_fields = parse_sets(args.set)
     if asset_fields:
-        raise ValidationError(next(iter(asset_fields)), "is a field of an asset; it is set at import")
+        raise ValidationError(next(iter(asset_fields)),
+                              "is a field of a scan (asset): set it with `heritage asset ASSET_ID --set …`")
     with _archive(args) as archive:
         change = archive.update(args.id, item_fields)
         for name, (old, new) in change.fields.items():
@@ -220,8 +221,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_csv_export(args: argparse.Namespace) -> int:
+    labels = {"labels": args.labels} if args.labels else {}  # headers in words, field names below
     with _archive(args) as archive:
-        n = archive.export_csv(Path(args.file))
+        n = archive.export_csv(Path(args.file), **labels)
     print(f"wrote {n} items to {printable(args.file)}")
     return 0
 
@@ -231,9 +233,16 @@ def cmd_csv_import(args: argparse.Namespace) -> int:
         report = archive.import_csv(Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
     for e in report.errors:
         print(f"error: row {e['row']}: {printable(e['error'])}", file=sys.stderr)
-    verb = "would create" if not report.applied else "created"
-    print(f"{verb} {report.created}, {'would update' if not report.applied else 'updated'} {report.updated}"
-          + ("" if report.applied else " (nothing changed)"))
+    for c in getattr(report, "changes", []):
+        print(printable(f"{c['accession']} (row {c['row']}): {c['field']}: {c['old']!r} → {c['new']!r}"))
+    for note in getattr(report, "notes", []):
+        print(f"note: {printable(note)}")
+    if report.applied:
+        print(f"updated {report.updated}, created {report.created}; {report.unchanged} unchanged")
+    else:
+        why = "dry run" if args.dry_run else "some rows are invalid; fix them or use --skip-bad"
+        print(f"would update {report.updated}, create {report.created}; {report.unchanged} unchanged"
+              f" (nothing changed: {why})")
     return 1 if report.errors else 0
 
 
@@ -374,7 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("delete", cmd_delete, "delete an item (its files are moved to deleted/)")
     p.add_argument("id", type=int)
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
-    add("csv-export", cmd_csv_export, "export all items to CSV").add_argument("file")
+    p = add("csv-export", cmd_csv_export, "export all items to CSV")
+    p.add_argument("file")
+    p.add_argument("--labels", choices=("vi", "en"),
+                   help="a first header row of Vietnamese or English labels (field names stay in the second)")
     p = add("csv-import", cmd_csv_import, "create or update items from CSV")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
