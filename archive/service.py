@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,14 +138,26 @@ class Archive(Operations):
     def lookup_vocabulary(self, name: str, value: str) -> str | None:
         return self.catalogue.vocabulary_value(name, fold(value.strip()))
 
-    def add_vocabulary(self, name: str, value: str, label_en: str = "") -> None:
-        value = value.strip()
+    def add_vocabulary(self, name: str, value: str, label_en: str = "") -> Change:
+        """Add a term (its value, usually Vietnamese, and English label) to vocabulary ``name``,
+        logged as a ``vocabulary`` event in the same transaction. A term already there (accents
+        and case aside) is refused, naming the one there, instead of being skipped in silence.
+        No item changes, so the Change is empty."""
+        value, label_en = unicodedata.normalize("NFC", value.strip()), unicodedata.normalize("NFC", label_en.strip())
         if not value:
-            raise ValidationError("value", "is empty")
+            raise ValidationError("value", "is empty", "required")
         if name not in {f.vocabulary for f in ITEM_FIELDS if f.vocabulary} | {"capture_methods"}:
-            raise ValidationError("vocabulary", f"unknown vocabulary {name!r}")
+            raise ValidationError("vocabulary", f"unknown vocabulary {name!r}", "unknown_vocabulary",
+                                  {"vocabulary": name})
         with self.catalogue.transaction():
+            there = self.catalogue.vocabulary_value(name, fold(value))
+            if there is not None:
+                raise ValidationError("value", f"{there!r} is already in the vocabulary {name!r}", "term_exists",
+                                      {"vocabulary": name, "value": there})
             self.catalogue.add_vocabulary(name, value, label_en, fold(value))
+            self.log("vocabulary", field=name, new=value, detail={"vocabulary": name, "value": value,
+                                                                  "label_en": label_en})
+        return Change()
 
     # -- items -----------------------------------------------------------------------------
     def prepare_item(self, values: Mapping[str, Any], check_accession: bool = True) -> dict[str, Any]:

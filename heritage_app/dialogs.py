@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from archive import ArchiveError
 from archive.errors import DATABASE_ERRORS
+
+from .i18n import value_label
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
@@ -50,6 +53,56 @@ def friendly_message(exc: BaseException) -> str:
     return translate("Dialogs", "Something unexpected went wrong ({kind}). Details were written to {log}.").format(
         kind=type(exc).__name__, log=crash_log_path()
     )
+
+
+def problem_message(problem: BaseException) -> str:
+    """One validation problem in the user's language, from its ``code`` and ``params`` (the archive
+    keeps its own messages in English); a code without a translation here shows the English reason."""
+    code, params = getattr(problem, "code", ""), dict(getattr(problem, "params", {}) or {})
+    say = _PROBLEMS.get(code)
+    if say is not None:
+        try:
+            return say(params)
+        except (KeyError, TypeError, ValueError):  # params not as expected: the English reason is still right
+            pass
+    return str(getattr(problem, "reason", problem))
+
+
+def _range(p: dict) -> str:
+    value, low, high = p.get("value"), p.get("minimum"), p.get("maximum")
+    if low is not None and value is not None and value < low:
+        if low == 0:
+            return translate("Problems", "must not be negative")
+        return translate("Problems", "must be at least {minimum}").format(minimum=f"{low:g}")
+    return translate("Problems", "must be at most {maximum}").format(maximum=f"{high:g}")
+
+
+_PROBLEMS: dict[str, Callable[[dict], str]] = {
+    "required": lambda p: translate("Problems", "is required"),
+    "too_long": lambda p: translate("Problems", "is longer than {maximum} characters").format(**p),
+    "nul_character": lambda p: translate("Problems", "contains a NUL character"),
+    "not_number": lambda p: (translate("Problems", "must be a whole number, not “{value}”") if p["whole"]
+                             else translate("Problems", "must be a number, not “{value}”")).format(**p),
+    "not_finite": lambda p: translate("Problems", "must be a finite number"),
+    "range": _range,
+    "not_yes_no": lambda p: translate("Problems", "must be yes or no, not “{value}”").format(**p),
+    "not_list": lambda p: translate("Problems", "is not a valid list"),
+    "not_a_choice": lambda p: translate("Problems", "must be one of {choices}, not “{value}”").format(
+        choices=", ".join(value_label(c) for c in p["choices"]), value=p["value"]),
+    "not_item_id": lambda p: translate("Problems", "must be an item of the archive, not “{value}”").format(**p),
+    "not_date": lambda p: translate("Problems", "must be a date like 2024-05-17 (or 2024-05, 2024), not “{value}”")
+    .format(**p),
+    "unknown_term": lambda p: translate("Problems", "“{value}” is not in the vocabulary yet").format(**p),
+    "term_exists": lambda p: translate("Problems", "“{value}” is already in the vocabulary").format(**p),
+    "unknown_field": lambda p: translate("Problems", "is not a field of the catalogue"),
+    "not_for_kind": lambda p: translate("Problems", "does not apply to items of kind {kind}").format(
+        kind=value_label(p["kind"])),
+    "title_required": lambda p: translate("Problems", "an item needs a title in Vietnamese or English"),
+    "reversed_years": lambda p: translate("Problems", "the year range is reversed ({year_from} > {year_to})")
+    .format(**p),
+    "coordinates_pair": lambda p: translate("Problems", "latitude and longitude must be given together"),
+    "unit_missing": lambda p: translate("Problems", "dimensions need a unit (mm, cm or m)"),
+}
 
 
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> QMessageBox:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, QStringListModel, Qt, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QUndoCommand, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive.fields import Field
+from archive.fields import ITEM_FIELD, Field
 
-from .i18n import value_label
+from .i18n import field_label, value_label
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
@@ -359,6 +359,34 @@ class LinkEditor(FieldEditor):
 
     def value(self) -> Any:
         return self.raw()
+
+
+class FieldEditCommand(QUndoCommand):
+    """One edit of one field on the form's undo stack; typing in the same field merges."""
+
+    def __init__(self, form: Any, name: str, old: Any, new: Any):
+        super().__init__()
+        self.form, self.name, self.old, self.new = form, name, old, new
+        self._first = True
+        self.setText(field_label(ITEM_FIELD[name]))
+
+    def id(self) -> int:
+        return 1000 + list(ITEM_FIELD).index(self.name)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, FieldEditCommand) or other.name != self.name:
+            return False
+        self.new = other.new
+        return True
+
+    def redo(self) -> None:
+        if self._first:  # the widget already shows the new value
+            self._first = False
+            return
+        self.form._show_value(self.name, self.new)
+
+    def undo(self) -> None:
+        self.form._show_value(self.name, self.old)
 
 
 def make_editor(field: Field, vocabulary: list[str] | None, link_search: LinkSearch | None) -> FieldEditor:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -27,9 +27,10 @@ from archive import ValidationError
 from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
-from . import dialogs
+from . import dialogs, vocabulary_dialog
 from .field_widgets import (
     ChoiceEditor,
+    FieldEditCommand,
     FieldEditor,
     LinkSearch,
     ListEditor,
@@ -79,6 +80,14 @@ def _section_of(name: str) -> str:
     return "context"
 
 
+def _place_in_form(name: str) -> tuple[int, int]:
+    """Where a field's row is: its section, then its place in ``ITEM_FIELDS``; others come last."""
+    if name not in ITEM_FIELD:
+        return len(SECTIONS), 0
+    sections = [section for section, _names in SECTIONS]
+    return sections.index(_section_of(name)), list(ITEM_FIELD).index(name)
+
+
 @dataclass
 class EditorContext:
     """What the form needs from the archive, as plain callables."""
@@ -93,34 +102,9 @@ class FieldRow:
     editor: FieldEditor
     label: QLabel
     error: QLabel
+    add_term: QPushButton  # "Add “X” to Materials…", beside an unknown vocabulary term
     box: QGroupBox
     container: QWidget
-
-
-class FieldEditCommand(QUndoCommand):
-    def __init__(self, form: MetadataEditor, name: str, old: Any, new: Any):
-        super().__init__()
-        self.form, self.name, self.old, self.new = form, name, old, new
-        self._first = True
-        self.setText(field_label(ITEM_FIELD[name]))
-
-    def id(self) -> int:
-        return 1000 + list(ITEM_FIELD).index(self.name)
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, FieldEditCommand) or other.name != self.name:
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        if self._first:  # the widget already shows the new value
-            self._first = False
-            return
-        self.form._show_value(self.name, self.new)
-
-    def undo(self) -> None:
-        self.form._show_value(self.name, self.old)
 
 
 class MetadataEditor(QWidget):
@@ -133,6 +117,9 @@ class MetadataEditor(QWidget):
         # saver(item_id, changes, expected_version) -> the saved item; may raise EditConflict
         self.saver: Callable[[int, dict[str, Any], int | None], dict[str, Any]] | None = None
         self.loader: Callable[[int], dict[str, Any]] | None = None  # the item as saved now
+        self.terms = vocabulary_dialog.TermAdder(self)  # the window sets terms.add to Archive.add_vocabulary
+        self.terms.added.connect(self._term_added)
+        self.terms.failed.connect(self._term_failed)
         self.item: dict[str, Any] | None = None
         self.undo_stack = QUndoStack(self)
         self.rows: dict[str, FieldRow] = {}
@@ -203,15 +190,21 @@ class MetadataEditor(QWidget):
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
         error.hide()
+        add_term = QPushButton()
+        add_term.setObjectName(f"addTerm_{name}")
+        add_term.setFlat(True)
+        add_term.clicked.connect(lambda _c=False, f=field: self.terms.ask(f))
+        add_term.hide()
         container = QWidget()
         column = QVBoxLayout(container)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(1)
         column.addWidget(editor.widget)
         column.addWidget(error)
+        column.addWidget(add_term)
         box = self.boxes[_section_of(name)]
         box.layout().addRow(label, container)
-        self.rows[name] = FieldRow(editor, label, error, box, container)
+        self.rows[name] = FieldRow(editor, label, error, add_term, box, container)
 
     def set_vocabularies(self) -> None:
         """Fill the completing fields from the open archive's vocabularies."""
@@ -300,6 +293,7 @@ class MetadataEditor(QWidget):
 
     def _after_change(self, name: str) -> None:
         self.rows[name].error.hide()
+        self.rows[name].add_term.hide()
         if name == "kind":
             self._apply_kind()
         self._update_state()
@@ -352,7 +346,7 @@ class MetadataEditor(QWidget):
         try:
             fresh = self.saver(self.item["id"], changes, version)
         except ValidationError as exc:
-            self.show_error(exc.field, exc.reason)
+            self.show_problems(getattr(exc, "problems", [exc]))
             return False
         except EditConflict as exc:
             return self._resolve_conflict(exc, changes)
@@ -374,23 +368,57 @@ class MetadataEditor(QWidget):
 
     def _clear_errors(self) -> None:
         self.banner.hide()
+        self.terms.clear()
         for row in self.rows.values():
             row.error.hide()
+            row.add_term.hide()
+
+    def show_problems(self, problems: list[ValidationError]) -> None:
+        """Show every reason the save was refused, each at its field (in form order), listed above
+        the form too, in the user's language; the first field gets the focus."""
+        self._clear_errors()
+        problems = sorted(problems, key=lambda p: _place_in_form(p.field))
+        lines = []
+        for problem in problems:
+            message = dialogs.problem_message(problem)
+            name = field_label(ITEM_FIELD[problem.field]) if problem.field in ITEM_FIELD else problem.field
+            lines.append(f"{name}: {message}")
+            self._show_at_field(problem.field, message)
+            if getattr(problem, "code", "") == "unknown_term" and problem.field in self.rows:
+                self.terms.offer(self.rows[problem.field].add_term, ITEM_FIELD[problem.field], problem.params["value"])
+        self.banner.setText(self.tr("Not saved — %n problem(s):", "", len(lines)) + "\n" + "\n".join(lines))
+        self.banner.show()
+        first = next((self.rows[p.field] for p in problems if p.field in self.rows), None)
+        if first is not None:
+            self.scroll.ensureWidgetVisible(first.container)
+            first.editor.focus()
 
     def show_error(self, name: str, message: str) -> None:
-        """Show why a value was refused, at the field (and above the form)."""
+        """Show one message at a field (and above the form)."""
+        self.show_problems([ValidationError(name, message)])
+
+    def _show_at_field(self, name: str, message: str) -> None:
         row = self.rows.get(name)
-        label = field_label(ITEM_FIELD[name]) if name in ITEM_FIELD else name
-        self.banner.setText(self.tr("Not saved — {field}: {reason}").format(field=label, reason=message))
-        self.banner.show()
         if row is None:
             return
         row.box.layout().setRowVisible(row.container, True)
         row.box.setVisible(True)
         row.error.setText(message)
         row.error.show()
-        self.scroll.ensureWidgetVisible(row.container)
-        row.editor.focus()
+
+    def _term_added(self, name: str, refused: str, added: str) -> None:
+        """A term was added where it was refused: the form takes it and tries the save the user
+        asked for again (it saves, or shows what is still wrong)."""
+        self.set_vocabularies()
+        if added != refused:  # the user corrected its spelling in the dialog
+            self.set_value(name, vocabulary_dialog.with_term(self.rows[name].editor.raw(), refused, added))
+        self.save()
+
+    def _term_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError):
+            self.show_problems(getattr(exc, "problems", [exc]))
+        else:
+            dialogs.show_error(self, self.tr("The term was not added"), exc)
 
     def field_error(self, name: str) -> str | None:
         row = self.rows[name]

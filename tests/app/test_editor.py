@@ -134,3 +134,34 @@ def test_serving_vessel_links_a_relic(window, small_archive):
     assert editor.save()
     with Archive.open(small_archive) as archive:
         assert archive.get(window.archive.find_by_accession("T-0004"))["serving_vessel"] == vessel
+
+
+def test_every_problem_is_shown_at_its_field_at_once_in_form_order(window, small_archive):
+    item_id = select(window, "T-0002")
+    editor = window.detail.editor
+    editor.set_value("place_lat", "north")
+    editor.set_value("year_from", "abc")
+    editor.set_value("height", "-1")
+    assert not editor.save()
+    assert "negative" in editor.field_error("height")
+    assert "whole number" in editor.field_error("year_from")
+    assert "number" in editor.field_error("place_lat")
+    lines = editor.banner.text().splitlines()[1:]
+    labels = [line.split(":")[0] for line in lines]  # as the form shows them, top to bottom
+    assert labels == [editor.rows[name].label.text() for name in ("height", "place_lat", "year_from")]
+    with Archive.open(small_archive) as archive:
+        assert archive.get(item_id)["year_from"] is None
+
+
+def test_problems_are_said_in_the_interface_language(window, monkeypatch):
+    from archive.errors import ValidationError
+    from heritage_app import dialogs
+
+    monkeypatch.setattr(dialogs, "translate", lambda _context, text, *_a: "[vi] " + text)
+    select(window, "T-0002")
+    editor = window.detail.editor
+    editor.set_value("year_from", "abc")
+    assert not editor.save()
+    assert editor.field_error("year_from") == "[vi] must be a whole number, not “abc”"
+    # a problem the app has no words for still says the archive's English reason
+    assert dialogs.problem_message(ValidationError("x", "is odd", "no_such_code")) == "is odd"
