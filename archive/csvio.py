@@ -4,6 +4,11 @@ Lists are written "a; b" (steps one per line); a list whose values themselves ho
 separator is written as a JSON array, so a round trip loses nothing. The serving-vessel
 link is written as the vessel's accession number, so a CSV moves between archives.
 
+An import and its dry run are the same run: the dry run rolls the transaction back at the end,
+so what it reports (per item, each field that changes, old and new) is what the import does.
+Files may use commas, semicolons or tabs, UTF-8 or UTF-16, field names or labels in the header
+(see :mod:`archive.csvheaders`).
+
 Cells a spreadsheet would run as a formula (OWASP's CSV-injection rule) are written with a
 leading ``'``; see :func:`neutralise` and :func:`restore`.
 """
@@ -14,18 +19,17 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ArchiveError, ImportFailed, ValidationError
-from .fields import ITEM_FIELDS
+from .csvheaders import COLUMNS, header_rows, read_table
+from .errors import ArchiveError, ValidationError
+from .links import keep_pending_link, make_waiting_links
 from .reports import CsvReport
 
 if TYPE_CHECKING:
     from .service import Archive
-
-COLUMNS = ["id"] + [f.name for f in ITEM_FIELDS]
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -51,19 +55,23 @@ def restore(cell: str) -> str:
     return cell
 
 
-def export_csv(archive: Archive, path: Path) -> int:
+def export_csv(archive: Archive, path: Path, labels: str | None = None) -> int:
+    """Write every item to ``path``; with ``labels`` ("vi" or "en") the first header row holds
+    the fields' labels in that language and the second their names, so the file reads well and
+    still imports back without loss."""
+    headers = header_rows(labels)
     ids = archive.search_ids()
     accession = archive.catalogue.accessions()
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(headers)
     for item_id in ids:
         item = archive.get(item_id, with_assets=False)
-        writer.writerow({name: neutralise(_cell(name, item.get(name), accession)) for name in COLUMNS})
+        writer.writerow([neutralise(_cell(name, item.get(name), accession)) for name in COLUMNS])
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
     tmp.replace(path)
-    archive.record_event("export", detail={"format": "csv", "items": len(ids)})
+    archive.record_event("export", detail={"format": "csv", "items": len(ids), "labels": labels})
     return len(ids)
 
 
@@ -84,107 +92,148 @@ def _cell(name: str, value: Any, accession: dict[int, str]) -> str:
     return str(value)
 
 
-def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvReport:
-    """Create or update items from a CSV. Rows are matched by ``accession``, else by ``id``.
-    Nothing is changed when any row is invalid, unless ``skip_bad``."""
-    rows = _read(path)
-    report = CsvReport()
-    plans: list[_Plan] = []
-    new_accessions: set[str] = set()
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        try:
-            plan = _plan(archive, row, new_accessions)
-        except ArchiveError as exc:
-            report.errors.append({"row": number, "field": getattr(exc, "field", None), "error": str(exc)})
-            continue
-        plans.append(plan)
-        if plan.item_id is None and plan.values.get("accession"):
-            new_accessions.add(plan.values["accession"].strip())
-    if dry_run or (report.errors and not skip_bad):
-        report.created = sum(p.item_id is None for p in plans)
-        report.updated = len(plans) - report.created
-        return report
-    with archive.catalogue.transaction():
-        for plan in plans:
-            _apply(archive, plan, report)
-        for plan in plans:  # links to items created by this same file
-            if plan.vessel:
-                archive.update(plan.applied_id, {"serving_vessel": archive.find_by_accession(plan.vessel)})
-    report.applied = True
-    return report
+@dataclass
+class CsvImportReport(CsvReport):
+    """What an import did, or its dry run would do: ``changes`` has one entry per changed field of
+    an existing item (row, accession, field, old, new; links shown as accession numbers),
+    ``created`` rows are listed in ``new_items`` and ``notes`` says what was kept for later."""
+
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    new_items: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _RollBack(Exception):
+    """Ends a dry run (or a refused import) by rolling its transaction back."""
 
 
 @dataclass
-class _Plan:
-    item_id: int | None
-    values: dict[str, Any]
-    vessel: str | None = None  # accession of a serving vessel created by the same CSV
-    applied_id: int = 0
+class _Waiting:
+    row: int
+    item_id: int
+    accession: str  # of the serving vessel, not in the archive before this row
+    counted_unchanged: bool = False
 
 
-def _apply(archive: Archive, plan: _Plan, report: CsvReport) -> None:
-    if plan.item_id is None:
-        plan.applied_id = archive.add_item(plan.values)
-        report.created += 1
-        return
-    plan.applied_id = plan.item_id
-    if archive.update(plan.item_id, plan.values).fields:
-        report.updated += 1
-    else:
-        report.unchanged += 1
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            rows = [{k: restore(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFailed(f"{path.name} cannot be read as a UTF-8 CSV file: {exc}") from exc
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise ValidationError(unknown[0], "is not a column of the catalogue (see `heritage csv-export`)")
-    return rows
-
-
-def _plan(archive: Archive, row: dict[str, str], new_accessions: set[str]) -> _Plan:
-    values: dict[str, Any] = {k: v for k, v in row.items() if k != "id" and k is not None}
-    vessel = None
-    link = (values.get("serving_vessel") or "").strip()
-    if link:
-        found = archive.find_by_accession(link)
-        if found is not None:
-            values["serving_vessel"] = found
-        elif link in new_accessions:
-            vessel, values["serving_vessel"] = link, None
-    item_id = None
-    accession = (values.get("accession") or "").strip()
-    if accession:
-        if accession in new_accessions:
-            raise ValidationError("accession", f"{accession!r} appears twice in the file")
-        item_id = archive.find_by_accession(accession)
-    elif (row.get("id") or "").strip():
-        try:
-            item_id = int(row["id"])
-        except ValueError:
-            raise ValidationError("id", f"must be a number, not {row['id']!r}") from None
-        archive.get(item_id, with_assets=False)  # NotFound when it is not there
-    if item_id is None:
-        archive.prepare_item(values)
-    else:
-        _check_update(archive, item_id, values)
-    return _Plan(item_id, values, vessel)
-
-
-def _check_update(archive: Archive, item_id: int, values: dict[str, Any]) -> None:
-    """Validate an update without saving it (a savepoint rolled back)."""
-    class _DryRun(Exception):
-        pass
-
+def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvImportReport:
+    """Create or update items from a CSV. Rows are matched by ``accession``, else by ``id``.
+    Nothing is changed when any row is invalid, unless ``skip_bad``. A dry run makes every change
+    in a transaction and rolls it back, so its report is the import's."""
+    fields, rows = read_table(path)
+    report = CsvImportReport()
     try:
         with archive.catalogue.transaction():
-            archive.update(item_id, values)
-            raise _DryRun
-    except _DryRun:
+            waiting: list[_Waiting] = []
+            seen: set[str] = set()
+            for number, cells in rows:
+                _import_row(archive, number, fields, cells, report, waiting, seen)
+            for link in waiting:
+                _link_vessel(archive, link, report)
+            if dry_run or (report.errors and not skip_bad):
+                raise _RollBack
+        report.applied = True
+    except _RollBack:
         pass
+    return report
+
+
+def _values(fields: list[str | None], cells: list[str]) -> dict[str, str]:
+    """The row's cells by field; cells beyond the header are an error, not dropped."""
+    extra = [c for c in cells[len(fields):] if c.strip()]
+    if extra:
+        raise ValidationError("row", f"has {len(cells)} cells but the header names {len(fields)} columns "
+                              f"(first extra cell: {extra[0][:40]!r})", "extra_cells", {"cells": len(cells)})
+    return {name: restore(cell) for name, cell in zip(fields, cells, strict=False) if name is not None}
+
+
+def _import_row(archive: Archive, number: int, fields: list[str | None], cells: list[str], report: CsvImportReport,
+                waiting: list[_Waiting], seen: set[str]) -> None:
+    try:
+        with archive.catalogue.transaction():  # a savepoint: a bad row leaves no trace
+            _write_row(archive, number, _values(fields, cells), report, waiting, seen)
+    except ArchiveError as exc:
+        report.errors.append({"row": number, "field": getattr(exc, "field", None), "error": str(exc)})
+
+
+def _write_row(archive: Archive, number: int, values: dict[str, str], report: CsvImportReport,
+               waiting: list[_Waiting], seen: set[str]) -> None:
+    item_id, accession = _target(archive, values, seen)
+    vessel = _vessel(archive, values)
+    values.pop("id", None)
+    unchanged = False
+    if item_id is None:
+        item_id = archive.add_item(values)
+        accession = archive.get(item_id, with_assets=False)["accession"]
+        report.created += 1
+        report.new_items.append({"row": number, "accession": accession})
+        report.notes += make_waiting_links(archive, item_id, accession)
+    else:
+        change = archive.update(item_id, values)
+        _record(archive, number, accession, change.fields, report)
+        if change.fields:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            unchanged = True
+    seen.add(accession)
+    if vessel:
+        waiting.append(_Waiting(number, item_id, vessel, unchanged))
+
+
+def _target(archive: Archive, values: dict[str, str], seen: set[str]) -> tuple[int | None, str]:
+    """(the item the row updates, None for a new one; its accession)."""
+    accession = (values.get("accession") or "").strip()
+    if accession:
+        if accession in seen:
+            raise ValidationError("accession", f"{accession!r} appears twice in the file", "duplicate_row")
+        return archive.find_by_accession(accession), accession
+    if (values.get("id") or "").strip():
+        try:
+            item_id = int(values["id"])
+        except ValueError:
+            raise ValidationError("id", f"must be a number, not {values['id']!r}", "not_number") from None
+        return item_id, archive.get(item_id, with_assets=False)["accession"]  # NotFound when it is not there
+    return None, ""
+
+
+def _vessel(archive: Archive, values: dict[str, Any]) -> str | None:
+    """Turn the serving-vessel accession into an item id; an accession not (yet) in the archive
+    is taken out of the row and returned, to link after every row is in (or keep pending)."""
+    link = (values.get("serving_vessel") or "").strip()
+    if not link:
+        return None
+    found = archive.find_by_accession(link)
+    if found is not None:
+        values["serving_vessel"] = found
+        return None
+    if link.isdigit():  # an item id, as written for a vessel without an accession
+        return None
+    del values["serving_vessel"]
+    return link
+
+
+def _link_vessel(archive: Archive, link: _Waiting, report: CsvImportReport) -> None:
+    vessel_id = archive.find_by_accession(link.accession)
+    if vessel_id is None:
+        report.notes.append(f"row {link.row}: " + keep_pending_link(archive, link.item_id, "serving_vessel",
+                                                                      link.accession))
+        return
+    try:
+        with archive.catalogue.transaction():
+            change = archive.update(link.item_id, {"serving_vessel": vessel_id})
+    except ArchiveError as exc:
+        report.errors.append({"row": link.row, "field": "serving_vessel", "error": str(exc)})
+        return
+    accession = archive.get(link.item_id, with_assets=False)["accession"]
+    _record(archive, link.row, accession, change.fields, report)
+    if change.fields and link.counted_unchanged:  # its only change was this link
+        report.unchanged -= 1
+        report.updated += 1
+
+
+def _record(archive: Archive, row: int, accession: str, diff: dict[str, tuple[Any, Any]],
+            report: CsvImportReport) -> None:
+    for name, (old, new) in diff.items():
+        if name == "serving_vessel":
+            old, new = (archive.get(v, with_assets=False)["accession"] if v else None for v in (old, new))
+        report.changes.append({"row": row, "accession": accession, "field": name, "old": old, "new": new})

@@ -195,3 +195,12 @@ def _item_version(db: Database) -> None:
     """A number every write to an item bumps: an editor that loaded version N learns, when it
     saves, that someone else saved in between (optimistic concurrency; see Archive.update)."""
     db.execute("ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
+@migrations(name="005_pending_links")
+def _pending_links(db: Database) -> None:
+    """A link to an item not in this archive yet (a bag's or a CSV's dish naming a serving vessel
+    by accession): kept here instead of lost, and made when an item with that accession arrives."""
+    db.execute("CREATE TABLE pending_links (item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+               " field TEXT NOT NULL, accession TEXT NOT NULL, PRIMARY KEY (item_id, field))")
+    db.execute("CREATE INDEX pending_links_accession ON pending_links(accession)")

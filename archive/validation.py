@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,7 +40,15 @@ def _text(field: Field, raw: Any) -> str:
     return _checked_text(field.name, str(raw).strip() if field.type == "text" else str(raw).strip("\n"))
 
 
+def nfc(value: str) -> str:
+    """``value`` in Unicode NFC: macOS tools and some keyboards write "ế" as "e" plus two
+    combining marks (NFD); both look the same, so every text is stored one way and compares
+    equal, and an NFD copy of unchanged data changes nothing."""
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
 def _checked_text(name: str, value: str) -> str:
+    value = nfc(value)
     if len(value) > MAX_TEXT:
         raise ValidationError(name, f"is longer than {MAX_TEXT} characters", "too_long", {"maximum": MAX_TEXT})
     if "\x00" in value:
@@ -100,7 +109,7 @@ def _list(field: Field, raw: Any) -> list[str]:
 
 
 def _choice(field: Field, raw: Any) -> str:
-    value = str(raw).strip().lower()
+    value = nfc(str(raw)).strip().lower()
     if value not in field.choices:
         raise ValidationError(field.name, f"must be one of {', '.join(field.choices)}, not {str(raw)[:40]!r}",
                               "not_a_choice", {"choices": list(field.choices), "value": str(raw)[:40]})
@@ -149,7 +158,7 @@ def _in_vocabulary(field: Field, value: Any, vocab: VocabLookup) -> Any:
                 f"add it first (heritage vocab {field.vocabulary} \"{v}\" --label \"English label\")",
                 "unknown_term", {"vocabulary": field.vocabulary, "value": v},
             )
-        canonical.append(found)
+        canonical.append(nfc(found))
     return canonical if isinstance(value, list) else canonical[0]
 
 

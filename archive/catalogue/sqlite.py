@@ -258,3 +258,19 @@ class SQLiteCatalogue:
             "SELECT field, agent, at FROM events WHERE item_id = ? AND type = 'edit' AND field IS NOT NULL"
             " AND (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.version') END) > ? ORDER BY id",
             [item_id, version]).fetchall()
+
+    # -- links to items not in the archive yet (schema 005_pending_links) -------------------
+    def add_pending_link(self, item_id: int, field: str, accession: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO pending_links (item_id, field, accession) VALUES (?, ?, ?)",
+                        [item_id, field, accession])
+
+    def pending_links_to(self, accession: str) -> list[tuple[int, str]]:
+        return self.db.execute("SELECT item_id, field FROM pending_links WHERE accession = ? ORDER BY item_id",
+                               [accession]).fetchall()
+
+    def pending_links_of(self, item_id: int) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT field, accession FROM pending_links WHERE item_id = ? ORDER BY field",
+                               [item_id]).fetchall()
+
+    def remove_pending_link(self, item_id: int, field: str) -> None:
+        self.db.execute("DELETE FROM pending_links WHERE item_id = ? AND field = ?", [item_id, field])

@@ -10,11 +10,13 @@ and an ``ingest`` event records the transfer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +24,12 @@ import bagit as bagit_lib
 
 from archive.commit import commit_staged
 from archive.errors import ImportFailed, LimitExceeded, StorageError, UnsafeReference, ValidationError
-from archive.fields import ITEM_FIELDS
+from archive.fields import ASSET_FIELD, ITEM_FIELDS
+from archive.links import keep_pending_link, make_waiting_links
 from archive.records import asset_row
 from archive.safepaths import check_relative, resolve_inside
 from archive.store import CancelToken
+from archive.validation import nfc
 from archive.workfolders import work_folder
 
 from .profiles import Progress
@@ -252,15 +256,29 @@ def _asset_sources(data: Path, asset: Mapping[str, Any]) -> list[tuple[Path, str
     return sources
 
 
+@dataclass
+class BagImport:
+    """The item a bag became, and ``notes`` on links kept for later (a serving vessel not in
+    this archive yet) or made now (dishes that were waiting for this item)."""
+
+    item_id: int
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
 def import_bag(archive: Archive, path: Path, cancel: CancelToken | None = None) -> int:
-    """Recreate the bag's item in ``archive``; returns the new item id. All or nothing:
-    files, vocabulary additions, item, assets and events, or none of them."""
+    """Recreate the bag's item in ``archive``; returns the new item id (see :func:`import_bag_report`)."""
+    return import_bag_report(archive, path, cancel).item_id
+
+
+def import_bag_report(archive: Archive, path: Path, cancel: CancelToken | None = None) -> BagImport:
+    """Recreate the bag's item in ``archive``. All or nothing: files, vocabulary additions,
+    item, assets, events and links, or none of them."""
     bag, doc, events = read_bag(Path(path), cancel)
     data = Path(bag.path) / "data"
     for asset in doc["assets"]:
         _known_keys(Path(path).name, "asset record", asset, _asset_keys(archive))
     sources = [_asset_sources(data, asset) for asset in doc["assets"]]
-    values = dict(doc["item"])
+    values = _nfc_record(doc["item"])  # names compare equal however the sender's tools normalised them
     if values.get("accession") and archive.find_by_accession(values["accession"]) is not None:
         raise ValidationError("accession", f"{values['accession']!r} is already in this archive")
     staged = []
@@ -280,6 +298,16 @@ def import_bag(archive: Archive, path: Path, cancel: CancelToken | None = None) 
         raise
 
 
+def _nfc_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's texts in NFC (as every write stores them), lists of texts included."""
+    def norm(value: Any) -> Any:
+        if isinstance(value, str):
+            return nfc(value)
+        return [norm(v) for v in value] if isinstance(value, list) else value
+
+    return {k: norm(v) for k, v in record.items()}
+
+
 def _add_missing_vocabulary(archive: Archive, values: Mapping[str, Any]) -> None:
     """Inside the import's write transaction: rolled back with the item on failure."""
     for field in ITEM_FIELDS:
@@ -292,10 +320,11 @@ def _add_missing_vocabulary(archive: Archive, values: Mapping[str, Any]) -> None
 
 
 def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], events: list[dict[str, Any]],
-            staged: list[Any]) -> int:
-    def write() -> int:
+            staged: list[Any]) -> BagImport:
+    def write() -> BagImport:
         vessel = values.get("serving_vessel")
         values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
+        pending = vessel if vessel and values["serving_vessel"] is None else None
         _add_missing_vocabulary(archive, values)
         item = archive.prepare_item(values)
         item_id = archive.insert_prepared_item(item, doc.get("created_at"), doc.get("updated_at"))
@@ -307,13 +336,18 @@ def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], ev
             for e in events)
         archive.log("ingest", item_id=item_id, detail={"from": "BagIt bag", "accession": item["accession"],
                                                        "files": sum(len(s.files) for s in staged)})
-        return item_id
+        result = BagImport(item_id, make_waiting_links(archive, item_id, item["accession"]))
+        if pending:  # kept by accession, never dropped: made when the vessel arrives
+            result.notes.insert(0, keep_pending_link(archive, item_id, "serving_vessel", pending))
+        return result
 
     return commit_staged(archive, staged, write)
 
 
 def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage: Any) -> int:
     row = {k: v for k, v in meta.items() if k not in ASSET_EXTRA}
+    # Catalogue texts in NFC; file names (main_file…) stay byte for byte, as the files are stored.
+    row.update(_nfc_record({k: v for k, v in row.items() if k in ASSET_FIELD}))
     bbox = meta.get("bbox") or {}
     if not isinstance(bbox, dict):
         raise ImportFailed("the bag's asset record has a bounding box that is not a JSON object")
@@ -325,4 +359,4 @@ def _insert_asset(archive: Archive, item_id: int, meta: Mapping[str, Any], stage
     return archive.catalogue.insert_asset(row, [(f.path, f.sha256, f.bytes) for f in stage.files])
 
 
-__all__ = ["export_bag", "import_bag", "read_bag"]
+__all__ = ["BagImport", "export_bag", "import_bag", "import_bag_report", "read_bag"]
