@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QLabel,
     QSplitter,
@@ -27,6 +28,7 @@ from archive.fields import ASSET_FIELDS
 from .asset_editor import AssetEditorDialog, AssetSaver
 from .i18n import field_label, value_label
 from .metadata_editor import EditorContext, MetadataEditor
+from .up_axis import master_asset
 
 if TYPE_CHECKING:
     from .viewer_widget import ViewerWidget
@@ -228,6 +230,10 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 class DetailPane(QWidget):
+    #: "This way up" in the viewer: (the shown master asset's id, the axis now up) for the window to save.
+    upAxisChosen = Signal(int, str)  # noqa: N815 (Qt naming)
+    VIEWER_SHARE = 0.7  # of the pane's height on first run: the model is what people work on
+
     def __init__(self, context: EditorContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel()
@@ -253,9 +259,10 @@ class DetailPane(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.viewer_host)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([340, 460])
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([560, 240])
+        self.splitter_restored = False  # set when the window restored the user's own sizes
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -265,9 +272,11 @@ class DetailPane(QWidget):
         self._model_path: Path | None = None
         self._viewer_attempted = False
         self._units: str | None = None
+        self._up_axis: str | None = None
+        self._preview: QImage | None = None
         self._last_change: dict[str, Any] | None = None  # the newest create/edit/import event
         self.preloader = ViewerPreloader(self)
-        self.preloader.ready.connect(lambda: self._show_model(self._model_path, self._units))
+        self.preloader.ready.connect(lambda: self._show_model(self._model_path, self._units, self._up_axis))
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -288,15 +297,28 @@ class DetailPane(QWidget):
         history: list[dict[str, Any]],
         model_path: Path | None,
         units: str | None = None,
+        up_axis: str | None = None,
+        preview: QImage | None = None,
     ) -> None:
+        """Show ``item``; its model (recorded ``units`` and ``up_axis``) loads in the viewer
+        with ``preview`` (its thumbnail) on screen meanwhile."""
         self.item = item
+        self._preview = preview
         self.editor.load(item)
         self.assets.show_assets(item["assets"] if item else [])
         self.history.show_events(history)
         self._last_change = _last_change(history)
         self._model_path = model_path
         self._show_title()
-        self._show_model(model_path, units)
+        self._show_model(model_path, units, up_axis)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not self.splitter_restored:  # first run: the viewer takes most of the height
+            self.splitter_restored = True
+            height = max(self.splitter.height(), 400)
+            viewer = int(height * self.VIEWER_SHARE)
+            self.splitter.setSizes([viewer, height - viewer])
 
     def show_history(self, history: list[dict[str, Any]]) -> None:
         self.history.show_events(history)
@@ -333,9 +355,10 @@ class DetailPane(QWidget):
         self.viewer = load_viewer_widget(self.viewer_host, self.lod_cache_dir)
         if self.viewer is not None:
             self.viewer_host.addWidget(self.viewer)
+            self.viewer.upAxisChosen.connect(self._up_axis_chosen)  # type: ignore[attr-defined]
 
-    def _show_model(self, path: Path | None, units: str | None = None) -> None:
-        self._units = units
+    def _show_model(self, path: Path | None, units: str | None = None, up_axis: str | None = None) -> None:
+        self._units, self._up_axis = units, up_axis
         if path is not None:
             self._ensure_viewer()
         if self.viewer is None or path is None:
@@ -345,7 +368,12 @@ class DetailPane(QWidget):
         self.viewer_host.setCurrentWidget(self.viewer)
         # Loading runs in the background; a model that cannot be shown is reported by the
         # viewer's own loadFailed, so nothing here is expected to raise.
-        self.viewer.open_file(path, units)  # type: ignore[attr-defined]
+        self.viewer.open_file(path, units, up_axis, self._preview)  # type: ignore[attr-defined]
+
+    def _up_axis_chosen(self, axis: str) -> None:
+        asset = master_asset(self.item["assets"]) if self.item else None
+        if asset is not None:
+            self.upAxisChosen.emit(int(asset["id"]), axis)
 
     def _show_placeholder_text(self) -> None:
         if self.item is None:

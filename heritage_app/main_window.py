@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import Archive, ArchiveError, ImportReport, SearchQuery
+from archive import Archive, ArchiveError, Change, ImportReport, SearchQuery
 
 from . import dialogs, i18n
 from .catalogue_model import CatalogueModel
@@ -37,6 +37,7 @@ from .search_bar import SearchBar
 from .settings import SettingsStore
 from .tasks import Task, TaskManager
 from .thumbnails import ThumbnailProvider
+from .up_axis import master_asset, recorded_up_axis
 from .welcome import WelcomePage
 from .window_actions import WindowActions, export_dialog_class
 
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane(EditorContext(self._vocabulary, self._link_search, self._link_label))
         self.detail.editor.saver = self._save_item
         self.detail.editor.loader = self._reload_item
+        self.detail.assets.asset_saver = self._save_asset
         self.welcome = WelcomePage()
         self._build_layout()
         self.progress = TaskProgress()
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._reselect_shown)
         self.view.currentItemChanged.connect(self._current_changed)
         self.detail.editor.dirtyChanged.connect(self.setWindowModified)
+        self.detail.upAxisChosen.connect(self._up_axis_chosen)
         self.welcome.openRequested.connect(self.choose_archive)
         self.welcome.newRequested.connect(self.new_archive)
         self.welcome.demoRequested.connect(self.create_demo_archive)
@@ -143,7 +146,22 @@ class MainWindow(QMainWindow):
         self.settings.render_thumbnails = self.thumbnails.render = on
         self.store.save(self.settings)
 
+    FIRST_RUN_SHARE = 0.85  # of the available screen: room to work in the viewer
+
+    def _first_run_layout(self) -> None:
+        """No saved layout yet: a window at a good share of the screen, centred, with the
+        detail pane (and its viewer) as wide as the catalogue and more."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        size = available.size() * self.FIRST_RUN_SHARE
+        self.resize(size)
+        self.move(available.center() - self.rect().center())
+        self.splitter.setSizes([int(size.width() * 0.4), int(size.width() * 0.6)])
+
     def _restore_layout(self) -> None:
+        if self.store.window_state("geometry") is None:
+            self._first_run_layout()
+        self.detail.splitter_restored = self.store.window_state("detail_splitter") is not None
         for key, restore in (
             ("geometry", self.restoreGeometry),
             ("state", self.restoreState),
@@ -311,15 +329,17 @@ class MainWindow(QMainWindow):
         except ArchiveError as exc:
             dialogs.show_error(self, self.tr("Cannot show the item"), exc)
             return
-        path, units = None, None
+        path, units, up_axis, preview = None, None, None, None
         if item["assets"]:
             try:
                 path = self.archive.master_path(item_id)
             except ArchiveError:
                 path = None
-            masters = [a for a in item["assets"] if a["role"] == "master"] or item["assets"]
-            units = masters[-1].get("units")
-        self.detail.show_item(item, history, path, units)
+            master = master_asset(item["assets"])
+            units, up_axis = (master or {}).get("units"), recorded_up_axis(master)
+            thumbnail = self.archive.thumbnail_path(item_id)
+            preview = QImage(str(thumbnail)) if thumbnail is not None else None
+        self.detail.show_item(item, history, path, units, up_axis, preview)
 
     # -- editing ---------------------------------------------------------------------------
     def _save_item(self, item_id: int, changes: dict[str, Any], version: int | None = None) -> dict[str, Any]:
@@ -337,6 +357,43 @@ class MainWindow(QMainWindow):
             self.tr("Saved %n change(s) to {item}", "", len(change.fields)).format(item=fresh["accession"]), 5000
         )
         return fresh
+
+    def _save_asset(self, asset_id: int, changes: dict[str, Any]) -> Change:
+        """Correct a scan's fields (units, up axis…) as events; the item's thumbnail is drawn
+        again when its up axis changed (posters are drawn at export, so they follow)."""
+        assert self.archive is not None
+        change = self.archive.update_asset(asset_id, changes)
+        for item_id in change.item_ids:
+            if "up_axis" in change.fields:
+                self._redraw_thumbnail(item_id)
+            if item_id == self._shown_id and "up_axis" in change.fields and self.detail.viewer is not None:
+                self.detail.viewer.set_up_axis(change.fields["up_axis"][1])  # type: ignore[attr-defined]
+            if item_id == self._shown_id:
+                fresh = self._reload_item(item_id)
+                self.detail.assets.show_assets(fresh["assets"])
+        return change
+
+    def _redraw_thumbnail(self, item_id: int) -> None:
+        """Delete the derived thumbnail (it shows the old orientation) and queue a new one."""
+        assert self.archive is not None
+        stale = self.archive.thumbnail_path(item_id)
+        if stale is not None:
+            stale.unlink(missing_ok=True)
+        self.thumbnails.forget(item_id)
+        self.thumbnails.get(item_id)
+        self.model.refresh_items([item_id])
+
+    def _up_axis_chosen(self, asset_id: int, axis: str) -> None:
+        """"This way up" in the viewer: saved as the scan's up axis, or put back if it cannot be."""
+        try:
+            change = self._save_asset(asset_id, {"up_axis": axis})
+        except ArchiveError as exc:
+            dialogs.show_error(self, self.tr("Cannot save which way is up"), exc)
+            if self._shown_id is not None:
+                self._show(self._shown_id)  # the viewer goes back to the recorded axis
+            return
+        if change.fields:
+            self.statusBar().showMessage(self.tr("Saved: {axis} is up for this scan").format(axis=axis.upper()), 5000)
 
     def _reload_item(self, item_id: int) -> dict[str, Any]:
         """The item as saved now (the user chose someone else's save over their edit)."""

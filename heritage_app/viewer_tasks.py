@@ -60,14 +60,15 @@ class LoadModelTask(ViewerTask):
     a damaged or hostile file that crashes a native parser costs one error message, never
     the app."""
 
-    def __init__(self, path: str | Path, units: str | None = None) -> None:
+    def __init__(self, path: str | Path, units: str | None = None, up_axis: str | None = None) -> None:
         super().__init__()
         self.path = Path(path)
         self.units = units
+        self.up_axis = up_axis
 
     def work(self) -> Any:
-        return load_model_isolated(self.path, units=self.units, progress=self.signals.progressed.emit,
-                                   cancel=self.cancel)
+        return load_model_isolated(self.path, units=self.units, up_axis=self.up_axis,
+                                   progress=self.signals.progressed.emit, cancel=self.cancel)
 
     def unexpected(self, exc: Exception) -> str:
         return f"{self.path.name} could not be shown ({type(exc).__name__}: {exc})."

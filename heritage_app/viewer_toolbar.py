@@ -1,14 +1,26 @@
-"""Compact toolbar of the viewer: modes, lighting, section, tools, snapshot, reset."""
+"""The viewer's toolbar: modes, views, up axis, snapshot; lighting, section, measuring."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolBar
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from viewer import DISPLAY_MODES, LIGHT_PRESETS, STANDARD_VIEWS
+from viewer.orientation import UP_AXES
 
 if TYPE_CHECKING:
     from .viewer_widget import ViewerWidget
@@ -20,6 +32,12 @@ def _slider(lo: int, hi: int, value: int, width: int = 56) -> QSlider:
     s.setValue(value)
     s.setFixedWidth(width)
     return s
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    label.setContentsMargins(0, 6, 0, 0)
+    return label
 
 
 def _t(text: str) -> str:
@@ -52,74 +70,118 @@ VALUE_LABELS = {
     "z": QT_TRANSLATE_NOOP("ViewerToolbar", "Z axis"),
     "view": QT_TRANSLATE_NOOP("ViewerToolbar", "View direction"),
 }
+# The up-axis box reuses none of the section's axis names: it says what is up, not an axis.
+UP_LABELS = {
+    "y": QT_TRANSLATE_NOOP("ViewerToolbar", "+Y up (glTF)"),
+    "z": QT_TRANSLATE_NOOP("ViewerToolbar", "+Z up (scanners, CAD)"),
+}
 
 
-class ViewerToolbar(QToolBar):
-    """Each control sets one settings field through ``ViewerWidget.update_settings``."""
+class ViewerToolbar(QObject):
+    """The viewer's controls, nothing behind an overflow "››": ``view_row`` above the model
+    (mode, view, up axis, snapshot) and ``panel`` beside it (light direction, section axis and
+    position, measure and landmarks). Each control sets one settings field through
+    ``ViewerWidget.update_settings``."""
 
     def __init__(self, viewer: ViewerWidget) -> None:
         super().__init__(viewer)
         self.viewer = viewer
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.mode = self._combo(DISPLAY_MODES, self.tr("Display mode"),
+        self.view_row = QToolBar(viewer)
+        self.view_row.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._build_view_row(self.view_row)
+        self.panel = QScrollArea(viewer)  # scrolls only where the window is very short
+        self.panel.setObjectName("viewerTools")
+        self.panel.setWidgetResizable(True)
+        self.panel.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self._build_panel(QVBoxLayout(body))
+        self.panel.setWidget(body)
+        self.panel.setFixedWidth(body.sizeHint().width() + 16)
+        self.tools_toggle.toggled.connect(self.panel.setVisible)
+
+    def _build_view_row(self, row: QToolBar) -> None:
+        viewer = self.viewer
+        self.mode = self._combo(row, DISPLAY_MODES, self.tr("Display mode"),
                                 lambda t: viewer.update_settings(mode=t))
-        self.view_box = self._combo(STANDARD_VIEWS, self.tr("Standard view"), viewer.set_view)
-        self.addAction(self.tr("Reset"), viewer.reset_view).setToolTip(self.tr("Frame the whole model (R)"))
-        self.ortho = self.addAction(self.tr("Ortho"))
+        self.view_box = self._combo(row, STANDARD_VIEWS, self.tr("Standard view"), viewer.set_view)
+        row.addAction(self.tr("Reset"), viewer.reset_view).setToolTip(self.tr("Frame the whole model (R)"))
+        self.ortho = row.addAction(self.tr("Ortho"))
         self.ortho.setToolTip(self.tr("Orthographic projection (O)"))
         self.ortho.setCheckable(True)
         self.ortho.toggled.connect(lambda on: viewer.update_settings(
             projection="orthographic" if on else "perspective"))
-        self.addSeparator()
-        self.light = self._combo(LIGHT_PRESETS, self.tr("Lighting preset"), self._preset)
-        self.azimuth = self._labelled_slider(self.tr("Az"), -180, 180, 45, "light_azimuth",
-                                             self.tr("Light azimuth (degrees)"))
-        self.elevation = self._labelled_slider(self.tr("El"), 0, 90, 30, "light_elevation",
-                                               self.tr("Light elevation (degrees)"))
-        self.addSeparator()
-        self.section = self.addAction(self.tr("Section"))
-        self.section.setCheckable(True)
-        self.section.toggled.connect(lambda on: viewer.update_settings(section_enabled=on))
-        self.axis = self._combo(("x", "y", "z", "view"), self.tr("Section axis"),
-                                lambda t: viewer.update_settings(section_axis=t))
-        self.offset = _slider(0, 1000, 500)
-        self.offset.setToolTip(self.tr("Section position"))
-        self.offset.valueChanged.connect(self._offset_changed)
-        self.offset.sliderReleased.connect(lambda: viewer.request_frame(False))
-        self.addWidget(self.offset)
-        self.addSeparator()
-        self.measure = self.addAction(self.tr("Measure"))
-        self.measure.setCheckable(True)
-        self.measure.toggled.connect(lambda on: self._tool("measure", on))
-        self.landmark = self.addAction(self.tr("Landmark"))
-        self.landmark.setCheckable(True)
-        self.landmark.toggled.connect(lambda on: self._tool("landmark", on))
-        self.addAction(self.tr("Export…"), viewer.export_landmarks).setToolTip(
-            self.tr("Export landmarks (CSV/JSON)"))
-        self.addSeparator()
-        self.addAction(self.tr("Snapshot…"), viewer.save_snapshot)
-        self.addAction(self.tr("Open3D"), viewer.open_in_open3d).setToolTip(
+        self.up_axis = self._combo(row, UP_AXES, self.tr(
+            "This way up: which axis of the scan points up. Saved with the scan (the master file is "
+            "never changed); thumbnails and exports follow."), viewer.choose_up_axis, UP_LABELS)
+        self.tools_toggle = row.addAction(self.tr("Tools"))
+        self.tools_toggle.setCheckable(True)
+        self.tools_toggle.setChecked(True)
+        self.tools_toggle.setToolTip(self.tr("Show or hide light, section and measuring tools"))
+        row.addAction(self.tr("Snapshot…"), viewer.save_snapshot)
+        row.addAction(self.tr("Open3D"), viewer.open_in_open3d).setToolTip(
             self.tr("Open in Open3D's own viewer window (separate process)"))
 
-    def _combo(self, items: Any, tip: str, slot: Any) -> QComboBox:
+    def _build_panel(self, column: QVBoxLayout) -> None:
+        viewer = self.viewer
+        column.setContentsMargins(4, 0, 4, 0)
+        column.addWidget(_heading(self.tr("Light")))
+        self.light = self._combo(column, LIGHT_PRESETS, self.tr("Lighting preset"), self._preset)
+        self.azimuth = self._labelled_slider(column, self.tr("From (azimuth)"), -180, 180, 45, "light_azimuth")
+        self.elevation = self._labelled_slider(column, self.tr("Height (elevation)"), 0, 90, 30, "light_elevation")
+        column.addWidget(_heading(self.tr("Section")))
+        self.section = QCheckBox(self.tr("Cut the model"))
+        self.section.toggled.connect(lambda on: viewer.update_settings(section_enabled=on))
+        column.addWidget(self.section)
+        self.axis = self._combo(column, ("x", "y", "z", "view"), self.tr("Section axis"),
+                                lambda t: viewer.update_settings(section_axis=t))
+        column.addWidget(QLabel(self.tr("Position")))
+        self.offset = _slider(0, 1000, 500, width=150)
+        self.offset.setToolTip(self.tr("Section position along the axis"))
+        self.offset.valueChanged.connect(self._offset_changed)
+        self.offset.sliderReleased.connect(lambda: viewer.request_frame(False))
+        column.addWidget(self.offset)
+        column.addWidget(_heading(self.tr("Measure")))
+        self.measure = self._tool_button(column, self.tr("Measure distance"), "measure")
+        self.landmark = self._tool_button(column, self.tr("Place landmarks"), "landmark")
+        export = QPushButton(self.tr("Export landmarks…"))
+        export.setToolTip(self.tr("Export landmarks (CSV/JSON)"))
+        export.clicked.connect(lambda: viewer.export_landmarks())
+        column.addWidget(export)
+        column.addStretch(1)
+
+    def _tool_button(self, column: QVBoxLayout, text: str, tool: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setCheckable(True)
+        button.toggled.connect(lambda on: self._tool(tool, on))
+        column.addWidget(button)
+        return button
+
+    def show_up_axis(self, axis: str) -> None:
+        """Show the model's up axis without treating it as a new choice."""
+        self.up_axis.setCurrentIndex(max(self.up_axis.findData(axis), 0))
+
+    def _combo(self, row: QToolBar | QVBoxLayout, items: Any, tip: str, slot: Any,
+               labels: dict[str, str] = VALUE_LABELS) -> QComboBox:
         """A combo showing translated names; ``slot`` receives the viewer's own value."""
         box = QComboBox()
         for value in (str(i) for i in items):
-            box.addItem(_t(VALUE_LABELS.get(value, value)), value)
+            box.addItem(_t(labels.get(value, value)), value)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         box.setToolTip(tip)
         box.activated.connect(lambda index: slot(box.itemData(index)))
-        self.addWidget(box)
+        row.addWidget(box)
         return box
 
-    def _labelled_slider(self, label: str, lo: int, hi: int, value: int, field: str, tip: str) -> QSlider:
-        self.addWidget(QLabel(label))
-        s = _slider(lo, hi, value)
-        s.setToolTip(tip)
+    def _labelled_slider(self, row: QVBoxLayout, label: str, lo: int, hi: int, value: int,
+                         field: str) -> QSlider:
+        row.addWidget(QLabel(label))
+        s = _slider(lo, hi, value, width=150)
+        s.setToolTip(label)
         # Moving a light slider switches to the movable directional light.
         s.valueChanged.connect(lambda v: self.viewer.update_settings(
             lighting="directional", **{field: float(v)}))
-        self.addWidget(s)
+        row.addWidget(s)
         return s
 
     def _preset(self, name: str) -> None:

@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QProcess, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from viewer import RenderService, Settings, ViewerSession, default_service
 from viewer.measure import bbox_dimensions, format_length
+from viewer.orientation import reoriented
 
+from .frame_view import FrameView
 from .viewer_tasks import BuildLodTask, LoadModelTask
 from .viewer_toolbar import ViewerToolbar
 
@@ -30,30 +32,6 @@ ORBIT_DEG_PER_PX = 0.4
 SETTLE_MS = 160  # full quality this long after the last move
 VIEW_KEYS = {Qt.Key.Key_1: "front", Qt.Key.Key_2: "back", Qt.Key.Key_3: "left",
              Qt.Key.Key_4: "right", Qt.Key.Key_5: "top", Qt.Key.Key_6: "bottom"}
-
-
-class FrameView(QWidget):
-    """Paints the latest frame, scaled while a new one at the new size is on its way."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image: QImage | None = None
-        self.setMinimumSize(160, 120)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMouseTracking(False)
-
-    def show_frame(self, rgb: np.ndarray) -> None:
-        h, w, _ = rgb.shape
-        self.image = QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888)
-        self.update()
-
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
-        painter = QPainter(self)
-        if self.image is None:
-            painter.fillRect(self.rect(), Qt.GlobalColor.darkGray)
-        else:
-            painter.drawImage(self.rect(), self.image)
-        painter.end()
 
 
 class ViewerWidget(QWidget):
@@ -74,6 +52,7 @@ class ViewerWidget(QWidget):
     frameRendered = Signal()  # noqa: N815
     measured = Signal(float, str)  # distance of the last segment, units
     picked = Signal(object)  # viewer.Pick
+    upAxisChosen = Signal(str)  # noqa: N815 - the user said which axis of the file is up ("y"/"z")
     _frameDone = Signal(object)  # noqa: N815 (Future from the render thread)
 
     def __init__(self, parent: QWidget | None = None, *,
@@ -85,6 +64,9 @@ class ViewerWidget(QWidget):
         self.lod_cache_dir = lod_cache_dir
         self.path: Path | None = None
         self.tool = "navigate"  # navigate | measure | landmark
+        self.up_axis = "y"
+        # Which open_file call is current: results and frames of an older one are dropped.
+        self.generation = 0
         self._tasks: list[Any] = []
         self._inflight = False
         self._pending: bool | None = None
@@ -112,21 +94,35 @@ class ViewerWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.toolbar)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.toolbar.view_row)
+        middle = QHBoxLayout()
+        middle.addWidget(self.view, 1)
+        middle.addWidget(self.toolbar.panel)
+        layout.addLayout(middle, 1)
         layout.addLayout(bottom)
 
     # -- model ---------------------------------------------------------------------------
-    def open_file(self, path: str | Path, units: str | None = None) -> None:
-        """Load ``path`` in the background; ``loaded`` or ``loadFailed`` follows."""
+    def open_file(self, path: str | Path, units: str | None = None, up_axis: str | None = None,
+                  preview: QImage | None = None) -> None:
+        """Load ``path`` (its up axis ``up_axis``) in the background; ``loaded`` or
+        ``loadFailed`` follows. Until then the previous model is gone from the screen: the
+        ``preview`` (the item's thumbnail) shows under a loading line."""
         self.cancel_loading()
+        self.generation += 1
         self.path = Path(path)
-        task = LoadModelTask(path, units)
-        task.signals.progressed.connect(self._on_progress)
-        task.signals.succeeded.connect(lambda m: self._on_loaded(task, m))
-        task.signals.failed.connect(lambda exc: self._on_failed(task, str(exc)))
+        self.session.clear_model()
+        message = self.tr("Loading {name}…").format(name=self.path.name)
+        self.view.show_waiting(message, preview)
+        task = LoadModelTask(path, units, up_axis)
+        generation = self.generation
+        task.signals.progressed.connect(lambda *a: self._current(generation) and self._on_progress(*a))
+        task.signals.succeeded.connect(lambda m: self._on_loaded(task, m, generation))
+        task.signals.failed.connect(lambda exc: self._on_failed(task, str(exc), generation))
         task.signals.cancelled.connect(lambda: self._finish(task))
-        self._start(task, self.tr("Loading {name}…").format(name=self.path.name))
+        self._start(task, message)
+
+    def _current(self, generation: int) -> bool:
+        return generation == self.generation
 
     def cancel_loading(self) -> None:
         for t in self._tasks:
@@ -152,13 +148,16 @@ class ViewerWidget(QWidget):
         self.progress.setValue(done)
         self.status.setText(message)
 
-    def _on_loaded(self, task: LoadModelTask, model: Any) -> None:
+    def _on_loaded(self, task: LoadModelTask, model: Any, generation: int) -> None:
         self._finish(task)
-        self.show_model(model)
+        if self._current(generation):  # else another item was chosen meanwhile: not this one's model
+            self.show_model(model)
 
     def show_model(self, model: Any) -> None:
         """Show an already loaded :class:`viewer.Model`; builds its LOD in the background."""
         self.path = model.path
+        self.up_axis = model.up_axis
+        self.toolbar.show_up_axis(model.up_axis)
         self.session.set_model(model)
         self.session.apply(self.session.settings)
         self._show_model_status()
@@ -171,8 +170,11 @@ class ViewerWidget(QWidget):
         lod.signals.progressed.connect(self._on_progress)
         self._start(lod, self.tr("Preparing a lighter copy for smooth turning…"))
 
-    def _on_failed(self, task: Any, message: str) -> None:
+    def _on_failed(self, task: Any, message: str, generation: int | None = None) -> None:
         self._finish(task)
+        if generation is not None and not self._current(generation):
+            return
+        self.view.show_waiting(message)
         self.status.setText(message)
         self.loadFailed.emit(message)
 
@@ -202,30 +204,35 @@ class ViewerWidget(QWidget):
     # -- frames --------------------------------------------------------------------------
     def request_frame(self, moving: bool = False) -> None:
         """Ask for a new frame; requests made while one renders collapse into one."""
+        if self.session.model is None:
+            return  # the loading state stays on screen
         if self._inflight:
             self._pending = moving if self._pending is None else (self._pending and moving)
             return
         w, h = max(self.view.width(), 16), max(self.view.height(), 16)
         cam = self.session.camera.copy()
-        settings = self.session.settings
+        settings, model = self.session.settings, self.session.model
         self._inflight = True
-        fut = self.service.submit(lambda: self.session.render(
-            w, h, moving, cam, settings, renderer=self.service.renderer))
+        fut = self.service.submit(lambda: (model, None if model is not self.session.model else self.session.render(
+            w, h, moving, cam, settings, renderer=self.service.renderer)))
         fut.add_done_callback(self._deliver)
 
-    def _deliver(self, fut: Future[np.ndarray]) -> None:
+    def _deliver(self, fut: Future[tuple[Any, np.ndarray]]) -> None:
         """Render thread -> GUI thread (queued signal); the widget may be gone already."""
         try:
             self._frameDone.emit(fut)
         except RuntimeError:
             pass
 
-    def _on_frame(self, fut: Future[np.ndarray]) -> None:
+    def _on_frame(self, fut: Future[tuple[Any, np.ndarray]]) -> None:
         self._inflight = False
         try:
-            self.view.show_frame(fut.result())
+            model, frame = fut.result()
+            if frame is not None and model is self.session.model:  # never a frame of the model before
+                self.view.show_frame(frame)
         except Exception as exc:  # noqa: BLE001 (a failed frame must not take the app down)
-            self.status.setText(self.tr("Rendering failed: {error}").format(error=exc))
+            if self.session.model is not None:
+                self.status.setText(self.tr("Rendering failed: {error}").format(error=exc))
         self.frameRendered.emit()
         if self._pending is not None:
             moving, self._pending = self._pending, None
@@ -347,6 +354,21 @@ class ViewerWidget(QWidget):
             self.status.setText(self.tr("Landmark {name} at {xyz}").format(
                 name=lm.name, xyz=", ".join(f"{c:.3f}" for c in lm.point)))
         self.request_frame(moving=False)
+
+    def choose_up_axis(self, axis: str) -> None:
+        """"This way up": show the model with the file's ``axis`` pointing up, then announce it
+        (``upAxisChosen``) for the app to save. The file itself is never changed."""
+        if self.set_up_axis(axis):
+            self.upAxisChosen.emit(axis)
+
+    def set_up_axis(self, axis: str) -> bool:
+        """Show the model with ``axis`` up; False when there is no model or nothing to turn."""
+        model = self.session.model
+        if model is None or axis == model.up_axis:
+            return False
+        self.cancel_loading()  # a lighter copy of the old orientation is of no use now
+        self.show_model(reoriented(model, axis))
+        return True
 
     def reset_view(self) -> None:
         self.session.reset_view()

@@ -7,9 +7,12 @@ Only the copy in memory is rotated; file coordinates (landmarks) are mapped back
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
-from .model import Model
+import numpy as np
+import open3d as o3d
+
+from .model import Geometry, Model
 
 UP_AXES: tuple[str, ...] = ("y", "z")
 
@@ -44,3 +47,15 @@ def orient(model: Model, up_axis: str | None) -> Model:
     model.rotation = wanted
     model.up_axis = normalise_up_axis(up_axis)
     return model
+
+
+def reoriented(model: Model, up_axis: str | None) -> Model:
+    """A new model with its own copy of the geometry, turned for ``up_axis``.
+
+    Used for a correction while the model is on screen: the shown model (and any level of
+    detail still being built from it) is never changed underneath its readers.
+    """
+    g = model.geometry
+    copy: Geometry = (o3d.geometry.TriangleMesh(g) if isinstance(g, o3d.geometry.TriangleMesh)
+                      else o3d.geometry.PointCloud(g))
+    return orient(replace(model, geometry=copy), up_axis)

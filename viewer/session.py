@@ -71,12 +71,26 @@ class ViewerSession:
         self.landmarks = Landmarks(units=model.units)
         self.reset_view()
 
+    def clear_model(self) -> None:
+        """Show nothing (a new model is on its way): the old one must not be drawn meanwhile."""
+        self.model = None
+        self.picker = None
+        self.levels = []
+        self._layers.clear()
+
     def build_lod(self, progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None, cache_dir: Path | None = None) -> int:
-        """Build the lighter levels (background thread); returns how many were built."""
-        if self.model is None:
+        """Build the lighter levels (background thread); returns how many were built.
+
+        Levels finished for a model that is no longer shown are dropped, never given to the
+        new one."""
+        model = self.model
+        if model is None:
             return 0
-        self.levels = build_levels(self.model, progress, cancel, cache_dir)
+        levels = build_levels(model, progress, cancel, cache_dir)
+        if self.model is not model:
+            return 0
+        self.levels = levels
         return len(self.levels)
 
     @property

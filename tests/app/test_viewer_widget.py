@@ -127,3 +127,70 @@ def test_snapshot_writes_png(qtbot, viewer: ViewerWidget, tmp_path: Path) -> Non
     from PIL import Image
 
     assert Image.open(out).size == (320, 240)
+
+
+# -- stale model and "this way up" ----------------------------------------------------------
+def _tall_model(path: Path) -> Model:
+    model = _box_model()
+    model.path = path
+    return model
+
+
+def test_a_late_model_of_the_previous_item_is_never_shown(qtbot, viewer: ViewerWidget, monkeypatch,
+                                                          tmp_path: Path) -> None:
+    """Select A, then B before A's load finishes: B's model shows, A's late result is dropped."""
+    import threading
+
+    import heritage_app.viewer_tasks as tasks
+
+    a_may_finish = threading.Event()
+    models = {"a.ply": _tall_model(tmp_path / "a.ply"), "b.ply": _tall_model(tmp_path / "b.ply")}
+
+    def slow_for_a(path: Path, **_kwargs: object) -> Model:
+        if path.name == "a.ply":
+            a_may_finish.wait(30)  # a loader that does not look at its cancel token
+        return models[path.name]
+
+    monkeypatch.setattr(tasks, "load_model_isolated", slow_for_a)
+    _show(qtbot, viewer, _box_model())  # the item shown before
+    viewer.open_file(tmp_path / "a.ply")
+    assert viewer.session.model is None and viewer.view.image is None  # the old model is gone at once
+    with qtbot.waitSignal(viewer.loaded, timeout=30_000) as shown:
+        viewer.open_file(tmp_path / "b.ply")
+    assert shown.args[0] is models["b.ply"]
+    a_may_finish.set()
+    qtbot.waitUntil(lambda: not any(isinstance(t, tasks.LoadModelTask) for t in viewer._tasks), timeout=30_000)
+    qtbot.wait(50)
+    assert viewer.session.model is models["b.ply"]
+
+
+def test_loading_shows_the_new_items_thumbnail(qtbot, viewer: ViewerWidget, monkeypatch, tmp_path: Path) -> None:
+    import threading
+
+    import heritage_app.viewer_tasks as tasks
+    from PySide6.QtGui import QImage
+
+    release = threading.Event()
+    monkeypatch.setattr(tasks, "load_model_isolated", lambda path, **_k: (release.wait(30), _box_model())[1])
+    _show(qtbot, viewer, _box_model())
+    thumb = QImage(32, 32, QImage.Format.Format_RGB888)
+    thumb.fill(Qt.GlobalColor.red)
+    viewer.open_file(tmp_path / "b.ply", preview=thumb)
+    shot = viewer.view.grab().toImage()
+    centre = shot.pixelColor(shot.width() // 2, shot.height() // 2)
+    release.set()
+    assert (centre.red(), centre.green(), centre.blue()) == (255, 0, 0)
+
+
+def test_this_way_up_turns_the_model_and_says_so(qtbot, viewer: ViewerWidget) -> None:
+    tm = trimesh.creation.box(extents=[10.0, 10.0, 100.0])  # a Z-up scan, long along Z
+    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(tm.vertices), o3d.utility.Vector3iVector(tm.faces))
+    mesh.compute_vertex_normals()
+    _show(qtbot, viewer, Model(mesh, "mesh", units="mm"))
+    assert viewer.session.model.dimensions[1] == pytest.approx(10.0)  # lying on its side
+    with qtbot.waitSignal(viewer.upAxisChosen, timeout=5_000) as chosen:
+        index = viewer.toolbar.up_axis.findData("z")
+        viewer.toolbar.up_axis.activated.emit(index)
+    assert chosen.args == ["z"]
+    assert viewer.session.model.dimensions[1] == pytest.approx(100.0)  # standing up
+    assert viewer.toolbar.up_axis.currentData() == "z"
