@@ -3,10 +3,11 @@ and the summary of what was imported, skipped or refused (and why)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,9 +32,17 @@ from archive import Archive, ImportOptions, ImportReport, ValidationError, scan_
 from archive.fields import ASSET_FIELDS, ITEM_FIELD
 from archive.text import printable
 
+from .dialogs import problem_message
 from .i18n import field_label, value_label
 
 PARADATA = [f for f in ASSET_FIELDS if f.name not in ("role", "label")]
+# A capture date is one day's: carried to the next batch it would date scans wrongly without a word.
+REMEMBERED = [f.name for f in PARADATA if f.name != "capture_date"]
+
+
+def _memory_key(archive: Archive) -> str:
+    """The settings group of one archive's last capture details (a path is not a safe key)."""
+    return "import_paradata/" + hashlib.sha256(str(Path(archive.root).resolve()).encode("utf-8")).hexdigest()[:24]
 
 
 class ImportDialog(QDialog):
@@ -45,9 +54,13 @@ class ImportDialog(QDialog):
         paths: list[Path],
         current_item: dict[str, Any] | None = None,
         parent: QWidget | None = None,
+        settings: QSettings | None = None,
     ):
         super().__init__(parent)
         self.archive = archive
+        # The capture details of the last batch into this archive (the window's settings by default).
+        store = getattr(parent, "store", None)
+        self.settings = settings if settings is not None else getattr(store, "qsettings", None)
         self.setWindowTitle(self.tr("Import scans"))
         self.setMinimumWidth(560)
         self.paths = QListWidget()
@@ -112,6 +125,40 @@ class ImportDialog(QDialog):
         layout.addWidget(paradata_box)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._recall_paradata()
+
+    def _recall_paradata(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.beginGroup(_memory_key(self.archive))
+        try:
+            for name in REMEMBERED:
+                value = self.settings.value(name)
+                if value not in (None, ""):
+                    self._show_paradata(self.paradata[name], str(value))
+        finally:
+            self.settings.endGroup()
+
+    @staticmethod
+    def _show_paradata(widget: QWidget, value: str) -> None:
+        if isinstance(widget, QLineEdit):
+            widget.setText(value)
+        elif isinstance(widget, QComboBox) and widget.isEditable():
+            widget.setEditText(value)
+        elif isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(widget.findData(value), 0))
+
+    def _remember_paradata(self) -> None:
+        if self.settings is None:
+            return
+        values = self._raw_paradata()
+        self.settings.beginGroup(_memory_key(self.archive))
+        try:
+            for name in REMEMBERED:  # a field cleared now is forgotten too
+                self.settings.setValue(name, values.get(name, ""))
+        finally:
+            self.settings.endGroup()
+        self.settings.sync()
 
     def _paradata_widget(self, field) -> QWidget:
         if field.choices:
@@ -184,11 +231,14 @@ class ImportDialog(QDialog):
         try:
             self.archive.clean_asset_fields(self._raw_paradata())
         except ValidationError as exc:
-            field = next((f for f in PARADATA if f.name == exc.field), None)
-            self._show_error(printable(f"{field_label(field) if field else exc.field}: {exc.reason}"))
-            if exc.field in self.paradata:
-                self.paradata[exc.field].setFocus()
+            problems = getattr(exc, "problems", [exc])
+            labels = {f.name: field_label(f) for f in PARADATA}
+            self._show_error("\n".join(printable(f"{labels.get(p.field, p.field)}: {problem_message(p)}")
+                                        for p in problems))
+            if problems[0].field in self.paradata:
+                self.paradata[problems[0].field].setFocus()
             return
+        self._remember_paradata()
         super().accept()
 
     def _show_error(self, text: str) -> None:

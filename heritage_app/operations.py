@@ -153,7 +153,7 @@ class Operations(QObject):
                 n=len(report.imported), e=len(report.errors)
             )
         )
-        if self.show_summaries and (report.errors or report.warnings or report.skipped or len(report.imported) > 1):
+        if self.show_summaries:  # one file too: its warnings and what was made of it deserve saying
             ImportSummaryDialog(report, self.window).open()
 
     # -- tools -----------------------------------------------------------------------------

@@ -137,3 +137,44 @@ def test_import_summary_lists_failures_with_reasons(qtbot, scans):
     group = dialog.tree.topLevelItem(0)
     assert group.child(0).text(1) == "the file is truncated"
     assert "1 scan(s) imported" in dialog.headline.text()
+
+
+def _import_with(qtbot, window, dialog) -> None:
+    with qtbot.waitSignal(window.ops.imported, timeout=30_000):
+        dialog.accept()
+    qtbot.waitUntil(lambda: not window.tasks.writes, timeout=5000)
+
+
+def test_capture_details_are_remembered_per_archive(qtbot, window, scans, tmp_path):
+    from heritage_app.import_dialog import ImportDialog
+
+    dialog = window.import_files(scans[:1])
+    dialog.paradata["operator"].setText("Lan")
+    dialog.paradata["capture_method"].setEditText("photogrammetry")
+    dialog.paradata["units"].setCurrentIndex(dialog.paradata["units"].findData("mm"))
+    dialog.paradata["capture_device"].setText("Artec Leo")
+    dialog.paradata["capture_date"].setText("2024-05-17")
+    _import_with(qtbot, window, dialog)
+    again = window.import_files(scans[1:2])
+    assert again.paradata["operator"].text() == "Lan"
+    assert again.paradata["capture_method"].currentText() == "photogrammetry"
+    assert again.paradata["units"].currentData() == "mm"
+    assert again.paradata["capture_device"].text() == "Artec Leo"
+    assert again.paradata["capture_date"].text() == ""  # one day's date is not carried to the next batch
+    again.reject()
+    with Archive.create(tmp_path / "other") as other:
+        elsewhere = ImportDialog(other, [], settings=window.store.qsettings)
+        qtbot.addWidget(elsewhere)
+        assert elsewhere.paradata["operator"].text() == ""  # another archive keeps its own
+        assert elsewhere.paradata["units"].currentData() is None
+
+
+def test_importing_one_file_shows_its_summary(qtbot, window, scans):
+    from heritage_app.import_dialog import ImportSummaryDialog
+
+    window.ops.show_summaries = True
+    dialog = window.import_files(scans[:1])
+    _import_with(qtbot, window, dialog)
+    [summary] = [d for d in window.findChildren(ImportSummaryDialog) if d.isVisible()]
+    assert "1 scan(s) imported" in summary.headline.text()
+    summary.close()
