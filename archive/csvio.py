@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,17 +92,6 @@ def _cell(name: str, value: Any, accession: dict[int, str]) -> str:
     return str(value)
 
 
-@dataclass
-class CsvImportReport(CsvReport):
-    """What an import did, or its dry run would do: ``changes`` has one entry per changed field of
-    an existing item (row, accession, field, old, new; links shown as accession numbers),
-    ``created`` rows are listed in ``new_items`` and ``notes`` says what was kept for later."""
-
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    new_items: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
 class _RollBack(Exception):
     """Ends a dry run (or a refused import) by rolling its transaction back."""
 
@@ -115,12 +104,12 @@ class _Waiting:
     counted_unchanged: bool = False
 
 
-def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvImportReport:
+def import_csv(archive: Archive, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvReport:
     """Create or update items from a CSV. Rows are matched by ``accession``, else by ``id``.
     Nothing is changed when any row is invalid, unless ``skip_bad``. A dry run makes every change
     in a transaction and rolls it back, so its report is the import's."""
     fields, rows = read_table(path)
-    report = CsvImportReport()
+    report = CsvReport()
     try:
         with archive.catalogue.transaction():
             waiting: list[_Waiting] = []
@@ -146,7 +135,7 @@ def _values(fields: list[str | None], cells: list[str]) -> dict[str, str]:
     return {name: restore(cell) for name, cell in zip(fields, cells, strict=False) if name is not None}
 
 
-def _import_row(archive: Archive, number: int, fields: list[str | None], cells: list[str], report: CsvImportReport,
+def _import_row(archive: Archive, number: int, fields: list[str | None], cells: list[str], report: CsvReport,
                 waiting: list[_Waiting], seen: set[str]) -> None:
     try:
         with archive.catalogue.transaction():  # a savepoint: a bad row leaves no trace
@@ -155,7 +144,7 @@ def _import_row(archive: Archive, number: int, fields: list[str | None], cells: 
         report.errors.append({"row": number, "field": getattr(exc, "field", None), "error": str(exc)})
 
 
-def _write_row(archive: Archive, number: int, values: dict[str, str], report: CsvImportReport,
+def _write_row(archive: Archive, number: int, values: dict[str, str], report: CsvReport,
                waiting: list[_Waiting], seen: set[str]) -> None:
     item_id, accession = _target(archive, values, seen)
     vessel = _vessel(archive, values)
@@ -212,7 +201,7 @@ def _vessel(archive: Archive, values: dict[str, Any]) -> str | None:
     return link
 
 
-def _link_vessel(archive: Archive, link: _Waiting, report: CsvImportReport) -> None:
+def _link_vessel(archive: Archive, link: _Waiting, report: CsvReport) -> None:
     vessel_id = archive.find_by_accession(link.accession)
     if vessel_id is None:
         report.notes.append(f"row {link.row}: " + keep_pending_link(archive, link.item_id, "serving_vessel",
@@ -232,7 +221,7 @@ def _link_vessel(archive: Archive, link: _Waiting, report: CsvImportReport) -> N
 
 
 def _record(archive: Archive, row: int, accession: str, diff: dict[str, tuple[Any, Any]],
-            report: CsvImportReport) -> None:
+            report: CsvReport) -> None:
     for name, (old, new) in diff.items():
         if name == "serving_vessel":
             old, new = (archive.get(v, with_assets=False)["accession"] if v else None for v in (old, new))

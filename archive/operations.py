@@ -70,11 +70,12 @@ class Operations:
 
         return restore(backup_dir, dest, progress)
 
-    def export_csv(self, path: Path) -> int:
-        """Every item's metadata as a CSV file; returns how many items were written."""
+    def export_csv(self, path: Path, labels: str | None = None) -> int:
+        """Every item's metadata as a CSV file; returns how many items were written. ``labels``
+        ("vi" or "en") heads the columns with the fields' labels, their names on a second row."""
         from .csvio import export_csv
 
-        return export_csv(self._archive, path)
+        return export_csv(self._archive, path, labels=labels)
 
     def import_csv(self, path: Path, dry_run: bool = False, skip_bad: bool = False) -> CsvReport:
         """Create or update items from a CSV; nothing changes when a row is invalid unless ``skip_bad``."""

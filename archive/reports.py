@@ -49,8 +49,15 @@ class VerifyReport:
 
 @dataclass
 class CsvReport:
+    """What a CSV import did, or its dry run would do: ``changes`` has one entry per changed
+    field of an existing item (row, accession, field, old, new; links shown as accession
+    numbers), ``new_items`` the rows that create items, ``notes`` what was kept for later."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)  # row, field, error
     applied: bool = False
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    new_items: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

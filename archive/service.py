@@ -21,6 +21,7 @@ from . import health
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
+from .links import make_waiting_links
 from .operations import Operations
 from .records import (
     asset_from_row,
@@ -35,7 +36,7 @@ from .records import (
 from .search import SearchQuery
 from .store import CancelToken, FileStore
 from .text import fold
-from .validation import check_item, clean_asset_changes, clean_item_changes
+from .validation import checked_item, clean_asset_changes
 
 CATALOGUE = "catalogue.sqlite"
 _EMPTY_ITEM: dict[str, Any] = {f.name: None for f in ITEM_FIELDS}
@@ -163,15 +164,13 @@ class Archive(Operations):
     def prepare_item(self, values: Mapping[str, Any], check_accession: bool = True) -> dict[str, Any]:
         """Validate a new item's values; returns the full cleaned item (not saved)."""
         kind = str(values.get("kind") or "other").strip().lower()
-        cleaned = clean_item_changes({**values, "kind": kind}, kind, self.lookup_vocabulary)
-        item: dict[str, Any] = {**_EMPTY_ITEM, **{name: [] for name in _LIST_NAMES}, **cleaned}
-        item["status"] = item["status"] or "draft"
-        accession = item["accession"]
-        if accession and check_accession:
-            self._check_accession_free(accession)
-        item["accession"] = accession or "assigned on save"
-        check_item(item)
-        item["accession"] = accession
+        blank = {**_EMPTY_ITEM, **{name: [] for name in _LIST_NAMES}}
+        values = {**values, "kind": kind, "status": values.get("status") or "draft"}
+        # Every problem of the values and of the rules across fields comes back at once.
+        _cleaned, merged = checked_item(values, kind, self.lookup_vocabulary, base=blank, new=True)
+        item: dict[str, Any] = dict(merged)
+        if item["accession"] and check_accession:
+            self._check_accession_free(item["accession"])
         self._check_links(item)
         return item
 
@@ -206,6 +205,9 @@ class Archive(Operations):
             self.catalogue.insert_items(names, rows, texts)
             self.catalogue.log_events((stamp, self.agent, "create", i, None, None, None, None, "success", detail)
                                       for i in ids)
+            if self.catalogue.has_pending_links():
+                for item_id, item in zip(ids, items, strict=True):
+                    make_waiting_links(self, item_id, item["accession"])
         return ids
 
     def _assign_accessions(self, items: list[dict[str, Any]], ids: list[int]) -> None:
@@ -230,7 +232,9 @@ class Archive(Operations):
         stamp = now()
         row = {**to_row(item), "created_at": created_at or stamp, "updated_at": updated_at or stamp,
                "sort_title": sort_title(item)}
-        return self.catalogue.insert_item(row, search_text(item))
+        item_id = self.catalogue.insert_item(row, search_text(item))
+        make_waiting_links(self, item_id, item["accession"])  # a dish may have waited for this vessel
+        return item_id
 
     def _next_accession(self, start: int | None = None) -> str:
         n = start or self.catalogue.next_item_id()
@@ -280,9 +284,7 @@ class Archive(Operations):
                        changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
         """The item with ``changes`` applied and validated, and the fields that really change."""
         kind = str(changes.get("kind") or current["kind"]).strip().lower()
-        cleaned = clean_item_changes(changes, kind, self.lookup_vocabulary)
-        merged = {**current, **cleaned}
-        check_item(merged)
+        cleaned, merged = checked_item(changes, kind, self.lookup_vocabulary, base=current)
         if "accession" in cleaned:
             self._check_accession_free(merged["accession"], item_id)
         self._check_links(merged)

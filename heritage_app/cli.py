@@ -233,7 +233,7 @@ def cmd_csv_import(args: argparse.Namespace) -> int:
         report = archive.import_csv(Path(args.file), dry_run=args.dry_run, skip_bad=args.skip_bad)
     for e in report.errors:
         print(f"error: row {e['row']}: {printable(e['error'])}", file=sys.stderr)
-    for c in getattr(report, "changes", []):
+    for c in report.changes:
         print(printable(f"{c['accession']} (row {c['row']}): {c['field']}: {c['old']!r} → {c['new']!r}"))
     for note in getattr(report, "notes", []):
         print(f"note: {printable(note)}")

@@ -84,6 +84,8 @@ class Catalogue(Protocol):
     def add_pending_link(self, item_id: int, field: str, accession: str) -> None: ...
     def pending_links_to(self, accession: str) -> list[tuple[int, str]]:
         """(item_id, field) of every link waiting for an item with ``accession``."""
+    def has_pending_links(self) -> bool:
+        """Whether any link waits for an item that has not arrived (cheap: bulk inserts ask)."""
     def pending_links_of(self, item_id: int) -> list[tuple[str, str]]:
         """(field, accession) of the links item ``item_id`` waits to make."""
     def remove_pending_link(self, item_id: int, field: str) -> None: ...

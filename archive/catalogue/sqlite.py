@@ -268,6 +268,9 @@ class SQLiteCatalogue:
         return self.db.execute("SELECT item_id, field FROM pending_links WHERE accession = ? ORDER BY item_id",
                                [accession]).fetchall()
 
+    def has_pending_links(self) -> bool:
+        return self.db.execute("SELECT 1 FROM pending_links LIMIT 1").fetchone() is not None
+
     def pending_links_of(self, item_id: int) -> list[tuple[str, str]]:
         return self.db.execute("SELECT field, accession FROM pending_links WHERE item_id = ? ORDER BY field",
                                [item_id]).fetchall()

@@ -71,3 +71,15 @@ def test_a_vessel_of_the_wrong_kind_leaves_the_link_waiting_and_says_so(source, 
         assert report.applied and "still waiting" in report.notes[0]
         assert target.get(dish_id)["serving_vessel"] is None
         assert target.catalogue.pending_links_of(dish_id) == [("serving_vessel", "HUE-000003")]
+
+
+@pytest.mark.parametrize("how", ["add_item", "add_items"])
+def test_a_vessel_created_by_hand_makes_the_waiting_link(source, tmp_path, how):
+    a, dish, _vessel = source
+    with Archive.create(tmp_path / "target") as target:
+        dish_id = import_bag_report(target, export_bag(a, dish, tmp_path / "bags")).item_id
+        vessel = {"accession": "HUE-000003", "kind": "relic", "title_vi": "Bát"}
+        vessel_id = target.add_item(vessel) if how == "add_item" else target.add_items([vessel])[0]
+        assert target.get(dish_id)["serving_vessel"] == vessel_id
+        assert target.catalogue.pending_links_of(dish_id) == []
+        assert [e["field"] for e in target.history(dish_id) if e["type"] == "edit"] == ["serving_vessel"]
