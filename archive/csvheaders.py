@@ -44,18 +44,23 @@ def header_rows(labels: str | None) -> list[list[str]]:
 def read_table(path: Path) -> tuple[list[str | None], list[tuple[int, list[str]]]]:
     """(the field of each column, None for an empty unnamed one; (record number, cells) of each
     data row). Record numbers count the header rows, as a spreadsheet's row numbers do."""
-    text = _decode(path)
-    delimiter = _delimiter(text.split("\n", 1)[0])
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ImportFailed(f"{path.name} cannot be read as a CSV file: {exc}") from exc
+    records = read_records(path)
     if not records:
         return [], []
     start = 2 if len(records) > 1 and _is_name_row(records[1]) and not _is_name_row(records[0]) else 1
     header = records[start - 1]
     rows = [(n, r) for n, r in enumerate(records[start:], start=start + 1) if any(c.strip() for c in r)]
     return _columns(header, [r for _n, r in rows]), rows
+
+
+def read_records(path: Path) -> list[list[str]]:
+    """Every record of a CSV as Excel writes it in any locale: UTF-8 or UTF-16 (by its byte-order
+    mark), comma, semicolon or tab, text in NFC."""
+    text = _decode(path)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0])))
+    except csv.Error as exc:
+        raise ImportFailed(f"{path.name} cannot be read as a CSV file: {exc}") from exc
 
 
 def _decode(path: Path) -> str:

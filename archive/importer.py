@@ -8,7 +8,6 @@ that fails is reported and leaves no trace. Cancelling leaves the archive unchan
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import uuid
@@ -27,7 +26,7 @@ from .photos import inspect_photo, is_photo
 from .records import asset_row, now
 from .reports import ImportOptions, ImportReport
 from .store import CancelToken, StagedAsset
-from .validation import clean_asset_changes
+from .validation import clean_asset_changes, nfc
 from .zipsafe import extract
 
 if TYPE_CHECKING:
@@ -53,13 +52,13 @@ class _Ready:
 
 def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
     """Rows of a metadata CSV keyed by their ``file`` column (file name or relative path)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFailed(f"the metadata file {path.name} cannot be read: {exc}") from exc
-    if rows and "file" not in rows[0]:
+    from .csvheaders import read_records  # any Excel CSV: UTF-8/16, comma/semicolon/tab, NFC
+
+    records = read_records(path)
+    header = [name.strip() for name in records[0]] if records else []
+    if records and "file" not in header:
         raise ImportFailed(f"the metadata file {path.name} needs a 'file' column naming each scan")
+    rows = [dict(zip(header, record, strict=False)) for record in records[1:] if any(c.strip() for c in record)]
     # The 'file' column is a path from outside: the one door for package paths checks it.
     from .safepaths import check_relative  # imported here: this function's edit stays self-contained
 
@@ -198,7 +197,8 @@ def _item_values(candidate: _Candidate, options: ImportOptions) -> dict[str, Any
     if options.collection:
         values["collections"] = [options.collection]
     rel = candidate.main.relative_to(candidate.root).as_posix()
-    row = options.metadata.get(rel) or options.metadata.get(candidate.main.name) or {}
+    # Keys are NFC (read_metadata_csv); names from a Mac's disk may be NFD.
+    row = options.metadata.get(nfc(rel)) or options.metadata.get(nfc(candidate.main.name)) or {}
     values.update({k: v for k, v in row.items() if v not in (None, "")})
     values.update(options.item_fields)
     if options.title:

@@ -70,3 +70,22 @@ def test_bag_with_nfd_record_imports_nfc_and_its_accession_matches(archive, tmp_
     with Archive.create(tmp_path / "other") as other:
         item = other.get(import_bag(other, bag))
         assert (item["title_vi"], item["accession"]) == ("Ấn vàng", "ẤN-1")
+
+
+def test_metadata_csv_from_excel_matches_scans_named_on_a_mac(tmp_path):
+    """A semicolon CSV (Excel in a decimal-comma locale) naming a scan in NFC, the file on disk
+    in NFD (copied from a Mac): the row still applies."""
+    import unicodedata
+
+    from archive.importer import ImportOptions, import_paths, read_metadata_csv
+
+    from .helpers import write_box_ply
+
+    name = "Chuông đồng.ply"
+    scan = write_box_ply(tmp_path / "src", unicodedata.normalize("NFD", name))
+    meta = tmp_path / "meta.csv"
+    meta.write_text(f"file;title_en;kind\n{unicodedata.normalize('NFC', name)};Bronze bell;relic\n", encoding="utf-8")
+    with Archive.create(tmp_path / "arch") as archive:
+        report = import_paths(archive, [scan], ImportOptions(metadata=read_metadata_csv(meta), isolate=False))
+        item = archive.get(report.imported[0], with_assets=False)
+    assert (item["title_en"], item["kind"]) == ("Bronze bell", "relic")
