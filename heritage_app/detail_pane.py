@@ -316,9 +316,12 @@ class DetailPane(QWidget):
         super().showEvent(event)
         if not self.splitter_restored:  # first run: the viewer takes most of the height
             self.splitter_restored = True
-            height = max(self.splitter.height(), 400)
-            viewer = int(height * self.VIEWER_SHARE)
-            self.splitter.setSizes([viewer, height - viewer])
+            QTimer.singleShot(0, self._share_height)  # once the layout gave the splitter its height
+
+    def _share_height(self) -> None:
+        height = self.splitter.height()
+        viewer = int(height * self.VIEWER_SHARE)
+        self.splitter.setSizes([viewer, height - viewer])
 
     def show_history(self, history: list[dict[str, Any]]) -> None:
         self.history.show_events(history)

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -93,9 +93,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([760, 560])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)  # a wider window mostly widens the viewer
+        self.splitter.setSizes([560, 760])
+        self._first_show = False  # True on first run: size the splitter once it has its width
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.splitter)
@@ -156,7 +157,17 @@ class MainWindow(QMainWindow):
         size = available.size() * self.FIRST_RUN_SHARE
         self.resize(size)
         self.move(available.center() - self.rect().center())
-        self.splitter.setSizes([int(size.width() * 0.4), int(size.width() * 0.6)])
+        self._first_show = True
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            QTimer.singleShot(0, self._share_width)  # once the layout gave the splitter its width
+
+    def _share_width(self) -> None:
+        width = self.splitter.width()
+        self.splitter.setSizes([int(width * 0.4), width - int(width * 0.4)])
 
     def _restore_layout(self) -> None:
         if self.store.window_state("geometry") is None:

@@ -167,8 +167,9 @@ def test_a_late_model_of_the_previous_item_is_never_shown(qtbot, viewer: ViewerW
 def test_loading_shows_the_new_items_thumbnail(qtbot, viewer: ViewerWidget, monkeypatch, tmp_path: Path) -> None:
     import threading
 
-    import heritage_app.viewer_tasks as tasks
     from PySide6.QtGui import QImage
+
+    import heritage_app.viewer_tasks as tasks
 
     release = threading.Event()
     monkeypatch.setattr(tasks, "load_model_isolated", lambda path, **_k: (release.wait(30), _box_model())[1])
