@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platform_support import hard_link, remove_tree
+
 from .catalogue.sqlite_files import integrity_problems_of, stored_file_rows
 from .errors import StorageError, UnsafeReference
 from .records import now
@@ -63,10 +65,7 @@ def _new_work_folder(dest: Path, role: str) -> Path:
 
 
 def _remove_work_folder(folder: Path) -> None:
-    # Only folders are made writable: files may be hard links to read-only originals.
-    for dirpath, _dirs, _files in os.walk(folder):
-        os.chmod(dirpath, 0o755)
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_tree(folder)  # files may be hard links to read-only originals: their mode stays
 
 
 def _move_into_place(work: Path, dest: Path) -> None:
@@ -119,11 +118,7 @@ def _fsync(path: Path) -> None:
 
 
 def _hard_link(src: Path, dst: Path) -> bool:
-    try:
-        os.link(src, dst)
-    except OSError:  # another filesystem, or links not allowed: copy instead
-        return False
-    return True
+    return hard_link(src, dst)  # False on another filesystem or one without links (FAT, exFAT): copy then
 
 
 def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> Path:

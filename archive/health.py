@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platform_support import filesystem, remove_tree
+
 from .catalogue.sqlite_files import check_file
 from .errors import ArchiveError, CatalogueDamaged, StorageError
 from .records import now
@@ -18,7 +20,8 @@ from .records import now
 if TYPE_CHECKING:
     from .service import Archive
 
-NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "afpfs", "9p", "davfs", "fuse.rclone"}
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "afpfs", "9p", "davfs", "fuse.rclone",
+                       "webdav"}
 SYNC_FOLDER_NAMES = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mega", "nextcloud", "owncloud")
 AUTO_PREFIX = "auto-"
 
@@ -110,11 +113,9 @@ def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) ->
 
 
 def _remove_backup(folder: Path) -> None:
-    # Only folders are made writable: files may be hard links to read-only originals, and
-    # changing their mode would change the originals' mode too.
-    for dirpath, _dirs, _files in os.walk(folder):
-        os.chmod(dirpath, 0o755)
-    shutil.rmtree(folder, ignore_errors=True)
+    # Files may be hard links to read-only originals: changing their mode would change the
+    # originals' mode too, so remove_tree leaves it (except where Windows demands it).
+    remove_tree(folder)
 
 
 def _age_hours(folder: Path) -> float:
@@ -131,25 +132,19 @@ def location_warnings(root: Path) -> list[str]:
         warnings.append("The archive is inside a sync folder (Dropbox, OneDrive…): syncing a live database can "
                         "damage it. Keep the archive on a local disk and sync backups instead.")
     fs = _filesystem_type(root)
-    if fs in NETWORK_FILESYSTEMS:
+    if fs is not None and (fs.lower() in NETWORK_FILESYSTEMS or fs.startswith("network")):
         warnings.append(f"The archive is on a network drive ({fs}): two computers writing to it can damage "
                         "the catalogue. Keep it on a local disk.")
     return warnings
 
 
 def _filesystem_type(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
+    """The type of the file system holding ``path`` ("network" for a drive the system marks
+    remote without naming its protocol, as Windows does), or None when unknown."""
+    fs = filesystem(path)
+    if fs is None:
         return None
-    target = str(path.resolve())
-    best, fs_type = "", None
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
-            if len(parts[1]) > len(best):
-                best, fs_type = parts[1], parts[2]
-    return fs_type
+    return fs.type if fs.type.lower() in NETWORK_FILESYSTEMS or not fs.remote else f"network ({fs.type or 'remote'})"
 
 
 def unknown_stored_folders(archive: Archive) -> list[str]:

@@ -10,24 +10,26 @@ that rename lets ``recover()`` remove a folder whose catalogue row never got com
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import shutil
-import stat
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from platform_support import HeldLock, fsync_dir, hold_lock, lock_held, make_read_only, make_writable
+
 from .errors import Cancelled, StorageError
 from .safepaths import resolve_inside
 
 CHUNK = 4 * 1024 * 1024
-READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-READ_ONLY_DIR = READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+# Locks, read-only marking and directory fsync differ per system: platform_support owns them.
+_make_read_only = make_read_only
+_make_writable = make_writable
+_held = lock_held
 
 
 class CancelToken:
@@ -78,14 +80,6 @@ def _disk_error(exc: OSError, what: str, outcome: str = "nothing was imported") 
     return StorageError(f"Could not write to the archive while {what}: {exc.strerror or exc}; {outcome}.")
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class FileStore:
     def __init__(self, root: Path):
         self.root = root
@@ -93,7 +87,7 @@ class FileStore:
         self.staging = root / "staging"
         self.derived = root / "derived"
         self.deleted = root / "deleted"
-        self._session: tuple[Path, int] | None = None  # (folder, fd of its held lock)
+        self._session: tuple[Path, HeldLock] | None = None  # (folder, its held lock)
 
     # -- staging sessions -------------------------------------------------------------------
     # Each FileStore stages inside its own ``staging/<session>/`` folder, guarded by an
@@ -104,11 +98,10 @@ class FileStore:
         if self._session is None:
             sid = uuid.uuid4().hex
             self.staging.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.staging / f"{sid}.lock", os.O_CREAT | os.O_RDWR, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock = hold_lock(self.staging / f"{sid}.lock")
             folder = self.staging / sid
             folder.mkdir()
-            self._session = (folder, fd)
+            self._session = (folder, lock)
         return self._session[0]
 
     def leftovers(self) -> list[str]:
@@ -122,11 +115,11 @@ class FileStore:
     def close(self) -> None:
         """End this store's staging session (nothing may be staged any more)."""
         if self._session is not None:
-            folder, fd = self._session
+            folder, lock = self._session
             self._session = None
             shutil.rmtree(folder, ignore_errors=True)
+            lock.release()  # before the unlink: Windows cannot remove a locked file
             (folder.parent / f"{folder.name}.lock").unlink(missing_ok=True)
-            os.close(fd)
 
     def create_dirs(self) -> None:
         for d in (self.objects, self.staging, self.derived, self.deleted):
@@ -353,32 +346,3 @@ def _write_synced(path: Path, text: str) -> None:
 
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
-
-
-def _held(lock: Path) -> bool:
-    """Whether another open file holds ``lock`` (this very process included)."""
-    try:
-        fd = os.open(lock, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)  # closing also releases a lock we just took
-    return False
-
-
-def _make_read_only(folder: Path) -> None:
-    for dirpath, _dirs, filenames in os.walk(folder, topdown=False):
-        for name in filenames:
-            os.chmod(os.path.join(dirpath, name), READ_ONLY_FILE)
-        os.chmod(dirpath, READ_ONLY_DIR)
-
-
-def _make_writable(folder: Path) -> None:
-    for dirpath, _dirs, filenames in os.walk(folder):
-        os.chmod(dirpath, 0o755)
-        for name in filenames:
-            os.chmod(os.path.join(dirpath, name), 0o644)

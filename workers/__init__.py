@@ -2,8 +2,10 @@
 
 A hostile or damaged file can crash a native parser, exhaust memory or hang; in a worker
 that costs one failed job, never the app. :class:`WorkerPool` keeps one reusable worker
-(from a ``forkserver``, safe with threads in the parent such as Qt's; ``spawn`` where there
-is none), runs one job at a time with a memory limit, a time-out and a cancel check, and
+(from a ``forkserver`` on Linux, safe with threads in the parent such as Qt's; ``spawn`` on
+Windows and macOS, or wherever ``HERITAGE_START_METHOD=spawn`` says: see
+:mod:`platform_support.processes`), runs one job at a time with a memory limit (``RLIMIT_AS``
+on Linux, a watchdog elsewhere), a time-out and a cancel check, and
 kills the worker on any failure so the next job gets a fresh one.
 
 Workers never outlive the app. On every platform a watchdog thread in each worker exits
@@ -29,6 +31,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from platform_support import limit_memory, memory_guard, start_method
+
 T = TypeVar("T")
 
 POLL_S = 0.05  # how often a waiting job looks at its cancel check
@@ -49,18 +53,6 @@ class WorkerTimedOut(WorkerFailed):
 
 class WorkerCancelled(WorkerFailed):
     """The cancel check said stop; the worker was killed."""
-
-
-def limit_memory(memory: int) -> None:
-    """Cap this (worker) process's address space at ``memory`` bytes (no-op where the
-    platform has no ``resource`` module, i.e. Windows)."""
-    try:
-        import resource  # the only import of ``resource`` in the project's packages
-    except ImportError:
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 # --- worker side: never outlive the parent ---------------------------------------------
@@ -104,16 +96,14 @@ def _worker_started() -> None:
 
 
 def _run_limited(fn: Callable[..., T], memory: int | None, args: tuple[Any, ...]) -> T:
-    if memory is not None:
-        limit_memory(memory)
-    return fn(*args)
+    with memory_guard(memory):
+        return fn(*args)
 
 
 # --- parent side -----------------------------------------------------------------------
 
 def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context(start_method())  # platform_support decides (and HERITAGE_START_METHOD)
 
 
 class WorkerPool:
