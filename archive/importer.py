@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from . import formats
 from .commit import commit_staged
 from .errors import ArchiveError, DuplicateImport, ImportFailed, ValidationError
+from .formats.registry import not_supported_yet
 from .formats.units import UNIT_NAMES
 from .isolation import start_inspection
+from .labels import item_label
 from .photos import inspect_photo, is_photo
 from .records import asset_row, now
 from .reports import ImportOptions, ImportReport
@@ -149,7 +151,7 @@ def _folder_candidates(folder: Path, root: Path, label: str, report: ImportRepor
             try:
                 formats.identify(path)
             except ArchiveError:
-                report.skipped.append({"path": shown, "reason": "not a 3D scan"})
+                report.skipped.append({"path": shown, "reason": not_supported_yet(path) or "not a 3D scan"})
                 continue
             yield _Candidate(path, root, shown)
 
@@ -237,7 +239,7 @@ def _declared_units_win(asset: dict[str, Any], info: formats.ScanInfo, name: str
 def _check_duplicate(archive: Archive, staged: StagedAsset, ready: list[_Ready]) -> None:
     existing = _stored_duplicate(archive, staged)
     if existing is not None:
-        raise DuplicateImport(f"identical bytes are already in the archive (item {existing})", existing)
+        raise DuplicateImport(f"identical bytes are already in the archive ({item_label(archive, existing)})", existing)
     if any(r.staged.files[0].sha256 == staged.files[0].sha256 for r in ready):
         raise DuplicateImport("the same scan appears twice in this import", 0)
 
@@ -260,7 +262,8 @@ def _commit(archive: Archive, ready: list[_Ready], item_id: int | None, report: 
 
     ids = commit_staged(archive, [r.staged for r in ready], write)
     for r, dup in late:
-        report.fail(r.label, DuplicateImport(f"identical bytes were imported meanwhile (item {dup})", dup))
+        message = f"identical bytes were imported meanwhile ({item_label(archive, dup)})"
+        report.fail(r.label, DuplicateImport(message, dup))
     return ids
 
 

@@ -21,6 +21,7 @@ from . import health
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
+from .labels import item_label
 from .links import make_waiting_links
 from .operations import Operations
 from .records import (
@@ -177,7 +178,7 @@ class Archive(Operations):
     def _check_accession_free(self, accession: str, item_id: int | None = None) -> None:
         holder = self.catalogue.item_id_for_accession(accession)
         if holder is not None and holder != item_id:
-            raise ValidationError("accession", f"{accession!r} is already used by item {holder}")
+            raise ValidationError("accession", f"{accession!r} is already used by {item_label(self, holder)}")
 
     def add_item(self, values: Mapping[str, Any]) -> int:
         item = self.prepare_item(values)
@@ -252,7 +253,7 @@ class Archive(Operations):
         if kind is None:
             raise ValidationError("serving_vessel", f"there is no item {vessel}")
         if kind != "relic":
-            raise ValidationError("serving_vessel", f"item {vessel} is not a relic")
+            raise ValidationError("serving_vessel", f"{item_label(self, vessel)} is not a relic")
         if item.get("id") == vessel:
             raise ValidationError("serving_vessel", "an item cannot be its own serving vessel")
 

@@ -1,7 +1,7 @@
 """Controlled vocabularies seeded into every new catalogue: (value, English label).
 
 Values are in Vietnamese where the field is usually filled in Vietnamese; staff extend
-them with ``heritage vocab add NAME VALUE``.
+them with ``heritage vocab NAME VALUE --label "English label"``.
 """
 
 from __future__ import annotations

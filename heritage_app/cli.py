@@ -254,7 +254,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         for f in report.files:
             if f["status"] != "ok":
-                print(f"{f['status']:<9} {printable(f['path'])}  expected {f['expected']}  actual {f['actual']}")
+                item = f"{printable(f['item'])}: " if f.get("item") else ""  # untracked files belong to no item
+                print(f"{f['status']:<9} {item}{printable(f['path'])}  expected {f['expected']}  actual {f['actual']}")
         for problem in report.database:
             print(f"database  {printable(problem)}")
         print(", ".join(f"{n} {k}" for k, n in report.counts.items()))
