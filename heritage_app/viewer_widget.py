@@ -403,5 +403,5 @@ class ViewerWidget(QWidget):
         """Open the current file in Open3D's own window, in a separate process."""
         if self.path is None:
             return False
-        return bool(QProcess.startDetached(sys.executable, ["-m", "viewer.open3d_window",
-                                                            str(self.path)])[0])
+        return bool(QProcess.startDetached(sys.executable, ["-m", "viewer.open3d_window", str(self.path),
+                                                            "--up", self.up_axis])[0])

@@ -23,6 +23,15 @@ from .settings import Settings
 SHADED_ALBEDO = np.array([0.78, 0.76, 0.72])  # warm plaster grey reads surface detail well
 
 
+def neutral_colours(points: np.ndarray) -> np.ndarray:
+    """(n, 3) colours for a cloud that has none: the plaster grey, darker low and lighter high
+    (display +Y is up), so shape reads without inventing colours (never Open3D's rainbow)."""
+    heights = np.asarray(points, dtype=float)[:, 1]
+    span = float(np.ptp(heights)) if len(heights) else 0.0
+    ramp = (heights - heights.min()) / span if span > 0 else np.full(len(heights), 0.5)
+    return np.clip(SHADED_ALBEDO * (0.6 + 0.4 * ramp)[:, None], 0.0, 1.0)
+
+
 def resolve_mode(settings: Settings, textured: bool, has_colors: bool, kind: str) -> str:
     """Turn ``"auto"`` (and modes the model cannot show) into a concrete display mode."""
     mode = settings.mode
@@ -134,6 +143,8 @@ def _coloured(g: o3d.geometry.Geometry3D, settings: Settings, mode: str) -> o3d.
     src = out.vertex_colors if is_mesh else out.colors
     if mode in ("vertex_colors", "points") and len(src) == n:
         albedo = np.asarray(src)
+    elif not is_mesh:
+        albedo = neutral_colours(np.asarray(out.points))
     else:
         albedo = np.tile(SHADED_ALBEDO, (n, 1))
     normals = np.asarray(out.vertex_normals if is_mesh else out.normals)
