@@ -99,7 +99,7 @@ def _print_result(row: dict[str, Any], as_json: bool) -> None:
                  + (f", error mean {err['mean_relative']:.2e} max {err['max_relative']:.2e} of the diagonal"
                     if err else ""))
         for tex in web.get("textures", []):
-            line += f"\n  texture {tex['width']}x{tex['height']} {tex['mime']} {tex['how']}"
+            line += f"\n  texture {tex.get('map', '')} {tex['width']}x{tex['height']} {tex['mime']} {tex['how']}"
     if "validator" in row:
         v = row["validator"]
         line += f"\n  glTF validator: {v['errors']} errors, {v['warnings']} warnings"

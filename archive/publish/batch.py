@@ -55,6 +55,20 @@ def export_items(archive: Archive, item_ids: list[int], out_dir: Path, fmt: str 
     recorded in the report and the next item is exported."""
     report = BatchReport()
     total = len(item_ids)
+    created = _new_folders(out_dir)
+    try:
+        _export_each(archive, item_ids, out_dir, fmt, profile, render_image, up_axis, progress, cancel, report)
+    finally:
+        _remove_if_empty(created)  # a batch that wrote nothing leaves no empty folder behind
+    if progress is not None:
+        progress(total * 100, total * 100, "Done")
+    return report
+
+
+def _export_each(archive: Archive, item_ids: list[int], out_dir: Path, fmt: str, profile: str | Profile,
+                 render_image: RenderImage | None, up_axis: str, progress: Progress | None,
+                 cancel: CancelToken | None, report: BatchReport) -> None:
+    total = len(item_ids)
     for n, item_id in enumerate(item_ids):
         if cancel is not None:
             cancel.check()
@@ -66,9 +80,25 @@ def export_items(archive: Archive, item_ids: list[int], out_dir: Path, fmt: str 
             raise
         except Exception as exc:  # noqa: BLE001 - one item's failure is reported; the batch goes on
             report.failures.append(ItemFailure(item_id, failure_reason(exc)))
-    if progress is not None:
-        progress(total * 100, total * 100, "Done")
-    return report
+
+
+def _new_folders(out_dir: Path) -> list[Path]:
+    """``out_dir`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders this batch created, deepest first, as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something was exported there) or already gone: keep it
+            return
 
 
 def _item_progress(progress: Progress | None, n: int, total: int) -> Progress | None:

@@ -60,7 +60,7 @@ def decimate(part: Part, target_triangles: int) -> Part:
 
         points, faces = fast_simplification.simplify(part.vertices, part.faces.astype(np.int32), target_count=target)
         out = Part(np.asarray(points), np.asarray(faces, dtype=np.int64), base_color=part.base_color,
-                   double_sided=part.double_sided)
+                   double_sided=part.double_sided, details=part.details)
         recompute_normals(out)
         return out
     welded = decimate_welded(part, target)
@@ -94,7 +94,7 @@ def _seam_aware(part: Part, target: int) -> Part | None:
         kept, _ = almeshopt.simplify(indices, positions, target * 3, 1.0)
     used, faces = np.unique(kept, return_inverse=True)
     out = Part(part.vertices[used], faces.reshape(-1, 3).astype(np.int64), image=part.image,
-               base_color=part.base_color, double_sided=part.double_sided,
+               base_color=part.base_color, double_sided=part.double_sided, details=part.details,
                uv=None if part.uv is None else part.uv[used], colors=None if part.colors is None else part.colors[used])
     recompute_normals(out)
     return out
@@ -113,7 +113,7 @@ def _replayed(part: Part, target: int) -> Part:
     points = np.asarray(points)
     mapping = np.asarray(mapping)
     out = Part(points, np.asarray(faces, dtype=np.int64), image=part.image, base_color=part.base_color,
-               double_sided=part.double_sided)
+               double_sided=part.double_sided, details=part.details)
     valid = mapping >= 0
     dist = np.linalg.norm(part.vertices[valid] - points[mapping[valid]], axis=1)
     weight = 1.0 / (dist + 1e-9 * max(float(np.ptp(points)), 1e-12))

@@ -216,13 +216,8 @@ def export_item(archive: Archive, item_id: int, out_dir: Path, fmt: str = "glb",
     if fmt not in FORMATS:
         raise PublishError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    created = _new_folders(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        result = _export(archive, item_id, out_dir, fmt, prof, render_image, up_axis, progress, cancel)
-    except BaseException:
-        _remove_if_empty(created)  # a failed export leaves no empty folder behind
-        raise
+    result = _export(archive, item_id, out_dir, fmt, prof, render_image, up_axis, progress, cancel)
     detail: dict[str, Any] = {"format": fmt, "profile": prof.name, "files": [p.name for p in result.files]}
     if result.web:
         detail.update(bytes=result.web.bytes, triangles=result.web.triangles, points=result.web.points)
@@ -244,25 +239,6 @@ def _export(archive: Archive, item_id: int, out_dir: Path, fmt: str, prof: Profi
         result: ExportResult = _EXPORTERS[fmt](source, scratch, prof, render_image, step, cancel)
         result.files = _publish(scratch, out_dir, result.files)
     return result
-
-
-def _new_folders(out_dir: Path) -> list[Path]:
-    """``out_dir`` and those of its parents that do not exist yet, deepest first."""
-    missing = []
-    for folder in (out_dir, *out_dir.parents):
-        if folder.exists():
-            break
-        missing.append(folder)
-    return missing
-
-
-def _remove_if_empty(folders: list[Path]) -> None:
-    """Remove the folders this export created, deepest first, as long as they are empty."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:  # not empty (another export wrote there meanwhile) or already gone: keep it
-            return
 
 
 # --- outputs: written in a folder of this run, then given free names --------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,11 @@ from archive.formats.identify import identify
 from archive.formats.meshopt import decoded_glb
 
 from . import clouds
+from .gltfmaterials import GltfMaterials, material_index, read_materials, split_glb, tagged
+from .materials import BASE_COLOR, MaterialDetails
+from .mtlmaterials import alpha_from_map, mtl_details
 from .objread import PlainObj, read_plain_obj
+from .plytexture import ply_texture
 from .profiles import UNITS_TO_METRES
 
 Z_UP_TO_Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float64)  # (x, y, z) -> (x, z, -y)
@@ -39,7 +43,8 @@ class Part:
     normals : (n, 3) or None (a mesh's are computed on first use: see :meth:`vertex_normals`);
     uv : (n, 2) or None (glTF convention, v down);
     colors : (n, 4) uint8 or None; image : the base-colour texture or None;
-    base_color : RGBA 0..1 factor.
+    base_color : RGBA 0..1 factor; details : the rest of the material (other maps, factors,
+    alpha mode: :class:`~.materials.MaterialDetails`) or None for a plain scan material.
     """
 
     vertices: np.ndarray
@@ -50,6 +55,7 @@ class Part:
     image: Image.Image | None = None
     base_color: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     double_sided: bool = False
+    details: MaterialDetails | None = None
 
     @property
     def triangles(self) -> int:
@@ -104,6 +110,7 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
         raise UnsupportedFormat(f"{path.name}: {fmt.upper()} masters cannot be exported yet "
                                 f"(supported: {', '.join(n.upper() for n in MASTER_READERS)})")
     parts = reader(path)
+    notes.extend(getattr(parts, "notes", []))
     if not parts:
         raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
     if fmt in ("glb", "gltf"):
@@ -125,26 +132,94 @@ def read_obj(path: Path) -> list[Part]:
     return [_plain_part(plain)] if plain is not None else read_with_trimesh(path)
 
 
+class Parts(list[Part]):
+    """A reader's parts, with ``notes`` on what of the master they do not hold."""
+
+    def __init__(self, parts: list[Part] | None = None, notes: list[str] | None = None):
+        super().__init__(parts or [])
+        self.notes: list[str] = list(notes or [])
+
+
 def read_with_trimesh(path: Path) -> list[Part]:
-    """Meshes (and PLY point clouds) through trimesh."""
+    """Meshes (and PLY point clouds) through trimesh; an OBJ's MTL and a PLY's TextureFile
+    are read for what trimesh leaves out."""
     try:
         loaded: Any = trimesh.load(str(path), force="scene", process=False)
     except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
         raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
-    return [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+    parts = Parts()
+    for geom in _geometries(loaded):
+        part = _to_part(geom)
+        if part is not None:
+            if path.suffix.lower() == ".obj":
+                _mtl(part, geom, path.parent, parts.notes)
+            parts.append(part)
+    if path.suffix.lower() == ".ply":
+        _ply_texture(parts, path)
+    return parts
 
 
 def read_gltf(path: Path) -> list[Part]:
-    """glTF/GLB through trimesh; meshopt-compressed views are decoded first."""
+    """glTF/GLB through trimesh (meshopt-compressed views decoded first); each part's whole
+    material is read from the document itself (:mod:`.gltfmaterials`)."""
     plain = decoded_glb(path)
-    if plain is None:
-        return read_with_trimesh(path)
     try:
-        loaded: Any = trimesh.load(io.BytesIO(plain), file_type="glb", force="scene", process=False,
+        doc, binary = split_glb(plain if plain is not None else path.read_bytes())
+        data, file_type = tagged(doc, binary)
+        loaded: Any = trimesh.load(io.BytesIO(data), file_type=file_type, force="scene", process=False,
                                    resolver=trimesh.resolvers.FilePathResolver(str(path.parent)))
     except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
         raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
-    return [p for geom in _geometries(loaded) if (p := _to_part(geom)) is not None]
+    gltf = read_materials(path, doc, binary)
+    parts = Parts(notes=gltf.notes)
+    for geom in _geometries(loaded):
+        part = _to_part(geom)
+        if part is not None:
+            _gltf_material(part, geom, gltf, parts.notes)
+            parts.append(part)
+    return parts
+
+
+def _gltf_material(part: Part, geom: Any, gltf: GltfMaterials, notes: list[str]) -> None:
+    """Give ``part`` its glTF material as the document says it."""
+    index = material_index(getattr(getattr(geom, "visual", None), "material", None))
+    if index is None or index >= len(gltf.materials):
+        return
+    details = gltf.materials[index]
+    part.details, part.double_sided, part.base_color = details, gltf.double_sided[index], gltf.base_colors[index]
+    base = details.maps.get(BASE_COLOR)
+    part.image = base.image if base is not None else None
+    uv = getattr(geom.visual, "uv", None)
+    if details.maps and uv is not None and len(uv) == len(part.vertices):
+        uv = np.asarray(uv, dtype=np.float64)
+        part.uv = np.column_stack([uv[:, 0], 1.0 - uv[:, 1]])  # trimesh flipped glTF's v
+    elif details.maps:
+        notes.append(f"material {index}'s maps cannot be placed on a primitive without texture coordinates")
+        part.details = replace(details, maps={})
+        part.image = None
+
+
+def _mtl(part: Part, geom: Any, folder: Path, notes: list[str]) -> None:
+    material = getattr(getattr(geom, "visual", None), "material", None)
+    kwargs = getattr(material, "kwargs", None)
+    if not kwargs:
+        return
+    part.details, alpha = mtl_details(kwargs, folder, notes, part.base_color)
+    part.base_color = (*part.base_color[:3], alpha)
+    if "map_d" in kwargs:
+        part.image = alpha_from_map(kwargs["map_d"], part.image, folder, notes) or part.image
+    if part.details is not None and part.details.maps and part.uv is None:
+        notes.append("the MTL's maps cannot be placed: the mesh has no texture coordinates")
+        part.details.maps.clear()
+
+
+def _ply_texture(parts: Parts, path: Path) -> None:
+    named, image = ply_texture(path, parts.notes)
+    for part in parts:
+        if part.image is not None and named:
+            part.image = image  # trimesh's own or its grey placeholder for a missing file
+            if image is None:
+                part.uv = None
 
 
 def _cloud_reader(read: Callable[[Path], clouds.Cloud]) -> Callable[[Path], list[Part]]:
@@ -193,8 +268,13 @@ def _geometries(loaded: Any) -> list[Any]:
         transform, name = loaded.graph[node]
         geom = loaded.geometry[name]
         if not np.allclose(transform, np.eye(4), rtol=0, atol=1e-12):
+            attributes = dict(getattr(geom.visual, "vertex_attributes", None) or {})
             geom = geom.copy()
             geom.apply_transform(transform)
+            kept = getattr(geom.visual, "vertex_attributes", None)
+            for key, value in attributes.items():  # trimesh's copy keeps only the UVs of a texture visual
+                if kept is not None and key not in kept:
+                    kept[key] = value
         out.append(geom)
     return out
 
@@ -239,6 +319,9 @@ def _texture(part: Part, visual: trimesh.visual.TextureVisuals) -> None:
         part.image = image
         uv = np.asarray(visual.uv, dtype=np.float64)
         part.uv = np.column_stack([uv[:, 0], 1.0 - uv[:, 1]])  # trimesh keeps OBJ's v-up
+    colours = visual.vertex_attributes.get("color") if hasattr(visual, "vertex_attributes") else None
+    if colours is not None and len(colours) == len(part.vertices):  # glTF COLOR_0 next to a texture
+        part.colors = _rgba(np.asarray(colours))
 
 
 def _rgba(colors: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import glbmaterial
 from .geometry import Model, Part
 from .profiles import ValidatorUnavailable
 from .textures import Texture
@@ -28,13 +29,15 @@ GENERATOR = "Heritage & Cuisine 3D Archive"
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 FLOAT, UNSIGNED_BYTE, UNSIGNED_SHORT, UNSIGNED_INT = 5126, 5121, 5123, 5125
 DRACO = "KHR_draco_mesh_compression"
-UNLIT = "KHR_materials_unlit"
 
 
 class _Builder:
     def __init__(self) -> None:
         self.doc: dict[str, Any] = {"accessors": [], "bufferViews": [], "materials": []}
         self.blob = bytearray()
+        self.used: set[str] = set()  # extensions the materials and textures use
+        self.required: set[str] = set()
+        self.images: dict[bytes, int] = {}  # encoded image -> its index, written once
 
     def view(self, data: bytes, target: int | None = None) -> int:
         self.blob.extend(b"\0" * (-len(self.blob) % 4))
@@ -60,27 +63,30 @@ class _Builder:
 
 
 def write_glb(model: Model, textures: Sequence[Texture | None], path: Path, asset_meta: Mapping[str, Any],
-              compress: str = "none", name: str = "model") -> int:
+              compress: str = "none", name: str = "model", maps: Sequence[Mapping[str, Texture]] | None = None) -> int:
     """Write ``model`` to ``path`` as GLB; returns the file size in bytes.
 
-    ``textures[i]`` is the encoded base-colour texture of ``model.parts[i]`` (or None).
+    ``textures[i]`` is the encoded base-colour texture of ``model.parts[i]`` (or None), and
+    ``maps[i]`` its other encoded maps by glTF slot (normal, metallic-roughness…).
     ``asset_meta`` may hold ``copyright`` and ``extras`` (public values only).
     """
     b = _Builder()
     draco = compress == "draco"
-    primitives = [_primitive(b, part, tex, draco) for part, tex in zip(model.parts, textures, strict=True)]
+    part_maps = list(maps) if maps is not None else [{} for _ in model.parts]
+    primitives = [_primitive(b, part, tex, m, draco)
+                  for part, tex, m in zip(model.parts, textures, part_maps, strict=True)]
     doc = b.doc
     doc["asset"] = {"version": "2.0", "generator": GENERATOR, **dict(asset_meta)}
     doc["scene"] = 0
     doc["scenes"] = [{"nodes": [0]}]
     doc["nodes"] = [{"mesh": 0, "name": name}]
     doc["meshes"] = [{"primitives": primitives, "name": name}]
-    used = sorted({ext for m in doc["materials"] for ext in m.get("extensions", {})}
-                  | ({DRACO} if any("extensions" in p for p in primitives) else set()))
+    used = sorted(b.used | ({DRACO} if any("extensions" in p for p in primitives) else set()))
     if used:
         doc["extensionsUsed"] = used
-    if DRACO in used:
-        doc["extensionsRequired"] = [DRACO]
+    required = sorted(b.required | ({DRACO} if DRACO in used else set()))
+    if required:
+        doc["extensionsRequired"] = required
     for key in ("images", "textures", "samplers"):
         if not doc.get(key):
             doc.pop(key, None)
@@ -103,32 +109,13 @@ def _write(path: Path, doc: dict[str, Any], blob: bytes) -> int:
     return total
 
 
-def _material(b: _Builder, part: Part, tex: Texture | None) -> int:
-    pbr: dict[str, Any] = {"metallicFactor": 0.0, "roughnessFactor": 0.9}
-    if part.base_color != (1.0, 1.0, 1.0, 1.0):
-        pbr["baseColorFactor"] = list(part.base_color)
-    material: dict[str, Any] = {"pbrMetallicRoughness": pbr}
-    if tex is not None:
-        image_view = b.view(tex.data)
-        b.doc.setdefault("images", []).append({"bufferView": image_view, "mimeType": tex.mime})
-        if not b.doc.get("samplers"):
-            b.doc["samplers"] = [{"magFilter": 9729, "minFilter": 9987, "wrapS": 10497, "wrapT": 10497}]
-        b.doc.setdefault("textures", []).append({"source": len(b.doc["images"]) - 1, "sampler": 0})
-        pbr["baseColorTexture"] = {"index": len(b.doc["textures"]) - 1}
-    if part.faces is None:
-        material["extensions"] = {UNLIT: {}}  # points have no normals: show their colour as scanned
-    if part.double_sided or part.faces is None:
-        material["doubleSided"] = True
-    if part.base_color[3] < 1.0:
-        material["alphaMode"] = "BLEND"
-    b.doc["materials"].append(material)
-    return len(b.doc["materials"]) - 1
-
-
-def _primitive(b: _Builder, part: Part, tex: Texture | None, draco: bool) -> dict[str, Any]:
-    material = _material(b, part, tex)
+def _primitive(b: _Builder, part: Part, tex: Texture | None, maps: Mapping[str, Texture],
+               draco: bool) -> dict[str, Any]:
+    b.doc["materials"].append(glbmaterial.material(b, part, tex, maps))
+    material = len(b.doc["materials"]) - 1
+    textured = glbmaterial.has_textures(part, tex, maps)
     if draco and part.faces is not None:
-        return _draco_primitive(b, part, tex is not None, material)
+        return _draco_primitive(b, part, textured, material)
     n = len(part.vertices)
     positions = part.vertices.astype(np.float32)
     attrs = {"POSITION": b.accessor(positions, FLOAT, "VEC3", n, ARRAY_BUFFER, bounds=True)}
@@ -137,7 +124,11 @@ def _primitive(b: _Builder, part: Part, tex: Texture | None, draco: bool) -> dic
         normals = vertex_normals.astype(np.float32)
         normals /= np.linalg.norm(normals, axis=1, keepdims=True)  # re-normalise after float32 rounding
         attrs["NORMAL"] = b.accessor(normals, FLOAT, "VEC3", n, ARRAY_BUFFER)
-    if part.uv is not None and tex is not None:
+        if glbmaterial.needs_tangents(part, maps):
+            assert part.faces is not None and part.uv is not None
+            tangents = glbmaterial.tangents(part.vertices, part.faces, part.uv, normals.astype(np.float64))
+            attrs["TANGENT"] = b.accessor(tangents, FLOAT, "VEC4", n, ARRAY_BUFFER)
+    if part.uv is not None and textured:
         attrs["TEXCOORD_0"] = b.accessor(part.uv.astype(np.float32), FLOAT, "VEC2", n, ARRAY_BUFFER)
     if part.colors is not None:
         attrs["COLOR_0"] = b.accessor(part.colors, UNSIGNED_BYTE, "VEC4", n, ARRAY_BUFFER, normalized=True)

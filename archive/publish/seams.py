@@ -91,7 +91,7 @@ def _rebuild(part: Part, points: np.ndarray, survivor: np.ndarray) -> Part:
     used, out_faces = np.unique(wedge[split[kept]], return_inverse=True)
     origin = source[used]  # original vertex whose attributes each output vertex carries
     out = Part(points[survivor[origin]], out_faces.reshape(-1, 3).astype(np.int64), image=part.image,
-               base_color=part.base_color, double_sided=part.double_sided,
+               base_color=part.base_color, double_sided=part.double_sided, details=part.details,
                uv=None if part.uv is None else part.uv[origin],
                colors=None if part.colors is None else part.colors[origin])
     recompute_normals(out)

@@ -173,9 +173,10 @@ def _scan_end(data: bytes, pos: int) -> int:
 
 
 def prepare_texture(image: Image.Image, original: bytes | None, max_px: int | None, quality: int,
-                    force_reencode: bool = False) -> Texture:
+                    force_reencode: bool = False, lossless: bool = False) -> Texture:
     """Encode ``image`` for a GLB: the original bytes when they fit ``max_px``, else a
-    downscaled (Lanczos) re-encode: JPEG when opaque, PNG when the alpha channel is used."""
+    downscaled (Lanczos) re-encode: JPEG when opaque, PNG when the alpha channel is used or
+    ``lossless`` (data maps: normals, metallic-roughness, occlusion)."""
     fits = max_px is None or max(image.size) <= max_px
     clean = strip_metadata(original) if original is not None and fits and not force_reencode else None
     if original is not None and clean is not None:
@@ -187,17 +188,25 @@ def prepare_texture(image: Image.Image, original: bytes | None, max_px: int | No
         image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                              Image.Resampling.LANCZOS)
         how = "downscaled"
-    return encode(image, quality, how)
+    return encode(image, quality, how, lossless)
 
 
-def encode(image: Image.Image, quality: int, how: str = "re-encoded") -> Texture:
-    """Encode without any metadata: JPEG when opaque, else PNG."""
+def encode(image: Image.Image, quality: int, how: str = "re-encoded", lossless: bool = False) -> Texture:
+    """Encode without any metadata: JPEG when opaque, else (or when ``lossless``) PNG."""
     buf = io.BytesIO()
-    if _has_alpha(image):
-        image.convert("RGBA").save(buf, "PNG", optimize=False, compress_level=6)
+    alpha = _has_alpha(image)
+    if lossless or alpha:
+        _bare(image.convert("RGBA" if alpha else "RGB")).save(buf, "PNG", optimize=False, compress_level=6)
         return Texture(buf.getvalue(), "image/png", image.size, how)
-    image.convert("RGB").save(buf, "JPEG", quality=quality, optimize=True, progressive=False)
+    _bare(image.convert("RGB")).save(buf, "JPEG", quality=quality, optimize=True, progressive=False)
     return Texture(buf.getvalue(), "image/jpeg", image.size, how)
+
+
+def _bare(image: Image.Image) -> Image.Image:
+    """``image`` (a converted copy) without the source's metadata, which Pillow would write
+    back (an ICC profile, EXIF)."""
+    image.info.clear()
+    return image
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -208,8 +217,8 @@ def _has_alpha(image: Image.Image) -> bool:
     return isinstance(low, (int, float)) and low < 255
 
 
-def shrink(texture: Texture, image: Image.Image, factor: float, quality: int) -> Texture:
+def shrink(texture: Texture, image: Image.Image, factor: float, quality: int, lossless: bool = False) -> Texture:
     """``image`` re-encoded at ``factor`` of ``texture``'s size (to meet a byte budget)."""
     w, h = texture.size
     size = (max(1, int(w * factor)), max(1, int(h * factor)))
-    return encode(image.resize(size, Image.Resampling.LANCZOS), quality, "downscaled")
+    return encode(image.resize(size, Image.Resampling.LANCZOS), quality, "downscaled", lossless)

@@ -15,10 +15,14 @@ from typing import Any
 from archive.store import CancelToken
 
 from .budget import GeometricError, geometric_error, reduce_model
-from .geometry import Model
+from .geometry import Model, Part
 from .glb import write_glb
+from .materials import BASE_COLOR, DATA_MAPS, SLOT_NAMES, ktx2_size
 from .profiles import BudgetNotReached, Profile
 from .textures import Texture, find_original, prepare_texture, shrink
+
+#: per part: its maps other than the base colour, encoded for the GLB (by glTF slot)
+MapTextures = dict[str, Texture]
 
 MAX_ATTEMPTS = 8
 HEADROOM = 0.97  # aim a little under the budget: the next write differs slightly from the estimate
@@ -57,31 +61,33 @@ def make_web_glb(master: Model, profile: Profile, originals: list[bytes], path: 
     textures = [None if p.image is None else
                 prepare_texture(p.image, find_original(p.image, originals), profile.max_texture_px,
                                 profile.jpeg_quality) for p in model.parts]
-    size = write_glb(model, textures, path, asset_meta, profile.compress, name)
+    maps = [prepare_maps(p, profile) for p in model.parts]
+    size = write_glb(model, textures, path, asset_meta, profile.compress, name, maps)
     budget = profile.max_bytes
     for _ in range(MAX_ATTEMPTS):
         if budget is None or size <= budget:
             break
         if cancel:
             cancel.check()
-        tex_bytes = sum(len(t.data) for t in textures if t is not None)
+        tex_bytes = sum(len(t.data) for t in textures if t is not None) + _map_bytes(maps)
         geo_bytes = max(size - tex_bytes, 1)
         target = budget * HEADROOM
         if tex_bytes > target * 0.5 or geo_bytes < target * 0.1:
-            textures = _shrink_textures(model, textures, profile, min(0.75, (target * 0.5 / max(tex_bytes, 1)) ** 0.5))
+            factor = min(0.75, (target * 0.5 / max(tex_bytes, 1)) ** 0.5)
+            textures = _shrink_textures(model, textures, profile, factor)
+            maps = [_shrink_maps(p, m, profile, factor) for p, m in zip(model.parts, maps, strict=True)]
         else:
             ratio = max(0.01, (target - tex_bytes) / geo_bytes) * _ratio(model, master)
             model = reduce_model(master, ratio, ratio) if ratio < 1 else model
             model = _capped(model, profile)
-        size = write_glb(model, textures, path, asset_meta, profile.compress, name)
+        size = write_glb(model, textures, path, asset_meta, profile.compress, name, maps)
     if budget is not None and size > budget:
         path.unlink(missing_ok=True)
         raise BudgetNotReached(f"the web copy is still {size / 1e6:.1f} MB after reduction; the {profile.name!r} "
                                f"profile allows {budget / 1e6:.1f} MB. Choose a larger profile.")
     report = WebCopyReport(size, budget, model.triangles, model.points, master.triangles, master.points,
                            compress=profile.compress, notes=list(master.notes))
-    report.textures = [{"width": t.size[0], "height": t.size[1], "bytes": len(t.data), "mime": t.mime,
-                        "how": t.how} for t in textures if t is not None]
+    report.textures = _texture_rows(model, textures, maps)
     if measure_error and model is not master:
         report.error = geometric_error(master, model)
     elif measure_error:
@@ -116,3 +122,42 @@ def _shrink_textures(model: Model, textures: list[Texture | None], profile: Prof
         else:
             out.append(shrink(tex, part.image, factor, profile.jpeg_quality))
     return out
+
+
+def prepare_maps(part: Part, profile: Profile) -> MapTextures:
+    """``part``'s maps other than the base colour, through the texture pipeline: the master's
+    bytes when they fit, else downscaled; data maps stay lossless (PNG). KTX2 images are not
+    decoded: the writer carries them as they are."""
+    if part.details is None:
+        return {}
+    return {slot: prepare_texture(m.image, m.encoded, profile.max_texture_px, profile.jpeg_quality,
+                                  lossless=slot in DATA_MAPS)
+            for slot, m in part.details.maps.items() if slot != BASE_COLOR and m.image is not None}
+
+
+def _shrink_maps(part: Part, maps: MapTextures, profile: Profile, factor: float) -> MapTextures:
+    if part.details is None:
+        return maps
+    sources = part.details.maps
+    return {slot: shrink(tex, image, factor, profile.jpeg_quality, slot in DATA_MAPS)
+            for slot, tex in maps.items() if (image := sources[slot].image) is not None}
+
+
+def _map_bytes(maps: list[MapTextures]) -> int:
+    return sum(len(t.data) for m in maps for t in m.values())
+
+
+def _texture_rows(model: Model, textures: list[Texture | None], maps: list[MapTextures]) -> list[dict[str, Any]]:
+    """One row per texture in the web copy: its map, size, bytes, type and how it was made."""
+    rows = []
+    for part, tex, part_maps in zip(model.parts, textures, maps, strict=True):
+        made = {BASE_COLOR: tex, **part_maps} if tex is not None else dict(part_maps)
+        for slot, t in made.items():
+            rows.append({"map": SLOT_NAMES[slot], "width": t.size[0], "height": t.size[1], "bytes": len(t.data),
+                         "mime": t.mime, "how": t.how})
+        for slot, m in (part.details.maps.items() if part.details else ()):
+            if m.ktx2 is not None:
+                w, h = ktx2_size(m.ktx2)
+                rows.append({"map": SLOT_NAMES[slot], "width": w, "height": h, "bytes": len(m.ktx2),
+                             "mime": "image/ktx2", "how": "copied (KTX2, not decoded)"})
+    return rows
