@@ -52,9 +52,9 @@ def decimate(part: Part, target_triangles: int) -> Part:
     mesh with attributes averaged along the collapses.
     """
     assert part.faces is not None
-    if target_triangles >= len(part.faces):
-        return part
-    target = max(target_triangles, 4)
+    target = max(target_triangles, 4)  # the simplifier keeps at least a handful of faces
+    if target >= len(part.faces):
+        return part  # a tiny part (fewer faces than the floor) is kept whole
     if part.uv is None and part.colors is None:
         import fast_simplification
 

@@ -73,3 +73,14 @@ def test_export_is_a_write_of_the_apps_task_manager(qtbot, archive_with_scan, tm
     manager.wait()
     with Archive.open(root) as archive:
         assert [e["type"] for e in archive.history(item_id)].count("export") == 1
+
+
+def test_dialog_lists_each_failed_item_and_exports_the_rest(qtbot, archive_with_scan, tmp_path):
+    root, item_id = archive_with_scan
+    dialog = ExportDialog(root, [item_id, 999])
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dialog.finished_export, timeout=30_000) as blocker:
+        dialog.start()
+    assert blocker.args[0] == [tmp_path / "out" / "t-1.glb"]
+    assert "item 999 was not exported" in dialog.status.text()
