@@ -17,7 +17,7 @@ from archive.publish import (
     build_site,
     export_items,
     get_profile,
-    import_bag,
+    import_bag_report,
     validate,
     validator_available,
 )
@@ -124,9 +124,11 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_import_bag(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
-        item_id = import_bag(archive, Path(args.bag))
-        item = archive.get(item_id, with_assets=False)
-    print(f"imported item {item_id} ({printable(item['accession'])}: {printable(item['title'])})")
+        result = import_bag_report(archive, Path(args.bag))
+        item = archive.get(result.item_id, with_assets=False)
+    print(f"imported item {result.item_id} ({printable(item['accession'])}: {printable(item['title'])})")
+    for note in result.notes:  # e.g. a serving vessel that is not in this archive yet
+        print(f"note: {printable(note)}")
     return 0
 
 

@@ -4,7 +4,7 @@ No Qt, no viewer: posters come from a ``render_image(path, size) -> PNG`` callab
 Everything written is built from the public record (:mod:`archive.publish.public`).
 """
 
-from .bagit import export_bag, import_bag
+from .bagit import BagImport, export_bag, import_bag, import_bag_report
 from .batch import BatchReport, ItemFailure, export_items
 from .export import FORMATS, ExportResult, export_item
 from .glb import ValidationReport, validate, validator_available
@@ -13,7 +13,8 @@ from .public import public_record
 from .site import SiteReport, build_site
 
 __all__ = [
-    "FORMATS", "PROFILES", "BatchReport", "BudgetNotReached", "ExportResult", "ItemFailure", "Profile",
+    "FORMATS", "PROFILES", "BagImport", "BatchReport", "BudgetNotReached", "ExportResult", "ItemFailure", "Profile",
     "PublishError", "SiteReport", "ValidationReport", "ValidatorUnavailable", "build_site", "export_bag",
-    "export_item", "export_items", "get_profile", "import_bag", "public_record", "validate", "validator_available",
+    "export_item", "export_items", "get_profile", "import_bag", "import_bag_report", "public_record", "validate",
+    "validator_available",
 ]

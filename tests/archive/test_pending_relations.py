@@ -83,3 +83,14 @@ def test_a_vessel_created_by_hand_makes_the_waiting_link(source, tmp_path, how):
         assert target.get(dish_id)["serving_vessel"] == vessel_id
         assert target.catalogue.pending_links_of(dish_id) == []
         assert [e["field"] for e in target.history(dish_id) if e["type"] == "edit"] == ["serving_vessel"]
+
+
+def test_cli_import_bag_says_which_link_waits(source, tmp_path, capsys):
+    from heritage_app.cli import main
+
+    a, dish, _vessel = source
+    bag = export_bag(a, dish, tmp_path / "bags")
+    Archive.create(tmp_path / "target").close()
+    assert main(["--archive", str(tmp_path / "target"), "import-bag", str(bag)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "note: serving vessel HUE-000003 is not in this archive yet; the link will be made when it arrives"
