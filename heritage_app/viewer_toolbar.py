@@ -72,8 +72,8 @@ VALUE_LABELS = {
 }
 # The up-axis box reuses none of the section's axis names: it says what is up, not an axis.
 UP_LABELS = {
-    "y": QT_TRANSLATE_NOOP("ViewerToolbar", "+Y up (glTF)"),
-    "z": QT_TRANSLATE_NOOP("ViewerToolbar", "+Z up (scanners, CAD)"),
+    "y": QT_TRANSLATE_NOOP("ViewerToolbar", "+Y up"),
+    "z": QT_TRANSLATE_NOOP("ViewerToolbar", "+Z up"),
 }
 
 
@@ -112,8 +112,9 @@ class ViewerToolbar(QObject):
         self.ortho.toggled.connect(lambda on: viewer.update_settings(
             projection="orthographic" if on else "perspective"))
         self.up_axis = self._combo(row, UP_AXES, self.tr(
-            "This way up: which axis of the scan points up. Saved with the scan (the master file is "
-            "never changed); thumbnails and exports follow."), viewer.choose_up_axis, UP_LABELS)
+            "This way up: which axis of the scan points up (+Y for glTF, +Z for most scanners and CAD). "
+            "Saved with the scan (the master file is never changed); thumbnails and exports follow."),
+            viewer.choose_up_axis, UP_LABELS)
         self.tools_toggle = row.addAction(self.tr("Tools"))
         self.tools_toggle.setCheckable(True)
         self.tools_toggle.setChecked(True)

@@ -175,7 +175,7 @@ class ViewerWidget(QWidget):
         if generation is not None and not self._current(generation):
             return
         self.view.show_waiting(message)
-        self.status.setText(message)
+        self.status.setText(message.strip().splitlines()[0] if message.strip() else message)  # the view has it all
         self.loadFailed.emit(message)
 
     def _show_model_status(self) -> None:
