@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system libraries Open3D, Qt and headless rendering need (Debian/Ubuntu).
+# Installs the system libraries Open3D, Qt and headless rendering need (Debian/Ubuntu), and the
+# PostgreSQL server the tests start throwaway team-archive catalogues from.
 # Skips apt-get when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 PACKAGES=(
@@ -8,6 +9,7 @@ PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libfontconfig1 libdbus-1-3 fonts-dejavu-core xvfb xauth
+  postgresql postgresql-contrib
 )
 # The tests also drive a headless browser over exported pages.
 if [ "${WITH_BROWSER:-0}" = 1 ]; then PACKAGES+=(chromium); fi
