@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
         self.detail.editor.saver = self._save_item
         self.detail.editor.loader = self._reload_item
         self.detail.assets.asset_saver = self._save_asset
+        # "Add this term…" beside a rejected vocabulary value; the search filters then list it too.
+        self.detail.editor.terms.add = self._add_term
+        self.detail.editor.terms.added.connect(lambda *_: self._fill_choices())
         self.welcome = WelcomePage()
         self._build_layout()
         self.progress = TaskProgress()
@@ -280,6 +283,11 @@ class MainWindow(QMainWindow):
             menu.addAction(path, lambda p=path: self.open_archive(p))
         if not self.settings.recent_archives:
             menu.addAction(self.tr("(none)")).setEnabled(False)
+
+    def _add_term(self, vocabulary: str, value: str, label_en: str) -> Any:
+        if self.archive is None:
+            raise ArchiveError(self.tr("No archive is open."))
+        return self.archive.add_vocabulary(vocabulary, value, label_en)
 
     def _fill_choices(self) -> None:
         """Vocabularies at once; the collections (a scan of every item) from a reader thread."""

@@ -78,7 +78,19 @@ def test_an_unknown_term_is_added_from_the_form_and_saved(window, small_archive,
 
 def test_no_add_button_without_an_archive_to_add_to(window):
     editor = window.detail.editor
+    editor.terms.add = None  # what an editor has with no archive behind it to add terms to
     window.view.select_item(window.archive.find_by_accession("T-0001"))
     editor.set_value("materials", ["gỗ lim"])
     assert not editor.save()
     assert editor.field_error("materials") and editor.rows["materials"].add_term.isHidden()
+
+
+def test_the_window_offers_adding_terms_and_its_filters_list_them(window):
+    """The window gives the editor a way to add terms (no button without it) and refreshes the
+    search filters with what was added."""
+    terms = window.detail.editor.terms
+    assert terms.add is not None
+    terms.add("materials", "Gỗ trắc", "rosewood")
+    terms.added.emit("materials", "Gõ trắc", "Gỗ trắc")
+    combo = window.search.filters["material"]
+    assert combo.findData("Gỗ trắc") >= 0
