@@ -308,14 +308,17 @@ def cmd_thumbnails(args: argparse.Namespace) -> int:
     """Render missing thumbnails with the viewer (the archive itself never imports it)."""
     from viewer import render_thumbnail
 
+    from .up_axis import master_asset, recorded_up_axis
+
     failed = 0
-
-    def render(path: Path) -> bytes:
-        return render_thumbnail(path, size=args.size)
-
     with _archive(args) as archive:
         made = 0
         for item_id in archive.search_ids():
+            up = recorded_up_axis(master_asset(archive.assets(item_id)))  # a Z-up scan stands up
+
+            def render(path: Path, up: str = up) -> bytes:
+                return render_thumbnail(path, size=args.size, up_axis=up)
+
             try:
                 made += archive.ensure_thumbnails(render, [item_id])
             except Exception as exc:  # noqa: BLE001 - one bad model must not stop the others

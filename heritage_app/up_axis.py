@@ -13,10 +13,8 @@ def master_asset(assets: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def recorded_up_axis(asset: dict[str, Any] | None) -> str:
-    """"y" or "z": the asset's ``up_axis`` field, else its capture details', else glTF's "y"
-    (export's rule, ``resolve_up_axis``, so a thumbnail stands as the exported model does)."""
-    asset = asset or {}
-    details = asset.get("details")
-    details = details if isinstance(details, dict) else {}
-    declared = str(asset.get("up_axis") or details.get("up_axis") or "").lower()
-    return declared if declared in ("y", "z") else "y"
+    """"y" or "z": the asset's ``up_axis`` field, else its capture details', else glTF's "y" —
+    export's own rule, so a thumbnail stands as the exported model does."""
+    from archive.publish import resolve_up_axis  # imported late: publishing pulls in the glTF tools
+
+    return resolve_up_axis("auto", asset or {})

@@ -100,3 +100,20 @@ def test_snapshot_of_an_item_uses_its_recorded_up_axis(tmp_path: Path) -> None:
     assert _snapshot(["--archive", str(root), "snapshot", str(item_id), "--out", str(out), "--size", "96"]) == 0
     width, height = _silhouette_size(out.read_bytes())
     assert height > 2 * width
+
+
+@pytest.mark.gl
+def test_heritage_thumbnails_renders_an_item_by_its_recorded_up_axis(tmp_path: Path) -> None:
+    from archive import Archive, ImportOptions
+    from heritage_app.cli import main
+
+    root = tmp_path / "arch"
+    with Archive.create(root, agent="tester") as archive:
+        item_id = archive.import_paths([_tall_z_box(tmp_path)], ImportOptions(kind="relic", isolate=False)).imported[0]
+        archive.update_asset(archive.assets(item_id)[0]["id"], {"up_axis": "z"})
+    assert main(["--archive", str(root), "thumbnails", "--size", "96"]) == 0
+    with Archive.open(root) as archive:
+        thumbnail = archive.thumbnail_path(item_id)
+    assert thumbnail is not None
+    width, height = _silhouette_size(thumbnail.read_bytes())
+    assert height > 2 * width
