@@ -51,16 +51,16 @@ class SearchBar(QWidget):
             combo = QComboBox()
             combo.setObjectName(f"filter_{name}")
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+            combo.setMinimumContentsLength(4)  # narrow windows: the catalogue column may shrink
             combo.currentIndexChanged.connect(self._emit_now)
             label = QLabel()
             label.setBuddy(combo)
             self.filters[name], self.labels[name] = combo, label
-            row, col = divmod(n, 4)
+            row, col = divmod(n, 3)  # three a row: the catalogue column can be narrow
             grid.addWidget(label, row, col * 2, Qt.AlignmentFlag.AlignRight)
             grid.addWidget(combo, row, col * 2 + 1)
-        grid.addWidget(self.clear_button, 1, 7)
-        for col in (1, 3, 5, 7):
+        grid.addWidget(self.clear_button, 2, 3, 1, 2)
+        for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
         outer = QGridLayout(self)
         outer.setContentsMargins(6, 6, 6, 2)

@@ -60,3 +60,13 @@ def test_clicking_a_header_sorts(window):
     window.view.table.horizontalHeader().setSortIndicator(1, window.view.table.horizontalHeader().sortIndicatorOrder())
     accessions = [window.model.index(r, 1).data() for r in range(window.model.rowCount())]
     assert accessions in (sorted(accessions), sorted(accessions, reverse=True))
+
+
+def test_the_search_bar_lets_the_catalogue_column_be_narrow(qtbot):
+    """Its filters wrap three to a row, so the detail pane and its viewer get their share of a
+    laptop screen (four to a row needed 749 px)."""
+    from heritage_app.search_bar import SearchBar
+
+    bar = SearchBar()
+    qtbot.addWidget(bar)
+    assert bar.minimumSizeHint().width() <= 500
