@@ -2,6 +2,52 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="vi_VN">
 <context>
+    <name>AddTermDialog</name>
+    <message>
+        <source>Add to a vocabulary</source>
+        <translation>Thêm vào danh mục từ vựng</translation>
+    </message>
+    <message>
+        <source>“{value}” is not in the list of {vocabulary} yet. Add it for every item?</source>
+        <translation>“{value}” chưa có trong danh mục {vocabulary}. Thêm để dùng cho mọi hiện vật?</translation>
+    </message>
+    <message>
+        <source>for example: bronze</source>
+        <translation>ví dụ: bronze</translation>
+    </message>
+    <message>
+        <source>Value (Vietnamese)</source>
+        <translation>Giá trị (tiếng Việt)</translation>
+    </message>
+    <message>
+        <source>English label</source>
+        <translation>Nhãn tiếng Anh</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Thêm</translation>
+    </message>
+</context>
+<context>
+    <name>AssetEditorDialog</name>
+    <message>
+        <source>Scan {file}</source>
+        <translation>Bản quét {file}</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>không rõ</translation>
+    </message>
+    <message>
+        <source>The stored file is not changed: measurements, dimensions and exports use these values.</source>
+        <translation>Tệp lưu trữ không bị thay đổi: phép đo, kích thước và bản xuất dùng các giá trị này.</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Chưa lưu: {reason}</translation>
+    </message>
+</context>
+<context>
     <name>AssetsView</name>
     <message>
         <source>Property</source>
@@ -160,6 +206,7 @@
     <name>DetailPane</name>
     <message>
         <source>Metadata</source>
+        <extracomment>&quot;This way up&quot; in the viewer: (the shown master asset&apos;s id, the axis now up) for the window to save.</extracomment>
         <translation>Siêu dữ liệu</translation>
     </message>
     <message>
@@ -323,6 +370,14 @@
     <message>
         <source>Exported to %1</source>
         <translation>Đã xuất vào %1</translation>
+    </message>
+    <message>
+        <source>Not exported: %1</source>
+        <translation>Không xuất được: %1</translation>
+    </message>
+    <message>
+        <source>Item %1: %2</source>
+        <translation>Hiện vật %1: %2</translation>
     </message>
     <message>
         <source>Export failed: %1</source>
@@ -520,6 +575,10 @@
         <translation>(không có)</translation>
     </message>
     <message>
+        <source>No archive is open.</source>
+        <translation>Chưa mở kho lưu trữ nào.</translation>
+    </message>
+    <message>
         <source>Cannot show the item</source>
         <translation>Không hiển thị được mục</translation>
     </message>
@@ -528,6 +587,14 @@
         <translation>
             <numerusform>Đã lưu %n thay đổi cho {item}</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Cannot save which way is up</source>
+        <translation>Không lưu được hướng lên</translation>
+    </message>
+    <message>
+        <source>Saved: {axis} is up for this scan</source>
+        <translation>Đã lưu: {axis} là hướng lên của bản quét này</translation>
     </message>
     <message>
         <source>Delete {item} from the catalogue? Its files are moved to the archive&apos;s &apos;deleted&apos; folder and the deletion is logged.</source>
@@ -634,9 +701,15 @@
         <source>Saved</source>
         <translation>Đã lưu</translation>
     </message>
+    <message numerus="yes">
+        <source>Not saved — %n problem(s):</source>
+        <translation>
+            <numerusform>Chưa lưu — %n vấn đề:</numerusform>
+        </translation>
+    </message>
     <message>
-        <source>Not saved — {field}: {reason}</source>
-        <translation>Chưa lưu — {field}: {reason}</translation>
+        <source>The term was not added</source>
+        <translation>Chưa thêm được thuật ngữ</translation>
     </message>
 </context>
 <context>
@@ -759,6 +832,97 @@
     </message>
 </context>
 <context>
+    <name>Problems</name>
+    <message>
+        <source>must not be negative</source>
+        <translation>không được âm</translation>
+    </message>
+    <message>
+        <source>must be at least {minimum}</source>
+        <translation>phải ít nhất là {minimum}</translation>
+    </message>
+    <message>
+        <source>must be at most {maximum}</source>
+        <translation>phải nhiều nhất là {maximum}</translation>
+    </message>
+    <message>
+        <source>is required</source>
+        <translation>là bắt buộc</translation>
+    </message>
+    <message>
+        <source>is longer than {maximum} characters</source>
+        <translation>dài hơn {maximum} ký tự</translation>
+    </message>
+    <message>
+        <source>contains a NUL character</source>
+        <translation>chứa ký tự NUL</translation>
+    </message>
+    <message>
+        <source>must be a whole number, not “{value}”</source>
+        <translation>phải là số nguyên, không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>must be a number, not “{value}”</source>
+        <translation>phải là số, không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>must be a finite number</source>
+        <translation>phải là số hữu hạn</translation>
+    </message>
+    <message>
+        <source>must be yes or no, not “{value}”</source>
+        <translation>phải là có hoặc không, không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>is not a valid list</source>
+        <translation>không phải là danh sách hợp lệ</translation>
+    </message>
+    <message>
+        <source>must be one of {choices}, not “{value}”</source>
+        <translation>phải là một trong {choices}, không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>must be an item of the archive, not “{value}”</source>
+        <translation>phải là một hiện vật trong kho, không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>must be a date like 2024-05-17 (or 2024-05, 2024), not “{value}”</source>
+        <translation>phải là ngày dạng 2024-05-17 (hoặc 2024-05, 2024), không phải “{value}”</translation>
+    </message>
+    <message>
+        <source>“{value}” is not in the vocabulary yet</source>
+        <translation>“{value}” chưa có trong danh mục từ vựng</translation>
+    </message>
+    <message>
+        <source>“{value}” is already in the vocabulary</source>
+        <translation>“{value}” đã có trong danh mục từ vựng</translation>
+    </message>
+    <message>
+        <source>is not a field of the catalogue</source>
+        <translation>không phải là trường của danh mục</translation>
+    </message>
+    <message>
+        <source>does not apply to items of kind {kind}</source>
+        <translation>không áp dụng cho hiện vật loại {kind}</translation>
+    </message>
+    <message>
+        <source>an item needs a title in Vietnamese or English</source>
+        <translation>hiện vật cần có tên tiếng Việt hoặc tiếng Anh</translation>
+    </message>
+    <message>
+        <source>the year range is reversed ({year_from} &gt; {year_to})</source>
+        <translation>khoảng năm bị đảo ngược ({year_from} &gt; {year_to})</translation>
+    </message>
+    <message>
+        <source>latitude and longitude must be given together</source>
+        <translation>vĩ độ và kinh độ phải được nhập cùng nhau</translation>
+    </message>
+    <message>
+        <source>dimensions need a unit (mm, cm or m)</source>
+        <translation>kích thước cần có đơn vị (mm, cm hoặc m)</translation>
+    </message>
+</context>
+<context>
     <name>SearchBar</name>
     <message>
         <source>Search titles, accession numbers, materials, ingredients… (accents optional)</source>
@@ -817,6 +981,13 @@
         <translation>
             <numerusform>%n mục</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>TermAdder</name>
+    <message>
+        <source>Add “{value}” to {vocabulary}…</source>
+        <translation>Thêm “{value}” vào {vocabulary}…</translation>
     </message>
 </context>
 <context>
@@ -1002,6 +1173,14 @@
         <translation>Hướng nhìn</translation>
     </message>
     <message>
+        <source>+Y up</source>
+        <translation>+Y hướng lên</translation>
+    </message>
+    <message>
+        <source>+Z up</source>
+        <translation>+Z hướng lên</translation>
+    </message>
+    <message>
         <source>Display mode</source>
         <translation>Chế độ hiển thị</translation>
     </message>
@@ -1026,48 +1205,68 @@
         <translation>Phép chiếu trực giao (O)</translation>
     </message>
     <message>
+        <source>This way up: which axis of the scan points up (+Y for glTF, +Z for most scanners and CAD). Saved with the scan (the master file is never changed); thumbnails and exports follow.</source>
+        <translation>Hướng lên: trục nào của bản quét chỉ lên trên (+Y cho glTF, +Z cho hầu hết máy quét và CAD). Được lưu cùng bản quét (tệp gốc không bao giờ bị thay đổi); ảnh thu nhỏ và bản xuất làm theo.</translation>
+    </message>
+    <message>
+        <source>Tools</source>
+        <translation>Công cụ</translation>
+    </message>
+    <message>
+        <source>Show or hide light, section and measuring tools</source>
+        <translation>Hiện hoặc ẩn công cụ ánh sáng, mặt cắt và đo đạc</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Ánh sáng</translation>
+    </message>
+    <message>
         <source>Lighting preset</source>
         <translation>Kiểu chiếu sáng</translation>
     </message>
     <message>
-        <source>Az</source>
-        <translation>Phương vị</translation>
+        <source>From (azimuth)</source>
+        <translation>Hướng (phương vị)</translation>
     </message>
     <message>
-        <source>Light azimuth (degrees)</source>
-        <translation>Góc phương vị của đèn (độ)</translation>
+        <source>Height (elevation)</source>
+        <translation>Độ cao (góc nâng)</translation>
     </message>
     <message>
-        <source>El</source>
-        <translation>Độ cao</translation>
+        <source>Position</source>
+        <translation>Vị trí</translation>
     </message>
     <message>
-        <source>Light elevation (degrees)</source>
-        <translation>Góc cao của đèn (độ)</translation>
+        <source>Section position along the axis</source>
+        <translation>Vị trí mặt cắt dọc theo trục</translation>
+    </message>
+    <message>
+        <source>Measure distance</source>
+        <translation>Đo khoảng cách</translation>
+    </message>
+    <message>
+        <source>Place landmarks</source>
+        <translation>Đặt điểm mốc</translation>
+    </message>
+    <message>
+        <source>Export landmarks…</source>
+        <translation>Xuất điểm mốc…</translation>
     </message>
     <message>
         <source>Section</source>
         <translation>Mặt cắt</translation>
     </message>
     <message>
+        <source>Cut the model</source>
+        <translation>Cắt mô hình</translation>
+    </message>
+    <message>
         <source>Section axis</source>
         <translation>Trục mặt cắt</translation>
     </message>
     <message>
-        <source>Section position</source>
-        <translation>Vị trí mặt cắt</translation>
-    </message>
-    <message>
         <source>Measure</source>
         <translation>Đo</translation>
-    </message>
-    <message>
-        <source>Landmark</source>
-        <translation>Điểm mốc</translation>
-    </message>
-    <message>
-        <source>Export…</source>
-        <translation>Xuất…</translation>
     </message>
     <message>
         <source>Export landmarks (CSV/JSON)</source>
