@@ -53,3 +53,16 @@ SEED_VOCABULARIES: dict[str, list[tuple[str, str]]] = {
 }
 
 VOCABULARY_NAMES = tuple(SEED_VOCABULARIES)
+
+#: Getty AAT and Wikidata identifiers of seeded terms, for linked data (``sameAs``). Only terms
+#: whose identifiers are well established are listed; staff-recorded ids belong in the catalogue.
+SEED_TERM_IDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "materials": {
+        "đồng": ("http://vocab.getty.edu/aat/300010957", "http://www.wikidata.org/entity/Q34095"),
+        "vàng": ("http://vocab.getty.edu/aat/300011021", "http://www.wikidata.org/entity/Q897"),
+        "bạc": ("http://vocab.getty.edu/aat/300011029", "http://www.wikidata.org/entity/Q1090"),
+        "sắt": ("http://vocab.getty.edu/aat/300011098", "http://www.wikidata.org/entity/Q677"),
+        "sứ": ("http://vocab.getty.edu/aat/300010662", "http://www.wikidata.org/entity/Q130693"),
+        "gỗ": ("http://vocab.getty.edu/aat/300011914", "http://www.wikidata.org/entity/Q287"),
+    },
+}

@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from archive.fields import ITEM_FIELD
 
 from . import jsonld
-from .public import text, title
+from .public import Terms, text, title, value_label
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 TEMPLATES = ASSETS / "templates"
@@ -47,6 +47,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "vi": {"site_name": "Di sản & Ẩm thực Huế 3D", "footer": "Mô hình 3D từ kho lưu trữ số Di sản & Ẩm thực Huế.",
            "model_alt": "Mô hình 3D", "model_error": "Không tải được mô hình 3D.", "credit": "Ghi công",
            "licence": "Giấy phép", "unknown": "chưa rõ", "ingredients": "Nguyên liệu", "steps": "Các bước chế biến",
+           "ar": "Xem trong không gian của bạn (AR)",
+           "served_in": "Đựng trong", "serves": "Dùng để đựng", "map": "Bản đồ",
            "details": "Thông tin", "downloads": "Tải về", "search": "Tìm kiếm", "search_hint": "ví dụ: bun bo hue",
            "kind": "Loại", "collection": "Bộ sưu tập", "all": "Tất cả", "no_results": "Không tìm thấy hiện vật nào.",
            "relic": "Hiện vật", "dish": "Món ăn", "other": "Khác", "language": "Tiếng Việt"},
@@ -54,6 +56,8 @@ STRINGS: dict[str, dict[str, str]] = {
            "footer": "3D models from the Hue Heritage & Cuisine digital archive.",
            "model_alt": "3D model", "model_error": "The 3D model could not be loaded.", "credit": "Credit",
            "licence": "Licence", "unknown": "not stated", "ingredients": "Ingredients", "steps": "Preparation",
+           "ar": "View in your space (AR)",
+           "served_in": "Served in", "serves": "Vessel for", "map": "Map",
            "details": "Details", "downloads": "Downloads", "search": "Search", "search_hint": "e.g. bun bo hue",
            "kind": "Kind", "collection": "Collection", "all": "All", "no_results": "No item matches.",
            "relic": "Relic", "dish": "Dish", "other": "Other", "language": "English"},
@@ -91,9 +95,14 @@ class PageLinks:
     model_bytes: int | None = None
     alternates: list[dict[str, str]] = field(default_factory=list)
     downloads: list[dict[str, str]] = field(default_factory=list)
+    usdz: str | None = None  # the AR copy for iOS Quick Look, when one was written
+    iri: str | None = None  # the item's @id, the same in every language (jsonld.item_iri by default)
+    related: list[dict[str, str]] = field(default_factory=list)  # iri, href, title: serving vessel / dishes
 
 
-def facts(record: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+def facts(record: Mapping[str, Any], lang: str, terms: Terms | None = None) -> list[tuple[str, str]]:
+    """(label, value) of the details list in ``lang``: vocabulary values and choices labelled."""
+    terms = terms or Terms()
     out = []
     for name in FACT_FIELDS:
         value = record.get(name)
@@ -101,18 +110,25 @@ def facts(record: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
             continue
         field_ = ITEM_FIELD[name]
         label = field_.label_vi if lang == "vi" else field_.label_en
+        value = value_label(name, value, lang, terms)
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         out.append((label, shown))
     return out
 
 
-def item_context(record: Mapping[str, Any], lang: str, links: PageLinks) -> dict[str, Any]:
+def item_context(record: Mapping[str, Any], lang: str, links: PageLinks, terms: Terms | None = None) -> dict[str, Any]:
+    """Template values of an item page in ``lang``; ``terms`` labels vocabulary values (seeded
+    terms when None)."""
+    terms = terms or Terms()
     other = "en" if lang == "vi" else "vi"
     absolute = links.base_url
     poster_abs = absolute + links.poster if absolute and links.poster else links.poster
     model_abs = absolute + links.model if absolute else links.model
+    usdz_abs = absolute + links.usdz if absolute and links.usdz else links.usdz
     doc = jsonld.build(record, lang, {"page": links.page_url, "model": model_abs, "image": poster_abs,
-                                      "model_bytes": f"{links.model_bytes} B" if links.model_bytes else None})
+                                      "usdz": usdz_abs,
+                                      "model_bytes": f"{links.model_bytes} B" if links.model_bytes else None},
+                       terms, links.iri, [r["iri"] for r in links.related])
     name, description = title(record, lang), text(record, "description", lang)
     og = [("og:type", "website"), ("og:title", name), ("og:locale", "vi_VN" if lang == "vi" else "en_US")]
     if description:
@@ -128,7 +144,10 @@ def item_context(record: Mapping[str, Any], lang: str, links: PageLinks) -> dict
         "credit": record.get("model_credit"), "licence": record.get("model_licence"),
         "licence_url": jsonld.licence_url(record.get("model_licence")),
         "ingredients": record.get("ingredients") or [], "steps": record.get("steps") or [],
-        "facts": facts(record, lang), "jsonld": jsonld.script_tag_json(doc), "jsonld_doc": doc,
+        "facts": facts(record, lang, terms), "usdz": links.usdz,
+        "related": links.related,
+        "related_label": STRINGS[lang]["served_in" if record.get("kind") == "dish" else "serves"],
+        "jsonld": jsonld.script_tag_json(doc), "jsonld_doc": doc,
         "model_src": None, "model_href": links.model, "fallback_href": links.fallback, "poster": links.poster,
         "root": links.root, "home_href": links.home, "alternates": links.alternates, "canonical": links.page_url,
         "og": og, "csp": CSP_FOLDER, "inline": None, "downloads": links.downloads,

@@ -3,15 +3,56 @@
 
 Built only from :func:`archive.publish.public.public_record`. :func:`script_tag_json`
 makes the text safe inside ``<script type="application/ld+json">``.
+
+The documents travel: the context is inline (:data:`CONTEXT`, schema.org as ``@vocab`` plus
+the archive's own terms), so expanding them never fetches https://schema.org. An item has one
+``@id`` in every language (:func:`item_iri`); vocabulary values are labelled in the page's
+language and carry ``sameAs`` links to Getty AAT / Wikidata where known.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .public import text, title
+from .public import Terms, text, title
+
+#: Inline JSON-LD context: schema.org terms, and the dish ↔ serving vessel link both ways.
+TERMS_NS = "urn:heritage-archive:terms:"
+CONTEXT: dict[str, Any] = {
+    "@vocab": "https://schema.org/",
+    "hca": TERMS_NS,
+    "servingVessel": {"@id": "hca:servingVessel", "@type": "@id"},
+    "servingVesselOf": {"@id": "hca:servingVesselOf", "@type": "@id"},
+    "sameAs": {"@id": "https://schema.org/sameAs", "@type": "@id"},
+}
+_SEED_TERMS = Terms()
+
+
+def item_iri(record: Mapping[str, Any], base_url: str = "", rel: str = "") -> str:
+    """The item's one identifier in every language: ``base_url + rel`` (its folder in the site)
+    when the site's address is known, else a name-based ``urn:uuid`` from the accession."""
+    if base_url and rel:
+        return base_url + rel
+    key = str(record.get("accession") or f"id-{record.get('id')}")
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "heritage-archive:item:" + key))
+
+
+def model_iri(item: str) -> str:
+    if item.startswith("urn:uuid:"):
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "heritage-archive:model:" + item))
+    return item + "#model"
+
+
+def temporal_coverage(record: Mapping[str, Any]) -> str | None:
+    """ISO 8601 year or interval from ``year_from``/``year_to`` (``1841/1847``), else None."""
+    years = [record.get("year_from"), record.get("year_to")]
+    shown = [f"{int(y):04d}" if int(y) >= 0 else f"-{abs(int(y)):04d}" for y in years if y not in (None, "")]
+    if not shown:
+        return None
+    return shown[0] if len(shown) == 1 or shown[0] == shown[1] else f"{shown[0]}/{shown[1]}"
 
 LICENCE_URLS = {
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -44,14 +85,19 @@ def _clean(node: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in node.items() if v not in (None, "", [], {})}
 
 
-def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, str | None]) -> dict[str, Any]:
+def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, Any], terms: Terms | None = None,
+          iri: str | None = None, related: Sequence[str] = ()) -> dict[str, Any]:
     """The JSON-LD document for ``record`` in ``lang``.
 
     ``urls`` gives ``page``, ``model`` (GLB), ``image`` (poster) and ``model_bytes`` as
-    (absolute or page-relative) URLs; missing ones are left out.
+    (absolute or page-relative) URLs; missing ones are left out. ``iri`` is the item's
+    identifier (:func:`item_iri` by default); ``related`` the IRIs of published items linked
+    to it: a dish's serving vessel, or the dishes a vessel serves.
     """
+    terms = terms or _SEED_TERMS
     page = urls.get("page") or ""
-    item_id, model_id = f"{page}#item", f"{page}#model"
+    item_id = iri or item_iri(record)
+    model_id = model_iri(item_id)
     other = "en" if lang == "vi" else "vi"
     alternate = title(record, other) if title(record, other) != title(record, lang) else None
     licence = licence_url(record.get("model_licence")) or record.get("model_licence")
@@ -61,20 +107,47 @@ def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, str | None]) 
         "inLanguage": lang, "identifier": record.get("accession"), "url": page or None, "image": urls.get("image"),
         "keywords": ", ".join(record.get("tags") or []) or None, "subjectOf": {"@id": model_id},
         "copyrightNotice": record.get("object_rights"),
+        "temporalCoverage": temporal_coverage(record) or _term(terms, "periods", record.get("period"), lang),
     })
-    item.update(_dish(record) if record.get("kind") == "dish" else _relic(record))
+    item.update(_dish(record, lang, terms) if record.get("kind") == "dish" else _relic(record, lang, terms))
+    if related:
+        key = "servingVessel" if record.get("kind") == "dish" else "servingVesselOf"
+        item[key] = related[0] if key == "servingVessel" else list(related)
     encoding = _clean({"@type": "MediaObject", "contentUrl": urls.get("model"), "encodingFormat": "model/gltf-binary",
                        "contentSize": urls.get("model_bytes")})
+    ar = _clean({"@type": "MediaObject", "contentUrl": urls.get("usdz"), "encodingFormat": "model/vnd.usdz+zip"})
     model = _clean({
         "@type": "3DModel", "@id": model_id, "name": title(record, lang), "inLanguage": lang,
-        "about": {"@id": item_id}, "encoding": [encoding] if encoding.get("contentUrl") else [],
-        "image": urls.get("image"), "license": licence, "creditText": record.get("model_credit"),
-        "isResizable": False,
+        "about": {"@id": item_id}, "image": urls.get("image"), "license": licence,
+        "encoding": [e for e in (encoding, ar) if e.get("contentUrl")],
+        "creditText": record.get("model_credit"), "isResizable": False, **_paradata(record, lang, terms),
     })
-    return {"@context": "https://schema.org", "@graph": [item, model]}
+    return {"@context": CONTEXT, "@graph": [item, model]}
 
 
-def _dish(r: Mapping[str, Any]) -> dict[str, Any]:
+def _term(terms: Terms, vocabulary: str, value: Any, lang: str) -> str | None:
+    return terms.label(vocabulary, value, lang) if value not in (None, "") else None
+
+
+def _defined_term(terms: Terms, vocabulary: str, value: Any, lang: str) -> dict[str, Any]:
+    """A vocabulary value as a ``DefinedTerm`` named in ``lang``, aligned by ``sameAs``."""
+    return _clean({"@type": "DefinedTerm", "name": terms.label(vocabulary, value, lang), "termCode": str(value),
+                   "inDefinedTermSet": f"{TERMS_NS}vocabulary:{vocabulary}",
+                   "sameAs": terms.same_as(vocabulary, value)})
+
+
+def _paradata(record: Mapping[str, Any], lang: str, terms: Terms) -> dict[str, Any]:
+    """How the 3D model was made: who (the credited body), when, and by which method."""
+    model = record.get("model") or {}
+    credit = record.get("model_credit")
+    return _clean({
+        "creator": {"@type": "Organization", "name": credit} if credit else None,
+        "dateCreated": model.get("capture_date"),
+        "measurementTechnique": _term(terms, "capture_methods", model.get("capture_method"), lang),
+    })
+
+
+def _dish(r: Mapping[str, Any], lang: str, terms: Terms) -> dict[str, Any]:
     prep, cook = r.get("prep_minutes"), r.get("cook_minutes")
     total = (prep or 0) + (cook or 0) if prep is not None or cook is not None else None
     cuisine = ", ".join(x for x in ("Vietnamese", r.get("region")) if x)
@@ -82,14 +155,15 @@ def _dish(r: Mapping[str, Any]) -> dict[str, Any]:
         "recipeIngredient": list(r.get("ingredients") or []),
         "recipeInstructions": [{"@type": "HowToStep", "position": n + 1, "text": s}
                                for n, s in enumerate(r.get("steps") or [])],
-        "recipeCuisine": cuisine, "recipeCategory": r.get("culinary_line"), "cookingMethod": r.get("cooking_method"),
+        "recipeCuisine": cuisine, "recipeCategory": _term(terms, "culinary_lines", r.get("culinary_line"), lang),
+        "cookingMethod": r.get("cooking_method"),
         "prepTime": _minutes(prep), "cookTime": _minutes(cook), "totalTime": _minutes(total),
         "recipeYield": r.get("yield_text"),
         "author": {"@type": "Person", "name": r["practitioner"]} if r.get("practitioner") else None,
     })
 
 
-def _relic(r: Mapping[str, Any]) -> dict[str, Any]:
+def _relic(r: Mapping[str, Any], lang: str, terms: Terms) -> dict[str, Any]:
     unit = UNIT_CODES.get(str(r.get("dimension_unit") or ""))
     dims = {k: {"@type": "QuantitativeValue", "value": r[k], "unitCode": unit}
             for k in ("height", "width", "depth") if r.get(k) is not None and unit}
@@ -98,11 +172,11 @@ def _relic(r: Mapping[str, Any]) -> dict[str, Any]:
         if r.get("place_lat") is not None else None})
     return _clean({
         **dims,
-        "artMedium": ", ".join(r.get("materials") or []) or None, "artform": r.get("object_type"),
-        "artworkSurface": None, "material": list(r.get("materials") or []),
+        "artMedium": ", ".join(terms.label("materials", m, lang) for m in r.get("materials") or []) or None,
+        "artform": r.get("object_type"),
+        "material": [_defined_term(terms, "materials", m, lang) for m in r.get("materials") or []],
         "creator": {"@type": "Person", "name": r["creator"]} if r.get("creator") else None,
-        "dateCreated": r.get("date_text"), "temporalCoverage": r.get("period"),
-        "locationCreated": None, "contentLocation": place if len(place) > 1 else None,
+        "dateCreated": r.get("date_text"), "contentLocation": place if len(place) > 1 else None,
         "weight": {"@type": "QuantitativeValue", "value": r["weight_kg"], "unitCode": "KGM"}
         if r.get("weight_kg") is not None else None,
     })

@@ -112,3 +112,72 @@ def search_terms(record: Mapping[str, Any]) -> str:
         elif value:
             parts.append(str(value))
     return fold(" ".join(parts))
+
+
+# -- bilingual values of vocabularies and choices ---------------------------------------------
+#: Labels of the fixed choices (``archive.fields`` stores only the values): value → (vi, en).
+CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {"relic": ("Hiện vật", "Relic"), "dish": ("Món ăn", "Dish"), "other": ("Khác", "Other")},
+    "status": {"draft": ("Bản nháp", "Draft"), "reviewed": ("Đã duyệt", "Reviewed"),
+               "published": ("Đã công bố", "Published")},
+    "specimen": {"real": ("Món thật", "Real food"), "replica": ("Mô hình", "Replica")},
+    "dimension_unit": {"mm": ("mm", "mm"), "cm": ("cm", "cm"), "m": ("m", "m")},
+}
+
+
+class Terms:
+    """English labels (and aligned external ids) of vocabulary values, from the archive's
+    vocabulary table: ``Terms.from_archive(archive)``; ``Terms()`` uses the seeded terms only.
+
+    Vietnamese is the stored value; English falls back to the value when no label is recorded.
+    """
+
+    def __init__(self, vocabularies: Mapping[str, list[dict[str, Any]]] | None = None):
+        from archive.vocab import SEED_TERM_IDS, SEED_VOCABULARIES
+
+        if vocabularies is None:
+            vocabularies = {name: [{"value": v, "label_en": en} for v, en in terms]
+                            for name, terms in SEED_VOCABULARIES.items()}
+        self.english: dict[str, dict[str, str]] = {}
+        self.ids: dict[str, dict[str, list[str]]] = {}
+        for name, rows in vocabularies.items():
+            self.english[name] = {str(r["value"]): str(r.get("label_en") or "") for r in rows}
+            seeded = SEED_TERM_IDS.get(name, {})
+            # Hook: a catalogue that stores an external id per term returns it as "external_id".
+            self.ids[name] = {str(r["value"]): [x for x in (r.get("external_id"), *seeded.get(str(r["value"]), ()))
+                                                if x] for r in rows}
+
+    @classmethod
+    def from_archive(cls, archive: Any) -> Terms:
+        """Every vocabulary of ``archive`` (via ``Archive.vocabulary_names``/``vocabulary``)."""
+        return cls({name: archive.vocabulary(name) for name in archive.vocabulary_names()})
+
+    def label(self, vocabulary: str, value: Any, lang: str) -> str:
+        """``value`` in ``lang``: the English label of a term, or the value itself."""
+        if lang == "en":
+            return self.english.get(vocabulary, {}).get(str(value)) or str(value)
+        return str(value)
+
+    def same_as(self, vocabulary: str, value: Any) -> list[str]:
+        """Getty AAT / Wikidata IRIs recorded for a term (empty when none)."""
+        return list(self.ids.get(vocabulary, {}).get(str(value), []))
+
+
+def choice_label(field_name: str, value: Any, lang: str) -> str:
+    """Label of a fixed choice (kind, status, specimen…) in ``lang``; the value when unknown."""
+    pair = CHOICE_LABELS.get(field_name, {}).get(str(value))
+    return (pair[0] if lang == "vi" else pair[1]) if pair else str(value)
+
+
+def value_label(field_name: str, value: Any, lang: str, terms: Terms) -> Any:
+    """A field's value as shown in ``lang``: vocabulary terms and choices labelled, lists item by item."""
+    field_ = ITEM_FIELD.get(field_name)
+    if field_ is None or value in (None, ""):
+        return value
+    if isinstance(value, list):
+        return [value_label(field_name, v, lang, terms) for v in value]
+    if field_.vocabulary:
+        return terms.label(field_.vocabulary, value, lang)
+    if field_name in CHOICE_LABELS:
+        return choice_label(field_name, value, lang)
+    return value

@@ -3,7 +3,8 @@
 Layout (every URL relative, so any web server, CDN folder or ``file://`` serves it)::
 
     index.html, index.en.html          the catalogue, Vietnamese and English
-    items/<slug>/index.html (.en.html) item pages, model.glb, model.glb.js, poster.jpg, thumb.jpg
+    map.html, map.en.html              published places that are not sensitive (an SVG, offline)
+    items/<slug>/index.html (.en.html) item pages, model.glb, model.glb.js, model.usdz (AR), poster.jpg, thumb.jpg
     assets/                            CSS, scripts, vendored model-viewer and its licences
     sitemap.xml, robots.txt
 
@@ -27,10 +28,10 @@ from archive.store import CancelToken
 from archive.workfolders import MARKER as WORK_MARKER
 from archive.workfolders import new_work_folder, remove_stale_work_folders
 
-from . import html
+from . import html, jsonld, mapping, usdz
 from .export import ItemSource, languages, poster_jpeg, thumbnail_jpeg
 from .profiles import BudgetNotReached, Progress, RenderImage, get_profile
-from .public import search_terms, title
+from .public import Terms, public_record, search_terms, slug, title
 
 if TYPE_CHECKING:
     from archive.service import Archive
@@ -53,7 +54,7 @@ class SiteReport:
 def build_site(archive: Archive, out: Path, collection: str | None = None, profile: str = "web",
                include_unpublished: bool = False, base_url: str = "", render_image: RenderImage | None = None,
                up_axis: str = "auto", progress: Progress | None = None,
-               cancel: CancelToken | None = None) -> SiteReport:
+               cancel: CancelToken | None = None, tile_url: str = "") -> SiteReport:
     """Build the site into ``out``: a new folder, an empty one or an earlier site (replaced).
 
     The site is built in a hidden folder inside ``out`` and moved into place at the end, so a
@@ -69,7 +70,7 @@ def build_site(archive: Archive, out: Path, collection: str | None = None, profi
     build = new_work_folder(out, BUILD_KIND)
     try:
         report = _build(archive, build, collection, profile, include_unpublished, base_url, render_image,
-                        up_axis, progress, cancel)
+                        up_axis, progress, cancel, tile_url)
         files = _files(build) - {WORK_MARKER}
         report.bytes = sum((build / rel).stat().st_size for rel in files)
         _install(build, out, files, owned)
@@ -85,29 +86,34 @@ def build_site(archive: Archive, out: Path, collection: str | None = None, profi
 
 def _build(archive: Archive, out: Path, collection: str | None, profile: str, include_unpublished: bool,
            base_url: str, render_image: RenderImage | None, up_axis: str, progress: Progress | None,
-           cancel: CancelToken | None) -> SiteReport:
+           cancel: CancelToken | None, tile_url: str = "") -> SiteReport:
     base_url = base_url.rstrip("/") + "/" if base_url else ""
     report = SiteReport(out)
     query = SearchQuery(collection=collection, status=None if include_unpublished else "published", sort="title")
     ids = archive.search_ids(query)
     html.copy_web_assets(out)
     cards: list[dict[str, Any]] = []
-    taken: set[str] = set()
+    plan = SitePlan.make(archive, ids, base_url)
     step: Callable[[int, int, str], None] = progress or (lambda d, t, m: None)
     for n, item_id in enumerate(ids):
         if cancel:
             cancel.check()
         step(n, len(ids), f"Item {n + 1} of {len(ids)}")
         try:
-            cards.append(_item_pages(archive, item_id, out, profile, base_url, render_image, up_axis, taken))
+            cards.append(_item_pages(archive, item_id, out, profile, plan, render_image, up_axis))
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one broken scan must not stop the whole site
             reason = str(exc) if isinstance(exc, (BudgetNotReached, ArchiveError)) else f"{type(exc).__name__}: {exc}"
             report.skipped.append({"item": str(item_id), "reason": reason})
     _index_pages(out, cards, base_url)
+    mapping.write_map_pages(out, cards, tile_url)
     _sitemap(out, cards, base_url, report)
     report.items = len(cards)
+    if any(card.get("no_ar") for card in cards):
+        reasons = sorted({card["no_ar"] for card in cards if card.get("no_ar")})
+        report.notes.append(f"{sum(1 for c in cards if c.get('no_ar'))} item page(s) without AR on iOS: "
+                            + "; ".join(reasons))
     step(len(ids), len(ids), "Done")
     return report
 
@@ -177,18 +183,51 @@ def _remove_empty_parents(out: Path, removed: set[str]) -> None:
             folder = folder.parent
 
 
-def _item_pages(archive: Archive, item_id: int, out: Path, profile: str, base_url: str,
-                render_image: RenderImage | None, up_axis: str, taken: set[str]) -> dict[str, Any]:
+@dataclass
+class SitePlan:
+    """Decided before any page is written: each item's folder and ``@id``, the vocabulary
+    labels, and the dish ↔ serving vessel links between items that are both in the site."""
+
+    base_url: str
+    terms: Terms
+    names: dict[int, str] = field(default_factory=dict)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    links: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, archive: Archive, ids: list[int], base_url: str) -> SitePlan:
+        plan = cls(base_url, Terms.from_archive(archive))
+        taken: set[str] = set()
+        in_site = set(ids)
+        for item_id in ids:
+            item = archive.get(item_id, with_assets=False)
+            plan.records[item_id] = public_record(item)
+            plan.names[item_id] = _unique_folder(slug(plan.records[item_id]), item_id, taken)
+            vessel = item.get("serving_vessel")
+            if item.get("kind") == "dish" and vessel is not None and vessel in in_site:
+                plan.links.setdefault(item_id, []).append(int(vessel))
+                plan.links.setdefault(int(vessel), []).append(item_id)
+        return plan
+
+    def iri(self, item_id: int) -> str:
+        return jsonld.item_iri(self.records[item_id], self.base_url, f"items/{self.names[item_id]}/")
+
+    def related(self, item_id: int, lang: str) -> list[dict[str, str]]:
+        page = "index.html" if lang == "vi" else f"index.{lang}.html"
+        return [{"iri": self.iri(other), "href": f"../{self.names[other]}/{page}",
+                 "title": title(self.records[other], lang)} for other in self.links.get(item_id, [])]
+
+
+def _item_pages(archive: Archive, item_id: int, out: Path, profile: str, plan: SitePlan,
+                render_image: RenderImage | None, up_axis: str) -> dict[str, Any]:
     """Write ``items/<slug>/``; a failed item leaves no half-written folder behind."""
     source = ItemSource(archive, item_id, up_axis)
-    name = _unique_folder(source.slug, item_id, taken)
-    folder = out / "items" / name
+    folder = out / "items" / plan.names[item_id]
     folder.mkdir(parents=True)
     try:
-        return _write_item(source, folder, name, profile, base_url, render_image)
+        return _write_item(source, folder, item_id, plan, profile, render_image)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-        taken.discard(name.casefold())
         raise
 
 
@@ -201,11 +240,21 @@ def _unique_folder(slug: str, item_id: int, taken: set[str]) -> str:
     return name
 
 
-def _write_item(source: ItemSource, folder: Path, name: str, profile: str, base_url: str,
+def _ar_copy(folder: Path) -> tuple[str | None, str | None]:
+    """``model.usdz`` beside the GLB for AR Quick Look: (file name, None) or (None, why not)."""
+    try:
+        usdz.write_usdz(folder / "model.glb", folder / "model.usdz")
+    except (usdz.UsdUnavailable, usdz.UsdzNotMade) as exc:
+        return None, str(exc)
+    return "model.usdz", None
+
+
+def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, profile: str,
                 render_image: RenderImage | None) -> dict[str, Any]:
-    record = source.record
+    record, name, base_url = source.record, plan.names[item_id], plan.base_url
     report = source.web_glb(folder / "model.glb", get_profile(profile))
     html.write_model_fallback(folder / "model.glb", folder / "model.glb.js")
+    ar_file, no_ar = _ar_copy(folder)
     poster = None
     try:
         poster = poster_jpeg(render_image, folder / "model.glb", get_profile(profile).poster_px)
@@ -218,20 +267,20 @@ def _write_item(source: ItemSource, folder: Path, name: str, profile: str, base_
     names = {lang: "index.html" if lang == "vi" else f"index.{lang}.html" for lang in langs}
     rel = f"items/{name}/"
     alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
+    docs = {}
     for lang in langs:
         page_url = base_url + rel + names[lang] if base_url else ""
         links = html.PageLinks(poster="poster.jpg" if poster else None, root="../../",
                                home="../../" + ("index.html" if lang == "vi" else f"index.{lang}.html"),
                                page_url=page_url, base_url=base_url + rel if base_url else "",
-                               model_bytes=report.bytes, alternates=alternates)
-        ctx = html.item_context(record, lang, links)
+                               model_bytes=report.bytes, alternates=alternates, usdz=ar_file,
+                               iri=plan.iri(item_id), related=plan.related(item_id, lang))
+        ctx = html.item_context(record, lang, links, plan.terms)
+        docs[lang] = ctx["jsonld_doc"]
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
-    (folder / f"{name}.jsonld").write_text(
-        json.dumps(html.item_context(record, langs[0], html.PageLinks(
-            poster="poster.jpg" if poster else None, page_url=base_url + rel if base_url else "",
-            base_url=base_url + rel if base_url else ""))["jsonld_doc"], ensure_ascii=False, indent=1),
-        encoding="utf-8")
-    return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster)}
+    (folder / f"{name}.jsonld").write_text(json.dumps(docs[langs[0]], ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+    return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar}
 
 
 def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str) -> None:
@@ -268,7 +317,7 @@ def _sitemap(out: Path, cards: list[dict[str, Any]], base_url: str, report: Site
                             "left out; give the site's public address for search engines and link previews")
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-    pages = [("", {"vi": "index.html", "en": "index.en.html"})]
+    pages = [("", {"vi": "index.html", "en": "index.en.html"}), ("", {"vi": "map.html", "en": "map.en.html"})]
     pages += [(card["rel"], card["names"]) for card in cards]
     for rel, names in pages:
         for name in names.values():
