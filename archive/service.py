@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import health
+from platform_support import remove_tree
+
+from . import health, team
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
@@ -70,22 +72,52 @@ class Archive(Operations):
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, root: Path | str, agent: str | None = None) -> Archive:
+    def create(cls, root: Path | str, agent: str | None = None, catalogue: str | None = None) -> Archive:
+        """A new archive in folder ``root`` (new or empty). ``catalogue``: the URL of an empty
+        PostgreSQL database, for a team archive (its settings file names it; see ``archive.team``)."""
         root = Path(root)
-        if (root / CATALOGUE).exists():
+        if (root / CATALOGUE).exists() or team.is_team(root):
             raise StorageError(f"{root} already holds an archive")
         if root.exists() and any(root.iterdir()):
             raise StorageError(f"{root} is not empty; choose an empty or new folder for a new archive")
+        if catalogue is not None:
+            return cls._create_team(root, team.check_url(catalogue), agent)
         root.mkdir(parents=True, exist_ok=True)
         FileStore(root).create_dirs()
         return cls(root, SQLiteCatalogue.open(root / CATALOGUE, create=True), agent)
 
     @classmethod
+    def _create_team(cls, root: Path, url: str, agent: str | None) -> Archive:
+        """The catalogue is made first (an empty database or nothing), the settings file last: until
+        then the folder is not an archive. On failure the folder is left as it was (new or empty)."""
+        from .catalogue.postgres import PostgresCatalogue
+
+        existed = root.exists()
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            FileStore(root).create_dirs()
+            catalogue = PostgresCatalogue.open(url, create=True)
+        except BaseException:
+            for child in root.iterdir():  # the folder was new or empty: all of this is ours
+                if child.is_dir():
+                    remove_tree(child)
+                else:
+                    child.unlink()
+            if not existed:
+                root.rmdir()
+            raise
+        team.write(root, url)
+        return cls(root, catalogue, agent)
+
+    @classmethod
     def open(cls, root: Path | str, agent: str | None = None, create: bool = False, recover: bool = True) -> Archive:
         """Open the archive in folder ``root``: check the catalogue, finish or undo what a crash
         left, and collect warnings about where it lives. ``recover=False`` skips all of that, for
-        a second connection (a worker thread's) to an archive already opened with recovery."""
+        a second connection (a worker thread's) to an archive already opened with recovery.
+        A team archive (a ``team.json`` naming its PostgreSQL catalogue) opens the same way."""
         root = Path(root)
+        if team.is_team(root):
+            return cls._open_team(root, agent, recover)
         if not (root / CATALOGUE).exists():
             if create:
                 return cls.create(root, agent)
@@ -100,14 +132,29 @@ class Archive(Operations):
         archive = cls(root, SQLiteCatalogue.open(catalogue, read_only=not writable), agent)
         archive.read_only = not writable
         archive.warnings = health.location_warnings(root)
-        if writable:  # crash recovery writes; on read-only media it waits for a writable copy
-            archive.store.create_dirs()
-            archive.store.recover(archive.catalogue.has_storage_dir)
-            archive._finish_deletions()
-        else:
-            archive.warnings.append(READ_ONLY)
-        archive.warnings += health.lost_changes_warning(archive)
+        archive._recover(writable)
         return archive
+
+    @classmethod
+    def _open_team(cls, root: Path, agent: str | None, recover: bool) -> Archive:
+        """A team archive: the catalogue on its server, the files in the shared folder. The
+        network-drive warning is about SQLite files and does not apply."""
+        from .catalogue.postgres import PostgresCatalogue
+
+        archive = cls(root, PostgresCatalogue.open(team.read(root)), agent)
+        if recover:
+            archive._recover(health.probe_writable(root))
+        return archive
+
+    def _recover(self, writable: bool) -> None:
+        self.read_only = not writable
+        if writable:  # crash recovery writes; on read-only media it waits for a writable copy
+            self.store.create_dirs()
+            self.store.recover(self.catalogue.has_storage_dir)
+            self._finish_deletions()
+        else:
+            self.warnings.append(READ_ONLY)
+        self.warnings += health.lost_changes_warning(self)
 
     def close(self) -> None:
         self.store.close()

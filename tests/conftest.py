@@ -18,3 +18,51 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("the shared test corpus (../shared/corpus) is not present in this checkout")
     return CORPUS
+
+
+# -- the catalogue engine under test ----------------------------------------------------------
+# HERITAGE_TEST_CATALOGUE=postgres runs the suite on team archives: every Archive.create in a test
+# (without a catalogue of its own) makes one on a fresh database of a throwaway PostgreSQL server,
+# one server per session. Tests that poke SQLite's internals are marked sqlite_only and skipped.
+ENGINE = os.environ.get("HERITAGE_TEST_CATALOGUE", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL server (tests.archive.pg), or a skip saying why there is none."""
+    from tests.archive.pg import Server, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed")
+    server = Server(bin_dir).start()
+    previous = os.environ.get("PGUSER")
+    os.environ["PGUSER"] = "postgres"  # subprocesses (the CLI, workers) open team archives as this user too
+    yield server
+    if previous is None:
+        os.environ.pop("PGUSER", None)
+    else:
+        os.environ["PGUSER"] = previous
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_engine(request: pytest.FixtureRequest) -> None:
+    if ENGINE != "postgres":
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("pokes the SQLite catalogue's internals (sqlite_only)")
+    server = request.getfixturevalue("pg_server")
+    from archive.service import Archive
+
+    original = Archive.__dict__["create"].__func__
+    monkeypatch = request.getfixturevalue("monkeypatch")
+
+    def create(cls, root, agent=None, catalogue=None):  # type: ignore[no-untyped-def]
+        return original(cls, root, agent, catalogue or server.new_database())
+
+    monkeypatch.setattr(Archive, "create", classmethod(create))

@@ -1,0 +1,380 @@
+"""The PostgreSQL catalogue engine: the catalogue of a team archive (see ``archive.team``).
+
+The same methods as ``SQLiteCatalogue`` (``base.Catalogue``), with the same results. Writers
+queue as SQLite's do: a write transaction first takes one transaction-scoped advisory lock, so
+read-modify-write steps (the edit-conflict check, the duplicate and accession re-checks, the
+next id) see every earlier commit and no other writer, across processes and PCs. Readers never
+wait. A lost or refused connection is a StorageError saying so, never a driver traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from ..errors import StorageError
+from ..search import SearchQuery
+from . import postgres_schema
+from .base import EVENT_COLUMNS
+from .postgres_sql import RANK_LIMIT, asset_summary_sql, bm25, hits_sql, ranking_sql, rows_sql, search_sql, words_of
+
+WRITER_LOCK = 0x68657269  # "heri": the advisory lock every write transaction holds
+LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout: a writer waits this long for another
+_HIDDEN = ("search_text", "words", "word_count")  # item columns SQLite keeps in its full-text table
+_INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"
+_CURRENT_MASTER = ("SELECT uid, storage_dir, main_file FROM assets WHERE item_id = %s"
+                   " ORDER BY role IS DISTINCT FROM 'master', id DESC LIMIT 1")
+
+
+def where(url: str) -> str:
+    """host:port/database of a URL, for messages (never the user or password)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    return f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
+
+
+def unreachable(url: str, exc: BaseException) -> StorageError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "password" in detail or "authentication" in detail or "role" in detail:
+        return StorageError(f"The catalogue server at {where(url)} refused the login ({detail}): set PGUSER and "
+                            "PGPASSWORD, or add the password to ~/.pgpass (pgpass.conf on Windows).")
+    return StorageError(f"The catalogue server cannot be reached at {where(url)} ({detail}): check the network "
+                        "and that the server is running; nothing was changed.")
+
+
+def _value(v: Any) -> Any:
+    return int(v) if isinstance(v, bool) else v
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="heritage")
+    except psycopg.Error as exc:
+        raise unreachable(url, exc) from exc
+
+
+class PostgresCatalogue:
+    """One connection to a team archive's database: open one per thread."""
+
+    def __init__(self, url: str, conn: psycopg.Connection[Any]):
+        self.url = url
+        self.conn = conn
+        self._depth = 0
+        self._item_columns = ", ".join(c for c in self._columns("items") if c not in _HIDDEN)
+
+    @classmethod
+    def open(cls, url: str, create: bool = False) -> PostgresCatalogue:
+        """Connect and bring the schema up to date; ``create`` makes the catalogue in an empty
+        database (and refuses one that holds anything)."""
+        conn = connect(url)
+        try:
+            with conn.transaction():
+                cur = conn.cursor()
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+                _check_database(cur, url, create)
+                postgres_schema.upgrade(cur, create)
+        except psycopg.OperationalError as exc:
+            conn.close()
+            raise unreachable(url, exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(url, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def read_only(self) -> bool:
+        return False
+
+    def _x(self, sql: str, params: Sequence[Any] = (), rows: bool = False) -> psycopg.Cursor[Any]:
+        """Run one statement; connection trouble becomes a StorageError."""
+        if self.conn.closed and self._depth == 0:  # the server came back: carry on with a new connection
+            self.conn = connect(self.url)
+        try:
+            cur = self.conn.cursor(row_factory=dict_row) if rows else self.conn.cursor()
+            return cur.execute(sql, [_value(v) for v in params])  # type: ignore[arg-type]
+        except psycopg.errors.LockNotAvailable as exc:
+            raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
+        except psycopg.OperationalError as exc:
+            raise unreachable(self.url, exc) from exc
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._x(sql, params).fetchone()
+        return row[0] if row is not None else None
+
+    def _columns(self, table: str) -> list[str]:
+        return [r[0] for r in self._x("SELECT column_name FROM information_schema.columns WHERE table_name = %s"
+                                      " AND table_schema = current_schema() ORDER BY ordinal_position", [table])]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction queued behind other writers (nested: a savepoint)."""
+        if self._depth:
+            with self._guard(), self.conn.transaction():
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+            return
+        with self._guard():
+            if self.conn.closed:
+                self.conn = connect(self.url)
+            with self.conn.transaction():
+                self._depth = 1
+                try:
+                    self._x(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                    self._x("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+                    yield
+                finally:
+                    self._depth = 0
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.errors.LockNotAvailable as exc:
+            raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
+        except psycopg.OperationalError as exc:
+            raise StorageError(f"{unreachable(self.url, exc)} The change was not saved.") from exc
+
+    def integrity_problems(self, quick: bool = False) -> list[str]:
+        try:
+            missing = self._one("SELECT count(*) FROM items WHERE words = ' ' AND search_text <> ''")
+        except StorageError as exc:
+            return [str(exc)]
+        return [f"{missing} item(s) lack their search words"] if missing else []
+
+    def snapshot(self, dest: Path) -> None:
+        """A single-user SQLite catalogue at ``dest`` holding this one as it was at one moment."""
+        from .postgres_copy import to_sqlite
+
+        conn = connect(self.url)
+        try:
+            to_sqlite(conn, dest)
+        except psycopg.OperationalError as exc:
+            raise unreachable(self.url, exc) from exc
+        finally:
+            conn.close()
+
+    # -- vocabularies ----------------------------------------------------------------------
+    def vocabulary(self, name: str) -> list[tuple[str, str | None]]:
+        return self._x("SELECT value, label_en FROM vocabulary WHERE vocabulary = %s ORDER BY folded",
+                       [name]).fetchall()
+
+    def vocabulary_names(self) -> list[str]:
+        return [r[0] for r in self._x("SELECT DISTINCT vocabulary FROM vocabulary ORDER BY 1")]
+
+    def vocabulary_value(self, name: str, folded: str) -> str | None:
+        return self._one("SELECT value FROM vocabulary WHERE vocabulary = %s AND folded = %s", [name, folded])
+
+    def add_vocabulary(self, name: str, value: str, label_en: str, folded: str) -> None:
+        self._x("INSERT INTO vocabulary (vocabulary, value, label_en, folded) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING", [name, value, label_en, folded])
+
+    # -- items -----------------------------------------------------------------------------
+    def item_row(self, item_id: int) -> dict[str, Any] | None:
+        row: dict[str, Any] | None = self._x(f"SELECT {self._item_columns} FROM items WHERE id = %s", [item_id],
+                                             rows=True).fetchone()
+        return row
+
+    def item_exists(self, item_id: int) -> bool:
+        return self._one("SELECT 1 FROM items WHERE id = %s", [item_id]) is not None
+
+    def item_kind(self, item_id: int) -> str | None:
+        return self._one("SELECT kind FROM items WHERE id = %s", [item_id])
+
+    def item_id_for_accession(self, accession: str) -> int | None:
+        found = self._one("SELECT id FROM items WHERE accession = %s", [accession])
+        return int(found) if found is not None else None
+
+    def accessions(self) -> dict[int, str]:
+        return dict(self._x("SELECT id, accession FROM items").fetchall())
+
+    def accessions_taken(self, accessions: Sequence[str]) -> set[str]:
+        return {r[0] for r in self._x("SELECT accession FROM items WHERE accession = ANY(%s)", [list(accessions)])}
+
+    def next_item_id(self) -> int:
+        return int(self._one("SELECT coalesce(max(id), 0) + 1 FROM items"))
+
+    def count_items(self) -> int:
+        return int(self._one("SELECT count(*) FROM items"))
+
+    def insert_item(self, row: dict[str, Any], search_text: str) -> int:
+        """Insert one item with its search text; returns its id (one more than the largest, as SQLite)."""
+        row = dict(row)
+        given = row.pop("id", None)
+        words, count = words_of(search_text)
+        names = ["id", *row, "search_text", "words", "word_count"]
+        first = "%s" if given is not None else "(SELECT coalesce(max(id), 0) + 1 FROM items)"
+        values = ", ".join([first, *["%s"] * (len(names) - 1)])
+        params = [*([given] if given is not None else []), *row.values(), search_text, words, count]
+        return int(self._x(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id",
+                           params).fetchone()[0])
+
+    def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                     search_texts: Iterable[tuple[int, str]]) -> None:
+        """Insert many items at once (``columns`` include ``id``) with COPY."""
+        texts = dict(search_texts)
+        at = list(columns).index("id")
+        with self._guard(), self.conn.cursor().copy(
+                f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
+            for values in rows:
+                text = texts.get(values[at], "")
+                copy.write_row([*(_value(v) for v in values), text, *words_of(text)])
+
+    def update_item(self, item_id: int, row: dict[str, Any], search_text: str | None = None) -> None:
+        row = dict(row)
+        if search_text is not None:
+            words, count = words_of(search_text)
+            row.update(search_text=search_text, words=words, word_count=count)
+        sets = ", ".join(f"{k} = %s" for k in row)
+        self._x(f"UPDATE items SET {sets} WHERE id = %s", [*row.values(), item_id])
+
+    def unlink_serving_vessel(self, vessel_id: int) -> list[tuple[int, int]]:
+        return [(r[0], r[1]) for r in self._x(
+            "UPDATE items SET serving_vessel = NULL, version = version + 1 WHERE serving_vessel = %s"
+            " RETURNING id, version", [vessel_id]).fetchall()]
+
+    def delete_item(self, item_id: int) -> None:
+        self._x("DELETE FROM files WHERE asset_id IN (SELECT id FROM assets WHERE item_id = %s)", [item_id])
+        self._x("DELETE FROM assets WHERE item_id = %s", [item_id])
+        self._x("DELETE FROM items WHERE id = %s", [item_id])
+
+    def collections(self) -> list[str]:
+        return [r[0] for r in self._x(
+            "SELECT DISTINCT j COLLATE \"C\" FROM items, json_array_elements_text(items.collections::json) j"
+            " ORDER BY 1")]
+
+    # -- search and display rows -----------------------------------------------------------
+    def search_ids(self, query: SearchQuery) -> list[int]:
+        """Ids of the matching items in display order; by relevance they are ranked as SQLite ranks."""
+        ids = [r[0] for r in self._x(*search_sql(query))]
+        if query.text and query.sort == "relevance" and 1 < len(ids) <= RANK_LIMIT:
+            matches = self._x(*ranking_sql(query)).fetchall()
+            stats = self._x(*hits_sql(query.text)).fetchone()
+            ranked = bm25(query.text, matches, stats)
+            end = None if query.limit is None else query.offset + query.limit
+            ids = ranked[query.offset:end]
+        return ids
+
+    def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        summary = {item: (bool(textured), count) for item, textured, count in self._x(*asset_summary_sql(ids))}
+        by_id = {}
+        for row in self._x(*rows_sql(ids), rows=True):
+            for name in ("collections", "materials"):
+                row[name] = json.loads(row[name]) if row[name] and row[name] != "[]" else []
+            row["title"] = row["title_vi"] or row["title_en"] or row["accession"]
+            row["textured"], row["asset_count"] = summary.get(row["id"], (False, 0))
+            by_id[row["id"]] = row
+        return [by_id[i] for i in ids if i in by_id]
+
+    # -- assets and files ------------------------------------------------------------------
+    def asset_rows(self, item_id: int) -> list[dict[str, Any]]:
+        return self._x("SELECT * FROM assets WHERE item_id = %s ORDER BY id", [item_id], rows=True).fetchall()
+
+    def file_rows(self, asset_id: int) -> list[dict[str, Any]]:
+        return self._x("SELECT path, sha256, bytes FROM files WHERE asset_id = %s ORDER BY id",
+                       [asset_id], rows=True).fetchall()
+
+    def asset_columns(self) -> set[str]:
+        return set(self._columns("assets"))
+
+    def insert_asset(self, row: dict[str, Any], files: Iterable[tuple[str, str, int]]) -> int:
+        names = ", ".join(row)
+        asset_id = int(self._x(f"INSERT INTO assets ({names}) VALUES ({', '.join(['%s'] * len(row))}) RETURNING id",
+                               list(row.values())).fetchone()[0])
+        for path, sha256, size in files:
+            self._x("INSERT INTO files (asset_id, path, sha256, bytes) VALUES (%s, %s, %s, %s)",
+                    [asset_id, path, sha256, size])
+        return asset_id
+
+    def asset_row(self, asset_id: int) -> dict[str, Any] | None:
+        row: dict[str, Any] | None = self._x("SELECT * FROM assets WHERE id = %s", [asset_id], rows=True).fetchone()
+        return row
+
+    def update_asset(self, asset_id: int, row: dict[str, Any]) -> None:
+        sets = ", ".join(f"{k} = %s" for k in row)
+        self._x(f"UPDATE assets SET {sets} WHERE id = %s", [*row.values(), asset_id])
+
+    def current_master(self, item_id: int) -> tuple[str, str, str] | None:
+        row = self._x(_CURRENT_MASTER, [item_id]).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def item_with_master_bytes(self, sha256: str) -> int | None:
+        found = self._one("SELECT a.item_id FROM files f JOIN assets a ON a.id = f.asset_id"
+                          " WHERE f.sha256 = %s AND f.path = a.main_file LIMIT 1", [sha256])
+        return int(found) if found is not None else None
+
+    def has_storage_dir(self, storage_dir: str) -> bool:
+        return self._one("SELECT 1 FROM assets WHERE storage_dir = %s", [storage_dir]) is not None
+
+    def asset_count(self) -> int:
+        return int(self._one("SELECT count(*) FROM assets"))
+
+    def storage_dirs(self) -> set[str]:
+        return {r[0] for r in self._x("SELECT storage_dir FROM assets")}
+
+    def fixity_rows(self) -> list[tuple[int, str, str, str, int]]:
+        return self._x("SELECT a.item_id, a.storage_dir, f.path, f.sha256, f.bytes FROM files f"
+                       " JOIN assets a ON a.id = f.asset_id ORDER BY a.id, f.id").fetchall()
+
+    # -- events ----------------------------------------------------------------------------
+    def log_event(self, values: Sequence[Any]) -> None:
+        self._x(_INSERT_EVENT, values)
+
+    def log_events(self, rows: Iterable[Sequence[Any]]) -> None:
+        with self._guard(), self.conn.cursor().copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row([_value(v) for v in values])
+
+    def history(self, item_id: int) -> list[dict[str, Any]]:
+        return self._x("SELECT * FROM events WHERE item_id = %s ORDER BY id", [item_id], rows=True).fetchall()
+
+    def field_saves_since(self, item_id: int, version: int) -> list[tuple[str, str, str]]:
+        return self._x("SELECT field, agent, at FROM events WHERE item_id = %s AND type = 'edit'"
+                       " AND field IS NOT NULL AND heritage_event_version(detail) > %s ORDER BY id",
+                       [item_id, version]).fetchall()
+
+    # -- links to items not in the archive yet ------------------------------------------------
+    def add_pending_link(self, item_id: int, field: str, accession: str) -> None:
+        self._x("INSERT INTO pending_links (item_id, field, accession) VALUES (%s, %s, %s)"
+                " ON CONFLICT (item_id, field) DO UPDATE SET accession = EXCLUDED.accession",
+                [item_id, field, accession])
+
+    def pending_links_to(self, accession: str) -> list[tuple[int, str]]:
+        return self._x("SELECT item_id, field FROM pending_links WHERE accession = %s ORDER BY item_id",
+                       [accession]).fetchall()
+
+    def has_pending_links(self) -> bool:
+        return self._x("SELECT 1 FROM pending_links LIMIT 1").fetchone() is not None
+
+    def pending_links_of(self, item_id: int) -> list[tuple[str, str]]:
+        return self._x("SELECT field, accession FROM pending_links WHERE item_id = %s ORDER BY field",
+                       [item_id]).fetchall()
+
+    def remove_pending_link(self, item_id: int, field: str) -> None:
+        self._x("DELETE FROM pending_links WHERE item_id = %s AND field = %s", [item_id, field])
+
+
+def _check_database(cur: psycopg.Cursor[Any], url: str, create: bool) -> None:
+    done = postgres_schema.applied(cur)
+    if create and done is not None:
+        raise StorageError(f"The database {where(url)} already holds an archive's catalogue; give a new, empty "
+                           "database for a new team archive (or open the folder that uses it).")
+    if create and postgres_schema.user_tables(cur):
+        tables = postgres_schema.user_tables(cur)
+        raise StorageError(f"The database {where(url)} is not empty (it holds {len(tables)} table(s), first "
+                           f"{tables[0]}); create an empty database for the team archive.")
+    if not create and done is None:
+        raise StorageError(f"The database {where(url)} holds no archive catalogue; create one with "
+                           "`heritage init --catalogue URL DIR`.")

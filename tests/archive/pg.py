@@ -1,0 +1,99 @@
+"""A throwaway PostgreSQL server for tests, started from the installed server binaries.
+
+One server per test session (``Server.start``), a fresh database per team archive
+(``Server.new_database``). initdb refuses to run as root, so as root the server runs as the
+``postgres`` system user (created by the Debian package) or else ``nobody``, in a private
+folder under /tmp that user owns. fsync is off: the data is thrown away.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+SUPERUSER = "postgres"
+
+
+def find_bin_dir() -> Path | None:
+    """The folder holding initdb and pg_ctl: $PG_BIN, the newest /usr/lib/postgresql/*/bin, or PATH."""
+    candidates = [os.environ.get("PG_BIN", "")]
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+    found = shutil.which("initdb")
+    candidates.append(str(Path(found).parent) if found else "")
+    for folder in candidates:
+        if folder and (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_as() -> pwd.struct_passwd | None:
+    """The unprivileged user to run the server as when we are root (None: run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("running as root and neither a 'postgres' nor a 'nobody' user exists for the test server")
+
+
+class Server:
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+        self.user = _run_as()
+        self.folder = Path(tempfile.mkdtemp(prefix="heritage-pg-", dir="/tmp"))
+        self.data = self.folder / "data"
+        self.port = _free_port()
+        self._names = itertools.count(1)
+        if self.user is not None:
+            os.chown(self.folder, self.user.pw_uid, self.user.pw_gid)
+
+    def _run(self, *args: str) -> None:
+        kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
+        done = subprocess.run([str(self.bin_dir / args[0]), *args[1:]], capture_output=True, text=True,
+                              cwd=self.folder, check=False, **kwargs)  # type: ignore[call-overload]
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def start(self) -> Server:
+        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale")
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        """A URL without credentials, as a team.json holds (the user comes from PGUSER)."""
+        return f"postgresql://127.0.0.1:{self.port}/{database}"
+
+    def admin_url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database; returns its URL (without credentials)."""
+        import psycopg
+
+        name = f"archive_{os.getpid()}_{next(self._names)}"
+        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        return self.url(name)
