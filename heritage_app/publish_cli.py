@@ -113,13 +113,25 @@ def cmd_site(args: argparse.Namespace) -> int:
         report = build_site(archive, Path(args.out), collection=args.collection, profile=args.profile,
                             include_unpublished=args.include_unpublished, base_url=args.base_url or "",
                             render_image=None if args.no_poster else render_image, up_axis=args.up_axis,
-                            progress=_progress_for(args))
+                            progress=_progress_for(args), tile_url=args.tile_url or "")
     print(f"site written to {printable(report.out)}: {report.items} items, {report.bytes / 1e6:.1f} MB")
     for s in report.skipped:  # each item that failed; the others are in the site
         print(f"error: item {s['item']} is not in the site: {printable(s['reason'])}", file=sys.stderr)
     for note in report.notes:
         print(f"note: {printable(note)}", file=sys.stderr)
     return 1 if report.skipped else 0
+
+
+def cmd_open_data(args: argparse.Namespace) -> int:
+    from archive.publish.opendata import write_open_data
+
+    with _archive(args) as archive:
+        report = write_open_data(archive, Path(args.out), base_url=args.base_url or "", collection=args.collection)
+    print(f"open data written to {printable(report.out)}: {report.items} published items "
+          f"({', '.join(report.files)})")
+    print(f"serve it with: datasette {printable(report.out / 'heritage.db')} -m "
+          f"{printable(report.out / 'metadata.json')}  (pip install heritage-archive[publish])")
+    return 0
 
 
 def cmd_import_bag(args: argparse.Namespace) -> int:
@@ -156,8 +168,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--profile", choices=list(PROFILES), default="web")
     p.add_argument("--include-unpublished", action="store_true", help="also items not yet published")
     p.add_argument("--base-url", metavar="URL", help="public address of the site (sitemap, Open Graph)")
+    p.add_argument("--tile-url", metavar="URL", help="map tiles for map.html, e.g. https://tiles.example/{z}/{x}/{y}"
+                   ".png (default: none; the map is an outline shipped with the site and fetches nothing)")
     _common(p)
     p.set_defaults(func=cmd_site)
+
+    p = subparsers.add_parser("open-data", help="write the public catalogue as open data (SQLite for Datasette, "
+                              "CSV, JSON-LD, DCAT)", description="Published items only, public fields only.")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--collection")
+    p.add_argument("--base-url", metavar="URL", help="public address where the files will be served (DCAT)")
+    p.set_defaults(func=cmd_open_data)
 
     p = subparsers.add_parser("import-bag", help="import an item from a BagIt bag made by `export --format bag`")
     p.add_argument("bag", metavar="BAG")

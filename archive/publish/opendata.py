@@ -1,0 +1,216 @@
+"""``heritage open-data --out DIR``: the public catalogue as open data.
+
+Writes, from the same allow-list as the site (published items only, through
+:func:`archive.publish.public.public_record`: no private field, no sensitive coordinates)::
+
+    heritage.db      SQLite: items, assets, vocabulary (bilingual labels, licence and credit per row)
+    metadata.json    Datasette metadata: title, licence, source, vi/en column descriptions, facets, queries
+    dcat.jsonld      DCAT dataset description for national portals
+    items.csv, assets.csv, vocabulary.csv, items.jsonld   dumps
+
+``datasette DIR/heritage.db -m DIR/metadata.json`` serves it (``pip install heritage-archive[publish]``).
+The database is a new file written with sqlite-utils' table API; it is not the catalogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from archive.errors import SiteFolderInUse
+from archive.fields import ITEM_FIELD
+from archive.search import SearchQuery
+
+from . import jsonld
+from .public import Terms, choice_label, public_record, title, value_label
+
+if TYPE_CHECKING:
+    from archive.service import Archive
+
+FILES = ("heritage.db", "metadata.json", "dcat.jsonld", "items.csv", "assets.csv", "vocabulary.csv", "items.jsonld")
+#: Item columns with a vocabulary or choice value get an ``_en`` twin holding the English label.
+LABELLED = ("kind", "period", "materials", "culinary_line", "specimen", "model_licence")
+ASSET_COLUMNS = ("format", "geometry", "vertices", "faces", "points", "textured", "vertex_colors", "units",
+                 "capture_method", "capture_date", "accuracy_mm", "scale_reference")
+
+
+@dataclass
+class OpenDataReport:
+    out: Path
+    items: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
+def item_row(record: Mapping[str, Any], terms: Terms, iri: str, vessel: int | None) -> dict[str, Any]:
+    """One ``items`` row: every public field, English labels beside vocabulary values, licence URL."""
+    row: dict[str, Any] = {"id": record["id"], "iri": iri, "title": title(record, "vi")}
+    for name in ITEM_FIELD:
+        if name in record and name != "model":
+            row[name] = _cell(record[name])
+        if name in LABELLED and name in record:
+            row[f"{name}_en"] = _cell(value_label(name, record[name], "en", terms))
+    row["kind_vi"] = choice_label("kind", record.get("kind"), "vi")
+    row["licence_url"] = jsonld.licence_url(record.get("model_licence"))
+    row["temporal_coverage"] = jsonld.temporal_coverage(record)
+    row["serving_vessel_id"] = vessel
+    return row
+
+
+def asset_row(record: Mapping[str, Any], terms: Terms) -> dict[str, Any] | None:
+    model = record.get("model")
+    if not model:
+        return None
+    row = {"item_id": record["id"], **{k: model.get(k) for k in ASSET_COLUMNS}}
+    row["capture_method_en"] = terms.label("capture_methods", model.get("capture_method"), "en") \
+        if model.get("capture_method") else None
+    size = model.get("size") or [None, None, None]
+    row.update({"size_x": size[0], "size_y": size[1], "size_z": size[2]})
+    row.update({"licence": record.get("model_licence"), "licence_url": jsonld.licence_url(record.get("model_licence")),
+                "credit": record.get("model_credit")})
+    return row
+
+
+def write_open_data(archive: Archive, out: Path, base_url: str = "", collection: str | None = None) -> OpenDataReport:
+    """Write the open data files into ``out`` (new, empty, or holding only an earlier open-data export)."""
+    out.mkdir(parents=True, exist_ok=True)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in FILES)
+    if foreign:
+        raise SiteFolderInUse(f"{out} holds {foreign[0]}, which open-data did not write; choose an empty folder")
+    base_url = base_url.rstrip("/") + "/" if base_url else ""
+    terms = Terms.from_archive(archive)
+    ids = archive.search_ids(SearchQuery(collection=collection, status="published", sort="title"))
+    items = {i: archive.get(i) for i in ids}
+    records = {i: public_record(item) for i, item in items.items()}
+    iris = {i: jsonld.item_iri(records[i], "", "") for i in ids}  # site folders are the site's: a stable urn
+    rows, assets, graph = [], [], []
+    for i in ids:
+        vessel = items[i].get("serving_vessel") if records[i].get("kind") == "dish" else None
+        vessel = vessel if vessel in records else None  # only a published vessel is named
+        rows.append(item_row(records[i], terms, iris[i], vessel))
+        asset = asset_row(records[i], terms)
+        if asset:
+            assets.append(asset)
+        related = [iris[vessel]] if vessel else [iris[d] for d in ids if items[d].get("serving_vessel") == i
+                                                    and records[d].get("kind") == "dish"]
+        for lang in ("vi", "en"):
+            graph.extend(jsonld.build(records[i], lang, {}, terms, iris[i], related)["@graph"])
+    vocab = [{"vocabulary": name, "value": t["value"], "label_en": t.get("label_en") or None,
+              "same_as": _cell(terms.same_as(name, t["value"])) if terms.same_as(name, t["value"]) else None}
+             for name in archive.vocabulary_names() for t in archive.vocabulary(name)]
+    _database(out / "heritage.db", rows, assets, vocab)
+    for name, table in (("items.csv", rows), ("assets.csv", assets), ("vocabulary.csv", vocab)):
+        _csv(out / name, table)
+    _json(out / "items.jsonld", {"@context": jsonld.CONTEXT, "@graph": graph})
+    _json(out / "metadata.json", datasette_metadata(base_url))
+    _json(out / "dcat.jsonld", dcat(base_url, len(rows)))
+    return OpenDataReport(out, len(rows), list(FILES))
+
+
+def _database(path: Path, items: list[dict[str, Any]], assets: list[dict[str, Any]],
+              vocab: list[dict[str, Any]]) -> None:
+    staged = path.with_name(path.name + ".part")
+    staged.unlink(missing_ok=True)
+    db = sqlite_utils.Database(staged)
+    db["items"].insert_all(items, pk="id", alter=True)
+    db["assets"].insert_all(assets, alter=True, foreign_keys=[("item_id", "items", "id")])
+    db["vocabulary"].insert_all(vocab, pk=("vocabulary", "value"))
+    for table in ("items", "assets", "vocabulary"):
+        if not db[table].exists():
+            db[table].create({"id": int}, pk="id")
+    db.close()
+    staged.replace(path)
+
+
+def _csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, columns)
+        writer.writeheader()
+        for row in rows:  # a cell starting with =, +, -, @ is text, not a formula, in spreadsheets
+            writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+
+
+def _json(path: Path, doc: Any) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+TITLE = "Di sản & Ẩm thực Huế 3D — Hue Heritage & Cuisine in 3D"
+DESCRIPTION = ("Danh mục công khai các hiện vật và món ăn Huế có mô hình 3D. / Public catalogue of Hue relics "
+               "and dishes with 3D models.")
+LICENSE = ("Metadata CC0-1.0; each 3D model under the licence in its row",
+           "https://creativecommons.org/publicdomain/zero/1.0/")
+
+
+def _columns() -> dict[str, str]:
+    cols = {name: f"{f.label_vi} / {f.label_en}" for name, f in ITEM_FIELD.items()}
+    cols.update({f"{n}_en": f"{ITEM_FIELD[n].label_vi} (nhãn tiếng Anh) / {ITEM_FIELD[n].label_en} (English label)"
+                 for n in LABELLED}, iri="Định danh (IRI) / Identifier (IRI)", title="Tên hiển thị / Display title",
+                licence_url="Địa chỉ giấy phép / Licence URL", kind_vi="Loại (tiếng Việt) / Kind (Vietnamese)",
+                temporal_coverage="Khoảng năm (ISO 8601) / Years (ISO 8601)",
+                serving_vessel_id="Đồ đựng (mã hiện vật) / Serving vessel (item id)")
+    return cols
+
+
+def datasette_metadata(base_url: str = "") -> dict[str, Any]:
+    """Datasette's ``metadata.json``: title, licence, source, bilingual column notes, facets, queries."""
+    return {
+        "title": TITLE, "description": DESCRIPTION, "license": LICENSE[0], "license_url": LICENSE[1],
+        "source": "Heritage & Cuisine 3D Archive", "source_url": base_url or None,
+        "databases": {"heritage": {
+            "tables": {
+                "items": {"description": "Hiện vật và món ăn đã công bố / Published relics and dishes",
+                          "columns": _columns(), "sort": "accession",
+                          "facets": ["kind_en", "period_en", "culinary_line_en", "model_licence", "collections"]},
+                "assets": {"description": "Mô hình 3D gốc (kỹ thuật) / Master 3D scans (technical)",
+                           "facets": ["format", "capture_method_en", "licence"]},
+                "vocabulary": {"description": "Từ vựng kiểm soát, nhãn tiếng Anh / Controlled terms, English labels",
+                               "facets": ["vocabulary"]},
+            },
+            "queries": {
+                "relics_by_period": {"title": "Hiện vật theo thời kỳ / Relics by period",
+                                     "sql": "select period, period_en, count(*) as n from items where kind = 'relic' "
+                                            "group by period, period_en order by n desc"},
+                "dishes_with_vessels": {"title": "Món ăn và đồ đựng / Dishes and their serving vessels",
+                                        "sql": "select d.accession, d.title, v.accession as vessel, v.title as "
+                                               "vessel_title from items d join items v on v.id = d.serving_vessel_id"},
+                "items_with_places": {"title": "Hiện vật có tọa độ / Items with coordinates",
+                                      "sql": "select accession, title, place_name, place_lat, place_lon from items "
+                                             "where place_lat is not null"},
+            },
+        }},
+    }
+
+
+def dcat(base_url: str, items: int) -> dict[str, Any]:
+    """A DCAT dataset with its distributions (relative URLs unless ``base_url`` is given)."""
+    def dist(name: str, media: str, title_: str) -> dict[str, Any]:
+        return {"@type": "dcat:Distribution", "dct:title": title_, "dcat:downloadURL": {"@id": base_url + name},
+                "dcat:mediaType": media, "dct:license": {"@id": LICENSE[1]}}
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "foaf": "http://xmlns.com/foaf/0.1/", "@base": base_url or "urn:heritage-archive:open-data:"},
+        "@id": base_url or "urn:heritage-archive:open-data:dataset", "@type": "dcat:Dataset",
+        "dct:title": [{"@value": "Di sản & Ẩm thực Huế 3D", "@language": "vi"},
+                      {"@value": "Hue Heritage & Cuisine in 3D", "@language": "en"}],
+        "dct:description": DESCRIPTION, "dct:license": {"@id": LICENSE[1]},
+        "dct:modified": datetime.now(UTC).date().isoformat(), "dct:language": ["vi", "en"],
+        "dcat:keyword": ["heritage", "cuisine", "3D", "Huế", "di sản", "ẩm thực"],
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": "Heritage & Cuisine 3D Archive"},
+        "dct:extent": f"{items} items",
+        "dcat:distribution": [dist("heritage.db", "application/vnd.sqlite3", "SQLite (Datasette)"),
+                              dist("items.csv", "text/csv", "Items (CSV)"),
+                              dist("assets.csv", "text/csv", "3D models (CSV)"),
+                              dist("vocabulary.csv", "text/csv", "Vocabulary (CSV)"),
+                              dist("items.jsonld", "application/ld+json", "Items (JSON-LD, schema.org)")],
+    }
