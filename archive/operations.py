@@ -70,6 +70,30 @@ class Operations:
 
         return restore(backup_dir, dest, progress)
 
+    def build_levels(self, progress: Progress | None = None, cancel: CancelToken | None = None,
+                     item_ids: list[int] | None = None) -> Any:
+        """Build the missing levels of detail of every item's master (or of ``item_ids``)
+        under ``derived/levels/``; levels already made for the same master hash are kept.
+        Returns an ``archive.levels.LevelsReport``; see ``archive.levels``."""
+        from .levels import build_archive_levels
+
+        return build_archive_levels(self._archive, item_ids, progress, cancel)
+
+    def levels(self, item_id: int) -> list[Any]:
+        """The kept levels (``archive.levels.LevelInfo``) of an item's current master, finest first."""
+        from .levels import item_levels
+
+        return item_levels(self._archive, item_id)
+
+    def level_path(self, item_id: int, max_primitives: int | None = None) -> Path | None:
+        """The finest kept level of the item's master with at most ``max_primitives`` triangles
+        (points for a cloud), else its coarsest; None when no level was made for this master.
+        A level is a binary PLY in the master's own frame and units."""
+        from .levels import choose_level, item_levels
+
+        chosen = choose_level(item_levels(self._archive, item_id), max_primitives)
+        return None if chosen is None else chosen.path
+
     def export_csv(self, path: Path, labels: str | None = None) -> int:
         """Every item's metadata as a CSV file; returns how many items were written. ``labels``
         ("vi" or "en") heads the columns with the fields' labels, their names on a second row."""

@@ -148,6 +148,12 @@ def voxel_pick(points: np.ndarray, target: int) -> np.ndarray:
     cubic grid found with no more than ``target`` occupied cells (the cell size is bracketed
     from a surface-like first guess, then bisected on a log scale), the point nearest each
     cell's centre."""
+    return voxel_thin(points, target)[0]
+
+
+def voxel_thin(points: np.ndarray, target: int) -> tuple[np.ndarray, float]:
+    """:func:`voxel_pick`'s indices and the grid's cell size (the kept points' spacing, in
+    the units of ``points``)."""
     corner = points.min(0)
     extent = float((points.max(0) - corner).max()) or 1.0
     fine, coarse = _bracket(points, corner, extent, target)
@@ -160,7 +166,7 @@ def voxel_pick(points: np.ndarray, target: int) -> np.ndarray:
     order = np.lexsort((off_centre, keys))
     first = np.ones(len(order), bool)
     first[1:] = keys[order][1:] != keys[order][:-1]
-    return np.sort(order[first])
+    return np.sort(order[first]), float(coarse)
 
 
 def _bracket(points: np.ndarray, corner: np.ndarray, extent: float, target: int) -> tuple[float, float]:

@@ -1,0 +1,415 @@
+"""Levels of detail of a master, built once and kept under ``derived/levels/<uid>/``.
+
+A big scan (5-50M triangles, 20M-1G points) is far more than a thumbnail, a first picture
+or a web copy needs. After import each master gets a short chain of lighter copies:
+
+* meshes: quadric edge collapse with the web export's own decimation
+  (:func:`archive.publish.budget.decimate`: seam-aware when the mesh has colours, a
+  texture's colours baked into the vertices first), each level made from the one above;
+* clouds: one point per cell of a voxel grid (:func:`archive.publish.budget.voxel_thin`),
+  spread evenly in space, with the grid's spacing recorded.
+
+Each level is a binary little-endian PLY (float32 coordinates relative to ``comment origin``,
+uchar RGBA colours, int32 triangles) named by the master's SHA-256 and its number, so a level
+of an older master is never used; ``<sha256>.json`` lists the levels done so far and is
+rewritten after each one, so a build stopped half way resumes where it was. Everything here
+can be deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import CorruptFile, EmptyModel
+from .store import CancelToken
+
+#: triangles kept by each mesh level, finest first; points for clouds
+LEVEL_TRIANGLES = (1_000_000, 250_000, 60_000)
+LEVEL_POINTS = (4_000_000, 1_000_000, 250_000)
+#: a level is made only when it keeps under this share of the one above (else it saves little)
+MAX_SHARE = 0.6
+FORMAT_VERSION = 1
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class LevelInfo:
+    """One kept level: its number (1 = finest), file, and what it holds.
+
+    ``spacing`` is the voxel cell size of a cloud level in the master's units (None for meshes).
+    """
+
+    level: int
+    path: Path
+    triangles: int
+    points: int
+    spacing: float | None = None
+
+    @property
+    def primitives(self) -> int:
+        return self.triangles or self.points
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = self.path.name
+        return d
+
+
+@dataclass
+class MasterGeometry:
+    """A master merged into one part, in its own frame and units.
+
+    vertices : (n, 3) float32 relative to ``origin`` (3,) float64; faces : (m, 3) int32 or
+    None for a cloud; colours : (n, 4) uint8 or None.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray | None
+    colours: np.ndarray | None
+    origin: np.ndarray
+
+    @property
+    def primitives(self) -> int:
+        return len(self.faces) if self.faces is not None else len(self.vertices)
+
+
+def level_file(folder: Path, sha256: str, level: int) -> Path:
+    return folder / f"{sha256}.L{level}.ply"
+
+
+def _manifest(folder: Path, sha256: str) -> Path:
+    return folder / f"{sha256}.json"
+
+
+def find_levels(folder: Path, sha256: str) -> list[LevelInfo]:
+    """The levels kept for the master with this hash, finest first (empty when none)."""
+    data = _read_manifest(folder, sha256)
+    if data is None:
+        return []
+    out = []
+    for row in data["levels"]:
+        path = folder / row["path"]
+        if path.is_file() and path.name.startswith(sha256 + "."):
+            out.append(LevelInfo(row["level"], path, row["triangles"], row["points"], row.get("spacing")))
+    return out
+
+
+def levels_complete(folder: Path, sha256: str) -> bool:
+    data = _read_manifest(folder, sha256)
+    return bool(data and data.get("complete")) and len(find_levels(folder, sha256)) == len(data["levels"])
+
+
+def choose_level(levels: list[LevelInfo], max_primitives: int | None) -> LevelInfo | None:
+    """The finest level holding at most ``max_primitives`` (the coarsest when none does;
+    the finest of all when ``max_primitives`` is None); None when there are no levels."""
+    if not levels:
+        return None
+    if max_primitives is None:
+        return levels[0]
+    fitting = [lv for lv in levels if lv.primitives <= max_primitives]
+    return fitting[0] if fitting else levels[-1]
+
+
+def _read_manifest(folder: Path, sha256: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_manifest(folder, sha256).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("sha256") != sha256 or data.get("version") != FORMAT_VERSION:
+        return None
+    return data
+
+
+def _write_manifest(folder: Path, sha256: str, levels: list[LevelInfo], complete: bool, kind: str) -> None:
+    data = {"version": FORMAT_VERSION, "sha256": sha256, "kind": kind, "complete": complete,
+            "levels": [lv.as_dict() for lv in levels]}
+    target = _manifest(folder, sha256)
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | None = None,
+                 cancel: CancelToken | None = None, targets: tuple[int, ...] | None = None) -> list[LevelInfo]:
+    """Build the missing levels of ``master`` (whose recorded hash is ``sha256``) in ``folder``.
+
+    Levels already there for this hash are kept and used as the source of the next one;
+    files of any other hash in ``folder`` (an older master) are removed. Returns every level,
+    finest first; empty when the master is small enough to need none. ``targets`` replaces
+    :data:`LEVEL_TRIANGLES` or :data:`LEVEL_POINTS`.
+    """
+    if levels_complete(folder, sha256):
+        return find_levels(folder, sha256)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder, sha256)
+    done = find_levels(folder, sha256)
+    geometry = read_master(master)
+    kind = "mesh" if geometry.faces is not None else "points"
+    wanted = _targets(geometry, targets)
+    source = geometry
+    for level, target in enumerate(wanted, start=1):
+        if progress:
+            progress(level - 1, len(wanted), f"Level {level}: about {target:,} {_noun(kind)}")
+        if cancel:
+            cancel.check()
+        kept = next((lv for lv in done if lv.level == level), None)
+        if kept is not None:
+            source = read_level(kept.path)
+            continue
+        reduced, spacing = reduce(source, target)
+        path = level_file(folder, sha256, level)
+        write_level(reduced, path)
+        done.append(LevelInfo(level, path, len(reduced.faces) if reduced.faces is not None else 0,
+                              0 if reduced.faces is not None else len(reduced.vertices), spacing))
+        _write_manifest(folder, sha256, done, False, kind)
+        source = reduced
+    _write_manifest(folder, sha256, done, True, kind)
+    if progress:
+        progress(len(wanted), len(wanted), "Levels ready")
+    return done
+
+
+def _noun(kind: str) -> str:
+    return "triangles" if kind == "mesh" else "points"
+
+
+def _targets(g: MasterGeometry, given: tuple[int, ...] | None) -> list[int]:
+    targets, above = [], g.primitives
+    for t in given or (LEVEL_TRIANGLES if g.faces is not None else LEVEL_POINTS):
+        if t < above * MAX_SHARE:
+            targets.append(t)
+            above = t
+    return targets
+
+
+def _remove_stale(folder: Path, sha256: str) -> None:
+    for f in folder.iterdir():
+        if f.is_file() and not f.name.startswith(sha256 + "."):
+            f.unlink(missing_ok=True)
+
+
+def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None]:
+    """``g`` decimated to about ``target`` triangles, or thinned to at most ``target`` points
+    on a voxel grid; with the grid's cell size for a cloud (None for a mesh)."""
+    from .publish.budget import decimate, voxel_thin
+    from .publish.geometry import Part
+
+    if g.faces is None:
+        keep, cell = voxel_thin(g.vertices, target)
+        return MasterGeometry(g.vertices[keep], None, None if g.colours is None else g.colours[keep],
+                              g.origin), cell
+    part = decimate(Part(g.vertices, g.faces, colors=g.colours), target)
+    assert part.faces is not None
+    return MasterGeometry(np.asarray(part.vertices, dtype=np.float32), part.faces.astype(np.int32),
+                          part.colors, g.origin), None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def read_master(path: Path) -> MasterGeometry:
+    """The master as one part: binary PLY through a memory map, LAS/LAZ in chunks, anything
+    else through the export's readers (textures baked into vertex colours)."""
+    from .formats.identify import identify
+
+    fmt = identify(path)
+    if fmt == "ply":
+        from .formats.ply import map_binary_ply
+
+        arrays = map_binary_ply(path)
+        if arrays is not None:
+            return _local(arrays.vertices, arrays.faces, arrays.colours, arrays.origin)
+    if fmt in ("las", "laz"):
+        from .publish.clouds import read_las_lean
+
+        points, colours, origin = read_las_lean(path)
+        return MasterGeometry(points, None, colours, origin)
+    return _from_parts(path, fmt)
+
+
+def _from_parts(path: Path, fmt: str) -> MasterGeometry:
+    from .errors import UnsupportedFormat
+    from .publish.geometry import MASTER_READERS
+
+    reader = MASTER_READERS.get(fmt)
+    if reader is None:
+        raise UnsupportedFormat(f"{path.name}: no levels can be made from {fmt.upper()} files")
+    parts = reader(path)
+    meshes = [p for p in parts if p.faces is not None and len(p.faces)]
+    chosen = meshes or [p for p in parts if p.faces is None]
+    if not chosen:
+        raise EmptyModel(f"{path.name}: the master holds no triangles or points")
+    vertices = np.concatenate([p.vertices for p in chosen])
+    faces = None
+    if meshes:
+        offsets = np.cumsum([0] + [len(p.vertices) for p in meshes])[:-1]
+        faces = np.concatenate([p.faces + o for p, o in zip(meshes, offsets, strict=True)])  # type: ignore[operator]
+    coloured = any(p.colors is not None or p.image is not None for p in chosen)
+    colours = np.concatenate([_part_colours(p) for p in chosen]) if coloured else None
+    return _local(vertices, faces, colours, np.zeros(3))
+
+
+def _part_colours(part: Any) -> np.ndarray:
+    """(n, 4) uint8: the part's vertex colours, else its texture sampled at its UVs, else its
+    base colour."""
+    n = len(part.vertices)
+    if part.colors is not None:
+        return np.asarray(part.colors, dtype=np.uint8)
+    base = np.clip(np.asarray(part.base_color) * 255, 0, 255).round().astype(np.uint8)
+    if part.image is None or part.uv is None:
+        return np.tile(base, (n, 1))
+    img = np.asarray(part.image.convert("RGBA"))
+    h, w = img.shape[:2]
+    x = np.clip(np.nan_to_num(part.uv[:, 0] % 1.0) * (w - 1), 0, w - 1).round().astype(np.int64)
+    y = np.clip(np.nan_to_num(part.uv[:, 1] % 1.0) * (h - 1), 0, h - 1).round().astype(np.int64)
+    return np.ascontiguousarray(img[y, x])
+
+
+def _local(vertices: np.ndarray, faces: np.ndarray | None, colours: np.ndarray | None,
+           origin: np.ndarray) -> MasterGeometry:
+    """Coordinates as float32 near zero: far-off (georeferenced) ones are moved by a whole
+    offset first, which float32 would otherwise round to decimetres."""
+    if not len(vertices):
+        raise EmptyModel("the master holds no vertices")
+    finite = np.isfinite(vertices).all(1)
+    if not finite.all():
+        if faces is not None:
+            faces = faces[finite[faces].all(1)]
+        else:
+            vertices, colours = vertices[finite], None if colours is None else colours[finite]
+    lo, hi = np.nanmin(vertices, axis=0).astype(np.float64), np.nanmax(vertices, axis=0).astype(np.float64)
+    centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
+    if np.abs(centre).max() >= max(1e4, 100.0 * extent):
+        shift = np.round(centre)
+        vertices = (vertices - shift).astype(np.float32)
+        origin = origin + shift
+    vertices = np.asarray(vertices, dtype=np.float32)
+    faces = None if faces is None else np.asarray(faces, dtype=np.int32)
+    return MasterGeometry(vertices, faces, colours, np.asarray(origin, dtype=np.float64))
+
+
+def read_level(path: Path) -> MasterGeometry:
+    """A level file written by :func:`write_level`."""
+    from .formats.ply import map_binary_ply
+
+    arrays = map_binary_ply(path)
+    if arrays is None:
+        raise CorruptFile(f"{path.name}: not a level file of this archive; delete it to rebuild")
+    return MasterGeometry(arrays.vertices.astype(np.float32, copy=False), arrays.faces, arrays.colours,
+                          arrays.origin)
+
+
+def write_level(g: MasterGeometry, path: Path) -> Path:
+    """Binary PLY: float32 x y z (relative to the ``origin`` comment), RGBA, int32 triangles."""
+    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    if g.colours is not None:
+        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
+    rows = np.empty(len(g.vertices), dtype=fields)
+    rows["x"], rows["y"], rows["z"] = g.vertices.T
+    if g.colours is not None:
+        for k, name in enumerate(("red", "green", "blue", "alpha")):
+            rows[name] = g.colours[:, k]
+    head = ["ply", "format binary_little_endian 1.0", "comment Heritage archive level of detail",
+            "comment origin " + " ".join(repr(float(c)) for c in g.origin), f"element vertex {len(rows)}"]
+    head += [f"property {'float' if t == '<f4' else 'uchar'} {n}" for n, t in fields]
+    if g.faces is not None:
+        head += [f"element face {len(g.faces)}", "property list uchar int vertex_indices"]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(("\n".join([*head, "end_header"]) + "\n").encode("ascii"))
+        fh.write(rows.tobytes())
+        del rows
+        if g.faces is not None:
+            rec = np.empty(len(g.faces), dtype=[("n", "u1"), ("v", "<i4", (3,))])
+            rec["n"], rec["v"] = 3, g.faces
+            fh.write(rec.tobytes())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+# --- the archive's side ----------------------------------------------------------------
+
+@dataclass
+class LevelsReport:
+    """What :func:`build_archive_levels` did: items whose levels were made or were already
+    there, items too small to need any, and items that failed (item id -> message)."""
+
+    built: list[int]
+    kept: list[int]
+    small: list[int]
+    failed: dict[int, str]
+
+
+def master_of(archive: Any, item_id: int) -> tuple[str, Path, str] | None:
+    """(asset uid, master path, recorded SHA-256 of the master file) of an item, or None."""
+    master = archive.catalogue.current_master(item_id)
+    if master is None:
+        return None
+    uid, storage_dir, main_file = master
+    for asset in archive.assets(item_id):
+        if asset.get("uid") == uid:
+            sha = next((f["sha256"] for f in asset.get("files") or [] if f["path"] == main_file), None)
+            if sha:
+                return uid, archive.store.path(storage_dir, main_file), sha
+    return None
+
+
+def item_levels(archive: Any, item_id: int) -> list[LevelInfo]:
+    """The kept levels of an item's current master, finest first (empty when none)."""
+    found = master_of(archive, item_id)
+    if found is None:
+        return []
+    uid, _, sha = found
+    return find_levels(archive.store.derived / "levels" / uid, sha)
+
+
+def _build_in_worker(master: Path, sha256: str, folder: Path, targets: tuple[int, ...] | None) -> list[LevelInfo]:
+    return build_levels(master, sha256, folder, targets=targets)
+
+
+def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progress: Progress | None = None,
+                         cancel: CancelToken | None = None, targets: tuple[int, ...] | None = None) -> LevelsReport:
+    """Build the missing levels of each item (all items by default), one master at a time in
+    the isolated worker (memory and time follow the master's size). A cancel stops the
+    worker; the levels finished so far are kept and the next run resumes from them.
+    ``targets`` replaces the default level sizes (tests, benchmarks)."""
+    from .errors import ArchiveError, Cancelled
+    from .isolation import memory_for, run_isolated
+
+    report = LevelsReport([], [], [], {})
+    ids = list(item_ids) if item_ids is not None else archive.search_ids()
+    for n, item_id in enumerate(ids):
+        if cancel:
+            cancel.check()
+        found = master_of(archive, item_id)
+        if found is None or archive.read_only:
+            continue
+        uid, path, sha = found
+        folder = archive.store.derived / "levels" / uid
+        if progress:
+            progress(n, len(ids), f"Levels of detail: {path.name}")
+        if levels_complete(folder, sha):
+            (report.kept if find_levels(folder, sha) else report.small).append(item_id)
+            continue
+        size = path.stat().st_size
+        try:
+            levels = run_isolated(_build_in_worker, path, sha, folder, targets, name=path.name, cancel=cancel,
+                                  memory=memory_for([path], per_byte=6), timeout=300.0 + size / 2e6)
+        except Cancelled:
+            raise
+        except ArchiveError as exc:
+            report.failed[item_id] = str(exc)
+            continue
+        (report.built if levels else report.small).append(item_id)
+    if progress:
+        progress(len(ids), len(ids), "Levels of detail ready")
+    return report
