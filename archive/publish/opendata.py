@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from archive.errors import SiteFolderInUse
-from archive.fields import ITEM_FIELD
+from archive.fields import ITEM_FIELD, PUBLIC_ITEM_FIELDS
 from archive.search import SearchQuery
 
 from . import jsonld
-from .public import Terms, choice_label, public_record, title, value_label
+from .public import NOT_PUBLISHED, Terms, choice_label, public_record, title, value_label
 
 if TYPE_CHECKING:
     from archive.service import Archive
@@ -55,11 +55,12 @@ def _cell(value: Any) -> Any:
 def item_row(record: Mapping[str, Any], terms: Terms, iri: str, vessel: int | None) -> dict[str, Any]:
     """One ``items`` row: every public field, English labels beside vocabulary values, licence URL."""
     row: dict[str, Any] = {"id": record["id"], "iri": iri, "title": title(record, "vi")}
-    for name in ITEM_FIELD:
-        if name in record and name != "model":
-            row[name] = _cell(record[name])
-        if name in LABELLED and name in record:
-            row[f"{name}_en"] = _cell(value_label(name, record[name], "en", terms))
+    for name in PUBLIC_ITEM_FIELDS:  # every column in every export, so facets and queries always work
+        if name in NOT_PUBLISHED:
+            continue
+        row[name] = _cell(record.get(name))  # absent: empty, private or a sensitive place's coordinates
+        if name in LABELLED:
+            row[f"{name}_en"] = _cell(value_label(name, record.get(name), "en", terms))
     row["kind_vi"] = choice_label("kind", record.get("kind"), "vi")
     row["licence_url"] = jsonld.licence_url(record.get("model_licence"))
     row["temporal_coverage"] = jsonld.temporal_coverage(record)
