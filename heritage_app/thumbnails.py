@@ -36,11 +36,17 @@ def _renderer() -> Render | None:
     return lambda path, up_axis: render_thumbnail(path, RENDER_SIZE, up_axis=up_axis)
 
 
+#: a thumbnail is drawn from the finest kept level of at most this many triangles (or points)
+THUMBNAIL_PRIMITIVES = 250_000
+
+
 def item_renderer(archive: Archive, item_id: int, render: Render) -> Callable[[Path], bytes]:
     """``render`` bound to the up axis recorded for the item's master: the one-argument
-    callable ``Archive.ensure_thumbnails`` takes."""
+    callable ``Archive.ensure_thumbnails`` takes. When the master has kept levels of detail
+    the picture is drawn from one (same frame and units) instead of the full master."""
     up_axis = recorded_up_axis(master_asset(archive.assets(item_id)))
-    return lambda path: render(path, up_axis)
+    level = archive.level_path(item_id, THUMBNAIL_PRIMITIVES)
+    return lambda path: render(level or path, up_axis)
 
 
 class ThumbnailSignals(TaskSignals):

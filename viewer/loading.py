@@ -19,7 +19,7 @@ from .errors import CorruptFile, EmptyGeometry, FileMissing, UnsupportedFormat, 
 from .model import Geometry, Kind, Model
 from .orientation import orient
 from .progress import CancelToken, ProgressFn, report
-from .readers import READERS, SIGNATURES
+from .readers import READERS, SIGNATURES, Thinned
 
 o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
 
@@ -53,9 +53,9 @@ def load_model(path: str | Path, *, units: str | None = None, up_axis: str | Non
     report(progress, 0, 4, f"Reading {p.name}", cancel)
     ext = _format_of(p)
     _check_declared_sizes(p, ext)
-    geometry = _read(p, ext)
-    report(progress, 1, 4, "Checking geometry", cancel)
     warnings: list[str] = []
+    geometry = _read(p, ext, warnings)
+    report(progress, 1, 4, "Checking geometry", cancel)
     geometry = _repair(geometry, warnings, p.name)
     report(progress, 2, 4, "Computing normals", cancel)
     _ensure_normals(geometry)
@@ -88,12 +88,15 @@ def _format_of(p: Path) -> str:
         f"{p.name}: not a 3D format the viewer shows (supported: {', '.join(SUPPORTED_EXTENSIONS)}).")
 
 
-def _read(p: Path, ext: str) -> Geometry:
+def _read(p: Path, ext: str, notes: list[str]) -> Geometry:
     reader = READERS[ext]
     if p.suffix.lower() != ext:  # native readers choose the parser by extension
         reader = READERS[".glb"] if ext in (".glb", ".stl") else reader
     try:
         geometry = reader(p)
+        if isinstance(geometry, Thinned):
+            notes.append(geometry.note)
+            geometry = geometry.geometry
     except ViewerError:
         raise
     except Exception as exc:

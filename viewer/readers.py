@@ -11,6 +11,7 @@ import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import open3d as o3d
@@ -23,7 +24,7 @@ from .convert import points_to_o3d, scene_to_o3d
 from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
 from .model import Geometry
 
-Reader = Callable[[Path], Geometry | None]
+Reader = Callable[[Path], "Geometry | Thinned | None"]
 
 
 def read_mesh_or_points(path: Path) -> Geometry | None:
@@ -32,18 +33,33 @@ def read_mesh_or_points(path: Path) -> Geometry | None:
         # Open3D's PLY parser (rply) crashes the process on CRLF headers; trimesh copes.
         return read_with_trimesh(path)
     mesh = o3d.io.read_triangle_mesh(path, enable_post_processing=True)
+    origin = _ply_origin(path) if path.suffix.lower() == ".ply" else None
     if len(mesh.triangles):
-        return mesh
+        return mesh if origin is None else mesh.translate(origin)
     if path.suffix.lower() == ".ply":
         cloud = o3d.io.read_point_cloud(path)
         if len(cloud.points):
-            return cloud
+            return cloud if origin is None else cloud.translate(origin)
     if len(mesh.vertices):
         cloud = o3d.geometry.PointCloud(mesh.vertices)
         if mesh.has_vertex_colors():
             cloud.colors = mesh.vertex_colors
         return cloud
     return read_with_trimesh(path)  # e.g. UTF-16 OBJ, which Open3D cannot parse
+
+
+def _ply_origin(path: Path) -> np.ndarray | None:
+    """The offset an archive level file was written relative to (``comment origin x y z``)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096).split(b"end_header", 1)[0]
+    found = re.search(rb"\ncomment origin (\S+) (\S+) (\S+)\r?\n", head)
+    if found is None:
+        return None
+    try:
+        origin = np.array([float(v) for v in found.groups()], dtype=np.float64)
+    except ValueError:
+        return None
+    return origin if np.isfinite(origin).all() and origin.any() else None
 
 
 def _ply_header_has_crlf(path: Path) -> bool:
@@ -146,18 +162,76 @@ def read_e57(path: Path) -> Geometry | None:
     return points_to_o3d(np.concatenate(pts), colours)
 
 
-def read_las(path: Path) -> Geometry | None:
-    """LAS/LAZ through laspy (optional; LAZ needs a laspy backend such as lazrs)."""
+#: Most points the viewer shows of one cloud; a bigger cloud is thinned on a voxel grid to this
+#: (about 1 GB in Open3D's float64 points, colours and normals, and normals estimated in ~1 min).
+MAX_VIEW_POINTS = 6_000_000
+LAS_CHUNK = 2_000_000
+
+
+class Thinned(NamedTuple):
+    """A reader's geometry that holds fewer points than the file, with the note saying so."""
+
+    geometry: Geometry
+    note: str
+
+
+def read_las(path: Path) -> Geometry | Thinned | None:
+    """LAS/LAZ through laspy (optional; LAZ needs a laspy backend such as lazrs), read in
+    chunks into float32 (relative to the header's minimum, so georeferenced coordinates keep
+    their millimetres). A cloud over :data:`MAX_VIEW_POINTS` is thinned on a voxel grid."""
     try:
         import laspy
     except ImportError as exc:
         raise UnsupportedFormat(f"{path.name}: LAS support needs the laspy package.") from exc
-    las = laspy.read(str(path))
-    pts = np.column_stack([las.x, las.y, las.z])
+    with laspy.open(str(path)) as reader:
+        n = int(reader.header.point_count)
+        base = np.floor(np.asarray(reader.header.mins, dtype=np.float64))
+        rgb = {"red", "green", "blue"} <= set(reader.header.point_format.dimension_names)
+        pts = np.empty((n, 3), dtype=np.float32)
+        raw = np.empty((n, 3), dtype=np.uint16) if rgb else None
+        at = 0
+        for block in reader.chunk_iterator(LAS_CHUNK):
+            m = len(block)
+            for k, axis in enumerate("xyz"):
+                pts[at:at + m, k] = np.asarray(getattr(block, axis)) - base[k]
+            if raw is not None:
+                raw[at:at + m] = np.column_stack([block.red, block.green, block.blue])
+            at += m
+    pts, raw = pts[:at], None if raw is None else raw[:at]
+    note = None
+    if at > MAX_VIEW_POINTS:
+        keep, cell = voxel_keep(pts, MAX_VIEW_POINTS)
+        pts, raw = pts[keep], None if raw is None else raw[keep]
+        note = (f"Showing {len(pts):,} of {at:,} points, one per {cell:.3g}-unit cell: the full cloud is more "
+                "than the viewer's memory budget.")
     colours = None
-    if {"red", "green", "blue"} <= set(las.point_format.dimension_names):
-        colours = np.column_stack([las.red, las.green, las.blue]).astype(np.float64)
-    return points_to_o3d(pts, colours)
+    if raw is not None:
+        colours = raw.astype(np.float32) / (65535.0 if raw.max(initial=0) > 255 else 255.0)
+        del raw
+    cloud = points_to_o3d(pts, colours)
+    del pts, colours
+    cloud.translate(base)  # in float64: the loader moves it back near the origin and remembers the offset
+    return cloud if note is None else Thinned(cloud, note)
+
+
+def voxel_keep(points: np.ndarray, target: int) -> tuple[np.ndarray, float]:
+    """Sorted indices of at most ``target`` of ``points`` (n, 3), one per occupied cell of a
+    cubic grid (the first point met in each), and the cell size: spread evenly in space, not
+    at random. The cell grows by 10 % until the occupied cells fit."""
+    lo = points.min(0)
+    extent = float((points.max(0) - lo).max()) or 1.0
+    cell = extent / max(target, 1) ** 0.5  # a scan is mostly a surface
+    while True:
+        dims = np.floor((points.max(0) - lo) / cell).astype(np.int64) + 1
+        keys = np.zeros(len(points), dtype=np.int64)
+        for k in range(3):  # one column at a time: no (n, 3) int64 temporary
+            keys *= dims[k]
+            keys += np.floor((points[:, k] - lo[k]) / cell).astype(np.int64)
+        _, first = np.unique(keys, return_index=True)
+        del keys
+        if len(first) <= target:
+            return np.sort(first), cell
+        cell *= 1.1 * (len(first) / target) ** 0.5
 
 
 READERS: dict[str, Reader] = {

@@ -1,4 +1,4 @@
-"""OBJ (+MTL, textures), PLY and STL copies of a master, for other software and printing.
+"""OBJ (+MTL, textures), PLY, STL and (for clouds) LAS/LAZ copies of a master, for other software and printing.
 
 Written by small writers here (not trimesh's), so that no name from the source file, no
 comment and no path ends up in the output. OBJ and PLY are y-up metres like the GLB; STL is
@@ -120,6 +120,30 @@ def write_stl(model: Model, path: Path) -> Path:
     return path
 
 
+def write_las(model: Model, path: Path) -> Path:
+    """LAS 1.2 (LAZ when ``path`` ends in .laz, compressed by lazrs) of every point-cloud part
+    at full resolution, for archive-to-archive transfer: metres, +Z up as surveying software
+    expects, millimetre precision (scale 0.001), 16-bit RGB when the master has colours."""
+    import laspy
+
+    clouds = [p for p in model.parts if p.faces is None]
+    if not clouds:
+        raise PublishError("LAS and LAZ hold point clouds; this item is a mesh. Export PLY or OBJ instead.")
+    points = np.concatenate([p.vertices for p in clouds]) @ Z_UP_TO_Y_UP  # back from y-up to z-up
+    coloured = any(p.colors is not None for p in clouds)
+    header = laspy.LasHeader(point_format=2 if coloured else 0, version="1.2")
+    header.offsets = np.floor(points.min(0))
+    header.scales = np.array([0.001, 0.001, 0.001])
+    las = laspy.LasData(header)
+    las.x, las.y, las.z = points[:, 0], points[:, 1], points[:, 2]
+    if coloured:
+        rgb = np.concatenate([p.colors[:, :3] if p.colors is not None else np.full((len(p.vertices), 3), 255, np.uint8)
+                              for p in clouds]).astype(np.uint16) * 257
+        las.red, las.green, las.blue = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    las.write(str(path))
+    return path
+
+
 ModelWriter = Callable[[Model, list[Texture | None], Path, str], list[Path]]
 """``(model, textures, folder, stem) -> files written``; ``textures[i]`` belongs to ``model.parts[i]``."""
 
@@ -127,5 +151,7 @@ WRITERS: dict[str, ModelWriter] = {
     "obj": write_obj,
     "ply": lambda model, textures, folder, stem: [write_ply(model, folder / f"{stem}.ply")],
     "stl": lambda model, textures, folder, stem: [write_stl(model, folder / f"{stem}.stl")],
+    "las": lambda model, textures, folder, stem: [write_las(model, folder / f"{stem}.las")],
+    "laz": lambda model, textures, folder, stem: [write_las(model, folder / f"{stem}.laz")],
 }
 """Model files other than the web GLB, by export format (the GLB is :mod:`.webcopy`'s)."""

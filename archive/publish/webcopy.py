@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from archive.store import CancelToken
 
 from .budget import GeometricError, geometric_error, reduce_model
@@ -42,6 +44,7 @@ class WebCopyReport:
     error: GeometricError | None = None
     compress: str = "none"
     notes: list[str] = field(default_factory=list)
+    point_spacing: float | None = None  # median distance (m) from a kept point to its nearest neighbour
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "error"}
@@ -88,11 +91,26 @@ def make_web_glb(master: Model, profile: Profile, originals: list[bytes], path: 
     report = WebCopyReport(size, budget, model.triangles, model.points, master.triangles, master.points,
                            compress=profile.compress, notes=list(master.notes))
     report.textures = _texture_rows(model, textures, maps)
+    report.point_spacing = point_spacing(model)
     if measure_error and model is not master:
         report.error = geometric_error(master, model)
     elif measure_error:
         report.error = GeometricError(0.0, 0.0, 0.0, 0.0, 0)
     return report
+
+
+def point_spacing(model: Model, sample: int = 20_000) -> float | None:
+    """Median distance in metres from a point of the clouds to its nearest neighbour (over a
+    fixed sample of at most ``sample`` points); None when the model has no points."""
+    clouds = [p.vertices for p in model.parts if p.faces is None and len(p.vertices) > 1]
+    if not clouds:
+        return None
+    from scipy.spatial import cKDTree
+
+    points = np.concatenate(clouds)
+    picked = points[np.random.default_rng(7).choice(len(points), size=min(sample, len(points)), replace=False)]
+    distances, _ = cKDTree(points).query(picked, k=2, workers=-1)
+    return float(np.median(distances[:, 1]))
 
 
 def _ratio(model: Model, master: Model) -> float:
