@@ -122,8 +122,11 @@ def map_context(cards: Sequence[Mapping[str, Any]], lang: str, tile_url: str = "
 
 
 def write_map_pages(out: Path, cards: Sequence[Mapping[str, Any]], tile_url: str = "") -> list[str]:
-    """Write ``map.html`` and ``map.en.html`` into the site folder ``out``; their names."""
-    names = []
+    """Write ``map.html`` and ``map.en.html`` into the site folder ``out``; their names. A site
+    with no public place gets no map (and its index no link to one)."""
+    names: list[str] = []
+    if not places(cards):
+        return names
     for lang in ("vi", "en"):
         ctx = map_context(cards, lang, tile_url)
         (out / ctx["name"]).write_text(html.render("map.html.j2", ctx), encoding="utf-8")

@@ -106,9 +106,9 @@ def _build(archive: Archive, out: Path, collection: str | None, profile: str, in
         except Exception as exc:  # noqa: BLE001 - one broken scan must not stop the whole site
             reason = str(exc) if isinstance(exc, (BudgetNotReached, ArchiveError)) else f"{type(exc).__name__}: {exc}"
             report.skipped.append({"item": str(item_id), "reason": reason})
-    _index_pages(out, cards, base_url)
-    mapping.write_map_pages(out, cards, tile_url)
-    _sitemap(out, cards, base_url, report)
+    has_map = bool(mapping.write_map_pages(out, cards, tile_url))
+    _index_pages(out, cards, base_url, has_map)
+    _sitemap(out, cards, base_url, report, has_map)
     report.items = len(cards)
     if any(card.get("no_ar") for card in cards):
         reasons = sorted({card["no_ar"] for card in cards if card.get("no_ar")})
@@ -283,7 +283,7 @@ def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, 
     return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar}
 
 
-def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str) -> None:
+def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str, has_map: bool = False) -> None:
     collections = sorted({c for card in cards for c in card["record"].get("collections", [])})
     kinds_present = sorted({card["record"]["kind"] for card in cards})
     for lang in ("vi", "en"):
@@ -305,19 +305,20 @@ def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str) -> None:
                "og": [("og:type", "website"), ("og:title", t["site_name"]), ("og:description", t["footer"]),
                       ("og:locale", "vi_VN" if lang == "vi" else "en_US")]
                + ([("og:url", base_url + name)] if base_url else []),
-               "cards": entries, "collections": collections, "thumb_px": 320,
+               "cards": entries, "collections": collections, "thumb_px": 320, "has_map": has_map,
                "kinds": [(k, t.get(k, k)) for k in kinds_present]}
         (out / name).write_text(html.render("index.html.j2", ctx), encoding="utf-8")
 
 
-def _sitemap(out: Path, cards: list[dict[str, Any]], base_url: str, report: SiteReport) -> None:
+def _sitemap(out: Path, cards: list[dict[str, Any]], base_url: str, report: SiteReport, has_map: bool = False) -> None:
     """sitemap.xml with language alternates; URLs are absolute only when ``base_url`` is known."""
     if not base_url:
         report.notes.append("no --base-url given: sitemap.xml lists relative URLs and Open Graph images are "
                             "left out; give the site's public address for search engines and link previews")
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
-    pages = [("", {"vi": "index.html", "en": "index.en.html"}), ("", {"vi": "map.html", "en": "map.en.html"})]
+    pages = [("", {"vi": "index.html", "en": "index.en.html"})]
+    pages += [("", {"vi": "map.html", "en": "map.en.html"})] if has_map else []
     pages += [(card["rel"], card["names"]) for card in cards]
     for rel, names in pages:
         for name in names.values():
