@@ -10,7 +10,7 @@ $(BIN)/.installed: pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,publish]'
 	touch $@
 
 ## Node tools (glTF validator, gltfpack) pinned by tools/node/package-lock.json.
