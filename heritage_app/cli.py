@@ -73,9 +73,19 @@ def parse_sets(pairs: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
-    root = Path(args.archive or default_archive_dir())
-    Archive.create(root).close()
-    print(f"Created an empty archive in {printable(root)}")
+    root = Path(args.dir or args.archive or default_archive_dir())
+    Archive.create(root, catalogue=args.catalogue).close()
+    kind = "team archive (catalogue on PostgreSQL)" if args.catalogue else "archive"
+    print(f"Created an empty {kind} in {printable(root)}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from archive.migrate import migrate
+
+    dest = migrate(Path(args.src), Path(args.dest), catalogue=args.catalogue, progress=_progress)
+    kind = "a team archive" if args.catalogue else "a single-user archive"
+    print(f"migrated {printable(args.src)} into {kind} in {printable(dest)}")
     return 0
 
 
@@ -348,7 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=handler)
         return p
 
-    add("init", cmd_init, "create an empty archive")
+    p = add("init", cmd_init, "create an empty archive")
+    p.add_argument("dir", nargs="?", help="the new archive's folder (default: --archive)")
+    p.add_argument("--catalogue", metavar="URL",
+                   help="a team archive: postgresql://USER@HOST/DATABASE, an empty database (no password here)")
+    p = add("migrate", cmd_migrate, "copy an archive into a new single-user or team archive")
+    p.add_argument("src")
+    p.add_argument("dest", help="a new folder")
+    p.add_argument("--catalogue", metavar="URL", help="make DEST a team archive on this empty PostgreSQL database")
     add("demo", cmd_demo, "create a demo archive of Hue relics and dishes").add_argument("dir")
     p = add("import", cmd_import, "import scans (files, folders, .zip)")
     p.add_argument("paths", nargs="+", metavar="PATH")

@@ -63,6 +63,25 @@ def _catalogue_engine(request: pytest.FixtureRequest) -> None:
     monkeypatch = request.getfixturevalue("monkeypatch")
 
     def create(cls, root, agent=None, catalogue=None):  # type: ignore[no-untyped-def]
-        return original(cls, root, agent, catalogue or server.new_database())
+        return original(cls, root, agent, catalogue or server.new_database(server.catalogue_template()))
 
     monkeypatch.setattr(Archive, "create", classmethod(create))
+
+
+_SQLITE_INTERNALS = (".db.", ".db)", "archive.db", "sqlite3", "catalogue.sqlite", "CATALOGUE", "PRAGMA", "-wal",
+                     "SQLiteCatalogue", "sqlite_db", "sqlite_files", "items_fts")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks sqlite_only the tests whose own code reaches into SQLite (the catalogue file, its
+    PRAGMAs, WAL, sqlite3, ``archive.db``): they test that engine, not the archive's behaviour."""
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function is not None else ""
+        except (OSError, TypeError):
+            continue
+        if any(marker in source for marker in _SQLITE_INTERNALS):
+            item.add_marker(pytest.mark.sqlite_only)

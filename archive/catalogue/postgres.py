@@ -70,7 +70,7 @@ class PostgresCatalogue:
     @classmethod
     def open(cls, url: str, create: bool = False) -> PostgresCatalogue:
         """Connect and bring the schema up to date; ``create`` makes the catalogue in an empty
-        database (and refuses one that holds anything)."""
+        database, or takes an unused catalogue, and refuses a database that holds anything else."""
         conn = connect(url)
         try:
             with conn.transaction():
@@ -368,13 +368,20 @@ class PostgresCatalogue:
 
 def _check_database(cur: psycopg.Cursor[Any], url: str, create: bool) -> None:
     done = postgres_schema.applied(cur)
-    if create and done is not None:
+    if create and done is not None and _in_use(cur):
         raise StorageError(f"The database {where(url)} already holds an archive's catalogue; give a new, empty "
                            "database for a new team archive (or open the folder that uses it).")
-    if create and postgres_schema.user_tables(cur):
+    if create and done is None and postgres_schema.user_tables(cur):
         tables = postgres_schema.user_tables(cur)
         raise StorageError(f"The database {where(url)} is not empty (it holds {len(tables)} table(s), first "
                            f"{tables[0]}); create an empty database for the team archive.")
     if not create and done is None:
         raise StorageError(f"The database {where(url)} holds no archive catalogue; create one with "
                            "`heritage init --catalogue URL DIR`.")
+
+
+def _in_use(cur: psycopg.Cursor[Any]) -> bool:
+    """Whether a catalogue holds anything yet (an unused one, made by IT ahead of ``init``, may be taken)."""
+    cur.execute("SELECT EXISTS (SELECT 1 FROM items) OR EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM assets)")
+    row = cur.fetchone()
+    return bool(row and row[0])

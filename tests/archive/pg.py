@@ -59,6 +59,7 @@ class Server:
         self.data = self.folder / "data"
         self.port = _free_port()
         self._names = itertools.count(1)
+        self._template = ""
         if self.user is not None:
             os.chown(self.folder, self.user.pw_uid, self.user.pw_gid)
 
@@ -89,11 +90,22 @@ class Server:
     def admin_url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A fresh, empty database; returns its URL (without credentials)."""
+    def new_database(self, template: str = "template0") -> str:
+        """A fresh database (empty, or a copy of ``template``); returns its URL (without credentials)."""
         import psycopg
 
         name = f"archive_{os.getpid()}_{next(self._names)}"
         with psycopg.connect(self.admin_url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
+
+    def catalogue_template(self) -> str:
+        """The name of a database holding an unused catalogue, made once: copies of it are made in a
+        third of the time an empty database takes to get its schema."""
+        if not self._template:
+            from archive.catalogue.postgres import PostgresCatalogue
+
+            url = self.new_database()
+            PostgresCatalogue.open(url.replace("://", f"://{SUPERUSER}@"), create=True).close()
+            self._template = url.rsplit("/", 1)[1]
+        return self._template
