@@ -61,7 +61,7 @@ class MemoryGuard:
     def __init__(self, limit: int, thread_id: int | None = None) -> None:
         self.limit = limit
         self.tripped = False
-        self._target = thread_id if thread_id is not None else threading.main_thread().ident
+        self._target: int = thread_id if thread_id is not None else (threading.main_thread().ident or 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="memory-watchdog", daemon=True)
 
