@@ -68,6 +68,10 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
+def _bindir(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
 def _clean_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "HERITAGE_"))}
     return {**env, "HOME": str(tmp), "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
@@ -81,7 +85,7 @@ def test_wheel_holds_the_package_data(wheel: Path):
 
 
 def test_entry_points_work_outside_the_source_tree(fresh_venv: Path, tmp_path: Path):
-    bindir = fresh_venv / ("Scripts" if os.name == "nt" else "bin")
+    bindir = _bindir(fresh_venv)
     env = _clean_env(tmp_path)
     where = _sh([bindir / "python", "-c", "import archive, heritage_app; print(archive.__file__)"], tmp_path, env)
     assert Path(where.strip()).is_relative_to(fresh_venv)  # the wheel's copy, not this checkout
@@ -93,7 +97,7 @@ def test_entry_points_work_outside_the_source_tree(fresh_venv: Path, tmp_path: P
 
 
 def test_html_export_uses_the_installed_templates_and_web_viewer(fresh_venv: Path, tmp_path: Path):
-    bindir = fresh_venv / "bin"
+    bindir = _bindir(fresh_venv)
     env = _clean_env(tmp_path)
     _sh([bindir / "heritage", "demo", tmp_path / "demo"], tmp_path, env)
     _sh([bindir / "heritage", "--archive", tmp_path / "demo", "export", "1", "--format", "html", "--no-poster",
