@@ -36,7 +36,7 @@ from . import formats, html
 from .geometry import load_model
 from .jsonld import licence_url
 from .profiles import Profile, Progress, PublishError, RenderImage, get_profile
-from .public import master_asset, public_record, slug, title
+from .public import Terms, master_asset, public_record, slug, title
 from .textures import Texture, find_original, original_candidates, prepare_texture
 from .webcopy import WebCopyReport, make_web_glb
 
@@ -156,6 +156,7 @@ class ItemSource:
         self.master_path = archive.asset_path(asset)
         self.files = [archive.store.path(asset["storage_dir"], f["path"]) for f in asset["files"]]
         self.up_axis = resolve_up_axis(up_axis, asset)
+        self.terms = Terms.from_archive(archive)  # English pages say "bronze" where Vietnamese ones say "đồng"
 
     @property
     def slug(self) -> str:
@@ -350,12 +351,13 @@ def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderIma
     for lang in langs:
         links = html.PageLinks(poster="poster.jpg" if poster else None, home=names[langs[0]],
                                model_bytes=report.bytes, alternates=alternates)
-        ctx = html.item_context(source.record, lang, links)
+        ctx = html.item_context(source.record, lang, links, source.terms)
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
         (folder / f"{stem}.{lang}.jsonld").write_text(
             json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
     single = out / f"{stem}.html"
-    single.write_text(html.single_file_page(source.record, langs[0], glb, poster), encoding="utf-8")
+    single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms),
+                      encoding="utf-8")
     step(4, 4, "Done")
     return ExportResult(source.record["id"], "html", [folder / "index.html", single], report,
                         _renamed(source, stem) + written.notes)

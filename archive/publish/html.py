@@ -180,10 +180,10 @@ def _sha256(source: str) -> str:
 
 
 def single_file_page(record: Mapping[str, Any], lang: str, glb: Path, poster: bytes | None,
-                     alternates: Sequence[dict[str, str]] = ()) -> str:
+                     alternates: Sequence[dict[str, str]] = (), terms: Terms | None = None) -> str:
     """One self-contained HTML document: model, poster, viewer and styles inline."""
     links = PageLinks(model="", fallback=None, alternates=list(alternates))
-    ctx = item_context(record, lang, links)
+    ctx = item_context(record, lang, links, terms)
     inline = {"viewer": (WEB / "model-viewer" / "model-viewer-umd.min.js").read_text(encoding="utf-8"),
               "page": (WEB / "page.js").read_text(encoding="utf-8"),
               "css": (WEB / "page.css").read_text(encoding="utf-8")}

@@ -90,3 +90,21 @@ def test_place_new_without_hard_links_still_never_replaces(tmp_path, monkeypatch
     assert dest.read_bytes() == b"old"
     place_new(src, tmp_path / "free")
     assert (tmp_path / "free").read_bytes() == b"new" and not src.exists()
+
+
+def test_an_exported_english_page_uses_the_archives_own_vocabulary_labels(tmp_path: Path) -> None:
+    """A term staff added with an English label (not a seeded one) shows in English on the
+    English page of a single-item export, as it does in the site."""
+    from archive import Archive, ImportOptions
+    from archive.publish import export_item
+
+    from .helpers import write_box_ply
+
+    with Archive.create(tmp_path / "a") as archive:
+        archive.add_vocabulary("materials", "gỗ trắc", "rosewood")
+        item = archive.add_item({"kind": "relic", "title_vi": "Hộp", "title_en": "Box", "materials": ["gỗ trắc"],
+                                 "accession": "R-1"})
+        archive.import_paths([write_box_ply(tmp_path / "src")], ImportOptions(item_id=item, isolate=False))
+        result = export_item(archive, item, tmp_path / "out", "html")
+    english = (result.files[0].parent / "index.en.html").read_text(encoding="utf-8")
+    assert "<dd>rosewood</dd>" in english and "<dd>gỗ trắc</dd>" not in english

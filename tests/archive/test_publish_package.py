@@ -44,7 +44,7 @@ def test_dish_is_a_recipe_with_a_3d_model(archive, tmp_path: Path) -> None:
     export_item(a, ids[1], tmp_path / "out", "html")
     doc = _jsonld(next((tmp_path / "out").glob("*/index.html")))
     item, model = doc["@graph"]
-    assert doc["@context"] == "https://schema.org"
+    assert doc["@context"]["@vocab"] == "https://schema.org/"  # inline: expands offline (issue 16)
     assert item["@type"] == "Recipe" and item["recipeIngredient"] == ["bún", "bò"]
     assert [s["text"] for s in item["recipeInstructions"]] == ["Hầm xương.", "Chan nước."]
     assert item["prepTime"] == "PT30M" and item["cookTime"] == "PT120M" and item["totalTime"] == "PT150M"
