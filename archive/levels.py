@@ -104,7 +104,9 @@ def find_levels(folder: Path, sha256: str) -> list[LevelInfo]:
 
 def levels_complete(folder: Path, sha256: str) -> bool:
     data = _read_manifest(folder, sha256)
-    return bool(data and data.get("complete")) and len(find_levels(folder, sha256)) == len(data["levels"])
+    if data is None or not data.get("complete"):
+        return False
+    return len(find_levels(folder, sha256)) == len(data["levels"])
 
 
 def choose_level(levels: list[LevelInfo], max_primitives: int | None) -> LevelInfo | None:

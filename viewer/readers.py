@@ -35,11 +35,15 @@ def read_mesh_or_points(path: Path) -> Geometry | None:
     mesh = o3d.io.read_triangle_mesh(path, enable_post_processing=True)
     origin = _ply_origin(path) if path.suffix.lower() == ".ply" else None
     if len(mesh.triangles):
-        return mesh if origin is None else mesh.translate(origin)
+        if origin is not None:
+            mesh.translate(origin)
+        return mesh
     if path.suffix.lower() == ".ply":
         cloud = o3d.io.read_point_cloud(path)
         if len(cloud.points):
-            return cloud if origin is None else cloud.translate(origin)
+            if origin is not None:
+                cloud.translate(origin)
+            return cloud
     if len(mesh.vertices):
         cloud = o3d.geometry.PointCloud(mesh.vertices)
         if mesh.has_vertex_colors():
