@@ -76,6 +76,8 @@ def _copy_files(src_root: Path, work: Path, snapshot: Path, progress: Progress |
         if sha256_file(target) != expected:  # a link too: the source may have changed since it was recorded
             raise StorageError(f"{where} does not match its recorded hash; run `heritage verify` on the source "
                                "archive first. Nothing was migrated.")
+    if progress:
+        progress(len(rows), len(rows), "Files copied and checked")
     for asset_dir in (p for p in (work / "objects").glob("*/*") if p.is_dir()):
         make_read_only(asset_dir)
 
