@@ -149,3 +149,39 @@ def test_heat_map_colours_the_compared_mesh() -> None:
     result = compare(to_model(ref), to_model(ref), CompareParams(align="none"))
     g = heat_map_geometry(result, to_model(ref))
     assert len(np.asarray(g.vertex_colors)) == len(ref.vertices)
+
+
+def _dented_result() -> tuple[object, object]:
+    ref = _sphere()
+    v = ref.vertices.copy()
+    cap = v[:, 2] > R * 0.9
+    v[cap] *= 0.96
+    mov = to_model(trimesh.Trimesh(v, ref.faces, process=False))
+    return compare(to_model(ref), mov, CompareParams(align="none", icp=False, tolerance=0.5)), mov
+
+
+def test_report_has_its_pictures_and_figures_without_network(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from viewer.compare_report import write_report
+
+    result, mov = _dented_result()
+    path = write_report(result, mov, tmp_path, render=False)
+    text = path.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert f"{result.summary()['max']:.4g} mm" in text
+    assert Image.open(tmp_path / "histogram.png").size == (720, 300)
+    assert json.loads((tmp_path / "comparison.json").read_text())["kind"] == "scan-comparison"
+
+
+@pytest.mark.gl
+def test_report_renders_the_heat_map(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from viewer.compare_report import write_report
+
+    result, mov = _dented_result()
+    write_report(result, mov, tmp_path)
+    img = np.asarray(Image.open(tmp_path / "heatmap.png").convert("RGB")).astype(int)
+    blue = (img[..., 2] - img[..., 0] > 60).sum()
+    assert blue > 100  # the dent (material lost) shows blue
