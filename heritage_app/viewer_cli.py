@@ -1,4 +1,5 @@
-"""``heritage view FILE`` and ``heritage snapshot FILE --out PNG`` (registered by cli.py)."""
+"""``heritage view FILE``, ``heritage snapshot FILE --out PNG`` and ``heritage compare A B`` (registered by
+cli.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ def add_viewer_commands(subparsers: Any) -> None:
                       help="the file's up axis: z for Z-up scans (most scanners and CAD), y for glTF "
                            "(default: the item's recorded up axis, else y)")
     snap.set_defaults(func=run_snapshot)
+
+    cmp_ = subparsers.add_parser(
+        "compare", help="align two scans and measure one against the other's surface (deviation summary)")
+    cmp_.add_argument("reference", help="the reference scan: a 3D file, or ITEM_ID[:VERSION] with --archive")
+    cmp_.add_argument("compared", help="the scan measured against it: a file, or ITEM_ID[:VERSION]")
+    cmp_.add_argument("--json", action="store_true", help="print the full record as JSON")
+    cmp_.add_argument("--tolerance", type=float, default=0.5,
+                      help="deviation counted as beyond tolerance, in mm (model units when units are unknown)")
+    cmp_.add_argument("--report", metavar="DIR", help="write an HTML report with pictures to this folder")
+    cmp_.add_argument("--save", metavar="JSON", help="save the comparison record (with its parameters) to this file")
+    cmp_.add_argument("--align", default="auto", choices=("auto", "global", "none"),
+                      help="auto/global: feature-based registration, then ICP; none: the scans share one frame")
+    cmp_.add_argument("--no-icp", action="store_true", help="skip the ICP refinement")
+    cmp_.add_argument("--units", choices=("mm", "cm", "m"), help="units of files whose units are not known")
+    cmp_.add_argument("--up", choices=UP_AXES, help="up axis of files given by path (default y)")
+    cmp_.set_defaults(func=run_compare)
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
@@ -83,6 +100,70 @@ def _snapshot_source(args: argparse.Namespace) -> tuple[str, str]:
         # a kept level of detail draws the same picture at this size for a fraction of the cost
         path = archive.level_path(item_id, SNAPSHOT_PRIMITIVES) or archive.master_path(item_id)
         return str(path), args.up or recorded_up_axis(master_asset(archive.assets(item_id)))
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Print the comparison summary (or ``--json`` record); exit 1 with one line on error."""
+    import json
+
+    from archive import ArchiveError
+    from viewer import ViewerError, load_model_isolated
+    from viewer.compare import CompareParams, compare
+    from viewer.measure import convert
+
+    try:
+        sources = [_compare_source(args, spec) for spec in (args.reference, args.compared)]
+        ref, mov = (load_model_isolated(path, units=units, up_axis=up) for path, units, up in sources)
+        units = ref.units or mov.units
+        tol = convert(args.tolerance, "mm", units) if units else args.tolerance
+        params = CompareParams(tolerance=tol, align=args.align, icp=not args.no_icp)
+        result = compare(ref, mov, params)
+        result.sources["reference"]["spec"], result.sources["compared"]["spec"] = args.reference, args.compared
+        if args.save:
+            result.save_json(args.save)
+        if args.report:
+            from viewer.compare_report import write_report
+
+            write_report(result, mov, args.report)
+    except (ViewerError, ArchiveError, ValueError) as exc:
+        print(f"error: {printable(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {printable(exc)}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_record(), ensure_ascii=False, indent=2))
+        return 0
+    s, u = result.summary(), result.units or "units"
+    print(f"compared {printable(args.compared)} against {printable(args.reference)} ({s['points']:,} points, "
+          f"alignment fitness {result.fitness:.3f}, {result.seconds:.1f} s)")
+    for name, key in (("mean (signed)", "mean"), ("RMS", "rms"), ("95th percentile", "p95"), ("max", "max")):
+        print(f"  {name:<16} {s[key]:.4g} {u}")
+    print(f"  beyond {params.tolerance:.4g} {u}: {s['beyond_tolerance'] * 100:.2f} %")
+    return 0
+
+
+def _compare_source(args: argparse.Namespace, spec: str) -> tuple[str, str | None, str]:
+    """(path, units, up axis) for a file, or with ``--archive`` for ``ITEM_ID[:VERSION]``:
+    VERSION counts the item's master assets from 1 (oldest); without it the newest."""
+    item, _, version = spec.partition(":")
+    archive_dir = getattr(args, "archive", None)
+    if not (archive_dir and item.isdigit() and (not version or version.isdigit())):
+        return spec, args.units, args.up or "y"
+    from archive import Archive
+
+    from .up_axis import recorded_up_axis
+
+    with Archive.open(archive_dir) as archive:
+        assets = archive.assets(int(item))
+        masters = [a for a in assets if a.get("role") == "master"] or assets
+        if not masters:
+            raise ValueError(f"item {item} has no 3D model")
+        if version and not 1 <= int(version) <= len(masters):
+            raise ValueError(f"item {item} has {len(masters)} version(s) of its master; there is no {version}")
+        asset = masters[int(version) - 1] if version else masters[-1]
+        units = asset.get("units") if asset.get("units") in ("mm", "cm", "m") else args.units
+        return str(archive.asset_path(asset)), units, args.up or recorded_up_axis(asset)
 
 
 def run_view(args: argparse.Namespace) -> int:

@@ -185,3 +185,25 @@ def test_report_renders_the_heat_map(tmp_path: Path) -> None:
     img = np.asarray(Image.open(tmp_path / "heatmap.png").convert("RGB")).astype(int)
     blue = (img[..., 2] - img[..., 0] > 60).sum()
     assert blue > 100  # the dent (material lost) shows blue
+
+
+def test_cli_prints_the_summary_of_two_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ref = _sphere()
+    grown = trimesh.Trimesh(ref.vertices + ref.vertex_normals * 1.0, ref.faces)
+    ref.export(tmp_path / "a.ply")
+    grown.export(tmp_path / "b.ply")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-m", "heritage_app.viewer_cli", "compare", str(tmp_path / "a.ply"),
+                          str(tmp_path / "b.ply"), "--units", "mm", "--align", "none", "--json",
+                          "--save", str(tmp_path / "c.json")], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    assert record["summary"]["mean"] == pytest.approx(1.0, rel=0.01)
+    assert record["parameters"]["tolerance"] == 0.5
+    assert (tmp_path / "c.json").exists()
+    bad = subprocess.run([sys.executable, "-m", "heritage_app.viewer_cli", "compare", str(tmp_path / "a.ply"),
+                          str(tmp_path / "missing.ply")], cwd=root, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
