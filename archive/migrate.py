@@ -89,11 +89,10 @@ def _install_catalogue(work: Path, snapshot: Path, catalogue: str | None) -> Non
         fsync_dir(work)
         return
     from .catalogue.postgres import PostgresCatalogue
-    from .catalogue.postgres_copy import from_sqlite
 
     target = PostgresCatalogue.open(catalogue, create=True)
     try:
-        from_sqlite(snapshot, target.conn)
+        target.load_sqlite(snapshot)
     finally:
         target.close()
     snapshot.unlink()

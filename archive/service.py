@@ -141,10 +141,20 @@ class Archive(Operations):
         network-drive warning is about SQLite files and does not apply."""
         from .catalogue.postgres import PostgresCatalogue
 
-        archive = cls(root, PostgresCatalogue.open(team.read(root)), agent)
+        writable = health.probe_writable(root) if recover else True
+        archive = cls(root, PostgresCatalogue.open(team.read(root), read_only=not writable), agent)
         if recover:
-            archive._recover(health.probe_writable(root))
+            archive._recover(writable)
         return archive
+
+    @staticmethod
+    def migrate(src: Path | str, dest: Path | str, catalogue: str | None = None,
+                progress: Callable[[int, int, str], None] | None = None) -> Path:
+        """Copy the archive in ``src`` into the new folder ``dest``: a team archive on the empty
+        PostgreSQL database ``catalogue``, or a single-user archive without it (see ``archive.migrate``)."""
+        from .migrate import migrate
+
+        return migrate(Path(src), Path(dest), catalogue, progress)
 
     def _recover(self, writable: bool) -> None:
         self.read_only = not writable

@@ -81,9 +81,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from archive.migrate import migrate
-
-    dest = migrate(Path(args.src), Path(args.dest), catalogue=args.catalogue, progress=_progress)
+    dest = Archive.migrate(args.src, args.dest, catalogue=args.catalogue, progress=_progress)
     kind = "a team archive" if args.catalogue else "a single-user archive"
     print(f"migrated {printable(args.src)} into {kind} in {printable(dest)}")
     return 0

@@ -77,11 +77,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     PRAGMAs, WAL, sqlite3, ``archive.db``): they test that engine, not the archive's behaviour."""
     import inspect
 
+    def source(function: object) -> str:
+        try:
+            return inspect.getsource(function)  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            return ""
+
     for item in items:
         function = getattr(item, "function", None)
-        try:
-            source = inspect.getsource(function) if function is not None else ""
-        except (OSError, TypeError):
+        if function is None:
             continue
-        if any(marker in source for marker in _SQLITE_INTERNALS):
+        # The test, and the helpers and fixtures of its module that it names (one level down).
+        names = set(function.__code__.co_names) | set(getattr(item, "fixturenames", ()))
+        module = vars(inspect.getmodule(function) or object())
+        helpers = [module[n] for n in names if inspect.isfunction(module.get(n))
+                   or inspect.isfunction(getattr(module.get(n), "__wrapped__", None))]
+        text = source(function) + "".join(source(getattr(h, "__wrapped__", h)) for h in helpers)
+        if any(marker in text for marker in _SQLITE_INTERNALS):
             item.add_marker(pytest.mark.sqlite_only)

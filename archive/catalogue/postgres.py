@@ -22,7 +22,19 @@ from ..errors import StorageError
 from ..search import SearchQuery
 from . import postgres_schema
 from .base import EVENT_COLUMNS
-from .postgres_sql import RANK_LIMIT, asset_summary_sql, bm25, hits_sql, ranking_sql, rows_sql, search_sql, words_of
+from .postgres_sql import (
+    RANK_LIMIT,
+    STATS_SQL,
+    asset_summary_sql,
+    bm25,
+    hits_sql,
+    patterns,
+    ranking_sql,
+    rows_sql,
+    search_sql,
+    words_of,
+)
+from .sqlite_db import READ_ONLY
 
 WRITER_LOCK = 0x68657269  # "heri": the advisory lock every write transaction holds
 LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout: a writer waits this long for another
@@ -61,14 +73,15 @@ def connect(url: str) -> psycopg.Connection[Any]:
 class PostgresCatalogue:
     """One connection to a team archive's database: open one per thread."""
 
-    def __init__(self, url: str, conn: psycopg.Connection[Any]):
+    def __init__(self, url: str, conn: psycopg.Connection[Any], read_only: bool = False):
         self.url = url
         self.conn = conn
+        self._read_only = read_only  # the shared folder cannot be written: no change could keep its files
         self._depth = 0
         self._item_columns = ", ".join(c for c in self._columns("items") if c not in _HIDDEN)
 
     @classmethod
-    def open(cls, url: str, create: bool = False) -> PostgresCatalogue:
+    def open(cls, url: str, create: bool = False, read_only: bool = False) -> PostgresCatalogue:
         """Connect and bring the schema up to date; ``create`` makes the catalogue in an empty
         database, or takes an unused catalogue, and refuses a database that holds anything else."""
         conn = connect(url)
@@ -84,14 +97,14 @@ class PostgresCatalogue:
         except BaseException:
             conn.close()
             raise
-        return cls(url, conn)
+        return cls(url, conn, read_only)
 
     def close(self) -> None:
         self.conn.close()
 
     @property
     def read_only(self) -> bool:
-        return False
+        return self._read_only
 
     def _x(self, sql: str, params: Sequence[Any] = (), rows: bool = False) -> psycopg.Cursor[Any]:
         """Run one statement; connection trouble becomes a StorageError."""
@@ -124,6 +137,8 @@ class PostgresCatalogue:
                 finally:
                     self._depth -= 1
             return
+        if self._read_only:
+            raise StorageError(READ_ONLY)
         with self._guard():
             if self.conn.closed:
                 self.conn = connect(self.url)
@@ -163,6 +178,13 @@ class PostgresCatalogue:
             raise unreachable(self.url, exc) from exc
         finally:
             conn.close()
+
+    def load_sqlite(self, source: Path) -> None:
+        """Fill this new, unused catalogue with every row of the SQLite catalogue file ``source``."""
+        from .postgres_copy import from_sqlite
+
+        with self._guard():
+            from_sqlite(source, self.conn)
 
     # -- vocabularies ----------------------------------------------------------------------
     def vocabulary(self, name: str) -> list[tuple[str, str | None]]:
@@ -259,11 +281,19 @@ class PostgresCatalogue:
         ids = [r[0] for r in self._x(*search_sql(query))]
         if query.text and query.sort == "relevance" and 1 < len(ids) <= RANK_LIMIT:
             matches = self._x(*ranking_sql(query)).fetchall()
-            stats = self._x(*hits_sql(query.text)).fetchone()
-            ranked = bm25(query.text, matches, stats)
+            ranked = bm25(query.text, matches, self._bm25_stats(query, len(matches)))
             end = None if query.limit is None else query.offset + query.limit
             ids = ranked[query.offset:end]
         return ids
+
+    def _bm25_stats(self, query: SearchQuery, matched: int) -> list[int]:
+        items, tokens = self._x(STATS_SQL).fetchone()
+        found = patterns(query.text)
+        filtered = any(getattr(query, f) for f in ("kind", "status", "period", "culinary_line", "collection",
+                                                    "material")) or query.has_texture is not None
+        if len(found) == 1 and not filtered:
+            return [items, tokens, matched]  # the matches are the phrase's documents
+        return [items, tokens, *(self._one(*hits_sql(p)) for p in found)]
 
     def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         if not ids:

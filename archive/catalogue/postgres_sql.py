@@ -18,7 +18,8 @@ from ..search import SORTS, SearchQuery
 from ..text import fold, tokens
 from .sqlite_sql import RANK_LIMIT, SORT_COLUMNS
 
-__all__ = ["RANK_LIMIT", "bm25", "patterns", "phrases", "rows_sql", "search_sql", "words_of"]
+__all__ = ["RANK_LIMIT", "STATS_SQL", "bm25", "hits_sql", "ranking_sql", "patterns", "phrases", "rows_sql",
+           "search_sql", "words_of"]
 
 # FTS5's unicode61 tokenizer: runs of letters and digits; everything else (the underscore
 # included, which Python's \w keeps) separates tokens.
@@ -66,15 +67,18 @@ def ranking_sql(q: SearchQuery) -> tuple[str, list[Any]]:
     return sql.replace("SELECT i.id ", "SELECT i.id, i.words, i.word_count ", 1), params
 
 
-def hits_sql(text: str) -> tuple[str, list[Any]]:
-    """(rows, tokens, rows holding phrase 1, phrase 2, …) over the whole catalogue: bm25's statistics."""
-    pats = patterns(text)
-    counts = "".join(", count(*) FILTER (WHERE words LIKE %s)" for _ in pats)
-    return f"SELECT count(*), coalesce(sum(word_count), 0){counts} FROM items", pats
+def hits_sql(pattern: str) -> tuple[str, list[Any]]:
+    """How many items hold one phrase (bm25's document frequency), from the trigram index."""
+    return "SELECT count(*) FROM items WHERE words LIKE %s", [pattern]
+
+
+STATS_SQL = "SELECT items, tokens FROM item_stats"
+"""bm25's whole-catalogue figures: items, and tokens in all of them."""
 
 
 def bm25(text: str, matches: Sequence[tuple[int, str, int]], stats: Sequence[int]) -> list[int]:
-    """Ids of ``matches`` (id, words, word count) best first, scored as FTS5's bm25() does."""
+    """Ids of ``matches`` (id, words, word count) best first, scored as FTS5's bm25() does.
+    ``stats``: (items, tokens in all items, items holding phrase 1, phrase 2, …)."""
     found = phrases(text)
     rows, total = int(stats[0]), float(stats[1])
     avgdl = total / rows if rows else 0.0
