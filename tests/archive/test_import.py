@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 import stat
 import zipfile
 from pathlib import Path
@@ -217,7 +216,7 @@ def test_a_crash_between_placing_and_committing_is_undone_on_open(tmp_path):
     store = FileStore(root)
     staged = store.stage([(write_box_ply(tmp_path / "in"), "box.ply")])
     store.place(staged)  # …and the process dies before the catalogue commit:
-    os.close(store._session[1])  # the kernel releases a dead process's lock; files stay
+    store._session[1].release()  # as the kernel releases a dead process's lock; files stay
     assert (root / staged.storage_dir).exists()
     with Archive.open(root) as archive:
         assert not (root / staged.storage_dir).exists()
