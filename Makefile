@@ -30,8 +30,8 @@ test: setup lint test-portable
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 lint:
-	$(BIN)/ruff check archive viewer workers glbtools heritage_app tests benchmarks
-	$(BIN)/mypy archive viewer workers glbtools
+	$(BIN)/ruff check archive viewer workers glbtools platform_support heritage_app tests benchmarks packaging
+	$(BIN)/mypy archive viewer workers glbtools platform_support
 	$(BIN)/lint-imports  # the borders between archive, viewer, workers and the app (pyproject.toml)
 
 bench: setup

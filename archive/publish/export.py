@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -31,6 +30,7 @@ from archive.imagesafe import check_image, open_image
 from archive.isolation import memory_for, run_isolated
 from archive.store import CancelToken
 from archive.workfolders import work_folder
+from platform_support import link_or_copy
 
 from . import formats, html
 from .geometry import load_model
@@ -293,13 +293,9 @@ def place_new(src: Path, dest: Path) -> None:
             place_new(child, dest / child.name)
         src.rmdir()
         return
-    try:
-        os.link(src, dest)  # atomic and exclusive
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this disk (FAT, some shares): exclusive create, then copy
-        with open(src, "rb") as fin, open(dest, "xb") as fout:
-            shutil.copyfileobj(fin, fout)
+    # A hard link is atomic and exclusive; where the disk has none (FAT, some shares) the copy
+    # is created exclusively too: either way a name that exists raises FileExistsError.
+    link_or_copy(src, dest)
     src.unlink()
 
 
