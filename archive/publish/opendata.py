@@ -123,12 +123,12 @@ def _database(path: Path, items: list[dict[str, Any]], assets: list[dict[str, An
     staged = path.with_name(path.name + ".part")
     staged.unlink(missing_ok=True)
     db = sqlite_utils.Database(staged)
-    db["items"].insert_all(items, pk="id", alter=True)
-    db["assets"].insert_all(assets, alter=True, foreign_keys=[("item_id", "items", "id")])
-    db["vocabulary"].insert_all(vocab, pk=("vocabulary", "value"))
+    db.table("items").insert_all(items, pk="id", alter=True)
+    db.table("assets").insert_all(assets, alter=True, foreign_keys=[("item_id", "items", "id")])
+    db.table("vocabulary").insert_all(vocab, pk=("vocabulary", "value"))
     for table in ("items", "assets", "vocabulary"):
-        if not db[table].exists():
-            db[table].create({"id": int}, pk="id")
+        if not db.table(table).exists():
+            db.table(table).create({"id": int}, pk="id")
     db.close()
     staged.replace(path)
 

@@ -46,7 +46,7 @@ def _pxr() -> Any:
 
 
 def _meshes(glb: Path) -> list[trimesh.Trimesh]:
-    scene = trimesh.load(glb, force="scene")
+    scene: Any = trimesh.load(glb, force="scene")
     meshes = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh) and len(g.faces)]
     if not meshes:
         raise UsdzNotMade("the model has no surfaces (a point cloud?): AR Quick Look shows only meshes")
@@ -97,9 +97,14 @@ def _write_mesh(stage: Any, path: str, mesh: trimesh.Trimesh, UsdGeom: Any, Vt: 
     if uv is not None and len(uv) == len(vertices):
         st = primvars.CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, UsdGeom.Tokens.vertex)
         st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(uv, dtype=np.float32)))  # trimesh: origin bottom-left, as USD
-    elif mesh.visual.kind == "vertex":
-        colours = np.asarray(mesh.visual.vertex_colors, dtype=np.float32)[:, :3] / 255.0
+    elif _is_vertex_coloured(mesh):
+        visual: Any = mesh.visual  # ColorVisuals: the check above
+        colours = np.asarray(visual.vertex_colors, dtype=np.float32)[:, :3] / 255.0
         geom.CreateDisplayColorPrimvar(UsdGeom.Tokens.vertex).Set(Vt.Vec3fArray.FromNumpy(colours))
+
+
+def _is_vertex_coloured(mesh: trimesh.Trimesh) -> bool:
+    return getattr(mesh.visual, "kind", None) == "vertex"
 
 
 def _base_colour(mesh: trimesh.Trimesh) -> tuple[Any, tuple[float, float, float]]:
@@ -123,7 +128,7 @@ def _write_material(stage: Any, n: int, mesh: trimesh.Trimesh, work: Path, UsdSh
     image, rgb = _base_colour(mesh)
     has_uv = getattr(mesh.visual, "uv", None) is not None
     if image is None or not has_uv:
-        if mesh.visual.kind == "vertex":  # Quick Look multiplies nothing: display colours show as they are
+        if _is_vertex_coloured(mesh):  # Quick Look multiplies nothing: display colours show as they are
             rgb = (1.0, 1.0, 1.0)
         surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*rgb))
         return material
