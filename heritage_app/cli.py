@@ -347,6 +347,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="heritage", description="Heritage & Cuisine 3D Archive")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--archive", metavar="DIR",
                         help="archive folder (default: $HERITAGE_ARCHIVE, else a per-user data folder)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -441,7 +442,14 @@ def _add_viewer_and_publish_commands(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()  # the 3D commands' choices come from the viewer, which loads Open3D
+    except (ImportError, OSError) as exc:  # e.g. libGL missing: one line naming it, not a traceback
+        from platform_support import open3d_error_message
+
+        print(f"error: {open3d_error_message(exc)}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except ArchiveError as exc:
@@ -457,6 +465,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected problem ({type(exc).__name__}: {printable(exc)});"
               f" details in {printable(_crash_log())}", file=sys.stderr)
         return 1
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("heritage-archive")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "(source tree)"
 
 
 def _crash_log() -> Path:

@@ -128,3 +128,33 @@ def test_csv_export_writes_no_cell_a_spreadsheet_would_run(arch, tmp_path, capsy
     code, _, _ = run(capsys, "--archive", arch, "csv-export", str(tmp_path / "out.csv"))
     text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
     assert code == 0 and ",'=cmd|" in text and ",'@SUM(1+1)" in text and ",=" not in text and ",@" not in text
+
+
+def test_a_missing_gl_library_is_one_line_naming_it_not_a_traceback(tmp_path):
+    """Open3D cannot load when the system lacks libGL (a bare Linux box): the CLI says which
+    library to install, in one line."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, importlib.abc\n"
+        "class NoGL(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'open3d' or name.startswith('open3d.'):\n"
+        "            raise OSError('libGL.so.1: cannot open shared object file: No such file or directory')\n"
+        "sys.meta_path.insert(0, NoGL())\n"
+        "from heritage_app.cli import main\n"
+        "sys.exit(main(['--archive', sys.argv[1], 'list']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "a")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "libGL.so.1" in done.stderr and "apt-get install" in done.stderr
+
+
+def test_version(capsys):
+    from heritage_app.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("heritage ")
