@@ -68,6 +68,20 @@ class Picker:
         """First hit along a (3,) origin / (3,) unit direction ray (meshes only)."""
         return self._pick_mesh(origin, direction, None)
 
+    def hidden(self, eye: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """(n,) bool: which of the (n, 3) ``points`` (on or near the surface) the surface hides
+        from ``eye``; one batch of rays, so 200 markers cost well under a millisecond.
+        Always all False for clouds (points do not hide each other)."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        if self._scene is None or len(pts) == 0:
+            return np.zeros(len(pts), dtype=bool)
+        rel = pts - np.asarray(eye, dtype=float)
+        dist = np.linalg.norm(rel, axis=1)
+        dirs = rel / np.maximum(dist, 1e-300)[:, None]
+        rays = np.concatenate([np.broadcast_to(eye, pts.shape), dirs], axis=1).astype(np.float32)
+        t = self._scene.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(rays)))["t_hit"].numpy()
+        return np.asarray(t < dist - 1e-3 * self.model.extent)
+
     def _pick_mesh(self, origin: np.ndarray, direction: np.ndarray,
                    keep: tuple[np.ndarray, np.ndarray] | None) -> Pick | None:
         assert self._scene is not None
