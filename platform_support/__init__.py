@@ -10,6 +10,7 @@ never imports ``fcntl`` or ``resource`` and never reads ``/proc``
   ``HERITAGE_START_METHOD`` says) and the worker memory limit (``RLIMIT_AS`` on Linux, a
   ``psutil`` watchdog elsewhere);
 - :mod:`.gl`: a message naming the missing system libraries when Open3D cannot load.
+- :mod:`.locations`: the per-user folders (logs, default archive, cache), each system's own (``platformdirs``).
 
 This package imports nothing of the project: everything else may import it.
 """
@@ -31,10 +32,12 @@ from .files import (
     remove_tree,
 )
 from .gl import Open3DUnavailable, import_open3d, open3d_error_message
+from .locations import Locations, user_locations
 from .processes import START_METHOD_ENV, MemoryGuard, limit_memory, memory_guard, start_method
 
 __all__ = [
     "START_METHOD_ENV", "FileSystem", "HeldLock", "MemoryGuard", "Open3DUnavailable", "filesystem", "fsync_dir",
     "hard_link", "hold_lock", "import_open3d", "limit_memory", "link_or_copy", "lock_held", "make_folders_writable",
     "make_read_only", "make_writable", "remove_tree", "memory_guard", "open3d_error_message", "start_method",
+    "Locations", "user_locations",
 ]
