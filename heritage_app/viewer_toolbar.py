@@ -120,6 +120,8 @@ class ViewerToolbar(QObject):
         self.tools_toggle.setChecked(True)
         self.tools_toggle.setToolTip(self.tr("Show or hide light, section and measuring tools"))
         row.addAction(self.tr("Snapshot…"), viewer.save_snapshot)
+        row.addAction(self.tr("Compare…"), viewer.open_compare).setToolTip(
+            self.tr("Align another scan of this object with it and show where they differ"))
         row.addAction(self.tr("Open3D"), viewer.open_in_open3d).setToolTip(
             self.tr("Open in Open3D's own viewer window (separate process)"))
 
@@ -142,6 +144,10 @@ class ViewerToolbar(QObject):
         self.offset.valueChanged.connect(self._offset_changed)
         self.offset.sliderReleased.connect(lambda: viewer.request_frame(False))
         column.addWidget(self.offset)
+        profile = QPushButton(self.tr("Export profile…"))
+        profile.setToolTip(self.tr("Save the section outline as SVG or DXF in millimetres"))
+        profile.clicked.connect(lambda: viewer.export_section_profile())
+        column.addWidget(profile)
         column.addWidget(_heading(self.tr("Measure")))
         self.measure = self._tool_button(column, self.tr("Measure distance"), "measure")
         self.landmark = self._tool_button(column, self.tr("Place landmarks"), "landmark")
@@ -149,6 +155,19 @@ class ViewerToolbar(QObject):
         export.setToolTip(self.tr("Export landmarks (CSV/JSON)"))
         export.clicked.connect(lambda: viewer.export_landmarks())
         column.addWidget(export)
+        self.labels = QCheckBox(self.tr("Show labels"))
+        self.labels.setChecked(True)
+        self.labels.toggled.connect(viewer.set_markers_visible)
+        column.addWidget(self.labels)
+        column.addWidget(_heading(self.tr("Views")))
+        save_view = QPushButton(self.tr("Save view"))
+        save_view.setToolTip(self.tr("Keep this camera position to come back to"))
+        save_view.clicked.connect(self._save_view)
+        column.addWidget(save_view)
+        self.views = QComboBox()
+        self.views.setToolTip(self.tr("Fly to a saved view"))
+        self.views.activated.connect(lambda i: viewer.fly_to(viewer.saved_views[i][1]))
+        column.addWidget(self.views)
         column.addStretch(1)
 
     def _tool_button(self, column: QVBoxLayout, text: str, tool: str) -> QPushButton:
@@ -193,6 +212,11 @@ class ViewerToolbar(QObject):
         self.viewer.session.apply(replace(self.viewer.session.settings,
                                           section_offset=value / 1000.0))
         self.viewer.moved()
+
+    def _save_view(self) -> None:
+        self.viewer.save_view()
+        self.views.addItem(self.viewer.saved_views[-1][0])
+        self.views.setCurrentIndex(self.views.count() - 1)
 
     def _tool(self, tool: str, on: bool) -> None:
         other = self.landmark if tool == "measure" else self.measure

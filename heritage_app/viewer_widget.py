@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QProcess, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from viewer import RenderService, Settings, ViewerSession, default_service
+from viewer.markers import MarkerRecord, Overlay, PreparedMarkers, apply_view, camera_to_view, interpolate_views
+from viewer.markers import layout as marker_layout
+from viewer.markers import prepare as prepare_markers
 from viewer.measure import bbox_dimensions, format_length
 from viewer.orientation import reoriented
 
@@ -76,6 +79,13 @@ class ViewerWidget(QWidget):
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle.timeout.connect(lambda: self.request_frame(moving=False))
         self._frameDone.connect(self._on_frame)
+        self.show_markers = True
+        self.saved_views: list[tuple[str, dict[str, Any]]] = []
+        self._frame_camera: Any = None
+        self._markers: tuple[tuple[Any, ...], PreparedMarkers] | None = None
+        self._flight: list[dict[str, Any]] = []
+        self._fly_timer = QTimer(self, interval=16)
+        self._fly_timer.timeout.connect(self._fly_step)
         self._build_ui()
 
     # -- UI ------------------------------------------------------------------------------
@@ -213,6 +223,7 @@ class ViewerWidget(QWidget):
         cam = self.session.camera.copy()
         settings, model = self.session.settings, self.session.model
         self._inflight = True
+        self._frame_camera = cam
         fut = self.service.submit(lambda: (model, None if model is not self.session.model else self.session.render(
             w, h, moving, cam, settings, renderer=self.service.renderer)))
         fut.add_done_callback(self._deliver)
@@ -230,6 +241,7 @@ class ViewerWidget(QWidget):
             model, frame = fut.result()
             if frame is not None and model is self.session.model:  # never a frame of the model before
                 self.view.show_frame(frame)
+                self._paint_markers()
         except Exception as exc:  # noqa: BLE001 (a failed frame must not take the app down)
             if self.session.model is not None:
                 self.status.setText(self.tr("Rendering failed: {error}").format(error=exc))
@@ -405,3 +417,129 @@ class ViewerWidget(QWidget):
             return False
         return bool(QProcess.startDetached(sys.executable, ["-m", "viewer.open3d_window", str(self.path),
                                                             "--up", self.up_axis])[0])
+
+    # -- markers, labels and saved views ------------------------------------------------------
+    def marker_records(self) -> PreparedMarkers:
+        """The measurement and landmarks as overlay records (display coordinates), rebuilt only
+        when they change."""
+        m = self.session.model
+        pts = [tuple(p) for p in self.session.measurement.points]
+        lms = [(lm.name, tuple(lm.point)) for lm in self.session.landmarks.items]
+        key = (id(m), tuple(pts), tuple(lms), self.display_units())
+        if self._markers is not None and self._markers[0] == key:
+            return self._markers[1]
+        records = []
+        if len(pts) > 1:
+            total = format_length(self.session.measurement.total(self.display_units()), self.display_units())
+            records.append(MarkerRecord("measurement", total, np.array(pts)))
+        elif pts:
+            records.append(MarkerRecord("measurement", "", np.array(pts)))
+        if m is not None:
+            records += [MarkerRecord("landmark", lm.name, m.from_file(lm.point)[None, :])
+                        for lm in self.session.landmarks.items]
+        prepared = prepare_markers(records)
+        self._markers = (key, prepared)
+        return prepared
+
+    def marker_overlay(self) -> Overlay:
+        """What the overlay draws on the frame now on screen (markers hidden by the surface left out)."""
+        cam = self._frame_camera or self.session.camera
+        picker = self.session.picker
+        hidden = (lambda p: picker.hidden(cam.eye, p)) if picker is not None else None
+        return marker_layout(self.marker_records(), cam, self.view.image.width(), self.view.image.height(), hidden)
+
+    def _paint_markers(self) -> None:
+        """Draw markers and labels over the frame: screen-size dots, lines with a dark halo,
+        labels on a dark plate with a light rim (readable on any background)."""
+        image = self.view.image
+        if not self.show_markers or image is None or self.session.model is None:
+            return
+        ov = self.marker_overlay()
+        if not len(ov.dots):
+            return
+        image.convertTo(QImage.Format.Format_RGB32)  # a painter needs an image it owns
+        self.view.image = image
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for line, colour in ov.lines:
+            for width, c in ((4, QColor(0, 0, 0)), (2, QColor(*colour))):
+                p.setPen(QPen(c, width))
+                for a, b in zip(line[:-1].tolist(), line[1:].tolist(), strict=True):
+                    p.drawLine(int(a[0]), int(a[1]), int(b[0]), int(b[1]))
+        p.setPen(QPen(QColor(0, 0, 0), 1))
+        for (x, y), colour in zip(ov.dots.tolist(), ov.dot_colours.tolist(), strict=True):
+            p.setBrush(QColor(*colour))
+            p.drawEllipse(int(x) - 4, int(y) - 4, 8, 8)
+        fm = p.fontMetrics()
+        for (x, y), text, colour in ov.labels:
+            w, h = fm.horizontalAdvance(text) + 10, fm.height() + 4
+            x0, y0 = int(x) + 8, int(y) - h // 2
+            p.setPen(QPen(QColor(235, 235, 235), 1))
+            p.setBrush(QColor(24, 26, 30))
+            p.drawRect(x0, y0, w, h)
+            p.fillRect(x0, y0, 3, h, QColor(*colour))
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(x0 + 6, y0 + 2 + fm.ascent(), text)
+        p.end()
+        self.view.update()
+
+    def set_markers_visible(self, on: bool) -> None:
+        self.show_markers = on
+        self.request_frame(moving=False)
+
+    def save_view(self, name: str = "") -> dict[str, Any]:
+        """Keep the current camera as a named view (eye, target, up, fov) and return it."""
+        view = camera_to_view(self.session.camera)
+        self.saved_views.append((name or self.tr("View {n}").format(n=len(self.saved_views) + 1), view))
+        return view
+
+    def fly_to(self, view: dict[str, Any], frames: int = 18) -> None:
+        """Move the camera smoothly to a saved view (about 0.3 s); ``frames=0`` jumps."""
+        if self.session.model is None:
+            return
+        start = camera_to_view(self.session.camera)
+        self._flight = [interpolate_views(start, view, (i + 1) / frames) for i in range(frames)] if frames else [view]
+        self._fly_timer.start()
+
+    def _fly_step(self) -> None:
+        if not self._flight:
+            self._fly_timer.stop()
+            self.request_frame(moving=False)
+            return
+        apply_view(self.session.camera, self._flight.pop(0))
+        self.request_frame(moving=bool(self._flight))
+
+    # -- section profile and comparison -------------------------------------------------------
+    def export_section_profile(self, path: str | None = None) -> str | None:
+        """Save the current section's outline as SVG or DXF in millimetres (asks where if needed)."""
+        from viewer import ViewerError
+        from viewer.profile_export import export_profile
+        from viewer.section import section_profile
+
+        m, plane = self.session.model, self.session.section_keep()
+        if m is None or plane is None or m.kind != "mesh":
+            self.status.setText(self.tr("Turn on the section of a mesh first."))
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export section profile"), "profile.svg",
+                                                  "SVG (*.svg);;DXF (*.dxf)")
+        if not path:
+            return None
+        try:
+            export_profile(section_profile(m.vertices, m.triangles, *plane), m.units, path)
+        except (ViewerError, ValueError, OSError) as exc:
+            self.status.setText(str(exc))
+            return None
+        self.status.setText(self.tr("Section profile saved: {path}").format(path=path))
+        return path
+
+    def open_compare(self) -> Any:
+        """Open the "Compare…" dialog for the model on screen."""
+        if self.session.model is None:
+            self.status.setText(self.tr("Open a scan first, then compare another with it."))
+            return None
+        from .compare_dialog import CompareDialog
+
+        dialog = CompareDialog(self.session.model, self, show_heat_map=self.show_model)
+        dialog.show()
+        return dialog
