@@ -52,6 +52,16 @@ def add_viewer_commands(subparsers: Any) -> None:
     cmp_.add_argument("--up", choices=UP_AXES, help="up axis of files given by path (default y)")
     cmp_.set_defaults(func=run_compare)
 
+    sec = subparsers.add_parser("section", help="export a section profile of a mesh as SVG or DXF (millimetres)")
+    sec.add_argument("file", help="a 3D mesh file")
+    sec.add_argument("--axis", default="x", choices=("x", "y", "z"), help="axis the cutting plane is across "
+                     "(in the viewer's frame: y is up)")
+    sec.add_argument("--at", type=float, default=0.5, help="plane position along the axis, 0..1 of the model's size")
+    sec.add_argument("--out", required=True, help="profile file to write: .svg or .dxf")
+    sec.add_argument("--units", choices=("mm", "cm", "m"), help="units of the file's coordinates")
+    sec.add_argument("--up", choices=UP_AXES, help="the file's up axis (default y)")
+    sec.set_defaults(func=run_section)
+
 
 def run_snapshot(args: argparse.Namespace) -> int:
     """Write the PNG; exit 1 with one line on stderr when the file cannot be shown.
@@ -140,6 +150,28 @@ def run_compare(args: argparse.Namespace) -> int:
     for name, key in (("mean (signed)", "mean"), ("RMS", "rms"), ("95th percentile", "p95"), ("max", "max")):
         print(f"  {name:<16} {s[key]:.4g} {u}")
     print(f"  beyond {params.tolerance:.4g} {u}: {s['beyond_tolerance'] * 100:.2f} %")
+    return 0
+
+
+def run_section(args: argparse.Namespace) -> int:
+    """Write the section profile; exit 1 with one line on stderr when it cannot be made."""
+    from viewer import ViewerError, load_model_isolated
+    from viewer.profile_export import export_profile
+    from viewer.section import section_plane, section_profile
+
+    try:
+        if not 0.0 <= args.at <= 1.0:
+            raise ValueError("--at must be between 0 and 1")
+        model = load_model_isolated(args.file, units=args.units, up_axis=args.up or "y")
+        if model.kind != "mesh":
+            raise ValueError(f"{args.file} is a point cloud; a section profile needs a mesh")
+        point, normal = section_plane(args.axis, args.at, *model.bbox)
+        export_profile(section_profile(model.vertices, model.triangles, point, normal), model.units, args.out)
+    except (ViewerError, ValueError, OSError) as exc:
+        print(f"error: {printable(exc)}", file=sys.stderr)
+        return 1
+    note = "" if model.units else " (units unknown: 1 unit = 1 mm)"
+    print(f"section profile written to {printable(args.out)}{note}")
     return 0
 
 

@@ -109,3 +109,17 @@ def test_a_plane_missing_the_model_says_so(cylinder: trimesh.Trimesh, tmp_path: 
 def test_unknown_extension_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         export_profile([np.zeros((2, 2))], "mm", tmp_path / "p.pdf")
+
+
+def test_cli_writes_the_profile(cylinder: trimesh.Trimesh, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cylinder.export(tmp_path / "vessel.ply")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-m", "heritage_app.viewer_cli", "section", str(tmp_path / "vessel.ply"),
+                          "--axis", "x", "--units", "cm", "--out", str(tmp_path / "p.dxf")],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    pts = read_dxf_polylines((tmp_path / "p.dxf").read_text())[0][0]
+    np.testing.assert_allclose(pts.max(axis=0) - pts.min(axis=0), [2 * R, H], rtol=1e-3)
