@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from workers import WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, limit_memory
+from workers import JobLimits, WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, job_limits, limit_memory
 
 from .errors import Cancelled, CorruptFile, LimitExceeded
 from .formats import DEFAULT_LIMITS, Limits, ScanInfo
@@ -80,11 +80,24 @@ def inspect_isolated(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS,
     return start_inspection(path, root, limits, timeout)()
 
 
+def limits_for(files: Iterable[Path], per_byte: int = 8, total: int | None = None) -> JobLimits:
+    """Memory and time for reading a master made of ``files``: the floor plus ``per_byte``
+    times their size (decoded textures and decimation need several copies), at most 80 % of
+    this machine's memory (``total`` bytes when given); 300 s + 10 s per 100 MB. Raises
+    ``LimitExceeded`` when even the floor plus the files' size is more than the machine has."""
+    paths = [p for p in files if p.is_file()]
+    size = sum(p.stat().st_size for p in paths)
+    limits = job_limits(per_byte * size / 2, size, floor=MEMORY_FLOOR, total=total)
+    if MEMORY_FLOOR + size > limits.cap:
+        name = paths[0].name if paths else "the master"
+        raise LimitExceeded(f"{name} needs more than {(MEMORY_FLOOR + size) / 1024**3:.1f} GiB of memory to read; "
+                            f"this computer lets the reader use {limits.cap / 1024**3:.1f} GiB")
+    return limits
+
+
 def memory_for(files: Iterable[Path], per_byte: int = 8) -> int:
-    """Address-space limit for reading a master made of ``files``: the floor plus
-    ``per_byte`` times their size (decoded textures and decimation need several copies)."""
-    size = sum(p.stat().st_size for p in files if p.is_file())
-    return MEMORY_FLOOR + per_byte * size
+    """Address-space limit for reading a master made of ``files`` (see :func:`limits_for`)."""
+    return limits_for(files, per_byte).memory
 
 
 def run_isolated(fn: Callable[..., T], *args: Any, name: str, memory: int, timeout: float = TIMEOUT_S,
@@ -95,5 +108,5 @@ def run_isolated(fn: Callable[..., T], *args: Any, name: str, memory: int, timeo
     return _result(_start(fn, args, memory, cancel), name, timeout, cancel, memory)
 
 
-__all__ = ["MEMORY_FLOOR", "POOL", "TIMEOUT_S", "inspect_isolated", "limit_memory", "memory_for", "run_isolated",
-           "start_inspection"]
+__all__ = ["MEMORY_FLOOR", "POOL", "TIMEOUT_S", "inspect_isolated", "limit_memory", "limits_for", "memory_for",
+           "run_isolated", "start_inspection"]

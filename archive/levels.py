@@ -385,7 +385,7 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
     worker; the levels finished so far are kept and the next run resumes from them.
     ``targets`` replaces the default level sizes (tests, benchmarks)."""
     from .errors import ArchiveError, Cancelled
-    from .isolation import memory_for, run_isolated
+    from .isolation import limits_for, run_isolated
 
     report = LevelsReport([], [], [], {})
     ids = list(item_ids) if item_ids is not None else archive.search_ids()
@@ -402,10 +402,10 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
         if levels_complete(folder, sha):
             (report.kept if find_levels(folder, sha) else report.small).append(item_id)
             continue
-        size = path.stat().st_size
         try:
+            limits = limits_for([path], per_byte=6)
             levels = run_isolated(_build_in_worker, path, sha, folder, targets, name=path.name, cancel=cancel,
-                                  memory=memory_for([path], per_byte=6), timeout=300.0 + size / 2e6)
+                                  memory=limits.memory, timeout=max(limits.timeout, 300.0 + path.stat().st_size / 2e6))
         except Cancelled:
             raise
         except ArchiveError as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import open3d as o3d
 
-from workers import WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, limit_memory
+from workers import JobLimits, WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, job_limits, limit_memory
 
 from .errors import CorruptFile, LoadTimeout, ResourceLimit
 from .model import Kind, Model
@@ -62,6 +63,72 @@ def default_memory(path: Path) -> int:
         except OSError:
             pass
     return MEMORY_FLOOR + MEMORY_PER_BYTE * size
+
+
+#: Bytes the viewer holds per shown vertex or point (Open3D float64 position, normal and colour)
+#: and per triangle (int32 indices, float64 normal); a LAS point read in chunks costs 18 bytes
+#: (float32 position, uint16 colour) before thinning.
+BYTES_PER_VERTEX = 72
+BYTES_PER_TRIANGLE = 36
+BYTES_PER_LAS_POINT = 18
+_PLY_ELEMENT = re.compile(rb"^element\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
+
+
+def expected_bytes(path: Path) -> int:
+    """Memory the viewer's reader is expected to hold for ``path``: from a LAS/LAZ header's
+    point count (thinned above :data:`~viewer.readers.MAX_VIEW_POINTS`), from a PLY header's
+    vertex and face counts, else four times the file and its companions."""
+    suffix = path.suffix.lower()
+    if suffix in (".las", ".laz"):
+        n = _las_point_count(path)
+        if n is not None:
+            from .readers import MAX_VIEW_POINTS
+
+            return n * BYTES_PER_LAS_POINT + min(n, MAX_VIEW_POINTS) * BYTES_PER_VERTEX
+    if suffix == ".ply":
+        counts = _ply_counts(path)
+        if counts is not None:
+            return counts.get(b"vertex", 0) * BYTES_PER_VERTEX + counts.get(b"face", 0) * BYTES_PER_TRIANGLE
+    return default_memory(path) - MEMORY_FLOOR
+
+
+def _las_point_count(path: Path) -> int | None:
+    """The point count of a LAS/LAZ header (1.4's 64-bit one when set), None if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(375)
+    except OSError:
+        return None
+    if len(head) < 111 or not head.startswith(b"LASF"):
+        return None
+    legacy = int.from_bytes(head[107:111], "little")
+    if head[24:26] == bytes([1, 4]) and len(head) >= 255:
+        return int.from_bytes(head[247:255], "little") or legacy
+    return legacy
+
+
+def _ply_counts(path: Path) -> dict[bytes, int] | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return None
+    if not head.startswith(b"ply") or b"end_header" not in head:
+        return None
+    return {m.group(1): int(m.group(2)) for m in _PLY_ELEMENT.finditer(head.split(b"end_header", 1)[0])}
+
+
+def read_limits(path: Path, total: int | None = None) -> JobLimits:
+    """Memory and time for viewing ``path`` on this machine (``total`` bytes of memory, this
+    one's by default): 2 GiB + 2 x :func:`expected_bytes`, at most 80 % of the machine;
+    300 s + 10 s per 100 MB. Raises :class:`ResourceLimit` when the machine has too little."""
+    size = path.stat().st_size if path.is_file() else 0
+    limits = job_limits(expected_bytes(path), size, floor=MEMORY_FLOOR, total=total)
+    if not limits.fits:
+        raise ResourceLimit(f"{path.name} needs about {limits.needed / 1024**3:.1f} GiB of memory to view; this "
+                            f"computer lets the 3D reader use {limits.cap / 1024**3:.1f} GiB. Open a lighter "
+                            "level of detail, or a computer with more memory.")
+    return limits
 
 
 # --- worker side -----------------------------------------------------------------------
@@ -212,7 +279,7 @@ def _run(p: Path, units: str | None, limit: int, out: Path, reader: Reader | Non
 
 
 def load_model_isolated(path: str | Path, *, units: str | None = None, up_axis: str | None = None,
-                        timeout: float = TIMEOUT_S, memory: int | None = None,
+                        timeout: float | None = None, memory: int | None = None,
                         progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                         reader: Reader | None = None) -> Model:
     """:func:`viewer.loading.load_model` in a worker process with memory and time limits.
@@ -224,10 +291,10 @@ def load_model_isolated(path: str | Path, *, units: str | None = None, up_axis: 
         worker read the file in its own frame). Progress reports the start and the end
         only; the cancel token is watched while waiting and kills the worker.
     timeout
-        Seconds the worker may take (300 by default).
+        Seconds the worker may take; by default 300 s + 10 s per 100 MB (:func:`read_limits`).
     memory
-        Address-space limit of the worker in bytes; by default 2 GiB plus four times the
-        size of the file (and of its MTL, .bin and texture companions).
+        Address-space limit of the worker in bytes; by default 2 GiB plus twice the memory
+        the file is expected to take (:func:`expected_bytes`), at most 80 % of the machine's.
     reader
         What the worker runs instead of ``load_model(path, units=units)`` (for tests); it
         must be importable by name (a module-level function).
@@ -237,11 +304,17 @@ def load_model_isolated(path: str | Path, *, units: str | None = None, up_axis: 
     FileMissing, UnsupportedFormat, CorruptFile, EmptyGeometry, Cancelled
         As :func:`~viewer.loading.load_model`; ``CorruptFile`` also when the reader crashed.
     ResourceLimit, LoadTimeout
-        The file needed more memory or time than allowed.
+        The file needed more memory or time than allowed, or more memory than this machine
+        has (refused before reading, with the amount it needs).
     """
     p = Path(path)
     report(progress, 0, 4, f"Reading {p.name}", cancel)
+    if memory is None or timeout is None:
+        limits = read_limits(p) if p.is_file() else None
+        memory = memory if memory is not None or limits is None else limits.memory
+        timeout = timeout if timeout is not None or limits is None else limits.timeout
     limit = memory if memory is not None else default_memory(p)
+    timeout = TIMEOUT_S if timeout is None else timeout
     out = _temp_file()
     try:
         manifest = _run(p, units, limit, out, reader, timeout, cancel)
@@ -253,4 +326,4 @@ def load_model_isolated(path: str | Path, *, units: str | None = None, up_axis: 
     return model
 
 
-__all__ = ["default_memory", "limit_memory", "load_model_isolated"]
+__all__ = ["default_memory", "expected_bytes", "limit_memory", "load_model_isolated", "read_limits"]

@@ -167,8 +167,8 @@ def read_e57(path: Path) -> Geometry | None:
 
 
 #: Most points the viewer shows of one cloud; a bigger cloud is thinned on a voxel grid to this
-#: (about 1 GB in Open3D's float64 points, colours and normals, and normals estimated in ~1 min).
-MAX_VIEW_POINTS = 6_000_000
+#: (about 150 MB in Open3D's float64 points, colours and normals; normals estimated in seconds, not minutes).
+MAX_VIEW_POINTS = 2_000_000
 LAS_CHUNK = 2_000_000
 
 

@@ -29,7 +29,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import psutil
 
 from platform_support import limit_memory, memory_guard, start_method
 
@@ -98,6 +101,50 @@ def _worker_started() -> None:
 def _run_limited(fn: Callable[..., T], memory: int | None, args: tuple[Any, ...]) -> T:
     with memory_guard(memory):
         return fn(*args)
+
+
+# --- limits that follow the machine and the file ---------------------------------------
+
+MACHINE_SHARE = 0.8  # a worker may use at most this share of the machine's memory
+BASE_TIMEOUT_S = 300.0
+SECONDS_PER_100MB = 10.0
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Memory (bytes of address space) and time (seconds) for one worker job.
+
+    ``needed`` is the least the job needs (the floor plus the expected in-memory size);
+    ``fits`` is False when that is more than the machine allows (``cap``): callers refuse the
+    job with their own typed error instead of starting it.
+    """
+
+    memory: int
+    timeout: float
+    needed: int
+    cap: int
+
+    @property
+    def fits(self) -> bool:
+        return self.needed <= self.cap
+
+
+def machine_memory() -> int:
+    """Total physical memory of this machine in bytes."""
+    return int(psutil.virtual_memory().total)
+
+
+def job_limits(expected: int, size: int, *, floor: int, per_byte: float = 2.0,
+               total: int | None = None) -> JobLimits:
+    """Limits for a job expected to hold ``expected`` bytes in memory while reading a
+    ``size``-byte input: memory = ``floor`` + ``per_byte`` x ``expected`` (copies and
+    allocator slack), capped at :data:`MACHINE_SHARE` of ``total`` (this machine's memory by
+    default); time = 300 s + 10 s per 100 MB of the larger of ``size`` and ``expected``."""
+    cap = int(MACHINE_SHARE * (total if total is not None else machine_memory()))
+    needed = floor + int(expected)
+    memory = min(floor + int(per_byte * expected), cap)
+    timeout = BASE_TIMEOUT_S + SECONDS_PER_100MB * max(size, expected) / 100e6
+    return JobLimits(max(memory, min(needed, cap)), timeout, needed, cap)
 
 
 # --- parent side -----------------------------------------------------------------------
@@ -195,4 +242,5 @@ class WorkerPool:
         return self.wait(self.start(fn, *args, memory=memory, cancelled=cancelled), timeout, cancelled)
 
 
-__all__ = ["WorkerCancelled", "WorkerCrashed", "WorkerFailed", "WorkerPool", "WorkerTimedOut", "limit_memory"]
+__all__ = ["JobLimits", "WorkerCancelled", "WorkerCrashed", "WorkerFailed", "WorkerPool", "WorkerTimedOut",
+           "job_limits", "limit_memory", "machine_memory"]
