@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,12 +22,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def default_archive_dir() -> Path:
-    env = os.environ.get("HERITAGE_ARCHIVE")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
+    """$HERITAGE_ARCHIVE, else ``archive`` in the user's data folder (platform_support.locations)."""
+    from platform_support.locations import default_archive_dir
 
-    return Path(user_data_dir("heritage-archive", appauthor=False)) / "archive"
+    return default_archive_dir()
 
 
 def _archive(args: argparse.Namespace) -> Archive:
@@ -442,29 +439,41 @@ def _add_viewer_and_publish_commands(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from . import logs
+
+    logs.start_logging("heritage")  # the same file as the app's (logs.py: no field values in it)
     try:
         parser = build_parser()  # the 3D commands' choices come from the viewer, which loads Open3D
     except (ImportError, OSError) as exc:  # e.g. libGL missing: one line naming it, not a traceback
         from platform_support import open3d_error_message
 
+        _log_crash(exc)
         print(f"error: {open3d_error_message(exc)}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
+    started = logs.command_started(args)
+    code, error = _run(args)
+    logs.command_finished(args, started, code, error)
+    return code
+
+
+def _run(args: argparse.Namespace) -> tuple[int, BaseException | None]:
+    """The command's exit code, and the error that ended it (for the log)."""
     try:
-        return int(args.func(args))
+        return int(args.func(args)), None
     except ArchiveError as exc:
         print(f"error: {printable(exc)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        return 1, exc
+    except KeyboardInterrupt as exc:
         print("error: interrupted; nothing was changed", file=sys.stderr)
-        return 1
+        return 1, exc
     except BrokenPipeError:
-        return 0
+        return 0, None
     except Exception as exc:  # noqa: BLE001 - the user gets one line, the log gets the rest
         _log_crash(exc)
         print(f"error: unexpected problem ({type(exc).__name__}: {printable(exc)});"
               f" details in {printable(_crash_log())}", file=sys.stderr)
-        return 1
+        return 1, exc
 
 
 def _version() -> str:
@@ -477,21 +486,17 @@ def _version() -> str:
 
 
 def _crash_log() -> Path:
-    from platformdirs import user_log_dir
+    """The log file the crash traceback goes to: the app's and the CLI's one rotating log."""
+    from platform_support.locations import log_file
 
-    return Path(user_log_dir("heritage-archive", appauthor=False)) / "errors.log"
+    return log_file()
 
 
 def _log_crash(exc: BaseException) -> None:
-    import traceback
+    import logging
 
-    try:
-        path = _crash_log()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("".join(traceback.format_exception(exc)))
-    except OSError:
-        pass
+    # The traceback's exception lines are redacted on the way to the file (logs.RedactingFilter).
+    logging.getLogger("heritage").error("unexpected problem", exc_info=exc)
 
 
 if __name__ == "__main__":
