@@ -17,7 +17,7 @@ import open3d as o3d
 
 from .model import Geometry
 from .renderer import RenderOptions
-from .section import clip, outline_lineset, outline_segments, section_plane
+from .section import cap_mesh, clip, outline_lineset, outline_segments, section_plane
 from .settings import Settings
 
 SHADED_ALBEDO = np.array([0.78, 0.76, 0.72])  # warm plaster grey reads surface detail well
@@ -106,6 +106,11 @@ def build_layers(geometry: Geometry, settings: Settings, mode: str, bbox: tuple[
                                     point, normal)
             if len(segs):
                 layers.append(outline_lineset(segs))
+        if settings.section_cap and isinstance(geometry, o3d.geometry.TriangleMesh):
+            # The cut face filled, so a vessel's wall reads as solid material in the section.
+            cap = cap_mesh(np.asarray(geometry.vertices), np.asarray(geometry.triangles), point, normal)
+            if len(cap.triangles):
+                layers.append(cap)
     if mode == "points" and isinstance(g, o3d.geometry.TriangleMesh):
         g = _mesh_points(g)
     layers.insert(0, _coloured(g, settings, mode))

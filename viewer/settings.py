@@ -45,6 +45,7 @@ class Settings:
     section_offset: float = 0.5  # fraction of the bounding box along the axis, 0..1
     section_flip: bool = False
     section_outline: bool = True
+    section_cap: bool = True  # fill the cut face
     projection: Literal["perspective", "orthographic"] = "perspective"
     display_units: str | None = None  # None: the model's own units
     frame_budget_ms: float = 33.0  # moving frames must fit this; drives LOD choice

@@ -90,3 +90,25 @@ def test_textured_lod_keeps_colour(corpus: Path) -> None:
     c = np.asarray(lod.vertex_colors)
     assert len(c) == len(lod.vertices)
     assert c[:, 0].mean() > c[:, 2].mean() + 0.2  # a yellow banana stays yellow
+
+
+def test_a_cut_shows_its_filled_face(box_model: Model) -> None:
+    """With the section on, the layers drawn include the cut face filled: a closed box cut
+    across gives a cap whose area is the box's cross-section."""
+
+
+    from viewer.display import build_layers
+    from viewer.settings import Settings
+
+    mesh = box_model.geometry
+    vertices = np.asarray(mesh.vertices)
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    settings = Settings(section_enabled=True, section_axis="x", section_offset=0.5)
+    layers = build_layers(mesh, settings, "shaded", (lo, hi), np.array([0.0, 0.0, -1.0]))
+    caps = [g for g in layers[1:] if isinstance(g, o3d.geometry.TriangleMesh)]
+    assert len(caps) == 1
+    size = hi - lo
+    assert caps[0].get_surface_area() == pytest.approx(size[1] * size[2], rel=1e-3)
+    off = build_layers(mesh, Settings(section_enabled=True, section_cap=False), "shaded", (lo, hi),
+                       np.array([0.0, 0.0, -1.0]))
+    assert not [g for g in off[1:] if isinstance(g, o3d.geometry.TriangleMesh)]
