@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
-from . import dialogs, i18n
+from . import dialogs, i18n, logs
 from .field_widgets import install_wheel_guard
 from .icons import app_icon
 from .main_window import MainWindow
@@ -37,6 +38,7 @@ def create_window(
 ) -> MainWindow:
     """Apply the saved language, build the window and open ``archive_dir`` (or the last
     archive). On the very first run the welcome page offers the demo archive."""
+    started = time.monotonic()
     store = store or SettingsStore()
     settings = store.load()
     i18n.set_language(settings.language)
@@ -51,6 +53,8 @@ def create_window(
     # Everything built so far lives as long as the window: keep the garbage collector from
     # walking it on every full collection (pauses of 100 ms and more with a large archive).
     gc.freeze()
+    logs.log.info("window ready in %.2f s (%s)", time.monotonic() - started,
+                  "an archive open" if window.archive is not None else "no archive open")
     return window
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +16,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from archive import ArchiveError
 from archive.errors import DATABASE_ERRORS
+from platform_support.locations import cache_dir, default_archive_dir, log_dir, log_file
 
+from . import logs
 from .i18n import value_label
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
@@ -26,9 +27,8 @@ log = logging.getLogger(__name__)
 
 
 def crash_log_path() -> Path:
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir("heritage-archive", appauthor=False)) / "app-errors.log"
+    """The log file (shared with the command line) that unexpected errors are written to."""
+    return log_file()
 
 
 def friendly_message(exc: BaseException) -> str:
@@ -225,15 +225,41 @@ def install_excepthook() -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return
-        try:
-            path = crash_log_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write("".join(traceback.format_exception(kind, exc, tb)) + "\n")
-        except OSError:
-            pass
+        # To the log file only (the "heritage" logger), its exception lines redacted (logs.RedactingFilter).
+        logs.log.error("unexpected error", exc_info=(kind, exc, tb))
         from PySide6.QtWidgets import QApplication
 
         show_error(QApplication.activeWindow(), translate("Dialogs", "Unexpected error"), exc)
 
     sys.excepthook = hook
+
+
+def open_log_folder() -> bool:
+    """Show the log folder in the system's file manager (Help › Open the log folder)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def copy_bug_report(parent: QWidget | None, settings_location: str) -> str:
+    """Put the versions, the per-user locations and the last 200 log lines on the clipboard
+    (Help › Copy a bug report) and say so; returns the text."""
+    from PySide6.QtWidgets import QApplication
+
+    text = logs.bug_report({"Settings and recent archives": settings_location,
+                            "Default archive": str(default_archive_dir()), "Cache": str(cache_dir())})
+    QApplication.clipboard().setText(text)
+    message = translate("Dialogs", "A bug report is on the clipboard: the program's versions and the last lines of "
+                        "its log ({log}). It holds no catalogue values; paste it into your e-mail or issue and "
+                        "read it before you send it.").format(log=log_file())
+    box = QMessageBox(QMessageBox.Icon.Information, translate("Dialogs", "Bug report copied"), message,
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(_delete_on_close())
+    if os.environ.get("HERITAGE_NO_DIALOGS"):
+        box.deleteLater()
+    else:
+        box.open()
+    return text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,13 +21,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from PySide6.QtCore import QTimer
 
-    from . import dialogs
+    from . import dialogs, logs
     from .app import create_application, create_window, grab_after
     from .settings import SettingsStore
 
+    # The log file the user can send with a bug report (no field values in it: logs.py); warnings also on stderr.
+    logs.start_logging("heritage-app", console_format="%(levelname)s %(name)s: %(message)s")
     app = create_application([sys.argv[0]])
     dialogs.install_excepthook()
     store = SettingsStore()

@@ -72,6 +72,13 @@ class SettingsStore:
         s.setValue("welcome_shown", settings.welcome_shown)
         s.sync()
 
+    def location(self) -> str:
+        """Where the settings and the recent archives live, as Qt chose for this system: an INI file
+        on Linux (``~/.config/HeritageArchive/heritage-app.conf``), a plist on macOS
+        (``~/Library/Preferences/com.heritagearchive.heritage-app.plist``), a registry key on
+        Windows (``HKEY_CURRENT_USER\\Software\\HeritageArchive\\heritage-app``)."""
+        return self.qsettings.fileName()
+
     def window_state(self, key: str) -> QByteArray | None:
         value = self.qsettings.value(f"window/{key}")
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None

@@ -3,12 +3,14 @@ texts. Kept apart from the window so the window reads as behaviour, not as wirin
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
+from . import dialogs
 from .i18n import LANGUAGE_NAMES
 
 if TYPE_CHECKING:
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
+log = logging.getLogger("heritage")  # the log file's record of what ran (heritage_app.logs)
 
 
 def export_dialog_class() -> type[ExportDialog]:
@@ -78,6 +81,9 @@ class WindowActions:
             languages.addAction(a)
             self.languages[code] = a
         self.about = action(None, window.about)
+        self.open_log_folder = action(None, lambda: dialogs.open_log_folder())
+        self.copy_bug_report = action(None, lambda: dialogs.copy_bug_report(window, window.store.location()))
+        self._log_triggers()
         self.archive_actions = [
             self.import_scans,
             self.save,
@@ -123,6 +129,9 @@ class WindowActions:
             self.language_menu.addAction(a)
         self.settings_menu.addAction(self.render_thumbnails)
         self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.open_log_folder)
+        self.help_menu.addAction(self.copy_bug_report)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about)
         self.toolbar = QToolBar(self.w)
         self.toolbar.setObjectName("mainToolbar")
@@ -174,6 +183,8 @@ class WindowActions:
             self.publish: translate("WindowActions", "&Publish selected items…"),
             self.render_thumbnails: translate("WindowActions", "Render missing &thumbnails"),
             self.about: translate("WindowActions", "&About"),
+            self.open_log_folder: translate("WindowActions", "Open the &log folder"),
+            self.copy_bug_report: translate("WindowActions", "Copy a &bug report…"),
         }
         for a, text in texts.items():
             a.setText(text)
@@ -193,6 +204,12 @@ class WindowActions:
         )
         self.grid_mode.setToolTip(translate("WindowActions", "Thumbnail grid (Ctrl+1)"))
         self.table_mode.setToolTip(translate("WindowActions", "Table (Ctrl+2)"))
+
+    def _log_triggers(self) -> None:
+        """Each action the user triggers goes to the log by its attribute name (never its text)."""
+        for name, a in vars(self).items():
+            if isinstance(a, QAction):
+                a.triggered.connect(lambda _checked=False, name=name: log.info("action %s", name))
 
     def set_archive_open(self, is_open: bool) -> None:
         for a in self.archive_actions:
