@@ -187,3 +187,21 @@ def test_backup_of_a_team_archive_is_a_single_user_archive(team: Archive, tmp_pa
         assert single.rows(ids) == team.rows(ids)
         assert [single.history(i) for i in ids] == [team.history(i) for i in ids]
         assert single.search_ids(SearchQuery(text="hue")) == team.search_ids(SearchQuery(text="hue"))
+
+
+def test_processes_importing_the_same_file_at_once_store_it_once(team: Archive, tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    from .helpers import write_box_ply
+
+    scan = write_box_ply(tmp_path / "in")
+    code = "import sys; from heritage_app.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    runs = [subprocess.Popen([sys.executable, "-c", code, "--archive", str(team.root), "import", str(scan)],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert team.catalogue.asset_count() == 1, outputs
+    assert team.count() == 1
+    assert team.verify().ok
