@@ -87,7 +87,7 @@ def limits_for(files: Iterable[Path], per_byte: int = 8, total: int | None = Non
     ``LimitExceeded`` when even the floor plus the files' size is more than the machine has."""
     paths = [p for p in files if p.is_file()]
     size = sum(p.stat().st_size for p in paths)
-    limits = job_limits(per_byte * size / 2, size, floor=MEMORY_FLOOR, total=total)
+    limits = job_limits(per_byte * size // 2, size, floor=MEMORY_FLOOR, total=total)
     if MEMORY_FLOOR + size > limits.cap:
         name = paths[0].name if paths else "the master"
         raise LimitExceeded(f"{name} needs more than {(MEMORY_FLOOR + size) / 1024**3:.1f} GiB of memory to read; "

@@ -27,7 +27,7 @@ from PIL import Image
 
 from archive.errors import ArchiveError, NotFound, StorageError
 from archive.imagesafe import check_image, open_image
-from archive.isolation import memory_for, run_isolated
+from archive.isolation import limits_for, run_isolated
 from archive.store import CancelToken
 from archive.workfolders import work_folder
 from platform_support import link_or_copy
@@ -35,6 +35,7 @@ from platform_support import link_or_copy
 from . import formats, html
 from .geometry import load_model
 from .jsonld import licence_url
+from .levelsource import LevelSource, choose_web_level, web_glb_from_level  # noqa: F401 - re-exported
 from .profiles import Profile, Progress, PublishError, RenderImage, get_profile
 from .public import Terms, master_asset, public_record, slug, title
 from .textures import Texture, find_original, original_candidates, prepare_texture
@@ -92,6 +93,9 @@ class MasterJob:
     stem: str  # file name without suffix ("model" for an HTML page's GLB)
     meta: dict[str, Any]  # glTF asset metadata
     name: str  # the GLB's internal name
+    level: LevelSource | None = None  # a kept level of detail to start a web GLB from, instead of the master
+
+
 
 
 @dataclass
@@ -111,6 +115,8 @@ def write_from_master(job: MasterJob) -> MasterOutput:
     for path in job.files:  # texture bombs are refused from their headers, before any decoding
         if path.suffix.lower() in _IMAGE_SUFFIXES:
             check_image(path, path.name)
+    if job.fmt == "glb" and job.level is not None:
+        return web_glb_from_level(job, job.level)
     model = load_model(job.master, job.units, job.up_axis)
     originals = original_candidates(job.files)
     if job.fmt == "glb":
@@ -156,6 +162,7 @@ class ItemSource:
         self.master_path = archive.asset_path(asset)
         self.files = [archive.store.path(asset["storage_dir"], f["path"]) for f in asset["files"]]
         self.up_axis = resolve_up_axis(up_axis, asset)
+        self._archive, self._item_id = archive, item_id  # to find kept levels of detail for web copies
         self.terms = Terms.from_archive(archive)  # English pages say "bronze" where Vietnamese ones say "đồng"
 
     @property
@@ -166,10 +173,12 @@ class ItemSource:
               cancel: CancelToken | None = None) -> MasterOutput:
         """Write ``fmt`` from the master into ``folder`` as ``stem.*``, in the isolated worker
         (memory and time limits; ``cancel`` stops it). ``folder`` must be this run's own."""
+        level = choose_web_level(self._archive, self._item_id, self.asset, profile) if fmt == "glb" else None
         job = MasterJob(self.master_path, self.asset.get("units"), self.up_axis, self.files, profile, fmt,
-                        folder, stem, asset_meta(self.record), self.slug)
-        return run_isolated(write_from_master, job, name=self.master_path.name, memory=memory_for(self.files),
-                            cancel=cancel)
+                        folder, stem, asset_meta(self.record), self.slug, level)
+        limits = limits_for([level.path] if level else self.files)
+        return run_isolated(write_from_master, job, name=self.master_path.name, memory=limits.memory,
+                            timeout=limits.timeout, cancel=cancel)
 
     def web_glb(self, path: Path, profile: Profile, cancel: CancelToken | None = None) -> WebCopyReport:
         """The web copy written to ``path`` (``.glb``), in the isolated worker."""

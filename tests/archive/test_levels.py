@@ -177,3 +177,48 @@ def test_the_archive_builds_keeps_and_finds_an_items_levels(tmp_path: Path) -> N
     assert archive.level_path(item_id, 1500) == levels[1].path
     again = build_archive_levels(archive, None, None, None, TARGETS)
     assert again.kept == [item_id] and again.built == []
+
+
+# --- web copies start from a kept level -----------------------------------------------------
+
+def _archive_with_levels(tmp_path: Path, master: Path) -> tuple[Archive, int]:
+    archive = Archive.create(tmp_path / "arc")
+    assert not archive.import_paths([master]).errors
+    item_id = archive.search_ids()[0]
+    build_archive_levels(archive, None, None, None, TARGETS)
+    return archive, item_id
+
+
+def test_a_web_glb_under_budget_is_made_from_the_kept_level(tmp_path: Path) -> None:
+    from archive.publish.export import export_item
+    from archive.publish.profiles import Profile
+
+    archive, item_id = _archive_with_levels(tmp_path, _sphere(tmp_path, colours=True))
+    level = archive.levels(item_id)[0]
+    result = export_item(archive, item_id, tmp_path / "out", "glb", Profile("t", "t", max_triangles=2000))
+    assert result.web is not None
+    assert any(level.path.name in note and "20,480" in note for note in result.notes), result.notes
+    assert result.web.master_triangles == 20_480 and result.web.triangles <= 2000
+    glb = trimesh.load(result.files[0], force="mesh")
+    assert np.allclose(glb.bounds, trimesh.creation.icosphere(subdivisions=5).bounds, atol=0.05)
+
+
+def test_a_web_glb_without_a_budget_below_the_master_reads_the_master(tmp_path: Path) -> None:
+    from archive.publish.export import export_item
+    from archive.publish.profiles import Profile
+
+    archive, item_id = _archive_with_levels(tmp_path, _sphere(tmp_path))
+    result = export_item(archive, item_id, tmp_path / "out", "glb", Profile("t", "t", max_triangles=50_000))
+    assert not any("level of detail" in note for note in result.notes)
+    assert result.web is not None and result.web.triangles == 20_480
+
+
+def test_a_textured_master_is_never_exported_from_a_level(tmp_path: Path) -> None:
+    from archive.publish.export import choose_web_level
+    from archive.publish.profiles import Profile
+
+    archive, item_id = _archive_with_levels(tmp_path, _sphere(tmp_path))
+    asset = archive.get(item_id)["assets"][0]
+    budget = Profile("t", "t", max_triangles=2000)
+    assert choose_web_level(archive, item_id, asset, budget) is not None
+    assert choose_web_level(archive, item_id, {**asset, "textured": True}, budget) is None

@@ -1,0 +1,97 @@
+"""Web copies made from a kept level of detail (``derived/levels/``) instead of the master.
+
+A web GLB keeps a few hundred thousand triangles; decimating a 12-50M-triangle master to
+that costs minutes and gigabytes, decimating its ~1M-triangle level costs seconds. A level
+holds colours per vertex, not textures, so only masters without a texture start from one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .geometry import Z_UP_TO_Y_UP, Model, Part
+from .profiles import UNITS_TO_METRES, Profile
+from .webcopy import make_web_glb
+
+if TYPE_CHECKING:
+    from archive.service import Archive
+
+    from .export import MasterJob, MasterOutput
+
+
+@dataclass
+class LevelSource:
+    """A kept level of detail (a PLY in the master's frame and units) and how much it and the
+    master hold (triangles for a mesh, points for a cloud)."""
+
+    path: Path
+    primitives: int
+    master_primitives: int
+
+
+#: Bytes a triangle (a point) takes in a web GLB, to turn a byte budget into a count
+WEB_BYTES_PER_TRIANGLE = 24
+WEB_BYTES_PER_POINT = 16
+
+
+def level_model(path: Path, units: str | None, up_axis: str) -> Model:
+    """A level file (:func:`archive.levels.read_level`) as an export model, in metres and
+    y-up like :func:`.geometry.load_model` makes of the master (``units``, ``up_axis``)."""
+    from archive.levels import read_level
+
+    g = read_level(path)
+    scale = UNITS_TO_METRES.get(units or "", 1.0)
+    rotation = Z_UP_TO_Y_UP if up_axis == "z" else np.eye(3)
+    vertices = ((g.vertices.astype(np.float64) + g.origin) @ rotation.T) * scale
+    faces = None if g.faces is None else g.faces.astype(np.int64)
+    notes = [] if units else ["the master's units are unknown; it was taken as metres"]
+    return Model([Part(vertices, faces, colors=g.colours)], notes)
+
+
+def web_glb_from_level(job: MasterJob, level: LevelSource) -> MasterOutput:
+    """The web GLB made from a kept level instead of the master (which is not read)."""
+    glb = job.master.suffix.lower() in (".glb", ".gltf")  # glTF masters are metres and y-up by definition
+    model = level_model(level.path, "m" if glb else job.units, "y" if glb else job.up_axis)
+    path = job.folder / f"{job.stem}.glb"
+    report = make_web_glb(model, job.profile, [], path, job.meta, job.name)
+    noun = "triangles" if model.triangles else "points"
+    note = (f"made from the kept level of detail {level.path.name} ({level.primitives:,} of the master's "
+            f"{level.master_primitives:,} {noun}); the geometric error is measured against that level")
+    if model.triangles:
+        report.master_triangles = level.master_primitives
+    else:
+        report.master_points = level.master_primitives
+    report.notes.append(note)
+    from .export import MasterOutput  # noqa: F811 - at run time (export imports this module)
+
+    return MasterOutput([path], report, [*model.notes, note])
+
+
+def profile_budget(profile: Profile, cloud: bool) -> int | None:
+    """The most triangles (points for a cloud) ``profile`` lets a web copy keep: its hard
+    cap, else its byte budget over what one takes in a GLB; None when it has neither."""
+    cap = profile.max_points if cloud else profile.max_triangles
+    per = WEB_BYTES_PER_POINT if cloud else WEB_BYTES_PER_TRIANGLE
+    from_bytes = None if profile.max_bytes is None else profile.max_bytes // per
+    budgets = [b for b in (cap, from_bytes) if b]
+    return min(budgets) if budgets else None
+
+
+def choose_web_level(archive: Archive, item_id: int, asset: Mapping[str, Any], profile: Profile) -> LevelSource | None:
+    """The kept level a web copy under ``profile`` should start from: only for a master
+    without a texture (a level holds colours per vertex, not the texture), whose recorded
+    count is over the profile's budget, and a level that still holds at least that budget."""
+    if asset.get("textured"):
+        return None
+    faces, points = int(asset.get("faces") or 0), int(asset.get("points") or 0)
+    master = faces or points
+    budget = profile_budget(profile, cloud=not faces)
+    if not master or budget is None or budget >= master:
+        return None
+    levels = [lv for lv in archive.levels(item_id) if budget <= lv.primitives < master]
+    return LevelSource(levels[0].path, levels[0].primitives, master) if levels else None
