@@ -238,8 +238,7 @@ class PostgresCatalogue:
         first = "%s" if given is not None else "(SELECT coalesce(max(id), 0) + 1 FROM items)"
         values = ", ".join([first, *["%s"] * (len(names) - 1)])
         params = [*([given] if given is not None else []), *row.values(), search_text, words, count]
-        return int(self._x(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id",
-                           params).fetchone()[0])
+        return int(self._one(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id", params))
 
     def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                      search_texts: Iterable[tuple[int, str]]) -> None:
@@ -287,7 +286,7 @@ class PostgresCatalogue:
         return ids
 
     def _bm25_stats(self, query: SearchQuery, matched: int) -> list[int]:
-        items, tokens = self._x(STATS_SQL).fetchone()
+        items, tokens = self._x(STATS_SQL).fetchone() or (0, 0)
         found = patterns(query.text)
         filtered = any(getattr(query, f) for f in ("kind", "status", "period", "culinary_line", "collection",
                                                     "material")) or query.has_texture is not None
@@ -321,8 +320,8 @@ class PostgresCatalogue:
 
     def insert_asset(self, row: dict[str, Any], files: Iterable[tuple[str, str, int]]) -> int:
         names = ", ".join(row)
-        asset_id = int(self._x(f"INSERT INTO assets ({names}) VALUES ({', '.join(['%s'] * len(row))}) RETURNING id",
-                               list(row.values())).fetchone()[0])
+        asset_id = int(self._one(f"INSERT INTO assets ({names}) VALUES ({', '.join(['%s'] * len(row))}) RETURNING id",
+                                 list(row.values())))
         for path, sha256, size in files:
             self._x("INSERT INTO files (asset_id, path, sha256, bytes) VALUES (%s, %s, %s, %s)",
                     [asset_id, path, sha256, size])
