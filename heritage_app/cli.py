@@ -333,6 +333,23 @@ def cmd_thumbnails(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_levels(args: argparse.Namespace) -> int:
+    """Build the missing levels of detail of the given items (all by default), with progress."""
+    with _archive(args) as archive:
+        ids = [int(i) for i in args.items] or None
+        report = archive.build_levels(_progress if sys.stderr.isatty() else None, None, ids)
+        for item_id in report.built:
+            kept = ", ".join(f"L{lv.level} {lv.primitives:,}" for lv in archive.levels(item_id))
+            print(f"built     {item_id}  {kept}")
+        for item_id in report.kept:
+            print(f"kept      {item_id}")
+        for item_id in report.small:
+            print(f"small     {item_id}  (light enough to need no levels)")
+        for item_id, message in report.failed.items():
+            print(f"error: item {item_id}: {printable(message)}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         ids = archive.search_ids()
@@ -424,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("fields", cmd_fields, "list the catalogue's fields")
     add("summary", cmd_summary, "a short summary of the archive")
     add("thumbnails", cmd_thumbnails, "render missing thumbnails").add_argument("--size", type=int, default=256)
+    add("levels", cmd_levels, "build the missing levels of detail (derived/levels/) of items").add_argument(
+        "items", nargs="*", metavar="ITEM_ID", help="items to build for (default: every item)")
     _add_viewer_and_publish_commands(sub)
     return parser
 
