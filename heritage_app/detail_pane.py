@@ -299,9 +299,11 @@ class DetailPane(QWidget):
         units: str | None = None,
         up_axis: str | None = None,
         preview: QImage | None = None,
+        level: Any = None,
     ) -> None:
         """Show ``item``; its model (recorded ``units`` and ``up_axis``) loads in the viewer
-        with ``preview`` (its thumbnail) on screen meanwhile."""
+        with ``preview`` (its thumbnail) on screen meanwhile. ``level`` (a
+        ``levels_task.ViewLevel``) is a kept lighter copy to open instead of the master."""
         self.item = item
         self._preview = preview
         self.editor.load(item)
@@ -310,6 +312,7 @@ class DetailPane(QWidget):
         self._last_change = _last_change(history)
         self._model_path = model_path
         self._show_title()
+        self._level = level
         self._show_model(model_path, units, up_axis)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
@@ -359,6 +362,9 @@ class DetailPane(QWidget):
         if self.viewer is not None:
             self.viewer_host.addWidget(self.viewer)
             self.viewer.upAxisChosen.connect(self._up_axis_chosen)  # type: ignore[attr-defined]
+            from .levels_task import LevelPicking
+
+            self.level_picking = LevelPicking(self.viewer)
 
     def _show_model(self, path: Path | None, units: str | None = None, up_axis: str | None = None) -> None:
         self._units, self._up_axis = units, up_axis
@@ -371,7 +377,9 @@ class DetailPane(QWidget):
         self.viewer_host.setCurrentWidget(self.viewer)
         # Loading runs in the background; a model that cannot be shown is reported by the
         # viewer's own loadFailed, so nothing here is expected to raise.
-        self.viewer.open_file(path, units, up_axis, self._preview)  # type: ignore[attr-defined]
+        level = getattr(self, "_level", None)  # a kept lighter copy opens first; picking stays on the master
+        self.level_picking.show(level, path, units)
+        self.viewer.open_file(level.path if level else path, units, up_axis, self._preview)  # type: ignore[attr-defined]
 
     def _up_axis_chosen(self, axis: str) -> None:
         asset = master_asset(self.item["assets"]) if self.item else None

@@ -31,6 +31,7 @@ from .catalogue_view import CatalogueView
 from .detail_pane import DetailPane
 from .icons import app_icon
 from .import_dialog import ImportDialog
+from .levels_task import start_levels_after_import, view_level
 from .metadata_editor import EditorContext
 from .operations import Operations, TaskProgress
 from .search_bar import SearchBar
@@ -348,17 +349,18 @@ class MainWindow(QMainWindow):
         except ArchiveError as exc:
             dialogs.show_error(self, self.tr("Cannot show the item"), exc)
             return
-        path, units, up_axis, preview = None, None, None, None
+        path, units, up_axis, preview, level = None, None, None, None, None
         if item["assets"]:
             try:
                 path = self.archive.master_path(item_id)
+                level = view_level(self.archive, item_id, item["assets"])  # the viewer opens a kept level first
             except ArchiveError:
                 path = None
             master = master_asset(item["assets"])
             units, up_axis = (master or {}).get("units"), recorded_up_axis(master)
             thumbnail = self.archive.thumbnail_path(item_id)
             preview = QImage(str(thumbnail)) if thumbnail is not None else None
-        self.detail.show_item(item, history, path, units, up_axis, preview)
+        self.detail.show_item(item, history, path, units, up_axis, preview, level=level)
 
     # -- editing ---------------------------------------------------------------------------
     def _save_item(self, item_id: int, changes: dict[str, Any], version: int | None = None) -> dict[str, Any]:
@@ -481,6 +483,7 @@ class MainWindow(QMainWindow):
             return
         for item_id in report.imported:
             self.thumbnails.forget(item_id)
+        start_levels_after_import(self, report.imported)  # lighter copies for the viewer, in the background
         self._fill_choices()
         if self._shown_id in report.imported and not self.detail.editor.is_dirty():
             self._show(self._shown_id)  # a new version of the open item
