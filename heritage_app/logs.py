@@ -57,7 +57,7 @@ class RedactingFilter(logging.Filter):
         except (TypeError, ValueError):  # arguments that do not fit the message: keep only the message
             message = str(record.msg)
         record.msg, record.args = redact(message), None
-        if record.exc_info and not record.exc_text:
+        if record.exc_info:  # even if another handler formatted it already (exc_text is a cache)
             record.exc_text = redact_traceback(record.exc_info)
         return True
 

@@ -84,6 +84,7 @@ class WindowActions:
         self.open_log_folder = action(None, lambda: dialogs.open_log_folder())
         self.copy_bug_report = action(None, lambda: dialogs.copy_bug_report(window, window.store.location()))
         self._log_triggers()
+        self._log_outcomes()
         self.archive_actions = [
             self.import_scans,
             self.save,
@@ -210,6 +211,13 @@ class WindowActions:
         for name, a in vars(self).items():
             if isinstance(a, QAction):
                 a.triggered.connect(lambda _checked=False, name=name: log.info("action %s", name))
+
+    def _log_outcomes(self) -> None:
+        """Imports go to the log by item ids and counts (never values)."""
+        self.w.ops.imported.connect(lambda report: log.info(
+            "imported %d scan(s) as items %s; %d failed (%s)", len(report.imported), report.imported[:20],
+            len(report.errors), ", ".join(sorted({e.get("type", "?") for e in report.errors}))))
+        self.w.ops.importCancelled.connect(lambda: log.info("import cancelled"))
 
     def set_archive_open(self, is_open: bool) -> None:
         for a in self.archive_actions:
