@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HERITAGE_USER", "tester")
+# The log file, the default archive and caches of the tests (and of the CLIs they start) go to a
+# folder of this run, never into the real user's ~/.local (platformdirs follows XDG_* on Linux).
+_USER_DIRS = Path(tempfile.mkdtemp(prefix="heritage-tests-"))
+atexit.register(shutil.rmtree, _USER_DIRS, True)
+for _var in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+    os.environ[_var] = str(_USER_DIRS / _var.lower())
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

@@ -63,6 +63,8 @@ def test_on_windows_everything_is_in_local_appdata(monkeypatch):
 def test_on_macos_everything_is_in_the_library(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv(locations.ARCHIVE_ENV, raising=False)
+    for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):  # platformdirs honours them on macOS too
+        monkeypatch.delenv(var, raising=False)
     where = locations.user_locations(MacOS(APP, appauthor=False))
     library = tmp_path / "Library"
     assert where.log_file == library / "Logs" / APP / "heritage.log"
