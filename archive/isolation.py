@@ -8,6 +8,7 @@ lives in :mod:`workers`; this module turns its failures into the archive's typed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
@@ -87,12 +88,30 @@ def limits_for(files: Iterable[Path], per_byte: int = 8, total: int | None = Non
     ``LimitExceeded`` when even the floor plus the files' size is more than the machine has."""
     paths = [p for p in files if p.is_file()]
     size = sum(p.stat().st_size for p in paths)
-    limits = job_limits(per_byte * size // 2, size, floor=MEMORY_FLOOR, total=total)
+    expected = max(per_byte * size // 2, sum(_ply_expected(p) for p in paths))
+    limits = job_limits(expected, size, floor=MEMORY_FLOOR, total=total)
     if MEMORY_FLOOR + size > limits.cap:
         name = paths[0].name if paths else "the master"
         raise LimitExceeded(f"{name} needs more than {(MEMORY_FLOOR + size) / 1024**3:.1f} GiB of memory to read; "
                             f"this computer lets the reader use {limits.cap / 1024**3:.1f} GiB")
     return limits
+
+
+#: Bytes per vertex and per triangle of a PLY master while exporting or building levels
+#: (float64 copies, normals, decimation's quadrics): a compact binary PLY is far smaller.
+PLY_BYTES_PER_VERTEX = 100
+PLY_BYTES_PER_TRIANGLE = 300
+_PLY_ELEMENT = re.compile(rb"^element\s+(vertex|face)\s+(\d+)\s*$", re.MULTILINE)
+
+
+def _ply_expected(path: Path) -> int:
+    """Memory a PLY master is expected to take, from its header's counts (0 for other files)."""
+    if path.suffix.lower() != ".ply":
+        return 0
+    with open(path, "rb") as fh:
+        head = fh.read(65536).split(b"end_header", 1)[0]
+    counts = {m.group(1): int(m.group(2)) for m in _PLY_ELEMENT.finditer(head)}
+    return counts.get(b"vertex", 0) * PLY_BYTES_PER_VERTEX + counts.get(b"face", 0) * PLY_BYTES_PER_TRIANGLE
 
 
 def memory_for(files: Iterable[Path], per_byte: int = 8) -> int:

@@ -222,3 +222,20 @@ def test_a_textured_master_is_never_exported_from_a_level(tmp_path: Path) -> Non
     budget = Profile("t", "t", max_triangles=2000)
     assert choose_web_level(archive, item_id, asset, budget) is not None
     assert choose_web_level(archive, item_id, {**asset, "textured": True}, budget) is None
+
+
+def test_archive_reader_limits_follow_a_ply_headers_counts_and_the_machine(tmp_path: Path) -> None:
+    from archive.errors import LimitExceeded
+    from archive.isolation import MEMORY_FLOOR, PLY_BYTES_PER_TRIANGLE, PLY_BYTES_PER_VERTEX, limits_for
+
+    ply = tmp_path / "big.ply"
+    ply.write_bytes(b"ply\nformat binary_little_endian 1.0\nelement vertex 2600000\nproperty float x\n"
+                    b"element face 5200000\nproperty list uchar int vertex_indices\nend_header\n")
+    expected = 2_600_000 * PLY_BYTES_PER_VERTEX + 5_200_000 * PLY_BYTES_PER_TRIANGLE
+    assert limits_for([ply], total=64 * 1024**3).memory == MEMORY_FLOOR + 2 * expected
+    assert limits_for([ply], total=4 * 1024**3).memory == int(0.8 * 4 * 1024**3)
+    big = tmp_path / "huge.bin"
+    with open(big, "wb") as fh:
+        fh.truncate(2 * 1024**3)  # sparse: a 2 GiB file on a "machine" of 4 GiB
+    with pytest.raises(LimitExceeded, match="needs more than 4.0 GiB"):
+        limits_for([big], total=4 * 1024**3)
