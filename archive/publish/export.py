@@ -176,7 +176,8 @@ class ItemSource:
         level = choose_web_level(self._archive, self._item_id, self.asset, profile) if fmt == "glb" else None
         job = MasterJob(self.master_path, self.asset.get("units"), self.up_axis, self.files, profile, fmt,
                         folder, stem, asset_meta(self.record), self.slug, level)
-        limits = limits_for([level.path] if level else self.files)
+        # The master's limits even from a level: a reused worker may still hold a bigger job's address space.
+        limits = limits_for(self.files)
         return run_isolated(write_from_master, job, name=self.master_path.name, memory=limits.memory,
                             timeout=limits.timeout, cancel=cancel)
 
