@@ -92,15 +92,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         except (OSError, TypeError):
             return ""
 
+    def helpers(function: object, extra: tuple[str, ...] = ()) -> list[object]:
+        """Functions and fixtures of ``function``'s module that it names."""
+        code = getattr(function, "__code__", None)
+        names = set(code.co_names if code else ()) | set(extra)
+        module = getattr(inspect.getmodule(function), "__dict__", {})
+        found = [module[n] for n in names if inspect.isfunction(module.get(n))]
+        found += [module[n].__wrapped__ for n in names
+                  if inspect.isfunction(getattr(module.get(n), "__wrapped__", None))]
+        return [f for f in found if getattr(f, "__module__", "").startswith("tests.")]  # our own code only
+
+    def reaches_sqlite(function: object, extra: tuple[str, ...] = ()) -> bool:
+        # The test, and the helpers it calls, three levels down (helpers call helpers).
+        seen, todo = set(), [(function, extra, 0)]
+        while todo:
+            fn, names, depth = todo.pop()
+            if id(fn) in seen:
+                continue
+            seen.add(id(fn))
+            if any(marker in source(fn) for marker in _SQLITE_INTERNALS):
+                return True
+            if depth < 3:
+                todo += [(h, (), depth + 1) for h in helpers(fn, names)]
+        return False
+
     for item in items:
         function = getattr(item, "function", None)
-        if function is None:
-            continue
-        # The test, and the helpers and fixtures of its module that it names (one level down).
-        names = set(function.__code__.co_names) | set(getattr(item, "fixturenames", ()))
-        module = vars(inspect.getmodule(function) or object())
-        helpers = [module[n] for n in names if inspect.isfunction(module.get(n))
-                   or inspect.isfunction(getattr(module.get(n), "__wrapped__", None))]
-        text = source(function) + "".join(source(getattr(h, "__wrapped__", h)) for h in helpers)
-        if any(marker in text for marker in _SQLITE_INTERNALS):
+        fixtures = tuple(getattr(item, "fixturenames", ()))
+        if "pg_server" in fixtures:
+            continue  # engine-aware: it compares the engines and runs on every pass
+        if function is not None and reaches_sqlite(function, fixtures):
             item.add_marker(pytest.mark.sqlite_only)
