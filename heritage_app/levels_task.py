@@ -147,5 +147,6 @@ class LevelPicking(QObject):
         if level is None:
             return
         noun = self.viewer.tr("triangles") if level.kind == "mesh" else self.viewer.tr("points")
-        self.viewer.status.setText(self.viewer.tr("Showing a lighter copy ({n} {noun} of {m}); {tail}").format(
+        # Kept as the status line's note, so the viewer's own later updates keep saying it.
+        self.viewer.set_status_note(self.viewer.tr("Showing a lighter copy ({n} {noun} of {m}); {tail}").format(
             n=f"{level.primitives:,}", noun=noun, m=f"{level.master_primitives:,}", tail=tail))

@@ -62,6 +62,7 @@ class ViewerWidget(QWidget):
                  service: RenderService | None = None,
                  lod_cache_dir: Path | None = None) -> None:
         super().__init__(parent)
+        self.status_note = ""
         self.session = ViewerSession()
         self.service = service or default_service()
         self.lod_cache_dir = lod_cache_dir
@@ -118,6 +119,7 @@ class ViewerWidget(QWidget):
         ``loadFailed`` follows. Until then the previous model is gone from the screen: the
         ``preview`` (the item's thumbnail) shows under a loading line."""
         self.cancel_loading()
+        self.status_note = ""  # what a helper says about the shown model (e.g. a lighter copy); kept in the line
         self.generation += 1
         self.path = Path(path)
         self.session.clear_model()
@@ -196,7 +198,13 @@ class ViewerWidget(QWidget):
         dims = bbox_dimensions(*m.bbox, m.units, units)
         size = " × ".join(format_length(float(d), units) for d in dims)
         what = (self.tr("{n} triangles") if m.kind == "mesh" else self.tr("{n} points")).format(n=f"{m.n_primitives:,}")
-        self.status.setText(f"{m.path.name if m.path else ''} — {what} — {size}")
+        line = f"{m.path.name if m.path else ''} — {what} — {size}"
+        self.status.setText(f"{line} — {self.status_note}" if self.status_note else line)
+
+    def set_status_note(self, note: str) -> None:
+        """A note about the shown model that stays in the status line (e.g. a lighter copy)."""
+        self.status_note = note
+        self._show_model_status()
 
     def display_units(self) -> str | None:
         m = self.session.model

@@ -70,6 +70,8 @@ def test_a_shown_level_picks_on_the_master(qtbot, tmp_path):
         qtbot.waitUntil(lambda: viewer.session.picker is not None, timeout=120_000)
         assert len(viewer.session.picker.model.triangles) == 20_480
         assert "Showing a lighter copy" in viewer.status.text() and "20,480" in viewer.status.text()
+        viewer._show_model_status()  # what the viewer does when its own smooth-turning copy is ready
+        assert "Showing a lighter copy" in viewer.status.text()
     finally:
         viewer.cancel_loading()
         qtbot.waitUntil(lambda: not viewer._tasks and not viewer._inflight, timeout=60_000)
