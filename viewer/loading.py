@@ -202,6 +202,9 @@ def keep_triangles(mesh: o3d.geometry.TriangleMesh, keep: np.ndarray) -> o3d.geo
     return out
 
 
+BIG_CLOUD_POINTS = 1_000_000
+
+
 def _ensure_normals(g: Geometry) -> None:
     if isinstance(g, o3d.geometry.TriangleMesh):
         if not g.has_vertex_normals() or not np.isfinite(np.asarray(g.vertex_normals)).all():
@@ -210,6 +213,8 @@ def _ensure_normals(g: Geometry) -> None:
             # The legacy renderer silently draws unlit without triangle normals.
             g.compute_triangle_normals()
         return
+    if len(g.points) > BIG_CLOUD_POINTS:
+        return  # clouds are drawn unlit; estimating normals for millions of points costs most of a load
     if not g.has_normals() and len(g.points) >= 3:
         g.estimate_normals(o3d.geometry.KDTreeSearchParamKNN(knn=16))
         # Face the normals away from the cloud centre so lighting reads as outside.

@@ -87,3 +87,19 @@ def test_a_web_copy_of_a_cloud_reports_its_spacing() -> None:
     grid = np.stack(np.meshgrid(np.arange(50), np.arange(50), [0.0]), -1).reshape(-1, 3) * 0.02
     assert point_spacing(Model([Part(grid)])) == pytest.approx(0.02)
     assert point_spacing(Model([Part(grid, np.array([[0, 1, 2]]))])) is None
+
+
+def test_normals_are_not_estimated_for_a_cloud_of_millions() -> None:
+    """Clouds are drawn unlit; estimating normals for millions of points took most of a big
+    cloud's load, so it is skipped there (a small cloud still gets them for shaded modes)."""
+    import numpy as np
+    import open3d as o3d
+
+    from viewer.loading import BIG_CLOUD_POINTS, _ensure_normals
+
+    rng = np.random.default_rng(0)
+    big = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(rng.random((BIG_CLOUD_POINTS + 1, 3))))
+    small = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(rng.random((500, 3))))
+    _ensure_normals(big)
+    _ensure_normals(small)
+    assert not big.has_normals() and small.has_normals()
