@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool
 
 from archive import Archive
 
@@ -58,7 +58,8 @@ def start_levels_after_import(window: Any, item_ids: list[int]) -> Task | None:
     """Build the levels of freshly imported items on the window's reader lane, with progress."""
     if not item_ids or window.archive_dir is None:
         return None
-    task = levels_task(window.archive_dir, sorted(set(item_ids)), window.tr("Preparing lighter copies"))
+    title = QCoreApplication.translate("LevelPicking", "Preparing lighter copies")
+    task = levels_task(window.archive_dir, sorted(set(item_ids)), title)
     window.progress.track(task)
     window.tasks.run_read(task)
     return task
@@ -99,7 +100,7 @@ class LevelPicking(QObject):
         else:
             if self._task is None:
                 self._load_master(model.up_axis)
-            self._say(self.viewer.tr("full detail for picking and measuring is loading…"))
+            self._say(self.tr("full detail for picking and measuring is loading…"))
 
     def _load_master(self, up_axis: str) -> None:
         from .viewer_tasks import LoadModelTask
@@ -122,7 +123,7 @@ class LevelPicking(QObject):
     def _master_failed(self, task: Any, exc: Any) -> None:
         if task is not self._task:
             return
-        self._error = self.viewer.tr("picking and measuring are off: the full-detail model could not be loaded "
+        self._error = self.tr("picking and measuring are off: the full-detail model could not be loaded "
                                      "({error})").format(error=str(exc).strip().splitlines()[0] if str(exc) else exc)
         self._say(self._error)
 
@@ -140,13 +141,13 @@ class LevelPicking(QObject):
             master.origin = np.asarray(shown.origin).copy()
             master.geometry_changed()
         self.viewer.session.picker = Picker(master)
-        self._say(self.viewer.tr("picking and measuring use the full detail"))
+        self._say(self.tr("picking and measuring use the full detail"))
 
     def _say(self, tail: str) -> None:
         level = self.level
         if level is None:
             return
-        noun = self.viewer.tr("triangles") if level.kind == "mesh" else self.viewer.tr("points")
+        noun = self.tr("triangles") if level.kind == "mesh" else self.tr("points")
         # Kept as the status line's note, so the viewer's own later updates keep saying it.
-        self.viewer.set_status_note(self.viewer.tr("Showing a lighter copy ({n} {noun} of {m}); {tail}").format(
+        self.viewer.set_status_note(self.tr("Showing a lighter copy ({n} {noun} of {m}); {tail}").format(
             n=f"{level.primitives:,}", noun=noun, m=f"{level.master_primitives:,}", tail=tail))

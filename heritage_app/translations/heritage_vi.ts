@@ -168,6 +168,73 @@
     </message>
 </context>
 <context>
+    <name>CompareDialog</name>
+    <message>
+        <source>Compare scans</source>
+        <translation>So sánh bản quét</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Chọn…</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Bản tham chiếu</translation>
+    </message>
+    <message>
+        <source>(this model)</source>
+        <translation>(mô hình này)</translation>
+    </message>
+    <message>
+        <source>Compared scan</source>
+        <translation>Bản quét được so sánh</translation>
+    </message>
+    <message>
+        <source>Tolerance</source>
+        <translation>Dung sai</translation>
+    </message>
+    <message>
+        <source>Aligned by feature matching, then ICP; deviation to the reference surface.</source>
+        <translation>Căn chỉnh bằng khớp đặc trưng rồi ICP; độ lệch so với bề mặt tham chiếu.</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>So sánh</translation>
+    </message>
+    <message>
+        <source>Show heat map</source>
+        <translation>Hiện bản đồ nhiệt</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>Lưu báo cáo…</translation>
+    </message>
+    <message>
+        <source>Scan to compare</source>
+        <translation>Bản quét để so sánh</translation>
+    </message>
+    <message>
+        <source>Choose the scan to compare first.</source>
+        <translation>Hãy chọn bản quét để so sánh trước.</translation>
+    </message>
+    <message>
+        <source>Aligning and measuring…</source>
+        <translation>Đang căn chỉnh và đo…</translation>
+    </message>
+    <message>
+        <source>{n} points — mean {mean}, RMS {rms}, 95th percentile {p95}, max {max}; {beyond} % beyond the tolerance (alignment fitness {fit})</source>
+        <translation>{n} điểm — trung bình {mean}, RMS {rms}, phân vị 95 {p95}, lớn nhất {max}; {beyond} % vượt dung sai (độ khớp căn chỉnh {fit})</translation>
+    </message>
+    <message>
+        <source>Folder for the report</source>
+        <translation>Thư mục cho báo cáo</translation>
+    </message>
+    <message>
+        <source>Report saved: {path}</source>
+        <translation>Đã lưu báo cáo: {path}</translation>
+    </message>
+</context>
+<context>
     <name>CsvReportDialog</name>
     <message>
         <source>CSV import — check before applying</source>
@@ -321,6 +388,14 @@
     <message>
         <source>Unexpected error</source>
         <translation>Lỗi không mong đợi</translation>
+    </message>
+    <message>
+        <source>A bug report is on the clipboard: the program&apos;s versions and the last lines of its log ({log}). It holds no catalogue values; paste it into your e-mail or issue and read it before you send it.</source>
+        <translation>Báo cáo lỗi đã được chép vào bộ nhớ tạm: phiên bản chương trình và những dòng cuối của nhật ký ({log}). Báo cáo không chứa giá trị nào của danh mục; hãy dán vào thư hoặc phiếu báo lỗi và đọc lại trước khi gửi.</translation>
+    </message>
+    <message>
+        <source>Bug report copied</source>
+        <translation>Đã chép báo cáo lỗi</translation>
     </message>
 </context>
 <context>
@@ -522,6 +597,38 @@
     <message>
         <source>Skipped</source>
         <translation>Bỏ qua</translation>
+    </message>
+</context>
+<context>
+    <name>LevelPicking</name>
+    <message>
+        <source>Preparing lighter copies</source>
+        <extracomment>The level the viewer opens first: the finest with at most this many triangles (points)</extracomment>
+        <translation>Đang chuẩn bị bản nhẹ</translation>
+    </message>
+    <message>
+        <source>full detail for picking and measuring is loading…</source>
+        <translation>đang tải bản đầy đủ để chọn điểm và đo…</translation>
+    </message>
+    <message>
+        <source>picking and measuring are off: the full-detail model could not be loaded ({error})</source>
+        <translation>tắt chọn điểm và đo: không tải được mô hình đầy đủ ({error})</translation>
+    </message>
+    <message>
+        <source>picking and measuring use the full detail</source>
+        <translation>chọn điểm và đo dùng bản đầy đủ</translation>
+    </message>
+    <message>
+        <source>triangles</source>
+        <translation>tam giác</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>điểm</translation>
+    </message>
+    <message>
+        <source>Showing a lighter copy ({n} {noun} of {m}); {tail}</source>
+        <translation>Đang hiện bản nhẹ ({n} {noun} trên {m}); {tail}</translation>
     </message>
 </context>
 <context>
@@ -1217,6 +1324,14 @@
         <translation>Hiện hoặc ẩn công cụ ánh sáng, mặt cắt và đo đạc</translation>
     </message>
     <message>
+        <source>Compare…</source>
+        <translation>So sánh…</translation>
+    </message>
+    <message>
+        <source>Align another scan of this object with it and show where they differ</source>
+        <translation>Căn chỉnh một bản quét khác của hiện vật này và cho thấy chỗ khác nhau</translation>
+    </message>
+    <message>
         <source>Light</source>
         <translation>Ánh sáng</translation>
     </message>
@@ -1241,6 +1356,14 @@
         <translation>Vị trí mặt cắt dọc theo trục</translation>
     </message>
     <message>
+        <source>Export profile…</source>
+        <translation>Xuất mặt cắt…</translation>
+    </message>
+    <message>
+        <source>Save the section outline as SVG or DXF in millimetres</source>
+        <translation>Lưu đường mặt cắt dạng SVG hoặc DXF theo milimét</translation>
+    </message>
+    <message>
         <source>Measure distance</source>
         <translation>Đo khoảng cách</translation>
     </message>
@@ -1251,6 +1374,26 @@
     <message>
         <source>Export landmarks…</source>
         <translation>Xuất điểm mốc…</translation>
+    </message>
+    <message>
+        <source>Show labels</source>
+        <translation>Hiện nhãn</translation>
+    </message>
+    <message>
+        <source>Views</source>
+        <translation>Góc nhìn</translation>
+    </message>
+    <message>
+        <source>Save view</source>
+        <translation>Lưu góc nhìn</translation>
+    </message>
+    <message>
+        <source>Keep this camera position to come back to</source>
+        <translation>Giữ vị trí camera này để quay lại sau</translation>
+    </message>
+    <message>
+        <source>Fly to a saved view</source>
+        <translation>Bay tới góc nhìn đã lưu</translation>
     </message>
     <message>
         <source>Section</source>
@@ -1338,6 +1481,26 @@
     <message>
         <source>Snapshot saved: {path}</source>
         <translation>Đã lưu ảnh chụp: {path}</translation>
+    </message>
+    <message>
+        <source>View {n}</source>
+        <translation>Góc nhìn {n}</translation>
+    </message>
+    <message>
+        <source>Turn on the section of a mesh first.</source>
+        <translation>Hãy bật mặt cắt của một lưới trước.</translation>
+    </message>
+    <message>
+        <source>Export section profile</source>
+        <translation>Xuất mặt cắt</translation>
+    </message>
+    <message>
+        <source>Section profile saved: {path}</source>
+        <translation>Đã lưu mặt cắt: {path}</translation>
+    </message>
+    <message>
+        <source>Open a scan first, then compare another with it.</source>
+        <translation>Hãy mở một bản quét trước, rồi so sánh bản khác với nó.</translation>
     </message>
 </context>
 <context>
@@ -1484,6 +1647,14 @@
     <message>
         <source>&amp;About</source>
         <translation>&amp;Giới thiệu</translation>
+    </message>
+    <message>
+        <source>Open the &amp;log folder</source>
+        <translation>Mở thư mục &amp;nhật ký</translation>
+    </message>
+    <message>
+        <source>Copy a &amp;bug report…</source>
+        <translation>Chép &amp;báo cáo lỗi…</translation>
     </message>
     <message>
         <source>Open</source>
