@@ -136,3 +136,13 @@ def test_every_string_in_the_sources_is_in_the_translation_file(tmp_path):
     committed = translated(i18n.TRANSLATIONS / "heritage_vi.ts")
     missing = sorted(key for key in translated(fresh) if not committed.get(key))
     assert not missing, f"run heritage_app/translations/update.py and translate: {missing[:5]}"
+
+
+def test_every_translation_context_is_a_class_qt_looks_up():
+    """``self.tr`` looks strings up under the object's class name; lupdate files a string it
+    cannot place (``other.tr(...)``, code after a nested function) under a name Qt never asks
+    for, and the Vietnamese is then never shown."""
+    import xml.etree.ElementTree as ET
+
+    names = [c.find("name").text or "" for c in ET.parse(i18n.TRANSLATIONS / "heritage_vi.ts").getroot()]
+    assert [n for n in names if not n.isidentifier()] == []
