@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARCHIVE ?= demo-archive
 
-.PHONY: run test setup lint bench test-portable bundle
+.PHONY: run test setup lint bench test-portable test-postgres bundle
 
 $(BIN)/.installed: pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh
@@ -25,7 +25,7 @@ run: setup
 	     $(BIN)/heritage --archive $(ARCHIVE) summary; fi
 
 ## Set up, lint, type-check and run the whole test suite.
-test: setup lint test-portable
+test: setup lint test-portable test-postgres
 	WITH_BROWSER=1 ./scripts/system-deps.sh
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
@@ -48,6 +48,13 @@ test-portable: setup
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_portable_pass.py tests/test_platform.py \
 	  tests/archive tests/viewer --ignore=tests/archive/test_export_isolation.py \
 	  --ignore=tests/archive/test_fuzz.py -k "$(PORTABLE_SKIP)"
+
+## The archive suite again on team archives: every Archive.create makes one on a fresh database
+## of a throwaway PostgreSQL server (tests/archive/pg.py); tests that poke SQLite's own internals
+## are marked sqlite_only. `-m` replaces pyproject's addopts marker, so `not slow` is repeated.
+test-postgres: setup
+	HERITAGE_TEST_CATALOGUE=postgres QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/archive -m "not slow and not sqlite_only"
 
 ## One-folder desktop bundle (dist: build/bundle/dist/heritage-archive/, executables
 ## `heritage` and `heritage-app`), then its smoke test from a clean environment.
