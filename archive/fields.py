@@ -101,7 +101,8 @@ ASSET_FIELDS: tuple[Field, ...] = (
     Field("role", "choice", "Role", "Vai trò", choices=("master", "processed", "photo", "other")),
     Field("label", "text", "Label", "Nhãn"),
     Field("units", "choice", "Model units", "Đơn vị mô hình", choices=("mm", "cm", "m", "in")),
-    Field("up_axis", "choice", "Up axis of the model", "Trục hướng lên của mô hình", choices=("y", "z")),
+    Field("up_axis", "choice", "Up axis of the model", "Trục hướng lên của mô hình",
+          choices=("y", "z", "x", "-y", "-z", "-x")),  # glbtools.frames.UP_AXES; a test keeps them equal
     Field("capture_method", "text", "Capture method", "Phương pháp thu nhận", vocabulary="capture_methods"),
     Field("capture_device", "text", "Capture device", "Thiết bị"),
     Field("capture_date", "date", "Capture date", "Ngày thu nhận"),

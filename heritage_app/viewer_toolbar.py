@@ -74,6 +74,10 @@ VALUE_LABELS = {
 UP_LABELS = {
     "y": QT_TRANSLATE_NOOP("ViewerToolbar", "+Y up"),
     "z": QT_TRANSLATE_NOOP("ViewerToolbar", "+Z up"),
+    "x": QT_TRANSLATE_NOOP("ViewerToolbar", "+X up"),
+    "-y": QT_TRANSLATE_NOOP("ViewerToolbar", "−Y up (upside down)"),
+    "-z": QT_TRANSLATE_NOOP("ViewerToolbar", "−Z up"),
+    "-x": QT_TRANSLATE_NOOP("ViewerToolbar", "−X up"),
 }
 
 

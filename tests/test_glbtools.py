@@ -66,3 +66,18 @@ def test_files_that_are_not_gltf_are_left_alone(tmp_path: Path, data: bytes) -> 
     path = tmp_path / "scan.obj"  # the viewer's trimesh reader asks about every file it reads
     path.write_bytes(data)
     assert glbtools.decoded_glb(path) is None
+
+
+def test_every_up_axis_is_turned_to_plus_y_without_a_mirror():
+    import numpy as np
+
+    from archive.fields import ASSET_FIELD
+    from glbtools.frames import UP_AXES, to_y_up
+
+    assert set(ASSET_FIELD["up_axis"].choices) == set(UP_AXES)  # what staff record is what the tools turn
+    for axis in UP_AXES:
+        rotation = to_y_up(axis)
+        direction = np.zeros(3)
+        direction["xyz".index(axis[-1])] = -1.0 if axis.startswith("-") else 1.0
+        assert np.allclose(direction @ rotation.T, [0.0, 1.0, 0.0]), axis
+        assert np.allclose(rotation @ rotation.T, np.eye(3)) and np.isclose(np.linalg.det(rotation), 1.0), axis

@@ -12,25 +12,15 @@ from dataclasses import replace
 import numpy as np
 import open3d as o3d
 
+from glbtools.frames import UP_AXES, normalise_up_axis, to_y_up
+
 from .model import Geometry, Model
 
-UP_AXES: tuple[str, ...] = ("y", "z")
-
-#: (x, y, z) -> (x, z, -y): the file's +Z becomes the display's +Y (as export does).
-Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
-
-
-def normalise_up_axis(up_axis: str | None) -> str:
-    """"y" or "z" from a recorded value (any case, None or empty meaning glTF's "y")."""
-    value = (up_axis or "y").strip().lower()
-    if value not in UP_AXES:
-        raise ValueError(f"unknown up axis {up_axis!r}; choose from {', '.join(UP_AXES)}")
-    return value
-
+__all__ = ["UP_AXES", "display_rotation", "normalise_up_axis", "orient", "reoriented"]
 
 def display_rotation(up_axis: str | None) -> np.ndarray:
     """(3, 3) rotation from the file's frame to the viewer's Y-up display frame."""
-    return Z_UP_TO_Y_UP.copy() if normalise_up_axis(up_axis) == "z" else np.eye(3)
+    return to_y_up(up_axis)
 
 
 def orient(model: Model, up_axis: str | None) -> Model:

@@ -30,6 +30,7 @@ from archive.imagesafe import check_image, open_image
 from archive.isolation import limits_for, run_isolated
 from archive.store import CancelToken
 from archive.workfolders import work_folder
+from glbtools.frames import UP_AXES, normalise_up_axis
 from platform_support import link_or_copy
 
 from . import formats, html
@@ -70,13 +71,16 @@ def asset_meta(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resolve_up_axis(up_axis: str, asset: Mapping[str, Any]) -> str:
-    """"y" or "z": the option, else the asset's ``up_axis`` field (or its details), else y
-    (glTF's own)."""
-    if up_axis in ("y", "z"):
+    """One of ``UP_AXES``: the option, else the asset's ``up_axis`` field (or its details), else
+    y (glTF's own)."""
+    if up_axis in UP_AXES:
         return up_axis
     details = asset.get("details") or {}
     declared = str(asset.get("up_axis") or (details.get("up_axis") if isinstance(details, dict) else "") or "")
-    return declared.lower() if declared.lower() in ("y", "z") else "y"
+    try:
+        return normalise_up_axis(declared)
+    except ValueError:
+        return "y"
 
 
 @dataclass

@@ -23,6 +23,7 @@ from PIL import Image
 from archive.errors import CorruptFile, EmptyModel, UnsupportedFormat
 from archive.formats.identify import identify
 from archive.formats.meshopt import decoded_glb
+from glbtools.frames import to_y_up
 
 from . import clouds
 from .gltfmaterials import GltfMaterials, material_index, read_materials, split_glb, tagged
@@ -32,7 +33,7 @@ from .objread import PlainObj, read_plain_obj
 from .plytexture import ply_texture
 from .profiles import UNITS_TO_METRES
 
-Z_UP_TO_Y_UP = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float64)  # (x, y, z) -> (x, z, -y)
+Z_UP_TO_Y_UP = to_y_up("z")  # (x, y, z) -> (x, z, -y): STL and LAS exports go back to Z-up
 
 
 @dataclass
@@ -114,11 +115,11 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     if not parts:
         raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
     if fmt in ("glb", "gltf"):
-        units, up_axis = "m", "y"
+        units = "m"  # glTF is metres by definition; its up axis is Y unless staff recorded otherwise
     scale = UNITS_TO_METRES.get(units or "", 1.0)
     if not units:
         notes.append("the master's units are unknown; it was taken as metres")
-    rotation = Z_UP_TO_Y_UP if up_axis == "z" else np.eye(3)
+    rotation = to_y_up(up_axis)
     for part in parts:
         part.vertices = (part.vertices @ rotation.T) * scale
         if part.normals is not None:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .geometry import Z_UP_TO_Y_UP, Model, Part
+from glbtools.frames import to_y_up
+
+from .geometry import Model, Part
 from .profiles import UNITS_TO_METRES, Profile
 from .webcopy import make_web_glb
 
@@ -46,7 +48,7 @@ def level_model(path: Path, units: str | None, up_axis: str) -> Model:
 
     g = read_level(path)
     scale = UNITS_TO_METRES.get(units or "", 1.0)
-    rotation = Z_UP_TO_Y_UP if up_axis == "z" else np.eye(3)
+    rotation = to_y_up(up_axis)
     vertices = ((g.vertices.astype(np.float64) + g.origin) @ rotation.T) * scale
     faces = None if g.faces is None else g.faces.astype(np.int64)
     notes = [] if units else ["the master's units are unknown; it was taken as metres"]

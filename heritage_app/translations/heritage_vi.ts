@@ -1288,6 +1288,22 @@
         <translation>+Z hướng lên</translation>
     </message>
     <message>
+        <source>+X up</source>
+        <translation>+X hướng lên</translation>
+    </message>
+    <message>
+        <source>−Y up (upside down)</source>
+        <translation>−Y hướng lên (lộn ngược)</translation>
+    </message>
+    <message>
+        <source>−Z up</source>
+        <translation>−Z hướng lên</translation>
+    </message>
+    <message>
+        <source>−X up</source>
+        <translation>−X hướng lên</translation>
+    </message>
+    <message>
         <source>Display mode</source>
         <translation>Chế độ hiển thị</translation>
     </message>

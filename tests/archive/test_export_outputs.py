@@ -108,3 +108,28 @@ def test_an_exported_english_page_uses_the_archives_own_vocabulary_labels(tmp_pa
         result = export_item(archive, item, tmp_path / "out", "html")
     english = (result.files[0].parent / "index.en.html").read_text(encoding="utf-8")
     assert "<dd>rosewood</dd>" in english and "<dd>gỗ trắc</dd>" not in english
+
+
+@pytest.mark.parametrize(("extents", "up_axis"), [((0.1, 0.01, 0.01), "x"), ((0.01, 0.01, 0.1), "-z")])
+def test_the_web_glb_stands_the_scan_up_for_any_recorded_axis(tmp_path: Path, extents, up_axis: str) -> None:
+    import json
+    import struct
+
+    import trimesh
+
+    from archive import Archive, ImportOptions
+    from archive.publish import export_item
+
+    scan = tmp_path / "src" / "tall.ply"
+    scan.parent.mkdir()
+    trimesh.creation.box(extents=list(extents)).export(scan)
+    with Archive.create(tmp_path / "a") as archive:
+        item = archive.import_paths([scan], ImportOptions(kind="relic", isolate=False,
+                                                          asset_fields={"units": "m"})).imported[0]
+        archive.update_asset(archive.assets(item)[0]["id"], {"up_axis": up_axis})
+        glb = export_item(archive, item, tmp_path / "out", "glb").main
+    data = glb.read_bytes()
+    doc = json.loads(data[20:20 + struct.unpack_from("<I", data, 12)[0]])
+    position = next(a for a in doc["accessors"] if a.get("type") == "VEC3" and "min" in a)
+    size = [hi - lo for lo, hi in zip(position["min"], position["max"], strict=True)]
+    assert size[1] == pytest.approx(0.1, rel=1e-3) and size[0] < 0.02 and size[2] < 0.02

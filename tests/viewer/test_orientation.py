@@ -117,3 +117,11 @@ def test_heritage_thumbnails_renders_an_item_by_its_recorded_up_axis(tmp_path: P
     assert thumbnail is not None
     width, height = _silhouette_size(thumbnail.read_bytes())
     assert height > 2 * width
+
+
+@pytest.mark.parametrize(("extents", "up_axis"), [((100.0, 10.0, 10.0), "x"), ((10.0, 10.0, 100.0), "-z")])
+def test_a_scan_recorded_with_any_axis_up_stands_up(tmp_path: Path, extents, up_axis: str) -> None:
+    path = tmp_path / "tall.ply"
+    trimesh.creation.box(extents=list(extents)).export(path)
+    width, height = _silhouette_size(render_thumbnail(path, 96, up_axis=up_axis))
+    assert height > 2 * width
