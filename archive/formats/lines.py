@@ -44,6 +44,21 @@ def select_lines(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray) -> tupl
     return b"".join(data[offsets[a]:offsets[b]] for a, b in edges.reshape(-1, 2)), lengths[mask]
 
 
+_BLANK_KEYWORD = {b"v": bytes.maketrans(b"v", b" "), b"f": bytes.maketrans(b"f", b" ")}
+
+
+def keyword_lines(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray,
+                  keyword: bytes) -> tuple[bytes, np.ndarray] | None:
+    """The masked ``v`` or ``f`` lines with their keyword blanked (only numbers and ``/``
+    left) and the (n,) token count of each line; None when no line is masked. What both OBJ
+    readers (inspection at import, the export's reader) start from."""
+    if not mask.any():
+        return None
+    text, lens = select_lines(buf, lengths, mask)
+    text = text.translate(_BLANK_KEYWORD[keyword])
+    return text, line_tokens(text, lens)
+
+
 def line_tokens(text: bytes, lengths: np.ndarray) -> np.ndarray:
     """(n,) whitespace-separated tokens on each line of ``text``."""
     uniform = _uniform_tokens(text, lengths)

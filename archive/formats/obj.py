@@ -16,14 +16,12 @@ import numpy as np
 from archive.errors import CorruptFile
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
-from archive.formats.lines import line_chunks, line_tokens, select_lines
+from archive.formats.lines import keyword_lines, line_chunks
 from archive.formats.mtl import resolve_textures
 from archive.formats.refs import rel_posix, resolve_ref
 from archive.formats.units import declare, obj_head_comments, unit_in_comments
 
 _V, _F, _T, _N, _L, _P, _M = (ord(c) for c in "vftnlpm")
-_DROP_V = bytes.maketrans(b"v", b" ")
-_DROP_F = bytes.maketrans(b"f", b" ")
 _SLASH = bytes.maketrans(b"/", b" ")
 _MSVC_NAN = re.compile(r"#(IND|QNAN|SNAN|INF)", re.I)
 
@@ -134,11 +132,10 @@ def _fast_chunk(chunk: bytes, st: _State, name: str) -> bool:
 
 
 def _fast_vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _State) -> bool:
-    if not mask.any():
+    lines = keyword_lines(buf, lengths, mask, b"v")
+    if lines is None:
         return True
-    text, lens = select_lines(buf, lengths, mask)
-    text = text.translate(_DROP_V)
-    tokens = line_tokens(text, lens)
+    text, tokens = lines
     nums = C.parse_numbers(text)
     if nums.shape[0] != int(tokens.sum()) or (tokens < 3).any():
         return False
@@ -161,11 +158,10 @@ def _add_box(st: _State, xyz: np.ndarray) -> None:
 
 
 def _fast_faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _State, name: str) -> bool:
-    if not mask.any():
+    lines = keyword_lines(buf, lengths, mask, b"f")
+    if lines is None:
         return True
-    text, lens = select_lines(buf, lengths, mask)
-    text = text.translate(_DROP_F)
-    corners = line_tokens(text, lens)
+    text, corners = lines
     total = int(corners.sum())
     slashes, doubles = text.count(b"/"), text.count(b"//")
     nums = C.parse_numbers(text.translate(_SLASH), np.int64)

@@ -16,15 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from archive.formats import _common as C
-from archive.formats.lines import line_chunks, line_tokens, select_lines
+from archive.formats.lines import keyword_lines, line_chunks
 
 _V, _F, _N = ord("v"), ord("f"), ord("n")
 #: first bytes of lines that carry nothing the export needs: comments, object and group
 #: names, smoothing groups, carriage returns of blank CRLF lines.
 _IGNORED = np.zeros(256, dtype=bool)
 _IGNORED[[ord("#"), ord("o"), ord("g"), ord("s"), 13]] = True
-_DROP_V = bytes.maketrans(b"v", b" ")
-_DROP_F = bytes.maketrans(b"f", b" ")
 _SLASH = bytes.maketrans(b"/", b" ")
 
 
@@ -84,11 +82,10 @@ def _chunk(chunk: bytes, acc: _Acc) -> bool:
 
 
 def _vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) -> bool:
-    if not mask.any():
+    lines = keyword_lines(buf, lengths, mask, b"v")
+    if lines is None:
         return True
-    text, lens = select_lines(buf, lengths, mask)
-    text = text.translate(_DROP_V)
-    tokens = line_tokens(text, lens)
+    text, tokens = lines
     width = int(tokens[0])
     if width not in (3, 6) or acc.width not in (0, width) or not (tokens == width).all():
         return False  # x y z w, mixed colour and plain lines…
@@ -102,11 +99,10 @@ def _vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc)
 
 def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) -> bool:
     """Faces as ``f a b c…`` or ``f a//n b//n…``; polygons become fans, as trimesh does."""
-    if not mask.any():
+    lines = keyword_lines(buf, lengths, mask, b"f")
+    if lines is None:
         return True
-    text, lens = select_lines(buf, lengths, mask)
-    text = text.translate(_DROP_F)
-    corners = line_tokens(text, lens)
+    text, corners = lines
     total = int(corners.sum())
     slashes, doubles = text.count(b"/"), text.count(b"//")
     per = 1 if slashes == 0 else 2
