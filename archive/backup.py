@@ -23,6 +23,7 @@ from .errors import StorageError, UnsafeReference
 from .records import now
 from .safepaths import check_relative, resolve_inside
 from .store import FileStore, _make_read_only, fsync_dir, sha256_file
+from .workfolders import move_into_place
 
 if TYPE_CHECKING:
     from .service import Archive
@@ -46,7 +47,7 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None, link:
         files = _copy_files(archive.root, partial, snapshot, progress, link)
         manifest = {"created_at": now(), "files": files, "format": "heritage-archive-backup/1"}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        _move_into_place(partial, dest)
+        move_into_place(partial, dest)
     except OSError as exc:
         _remove_work_folder(partial)
         raise StorageError(f"the backup could not be written: {exc.strerror or exc}") from exc
@@ -66,18 +67,6 @@ def _new_work_folder(dest: Path, role: str) -> Path:
 
 def _remove_work_folder(folder: Path) -> None:
     remove_tree(folder)  # files may be hard links to read-only originals: their mode stays
-
-
-def _move_into_place(work: Path, dest: Path) -> None:
-    """Rename the finished ``work`` folder to ``dest`` (absent, or an empty folder)."""
-    try:
-        os.rename(work, dest)  # POSIX replaces an empty folder in one step
-    except OSError:
-        if not dest.is_dir() or any(dest.iterdir()):
-            raise
-        dest.rmdir()
-        os.rename(work, dest)
-    fsync_dir(dest.parent)
 
 
 def _file_rows(snapshot: Path) -> list[tuple[str, str, str]]:
@@ -139,7 +128,7 @@ def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> P
     work = _new_work_folder(dest, "restoring")
     try:
         _restore_into(backup_dir, snapshot, work, progress)
-        _move_into_place(work, dest)
+        move_into_place(work, dest)
     except OSError as exc:
         _remove_work_folder(work)
         raise StorageError(f"the backup could not be restored: {exc.strerror or exc}") from exc

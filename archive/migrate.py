@@ -25,6 +25,7 @@ from .errors import StorageError, UnsafeReference
 from .safepaths import check_relative, resolve_inside
 from .service import CATALOGUE, Archive
 from .store import FileStore, sha256_file
+from .workfolders import move_into_place
 
 Progress = Callable[[int, int, str], None]
 SNAPSHOT = "catalogue.snapshot"
@@ -46,7 +47,7 @@ def migrate(src: Path, dest: Path, catalogue: str | None = None, progress: Progr
             FileStore(work).create_dirs()
             _copy_files(source.root, work, snapshot, progress)
             _install_catalogue(work, snapshot, catalogue)
-            _move_into_place(work, dest)
+            move_into_place(work, dest)
         except OSError as exc:
             remove_tree(work)
             raise StorageError(f"the archive could not be migrated: {exc.strerror or exc}; {dest} was not made") \
@@ -100,12 +101,3 @@ def _install_catalogue(work: Path, snapshot: Path, catalogue: str | None) -> Non
     fsync_dir(work)
 
 
-def _move_into_place(work: Path, dest: Path) -> None:
-    try:
-        os.rename(work, dest)  # POSIX replaces an empty folder in one step
-    except OSError:
-        if not dest.is_dir() or any(dest.iterdir()):
-            raise
-        dest.rmdir()
-        os.rename(work, dest)
-    fsync_dir(dest.parent)

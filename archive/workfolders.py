@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from platform_support import fsync_dir
+
 MARKER = ".heritage-work.json"
 PREFIX = ".heritage-"
 STALE_AFTER_S = 24 * 3600
@@ -66,6 +68,19 @@ def work_folder(parent: Path, kind: str, suffix: str = "") -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def move_into_place(work: Path, dest: Path) -> None:
+    """Rename a finished ``work`` folder (a backup, a restore, a migration) to ``dest``, which
+    must be absent or an empty folder: the result appears whole or not at all."""
+    try:
+        os.rename(work, dest)  # POSIX replaces an empty folder in one step
+    except OSError:
+        if not dest.is_dir() or any(dest.iterdir()):
+            raise
+        dest.rmdir()
+        os.rename(work, dest)
+    fsync_dir(dest.parent)
+
+
 def _process_alive(pid: int) -> bool:
     if os.name != "posix":
         return True  # no safe probe there (os.kill would end the process on Windows): rely on age
@@ -78,4 +93,4 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["MARKER", "is_stale", "new_work_folder", "remove_stale_work_folders", "work_folder"]
+__all__ = ["MARKER", "is_stale", "move_into_place", "new_work_folder", "remove_stale_work_folders", "work_folder"]
