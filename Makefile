@@ -25,7 +25,7 @@ run: setup
 	     $(BIN)/heritage --archive $(ARCHIVE) summary; fi
 
 ## Set up, lint, type-check and run the whole test suite.
-test: setup lint test-portable test-postgres
+test: setup lint test-portable test-postgres bundle
 	WITH_BROWSER=1 ./scripts/system-deps.sh
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
@@ -58,7 +58,7 @@ test-postgres: setup
 
 ## One-folder desktop bundle (dist: build/bundle/dist/heritage-archive/, executables
 ## `heritage` and `heritage-app`), then its smoke test from a clean environment.
-## Takes several minutes: a separate target, not part of `make test` (see packaging/README.md).
+## About 2.5 minutes; `make test` builds and smoke-tests it too (see packaging/README.md).
 bundle: setup
 	$(BIN)/python -m pip install -q -e '.[bundle]'
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath build/bundle/dist \
