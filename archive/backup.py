@@ -22,7 +22,7 @@ from .catalogue.sqlite_files import integrity_problems_of, stored_file_rows
 from .errors import StorageError, UnsafeReference
 from .records import now
 from .safepaths import check_relative, resolve_inside
-from .store import FileStore, _make_read_only, fsync_dir, sha256_file
+from .store import FileStore, _make_read_only, fsync_dir, sha256_file, stored_paths_of
 from .workfolders import move_into_place
 
 if TYPE_CHECKING:
@@ -85,10 +85,11 @@ def _file_rows(snapshot: Path) -> list[tuple[str, str, str]]:
 def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Progress | None,
                 link: bool = False) -> int:
     rows = _file_rows(snapshot)
+    stored = _stored_paths(rows)
     for n, (storage_dir, rel, expected) in enumerate(rows):
         if progress:
             progress(n, len(rows), f"Copying {rel}")
-        where = f"{storage_dir}/{rel}"
+        where = stored[(storage_dir, rel)]  # the portable stored name (archive.portable)
         src = resolve_inside(source_root, where, "the backup's catalogue")
         dst = resolve_inside(dest_root, where, "the backup's catalogue")
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +100,11 @@ def _copy_files(source_root: Path, dest_root: Path, snapshot: Path, progress: Pr
         if sha256_file(dst) != expected:
             raise StorageError(f"{storage_dir}/{rel} does not match its recorded hash; run verify before backing up")
     return len(rows)
+
+
+def _stored_paths(rows: list[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+    """``storage_dir/stored name`` of every (storage_dir, path) row, as the store lays them out."""
+    return stored_paths_of([(d, r) for d, r, _sha in rows])
 
 
 def _fsync(path: Path) -> None:

@@ -361,7 +361,7 @@ def master_of(archive: Any, item_id: int) -> tuple[str, Path, str] | None:
         if asset.get("uid") == uid:
             sha = next((f["sha256"] for f in asset.get("files") or [] if f["path"] == main_file), None)
             if sha:
-                return uid, archive.store.path(storage_dir, main_file), sha
+                return uid, archive.store.asset_file(asset, main_file), sha
     return None
 
 

@@ -24,7 +24,7 @@ from .catalogue.sqlite_files import stored_file_rows
 from .errors import StorageError, UnsafeReference
 from .safepaths import check_relative, resolve_inside
 from .service import CATALOGUE, Archive
-from .store import FileStore, sha256_file
+from .store import FileStore, sha256_file, stored_paths_of
 from .workfolders import move_into_place
 
 Progress = Callable[[int, int, str], None]
@@ -60,13 +60,15 @@ def migrate(src: Path, dest: Path, catalogue: str | None = None, progress: Progr
 
 def _copy_files(src_root: Path, work: Path, snapshot: Path, progress: Progress | None) -> None:
     rows = stored_file_rows(snapshot)
+    stored = stored_paths_of([(d, r) for d, r, _sha in rows])
     for n, (storage_dir, rel, expected) in enumerate(rows):
         if progress:
             progress(n, len(rows), f"Copying {rel}")
         parts = check_relative(storage_dir, "the catalogue").parts
         if len(parts) != 3 or parts[0] != "objects":
             raise UnsafeReference(f"the catalogue names the folder {storage_dir!r}, which is not in objects/")
-        where = f"{storage_dir}/{check_relative(rel, 'the catalogue')}"
+        check_relative(rel, "the catalogue")
+        where = stored[(storage_dir, rel)]  # the portable stored name (archive.portable)
         source = resolve_inside(src_root, where, "the catalogue")
         target = resolve_inside(work, where, "the catalogue")
         target.parent.mkdir(parents=True, exist_ok=True)

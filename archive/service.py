@@ -415,11 +415,19 @@ class Archive(Operations):
         master = self.catalogue.current_master(item_id)
         if master is None:
             raise NotFound(f"Item {item_id} has no 3D model")
-        _uid, storage_dir, main_file = master
-        return self.store.path(storage_dir, main_file)
+        uid, storage_dir, main_file = master
+        return self._master_file(item_id, uid, storage_dir, main_file)
 
     def asset_path(self, asset: Mapping[str, Any]) -> Path:
+        if "files" in asset:
+            return self.store.asset_file(asset, asset["main_file"])
         return self.store.path(asset["storage_dir"], asset["main_file"])
+
+    def _master_file(self, item_id: int, uid: str, storage_dir: str, main_file: str) -> Path:
+        """The stored master file (its stored name depends on all the asset's recorded paths)."""
+        asset = next((a for a in self.assets(item_id) if a.get("uid") == uid), None)
+        names = [f["path"] for f in asset.get("files") or []] if asset else None
+        return self.store.path(storage_dir, main_file, names)
 
     # -- derived files -----------------------------------------------------------------------
     def thumbnail_path(self, item_id: int) -> Path | None:
@@ -447,7 +455,7 @@ class Archive(Operations):
             target = self.store.derived / "thumbnails" / f"{uid}.png"
             if target.exists():
                 continue
-            png = render(self.store.path(storage_dir, main_file))
+            png = render(self._master_file(item_id, uid, storage_dir, main_file))
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(png)

@@ -1,4 +1,6 @@
-"""The file store: originals byte for byte, read-only, under their original relative names.
+"""The file store: originals byte for byte, read-only, under their original relative names
+(or, for names Windows cannot hold or that collide by case, the portable names of
+:mod:`archive.portable`; the catalogue keeps the original names).
 
 An asset's files are copied into ``staging/<uid>/`` while being hashed, fsynced, then the
 whole folder is renamed into ``objects/<uid[:2]>/<uid>/``. An *intent* file written before
@@ -14,15 +16,26 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platform_support import HeldLock, fsync_dir, hold_lock, lock_held, make_read_only, make_writable
+from platform_support import (
+    HeldLock,
+    fsync_dir,
+    hold_lock,
+    link_or_copy,
+    lock_held,
+    make_read_only,
+    make_writable,
+    remove_tree,
+)
 
 from .errors import Cancelled, StorageError
+from .portable import stored_name, stored_names
 from .safepaths import resolve_inside
 
 CHUNK = 4 * 1024 * 1024
@@ -151,10 +164,19 @@ class FileStore:
         folder = staged.staging_dir
         rel = ""
         try:
+            sources = list(sources)
+            # Stored names depend on the whole file list (case collisions): files already
+            # staged move when a new one takes their name first in sorted order.
+            before = stored_names([f.path for f in staged.files])
+            names = stored_names([f.path for f in staged.files] + [r for _s, r in sources])
+            for f in staged.files:
+                if before[f.path] != names[f.path]:
+                    self._move_staged(folder, before[f.path], names[f.path])
             for source, rel in sources:
                 if cancel:
                     cancel.check()
-                staged.files.append(self._copy_one(source, folder, rel, cancel, on_bytes))
+                stored = self._copy_one(source, folder, names[rel], cancel, on_bytes)
+                staged.files.append(StoredFile(rel, stored.sha256, stored.bytes))  # the original name
             fsync_dir(folder)
         except OSError as exc:
             self.discard(staged)
@@ -168,7 +190,8 @@ class FileStore:
         on_bytes: Callable[[int], None] | None,
     ) -> StoredFile:
         # Names were checked where they came from; this re-check keeps the store itself from
-        # ever writing outside the asset's staging folder, whoever calls it.
+        # ever writing outside the asset's staging folder, whoever calls it. ``rel`` here is
+        # the portable stored name (archive.portable); the caller records the original one.
         target = resolve_inside(folder, rel, "a file to store")
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -187,6 +210,17 @@ class FileStore:
             dst.flush()
             os.fsync(dst.fileno())
         return StoredFile(rel, digest.hexdigest(), size)
+
+    @staticmethod
+    def _move_staged(folder: Path, old: str, new: str) -> None:
+        source = resolve_inside(folder, old, "a file to store")
+        target = resolve_inside(folder, new, "a file to store")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(source, target)
+        parent, top = source.parent, Path(os.path.realpath(folder))
+        while parent != top and parent.is_relative_to(top) and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
 
     def discard(self, staged: StagedAsset) -> None:
         shutil.rmtree(staged.staging_dir, ignore_errors=True)
@@ -250,8 +284,36 @@ class FileStore:
         return []
 
     # -- reading --------------------------------------------------------------------------
-    def path(self, storage_dir: str, rel: str) -> Path:
-        return self.root / storage_dir / Path(*PurePosixPath(rel).parts)
+    def path(self, storage_dir: str, rel: str, names: Iterable[str] | None = None) -> Path:
+        """Where the file recorded as ``rel`` lies: under its portable stored name, computed
+        from ``names``, the asset's recorded file paths (``rel`` alone when not given: right
+        unless ``rel`` lost a case or normalisation collision to another file of the asset)."""
+        stored = stored_name(rel, list(names) if names is not None else None)
+        return self.root / storage_dir / Path(*PurePosixPath(stored).parts)
+
+    def asset_file(self, asset: Mapping[str, Any], rel: str) -> Path:
+        """``path`` for an asset row carrying its ``files`` (dicts with ``path``)."""
+        return self.path(asset["storage_dir"], rel, [f["path"] for f in asset.get("files") or []])
+
+    def originals_view(self, asset: Mapping[str, Any]) -> Path | None:
+        """A new temporary folder holding the asset's files under their original names (hard
+        links where possible, else copies), for readers that follow references between files
+        (OBJ → MTL → texture) when some were stored under other names; None when none were.
+        The caller removes it with ``platform_support.remove_tree``."""
+        names = [f["path"] for f in asset.get("files") or []]
+        stored = stored_names(names)
+        if all(k == v for k, v in stored.items()):
+            return None
+        view = Path(tempfile.mkdtemp(prefix="heritage-originals-"))
+        try:
+            for rel in names:
+                target = resolve_inside(view, rel, "a stored file")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                link_or_copy(self.root / asset["storage_dir"] / Path(*PurePosixPath(stored[rel]).parts), target)
+        except BaseException:
+            remove_tree(view)
+            raise
+        return view
 
     # -- withdrawing (item deletion) --------------------------------------------------------
     # A deletion is recoverable at every step: a marker ``deleted/<label>.deleting`` naming the
@@ -331,6 +393,14 @@ class FileStore:
             os.rename(source, target / PurePosixPath(storage_dir).name)
             fsync_dir(source.parent)
             fsync_dir(target)
+
+
+def stored_paths_of(rows: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """For (storage_dir, recorded path) rows of whole assets, ``storage_dir/stored name``."""
+    names: dict[str, list[str]] = {}
+    for storage_dir, rel in rows:
+        names.setdefault(storage_dir, []).append(rel)
+    return {(d, rel): f"{d}/{stored}" for d, rels in names.items() for rel, stored in stored_names(rels).items()}
 
 
 def _write_synced(path: Path, text: str) -> None:

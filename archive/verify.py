@@ -24,12 +24,15 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
     rows = archive.catalogue.fixity_rows()
     known: set[Path] = set()
     labels: dict[int, str] = {}
+    names: dict[str, list[str]] = {}  # each asset's recorded paths: its stored names come from them
+    for _item, storage_dir, rel, _sha, _size in rows:
+        names.setdefault(storage_dir, []).append(rel)
     for n, (item_id, storage_dir, rel, expected, _size) in enumerate(rows):
         if cancel:
             cancel.check()
         if progress:
             progress(n, len(rows), f"Checking {rel}")
-        path = archive.store.path(storage_dir, rel)
+        path = archive.store.path(storage_dir, rel, names[storage_dir])
         known.add(path)
         entry = {"path": f"{storage_dir}/{rel}", "item_id": item_id, "expected": expected}
         if not path.is_file():

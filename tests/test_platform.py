@@ -16,6 +16,7 @@ import pytest
 import platform_support
 from archive import health
 from archive.errors import UnsafeReference
+from archive.portable import stored_names
 from archive.safepaths import check_relative
 from platform_support import files, gl, processes
 
@@ -219,9 +220,16 @@ def test_accepted_names_stay_inside_a_windows_folder(name):
     assert target.drive == root.drive and target.is_relative_to(root) and ".." not in target.parts
 
 
-@pytest.mark.xfail(strict=True, reason="portable stored names (issue 14) are not built: CON, NUL, trailing dots "
-                                      "are still accepted; remove this mark when they are refused or renamed")
+def _windows_can_hold(part: str) -> bool:
+    win = PureWindowsPath(part)
+    return (len(win.parts) == 1 and not win.is_reserved() and part[-1] not in ". "
+            and not any(c in '<>:"|?*' or ord(c) < 32 for c in part) and len(part.encode("utf-8")) <= 255)
+
+
 @pytest.mark.parametrize("name", ["CON", "nul.txt", "textures/COM1.png", "a./b.png", "tex/a .png"])
 def test_names_windows_cannot_hold_are_handled(name):
-    with pytest.raises(UnsafeReference):
-        check_relative(name, "a test", backslashes=True)
+    """Accepted as original names, stored under names Windows can hold (issue 14, archive.portable)."""
+    check_relative(name, "a test", backslashes=True)
+    stored = stored_names([name])[name]
+    assert all(_windows_can_hold(p) for p in stored.split("/")), stored
+    assert (stored == name) == all(_windows_can_hold(p) for p in name.split("/"))  # "a .png" is legal as it is

@@ -84,7 +84,7 @@ def _write_payload(archive: Archive, item: dict[str, Any], work: Path, progress:
                 cancel.check()
             target = work / folder / Path(*PurePosixPath(f["path"]).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(archive.store.path(asset["storage_dir"], f["path"]), target)
+            shutil.copyfile(archive.store.asset_file(asset, f["path"]), target)
             done += 1
             if progress:
                 progress(done, total, f"Copying {PurePosixPath(f['path']).name}")
