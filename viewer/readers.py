@@ -19,6 +19,7 @@ import trimesh
 from PIL import Image
 
 import glbtools
+from glbtools.las import read_las_chunks
 
 from .convert import points_to_o3d, scene_to_o3d
 from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
@@ -184,24 +185,11 @@ def read_las(path: Path) -> Geometry | Thinned | None:
     chunks into float32 (relative to the header's minimum, so georeferenced coordinates keep
     their millimetres). A cloud over :data:`MAX_VIEW_POINTS` is thinned on a voxel grid."""
     try:
-        import laspy
+        import laspy  # noqa: F401 - a clear message when the optional reader is missing
     except ImportError as exc:
         raise UnsupportedFormat(f"{path.name}: LAS support needs the laspy package.") from exc
-    with laspy.open(str(path)) as reader:
-        n = int(reader.header.point_count)
-        base = np.floor(np.asarray(reader.header.mins, dtype=np.float64))
-        rgb = {"red", "green", "blue"} <= set(reader.header.point_format.dimension_names)
-        pts = np.empty((n, 3), dtype=np.float32)
-        raw = np.empty((n, 3), dtype=np.uint16) if rgb else None
-        at = 0
-        for block in reader.chunk_iterator(LAS_CHUNK):
-            m = len(block)
-            for k, axis in enumerate("xyz"):
-                pts[at:at + m, k] = np.asarray(getattr(block, axis)) - base[k]
-            if raw is not None:
-                raw[at:at + m] = np.column_stack([block.red, block.green, block.blue])
-            at += m
-    pts, raw = pts[:at], None if raw is None else raw[:at]
+    pts, raw, base, _declared = read_las_chunks(path, lambda lo, _hi: np.floor(lo), LAS_CHUNK)
+    at = len(pts)
     note = None
     if at > MAX_VIEW_POINTS:
         keep, cell = voxel_keep(pts, MAX_VIEW_POINTS)

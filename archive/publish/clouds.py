@@ -16,6 +16,7 @@ import numpy as np
 from archive.errors import CorruptFile
 from archive.formats.base import DEFAULT_LIMITS
 from archive.formats.pointclouds import read_text_points
+from glbtools.las import read_las_chunks
 
 Cloud = tuple[np.ndarray, np.ndarray | None]
 
@@ -56,25 +57,13 @@ def read_las_lean(path: Path, chunk: int = 2_000_000) -> tuple[np.ndarray, np.nd
     the returned (3,) float64 origin (a whole offset near the centre of georeferenced data,
     zeros otherwise), (n, 4) uint8 RGBA colours or None. Peak memory is about 20 bytes per
     point plus one chunk, against ~70 for :func:`read_las`."""
-    import laspy
 
-    with laspy.open(str(path)) as reader:
-        header = reader.header
-        n = int(header.point_count)
-        lo, hi = np.asarray(header.mins, dtype=np.float64), np.asarray(header.maxs, dtype=np.float64)
+    def near_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
-        origin = np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
-        rgb = {"red", "green", "blue"} <= set(header.point_format.dimension_names)
-        points = np.empty((n, 3), dtype=np.float32)
-        raw = np.empty((n, 3), dtype=np.uint16) if rgb else None
-        at = 0
-        for block in reader.chunk_iterator(chunk):
-            m = len(block)
-            for k, axis in enumerate("xyz"):
-                points[at:at + m, k] = np.asarray(getattr(block, axis)) - origin[k]
-            if raw is not None:
-                raw[at:at + m] = np.column_stack([block.red, block.green, block.blue])
-            at += m
+        return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
+
+    points, raw, origin, n = read_las_chunks(path, near_centre, chunk)
+    at = len(points)
     if at < n:
         raise CorruptFile(f"{path.name}: the LAS header declares {n:,} points but only {at:,} could be read.")
     colours = None
