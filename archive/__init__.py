@@ -24,7 +24,7 @@ from .errors import (
 )
 from .reports import CsvReport, ImportOptions, ImportReport, VerifyReport
 from .search import SearchQuery
-from .service import Archive, Change
+from .service import Archive, Change, ChangeEvent
 from .store import CancelToken
 
 
@@ -37,8 +37,8 @@ def scan_file_patterns() -> str:
 
 
 __all__ = [
-    "Archive", "ArchiveError", "CancelToken", "Cancelled", "CatalogueDamaged", "Change", "CorruptFile", "CsvReport",
-    "DuplicateImport", "EditConflict", "EmptyModel", "ImportFailed", "ImportOptions", "ImportReport",
+    "Archive", "ArchiveError", "CancelToken", "Cancelled", "CatalogueDamaged", "Change", "ChangeEvent", "CorruptFile",
+    "CsvReport", "DuplicateImport", "EditConflict", "EmptyModel", "ImportFailed", "ImportOptions", "ImportReport",
     "LimitExceeded", "NotFound", "SearchQuery", "StorageError", "UnsafeReference", "UnsupportedFormat",
     "ValidationError", "VerifyReport", "scan_file_patterns",
 ]

@@ -204,3 +204,10 @@ def _pending_links(db: Database) -> None:
     db.execute("CREATE TABLE pending_links (item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
                " field TEXT NOT NULL, accession TEXT NOT NULL, PRIMARY KEY (item_id, field))")
     db.execute("CREATE INDEX pending_links_accession ON pending_links(accession)")
+
+
+@migrations(name="007_change_notices")
+def _change_notices(db: Database) -> None:
+    """Nothing to change here: on PostgreSQL this step adds the trigger that notifies other
+    users' apps of new events; SQLite cannot notify another process, so apps poll the newest
+    event id instead (the events table's primary key). Kept so both engines list the same steps."""

@@ -21,6 +21,7 @@ from platform_support import remove_tree
 
 from . import health, team
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
+from .changes import ChangeEvent, ChangeFeed
 from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .labels import item_label
@@ -60,7 +61,7 @@ def default_agent() -> str:
     return os.environ.get("HERITAGE_USER") or getpass.getuser()
 
 
-class Archive(Operations):
+class Archive(Operations, ChangeFeed):
     def __init__(self, root: Path, catalogue: Catalogue, agent: str | None = None):
         """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
@@ -541,4 +542,4 @@ class Archive(Operations):
                     self.store.undo_withdrawal(label)
 
 
-__all__ = ["Archive", "Change", "SearchQuery", "ITEM_FIELD"]
+__all__ = ["Archive", "Change", "ChangeEvent", "SearchQuery", "ITEM_FIELD"]

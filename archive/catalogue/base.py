@@ -7,7 +7,7 @@ methods; run the archive tests against it. Rows go in as column values
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +17,42 @@ from ..search import SearchQuery
 EVENT_COLUMNS = ("at", "agent", "type", "item_id", "asset_id", "field", "old_value", "new_value", "outcome",
                  "detail")
 """The columns of an event, in the order ``log_event`` and ``log_events`` take their values."""
+
+EventSummary = tuple[int, int | None, str, str, str]
+"""(event id, item id or None, type, agent, at) of one event: what the change feed reports."""
+
+
+class ChangeWatcher(Protocol):
+    """Tells, without blocking, whether other connections may have logged events (see
+    ``Archive.watch_changes``); the caller then reads them with ``events_since``."""
+
+    def fileno(self) -> int | None:
+        """A socket that turns readable when a change arrives (PostgreSQL's LISTEN connection),
+        or None: call ``pending`` on a timer."""
+    def pending(self) -> bool:
+        """Whether events may have been logged since the last call. Never blocks; after a lost
+        connection it says True (something may have been missed) until it listens again."""
+    def close(self) -> None: ...
+
+
+class EventLogPoller:
+    """A ChangeWatcher for an engine without notifications (SQLite): it compares the newest
+    event id, one primary-key lookup, with the one it saw last."""
+
+    def __init__(self, latest_event_id: Callable[[], int]):
+        self._latest = latest_event_id
+        self._seen = latest_event_id()
+
+    def fileno(self) -> int | None:
+        return None
+
+    def pending(self) -> bool:
+        latest = self._latest()
+        changed, self._seen = latest != self._seen, latest
+        return changed
+
+    def close(self) -> None:
+        """Nothing to release: it reads through the catalogue's own connection."""
 
 
 class Catalogue(Protocol):
@@ -79,6 +115,14 @@ class Catalogue(Protocol):
     def log_events(self, rows: Iterable[Sequence[Any]]) -> None: ...
     def history(self, item_id: int) -> list[dict[str, Any]]: ...
     def field_saves_since(self, item_id: int, version: int) -> list[tuple[str, str, str]]: ...
+
+    # the change feed: events other connections logged (writers are serialised, so ids grow in commit order)
+    def latest_event_id(self) -> int:
+        """The newest event's id (0 when there is none)."""
+    def events_since(self, event_id: int, limit: int) -> list[EventSummary]:
+        """The first ``limit`` events after ``event_id``, oldest first."""
+    def watch(self) -> ChangeWatcher:
+        """A watcher of events logged through other connections (close it before the catalogue)."""
 
     # links to items not in the archive yet, by accession (see schema 005_pending_links)
     def add_pending_link(self, item_id: int, field: str, accession: str) -> None: ...

@@ -21,7 +21,8 @@ from psycopg.rows import dict_row
 from ..errors import StorageError
 from ..search import SearchQuery
 from . import postgres_schema
-from .base import EVENT_COLUMNS
+from .base import EVENT_COLUMNS, EventSummary
+from .postgres_notify import ChangeListener
 from .postgres_sql import (
     RANK_LIMIT,
     STATS_SQL,
@@ -373,6 +374,18 @@ class PostgresCatalogue:
         return self._x("SELECT field, agent, at FROM events WHERE item_id = %s AND type = 'edit'"
                        " AND field IS NOT NULL AND heritage_event_version(detail) > %s ORDER BY id",
                        [item_id, version]).fetchall()
+
+    # -- the change feed (writers hold WRITER_LOCK, so event ids grow in commit order) ----------
+    def latest_event_id(self) -> int:
+        return int(self._one("SELECT coalesce(max(id), 0) FROM events"))
+
+    def events_since(self, event_id: int, limit: int) -> list[EventSummary]:
+        return self._x("SELECT id, item_id, type, agent, at FROM events WHERE id > %s ORDER BY id LIMIT %s",
+                       [event_id, limit]).fetchall()
+
+    def watch(self) -> ChangeListener:
+        """A listener for the notices every commit that logs events sends (postgres_notify)."""
+        return ChangeListener(self.url)
 
     # -- links to items not in the archive yet ------------------------------------------------
     def add_pending_link(self, item_id: int, field: str, accession: str) -> None:

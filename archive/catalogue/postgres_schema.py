@@ -17,6 +17,7 @@ import psycopg
 
 from ..text import fold
 from ..vocab import SEED_VOCABULARIES
+from .postgres_notify import NOTIFY_TRIGGER
 
 MIGRATIONS_TABLE = "heritage_migrations"
 
@@ -149,12 +150,18 @@ def _noop(cur: psycopg.Cursor) -> None:
     """Folded into 001 here: a new PostgreSQL catalogue starts with the final tables."""
 
 
+def _change_notices(cur: psycopg.Cursor) -> None:
+    """Every statement logging events notifies the listeners of the team (see postgres_notify)."""
+    cur.execute(NOTIFY_TRIGGER)
+
+
 STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("001_initial", _initial),
     ("002_asset_up_axis", _noop),
     ("003_sort_title", _noop),
     ("004_item_version", _noop),
     ("005_pending_links", _noop),
+    ("007_change_notices", _change_notices),
 ]
 """(name, step) in order; the names are those of ``archive.schema.migrations`` (a test checks)."""
 

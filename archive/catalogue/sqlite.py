@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from ..search import SearchQuery
 from . import sqlite_db
-from .base import EVENT_COLUMNS
+from .base import EVENT_COLUMNS, EventLogPoller, EventSummary
 from .sqlite_sql import RANK_LIMIT, asset_summary_sql, rows_sql, search_sql
 
 _INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
@@ -258,6 +258,24 @@ class SQLiteCatalogue:
             "SELECT field, agent, at FROM events WHERE item_id = ? AND type = 'edit' AND field IS NOT NULL"
             " AND (CASE WHEN json_valid(detail) THEN json_extract(detail, '$.version') END) > ? ORDER BY id",
             [item_id, version]).fetchall()
+
+    # -- the change feed: events others logged (one writer at a time: ids grow in commit order) ---
+    def latest_event_id(self) -> int:
+        try:
+            return int(self._one("SELECT coalesce(max(id), 0) FROM events"))
+        except sqlite3.Error as exc:  # polled on a timer: a drive gone is a message, not a traceback
+            raise sqlite_db.storage_error(exc, doing="reading the latest changes") from exc
+
+    def events_since(self, event_id: int, limit: int) -> list[EventSummary]:
+        try:
+            return self.db.execute("SELECT id, item_id, type, agent, at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                                   [event_id, limit]).fetchall()
+        except sqlite3.Error as exc:
+            raise sqlite_db.storage_error(exc, doing="reading the latest changes") from exc
+
+    def watch(self) -> EventLogPoller:
+        """SQLite cannot notify another process: the watcher polls the newest event id."""
+        return EventLogPoller(self.latest_event_id)
 
     # -- links to items not in the archive yet (schema 005_pending_links) -------------------
     def add_pending_link(self, item_id: int, field: str, accession: str) -> None:

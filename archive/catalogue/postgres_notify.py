@@ -1,0 +1,86 @@
+"""Change notices of a team archive: PostgreSQL's LISTEN/NOTIFY instead of polling.
+
+Every statement that adds events notifies channel ``heritage_changes`` (the trigger of schema
+step 007_change_notices); PostgreSQL delivers a notice when the transaction commits, never for
+one rolled back, and folds the identical notices of one transaction into one. A notice carries
+nothing: the listener only wakes its owner, who reads what changed from the events table
+(``events_since``), so a notice lost while disconnected costs nothing but a look.
+
+``ChangeListener`` keeps its own connection (the catalogue's connection runs queries; a
+listening one must stay idle) and never blocks: ``pending()`` reads what the socket already
+holds, and ``fileno()`` is that socket, for an event loop to watch (Qt's QSocketNotifier).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import psycopg
+
+CHANNEL = "heritage_changes"
+RETRY_S = 10.0  # after a lost connection, how long to wait before listening again
+log = logging.getLogger(__name__)
+
+NOTIFY_TRIGGER = f"""
+CREATE FUNCTION heritage_events_added() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  PERFORM pg_notify('{CHANNEL}', '');
+  RETURN NULL; END $$;
+CREATE TRIGGER events_added AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION heritage_events_added();
+"""
+"""Schema step 007_change_notices: one notice per statement that logs events (COPY included)."""
+
+
+class ChangeListener:
+    """LISTENs on ``heritage_changes`` over its own connection to ``url`` (a ``ChangeWatcher``)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._conn: psycopg.Connection[Any] | None = None
+        self._retry_at = 0.0
+        self._listen()
+
+    def _listen(self) -> None:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5, application_name="heritage-listen")
+        except psycopg.Error as exc:
+            log.info("not listening for changes (%s); the app looks on its timer instead", type(exc).__name__)
+            self._retry_at = time.monotonic() + RETRY_S
+            return
+        try:
+            conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error:
+            conn.close()
+            self._retry_at = time.monotonic() + RETRY_S
+            return
+        self._conn = conn
+
+    @property
+    def listening(self) -> bool:
+        return self._conn is not None and not self._conn.closed
+
+    def fileno(self) -> int | None:
+        """The listening socket (it changes after a reconnection), or None while not listening."""
+        return self._conn.fileno() if self._conn is not None and not self._conn.closed else None
+
+    def pending(self) -> bool:
+        """Whether a notice arrived since the last call; drains them all, never waits. While the
+        connection is lost it says True (a change may go unnoticed) and tries again every RETRY_S."""
+        if self._conn is None or self._conn.closed:
+            self._conn = None
+            if time.monotonic() >= self._retry_at:
+                self._listen()
+            return True
+        try:
+            return sum(1 for _notice in self._conn.notifies(timeout=0)) > 0
+        except psycopg.Error as exc:  # the server went away or restarted
+            log.info("lost the change-notice connection (%s)", type(exc).__name__)
+            self.close()
+            self._retry_at = time.monotonic() + RETRY_S
+            return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
