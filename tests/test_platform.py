@@ -233,3 +233,58 @@ def test_names_windows_cannot_hold_are_handled(name):
     stored = stored_names([name])[name]
     assert all(_windows_can_hold(p) for p in stored.split("/")), stored
     assert (stored == name) == all(_windows_can_hold(p) for p in name.split("/"))  # "a .png" is legal as it is
+
+
+# --- whole paths under Windows' MAX_PATH ----------------------------------------------------
+
+#: a long but ordinary place for an archive on a museum PC (83 characters, OneDrive-redirected)
+WINDOWS_ARCHIVE = PureWindowsPath("C:/Users/Nguyễn Thị Minh Khai/OneDrive - Bảo tàng Lịch sử Quốc gia/Heritage Archive")
+UID = "0123456789abcdef0123456789abcdef"
+#: where the store and the readable copies put an asset's files, and where an import stages them
+ASSET_FOLDERS = [f"objects/{UID[:2]}/{UID}", f"derived/r1/{UID}", f"staging/{'f' * 32}/{UID}"]
+DEEP = ["Reality Capture export 2024-05-12 Bát cổ men lam thời Lê/textures/high resolution/"
+        "Bat_co_men_lam_diffuse_8k_u1_v1.png",
+        "Reality Capture export 2024-05-12 Bát cổ men lam thời Lê/textures/high resolution/"
+        "Bat_co_men_lam_normal_8k_u1_v1.png",
+        "Reality Capture export 2024-05-12 Bát cổ men lam thời Lê/model.obj",
+        "a/" * 40 + "deep.mtl",
+        "ả" * 200 + ".jpg",  # 401 bytes: over the name limit and the path budget
+        "b" * 98 + ".tif",  # portable on its own, two characters over the budget
+        "short/tex.png"]
+
+
+def _windows_length(path: PureWindowsPath) -> int:
+    return len(str(path).encode("utf-16-le")) // 2  # MAX_PATH counts UTF-16 code units
+
+
+def test_every_stored_path_fits_windows_max_path_in_a_long_archive_folder():
+    assert _windows_length(WINDOWS_ARCHIVE) == 83
+    stored = stored_names(DEEP)
+    assert max(_windows_length(WINDOWS_ARCHIVE / rel) for rel in DEEP) > 259  # as named, they would not fit
+    for rel in stored.values():
+        assert all(_windows_can_hold(p) for p in PurePosixPath(rel).parts), rel
+        for folder in ASSET_FOLDERS:
+            target = WINDOWS_ARCHIVE.joinpath(*PurePosixPath(folder).parts, *PurePosixPath(rel).parts)
+            assert _windows_length(target) <= 259, (target, _windows_length(target))
+            assert target.is_relative_to(WINDOWS_ARCHIVE / PureWindowsPath(folder))
+
+
+def test_shortened_paths_are_unique_and_keep_folders_together():
+    stored = stored_names(DEEP)
+    assert len({PureWindowsPath(s) for s in stored.values()}) == len(DEEP)  # PureWindowsPath compares folded
+    texture_folders = {PureWindowsPath(stored[p]).parent for p in DEEP[:2]}
+    assert len(texture_folders) == 1  # two files of one folder stay in one (shortened) folder
+    folder = texture_folders.pop()
+    assert len(folder.parts) == 1 and folder.name.startswith("high resolution_~")
+    assert PureWindowsPath(stored[DEEP[0]]).name == "Bat_co_men_lam_diffuse_8k_u1_v1.png"  # names kept when they fit
+    assert stored[DEEP[2]] == DEEP[2] and stored["short/tex.png"] == "short/tex.png"  # short paths untouched
+    assert PureWindowsPath(stored["b" * 98 + ".tif"]).suffix == ".tif"
+
+
+def test_shortening_is_deterministic_and_stable_across_engines_and_copies():
+    stored = stored_names(DEEP)
+    assert stored_names(list(reversed(DEEP))) == stored
+    assert stored_names(list(stored.values())) == {s: s for s in stored.values()}  # already within the budget
+    # a different folder gets a different short folder, even with the same last name
+    other = stored_names([DEEP[0].replace("2024-05-12", "2024-05-13"), DEEP[0]])
+    assert len({PureWindowsPath(v).parent for v in other.values()}) == 2
