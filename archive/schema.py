@@ -206,6 +206,40 @@ def _pending_links(db: Database) -> None:
     db.execute("CREATE INDEX pending_links_accession ON pending_links(accession)")
 
 
+@migrations(name="006_research_records")
+def _research_records(db: Database) -> None:
+    """Research records (measurements, landmarks, annotations) tied to an item and to the master
+    asset version whose coordinates and units their points are in; and an optional Getty AAT or
+    Wikidata URI per vocabulary term (linked data). See ``archive.research``."""
+    db.execute("""CREATE TABLE records (
+  id INTEGER PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  asset_id INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('measurement','landmark','annotation')),
+  measure TEXT CHECK (measure IN ('distance','polyline','angle','area')),
+  points TEXT NOT NULL DEFAULT '[]',
+  value REAL,
+  unit TEXT,
+  normal TEXT,
+  title_vi TEXT,
+  title_en TEXT,
+  text_vi TEXT,
+  text_en TEXT,
+  view TEXT,
+  public INTEGER NOT NULL DEFAULT 0,
+  review TEXT NOT NULL DEFAULT 'ok' CHECK (review IN ('ok','needs_review')),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+)""")
+    db.execute("CREATE INDEX records_item ON records(item_id)")
+    db.execute("CREATE INDEX records_asset ON records(asset_id)")
+    db.execute("ALTER TABLE vocabulary ADD COLUMN external_id TEXT")
+
+
 @migrations(name="007_change_notices")
 def _change_notices(db: Database) -> None:
     """Nothing to change here: on PostgreSQL this step adds the trigger that notifies other

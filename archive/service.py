@@ -37,6 +37,7 @@ from .records import (
     sort_title,
     to_row,
 )
+from .research import Research
 from .search import SearchQuery
 from .store import CancelToken, FileStore
 from .text import fold
@@ -61,7 +62,7 @@ def default_agent() -> str:
     return os.environ.get("HERITAGE_USER") or getpass.getuser()
 
 
-class Archive(Operations, ChangeFeed):
+class Archive(Operations, ChangeFeed, Research):
     def __init__(self, root: Path, catalogue: Catalogue, agent: str | None = None):
         """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
@@ -190,7 +191,11 @@ class Archive(Operations, ChangeFeed):
 
     # -- vocabularies ----------------------------------------------------------------------
     def vocabulary(self, name: str) -> list[dict[str, str]]:
-        return [{"value": v, "label_en": label or ""} for v, label in self.catalogue.vocabulary(name)]
+        """The terms of ``name``: value, English label ("" when none) and external id (a Getty
+        AAT or Wikidata entity URI, "" when none; see ``set_vocabulary_external_id``)."""
+        ids = self.catalogue.vocabulary_external_ids(name)
+        return [{"value": v, "label_en": label or "", "external_id": ids.get(v, "")}
+                for v, label in self.catalogue.vocabulary(name)]
 
     def vocabulary_names(self) -> list[str]:
         return self.catalogue.vocabulary_names()
@@ -198,10 +203,11 @@ class Archive(Operations, ChangeFeed):
     def lookup_vocabulary(self, name: str, value: str) -> str | None:
         return self.catalogue.vocabulary_value(name, fold(value.strip()))
 
-    def add_vocabulary(self, name: str, value: str, label_en: str = "") -> Change:
+    def add_vocabulary(self, name: str, value: str, label_en: str = "", external_id: str = "") -> Change:
         """Add a term (its value, usually Vietnamese, and English label) to vocabulary ``name``,
         logged as a ``vocabulary`` event in the same transaction. A term already there (accents
         and case aside) is refused, naming the one there, instead of being skipped in silence.
+        ``external_id``: its Getty AAT or Wikidata id (see ``set_vocabulary_external_id``).
         No item changes, so the Change is empty."""
         value, label_en = unicodedata.normalize("NFC", value.strip()), unicodedata.normalize("NFC", label_en.strip())
         if not value:
@@ -217,6 +223,8 @@ class Archive(Operations, ChangeFeed):
             self.catalogue.add_vocabulary(name, value, label_en, fold(value))
             self.log("vocabulary", field=name, new=value, detail={"vocabulary": name, "value": value,
                                                                   "label_en": label_en})
+            if external_id.strip():
+                self.set_vocabulary_external_id(name, value, external_id)
         return Change()
 
     # -- items -----------------------------------------------------------------------------
@@ -409,6 +417,8 @@ class Archive(Operations, ChangeFeed):
             for name, (old, new) in diff.items():
                 self.log("edit", item_id=item_id, asset_id=asset_id, field=name, old=old, new=new,
                          detail={"version": version})
+            if "units" in diff:
+                self.records_follow_units(asset_id, diff["units"][1])
         return Change([item_id], diff)
 
     def master_path(self, item_id: int) -> Path:
@@ -511,6 +521,7 @@ class Archive(Operations, ChangeFeed):
         try:
             with self.catalogue.transaction():
                 item = self.get(item_id)
+                item["records"] = self.records(item_id)  # kept with the item's copy in deleted/
                 label = self.store.free_label(f"{now().replace(':', '')}-{item['accession']}".replace("/", "_"))
                 target = self.store.begin_withdrawal(label, item_id, item)
                 self._delete_rows(item, label)

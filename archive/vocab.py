@@ -6,6 +6,8 @@ them with ``heritage vocab NAME VALUE --label "English label"``.
 
 from __future__ import annotations
 
+import re
+
 SEED_VOCABULARIES: dict[str, list[tuple[str, str]]] = {
     "materials": [
         ("đồng", "bronze"), ("vàng", "gold"), ("bạc", "silver"), ("sắt", "iron"),
@@ -66,3 +68,29 @@ SEED_TERM_IDS: dict[str, dict[str, tuple[str, ...]]] = {
         "gỗ": ("http://vocab.getty.edu/aat/300011914", "http://www.wikidata.org/entity/Q287"),
     },
 }
+
+
+# -- external ids of terms (schema 006_research_records) -------------------------------------------
+# Staff align a term with Getty AAT or Wikidata by pasting what they have: the web page's address,
+# the entity URI, or a prefixed id. All are stored as the entity URI (the form SEED_TERM_IDS and
+# linked-data consumers use as ``sameAs``), so one concept is always written one way.
+AAT_URI = "http://vocab.getty.edu/aat/"
+WIKIDATA_URI = "http://www.wikidata.org/entity/"
+_AAT = re.compile(r"(?:https?://vocab\.getty\.edu/(?:page/)?aat/|aat:)(\d{1,12})", re.IGNORECASE)
+_WIKIDATA = re.compile(r"(?:https?://(?:www\.)?wikidata\.org/(?:wiki|entity)/|wd:)(Q\d{1,12})", re.IGNORECASE)
+EXTERNAL_ID_FORMS = ("http://vocab.getty.edu/page/aat/300010957", "aat:300010957",
+                     "https://www.wikidata.org/wiki/Q34095", "wd:Q34095")
+
+
+def normalise_external_id(text: str | None) -> str | None:
+    """The entity URI of a Getty AAT or Wikidata id given in any of its usual forms, None for
+    empty text. Raises ValueError, naming the accepted forms, for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if match := _AAT.fullmatch(text):
+        return AAT_URI + match.group(1)
+    if match := _WIKIDATA.fullmatch(text):
+        return WIKIDATA_URI + match.group(1).upper()
+    raise ValueError(f"{text[:80]!r} is not a Getty AAT or Wikidata id; write it like "
+                     f"{' or '.join(EXTERNAL_ID_FORMS)}")

@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from ..errors import StorageError
 from ..search import SearchQuery
 from . import postgres_schema
+from .records_sql import PostgresRecords
 from .base import EVENT_COLUMNS, EventSummary
 from .postgres_notify import ChangeListener
 from .postgres_sql import (
@@ -71,7 +72,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
         raise unreachable(url, exc) from exc
 
 
-class PostgresCatalogue:
+class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     """One connection to a team archive's database: open one per thread."""
 
     def __init__(self, url: str, conn: psycopg.Connection[Any], read_only: bool = False):

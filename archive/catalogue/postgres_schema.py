@@ -1,4 +1,5 @@
-"""The PostgreSQL catalogue's schema: the tables SQLite's migrations 001–005 end with, as one fixed step.
+"""The PostgreSQL catalogue's schema: the tables SQLite's migrations 001–005 end with, as one fixed step,
+then each later step as its own.
 
 The names of the steps are the same as ``archive.schema``'s and are recorded in
 ``heritage_migrations``: a later schema change is a new step here *and* there, with the same
@@ -135,7 +136,7 @@ EXCEPTION WHEN others THEN
 END $$;
 """.replace(" TEXT", ' TEXT COLLATE "C"').replace('(detail TEXT COLLATE "C")', "(detail TEXT)")
 
-TABLES = ("items", "assets", "files", "events", "vocabulary", "pending_links")
+TABLES = ("items", "assets", "files", "events", "vocabulary", "pending_links", "records")
 """Every table of the catalogue, parents before children (the order rows are copied in)."""
 
 
@@ -150,6 +151,44 @@ def _noop(cur: psycopg.Cursor) -> None:
     """Folded into 001 here: a new PostgreSQL catalogue starts with the final tables."""
 
 
+RESEARCH_RECORDS = """
+CREATE TABLE records (
+  id BIGINT PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  item_id BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  asset_id BIGINT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('measurement','landmark','annotation')),
+  measure TEXT CHECK (measure IN ('distance','polyline','angle','area')),
+  points TEXT NOT NULL DEFAULT '[]',
+  value DOUBLE PRECISION, unit TEXT, normal TEXT,
+  title_vi TEXT, title_en TEXT, text_vi TEXT, text_en TEXT, view TEXT,
+  public BIGINT NOT NULL DEFAULT 0,
+  review TEXT NOT NULL DEFAULT 'ok' CHECK (review IN ('ok','needs_review')),
+  created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL,
+  version BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX records_item ON records(item_id);
+CREATE INDEX records_asset ON records(asset_id);
+ALTER TABLE vocabulary ADD COLUMN external_id TEXT;
+
+-- A text member of an event's detail (JSON text), NULL for any other detail: the record a
+-- record_changed event is about ("uid"), for the edit-conflict check.
+CREATE FUNCTION heritage_event_text(detail TEXT, name TEXT) RETURNS TEXT LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN detail::jsonb ->> name;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;
+""".replace(" TEXT", ' TEXT COLLATE "C"').replace('(detail TEXT COLLATE "C", name TEXT COLLATE "C")',
+                                                  "(detail TEXT, name TEXT)").replace(
+    'RETURNS TEXT COLLATE "C"', "RETURNS TEXT")
+
+
+def _research_records(cur: psycopg.Cursor) -> None:
+    """Research records and vocabulary external ids (``archive.schema`` 006_research_records)."""
+    cur.execute(RESEARCH_RECORDS)
+
+
 def _change_notices(cur: psycopg.Cursor) -> None:
     """Every statement logging events notifies the listeners of the team (see postgres_notify)."""
     cur.execute(NOTIFY_TRIGGER)
@@ -161,6 +200,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("003_sort_title", _noop),
     ("004_item_version", _noop),
     ("005_pending_links", _noop),
+    ("006_research_records", _research_records),
     ("007_change_notices", _change_notices),
 ]
 """(name, step) in order; the names are those of ``archive.schema.migrations`` (a test checks)."""
