@@ -50,6 +50,7 @@ class _Ready:
     item: dict[str, Any]
     asset: dict[str, Any]
     staged: StagedAsset
+    carry: Any = None  # a new master of an existing item: research_carry.CarryPlan
 
 
 def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
@@ -187,7 +188,12 @@ def _prepare(archive: Archive, candidate: _Candidate, options: ImportOptions,
     for warning in info.warnings:
         report.warnings.append({"path": candidate.label, "warning": warning})
     asset["main_file"] = main_rel
-    return _Ready(candidate.label, item, asset, staged)
+    ready_scan = _Ready(candidate.label, item, asset, staged)
+    if options.item_id is not None:  # records on its previous master carry over (archive.research_carry)
+        from .research_carry import plan_carry_over
+
+        ready_scan.carry = plan_carry_over(archive, options.item_id, asset, staged, main_rel, info, options.isolate)
+    return ready_scan
 
 
 def _wants_photos(options: ImportOptions) -> bool:
@@ -276,4 +282,8 @@ def _insert(archive: Archive, r: _Ready, item_id: int | None) -> int:
     archive.log("import", item_id=item_id, asset_id=asset_id, detail={
         "source": PurePosixPath(r.label).name, "files": len(r.staged.files),
         "sha256": r.staged.files[0].sha256, "format": row["format"]})
+    if r.carry is not None:
+        from .research_carry import apply_carry_over
+
+        apply_carry_over(archive, item_id, asset_id, r.carry)
     return item_id

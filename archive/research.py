@@ -213,11 +213,11 @@ class Research:
                 self._check_record_conflicts(current, diff, expected_version)
             if not diff:
                 return Change()
-            self._write_changes(current, diff)
+            self.write_record_changes(current, diff)
         return Change([current["item_id"]], diff)
 
-    def _write_changes(self, current: dict[str, Any], diff: dict[str, tuple[Any, Any]],
-                       detail: Mapping[str, Any] | None = None) -> None:
+    def write_record_changes(self, current: dict[str, Any], diff: dict[str, tuple[Any, Any]],
+                             detail: Mapping[str, Any] | None = None) -> None:
         """Save ``diff`` (field: (old, new)) on the record and log one event per field: inside
         the caller's transaction (carry-over and unit changes write through here too)."""
         version = int(current["version"]) + 1
@@ -250,8 +250,8 @@ class Research:
             return
         for row in self._archive.catalogue.record_rows(int(asset["item_id"])):
             if row["asset_id"] == asset_id and row["unit"] != units:
-                self._write_changes(record_from_row(row), {"unit": (row["unit"], units)},
-                                    {"reason": "the asset's units were corrected"})
+                self.write_record_changes(record_from_row(row), {"unit": (row["unit"], units)},
+                                          {"reason": "the asset's units were corrected"})
 
     # -- vocabulary external ids -------------------------------------------------------------
     def set_vocabulary_external_id(self, name: str, value: str, external_id: str | None) -> Change:
