@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from platform_support import remove_tree
 
 from . import health, team
+from .access import TeamAccess
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .changes import ChangeEvent, ChangeFeed
 from .errors import EditConflict, NotFound, StorageError, ValidationError
@@ -62,7 +63,7 @@ def default_agent() -> str:
     return os.environ.get("HERITAGE_USER") or getpass.getuser()
 
 
-class Archive(Operations, ChangeFeed, Research):
+class Archive(Operations, ChangeFeed, Research, TeamAccess):
     def __init__(self, root: Path, catalogue: Catalogue, agent: str | None = None):
         """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
@@ -144,7 +145,9 @@ class Archive(Operations, ChangeFeed, Research):
         from .catalogue.postgres import PostgresCatalogue
 
         writable = health.probe_writable(root) if recover else True
-        archive = cls(root, PostgresCatalogue.open(team.read(root), read_only=not writable), agent)
+        catalogue = PostgresCatalogue.open(team.read(root), read_only=not writable)
+        # A team member's events carry their database user (the database sees to it too).
+        archive = cls(root, catalogue, catalogue.agent_for(agent or default_agent()))
         if recover:
             archive._recover(writable)
         return archive

@@ -451,10 +451,11 @@ def _add_viewer_and_publish_commands(sub: Any) -> None:
     """The viewer's and publishing's commands register themselves here. A module that fails to
     import fails the CLI loudly: hiding it would silently remove commands. (Imported here, not
     at the top: publish_cli imports this module.)"""
-    from . import publish_cli, viewer_cli
+    from . import publish_cli, team_cli, viewer_cli
 
     viewer_cli.add_viewer_commands(sub)
     publish_cli.register(sub)
+    team_cli.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,9 +18,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from ..access import Access
 from ..errors import StorageError
 from ..search import SearchQuery
-from . import postgres_schema
+from . import postgres_roles, postgres_schema
 from .records_sql import PostgresRecords
 from .base import EVENT_COLUMNS, EventSummary
 from .postgres_notify import ChangeListener
@@ -81,6 +82,7 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         self._read_only = read_only  # the shared folder cannot be written: no change could keep its files
         self._depth = 0
         self._item_columns = ", ".join(c for c in self._columns("items") if c not in _HIDDEN)
+        self.who = postgres_roles.access(conn)  # who is connected, for messages and agents (postgres_roles)
 
     @classmethod
     def open(cls, url: str, create: bool = False, read_only: bool = False) -> PostgresCatalogue:
@@ -88,11 +90,13 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         database, or takes an unused catalogue, and refuses a database that holds anything else."""
         conn = connect(url)
         try:
-            with conn.transaction():
+            with conn.transaction(), postgres_roles.refusals_at_open(where(url), conn.info.user):
                 cur = conn.cursor()
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
                 _check_database(cur, url, create)
+                before = postgres_schema.applied(cur)
                 postgres_schema.upgrade(cur, create)
+                postgres_roles.regrant_after_upgrade(cur, before)  # tables a new step added get the roles' rights
         except psycopg.OperationalError as exc:
             conn.close()
             raise unreachable(url, exc) from exc
@@ -115,6 +119,8 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         try:
             cur = self.conn.cursor(row_factory=dict_row) if rows else self.conn.cursor()
             return cur.execute(sql, [_value(v) for v in params])  # type: ignore[arg-type]
+        except psycopg.errors.InsufficientPrivilege as exc:  # the user's role, or a guard, refused it
+            raise StorageError(postgres_roles.denied(self.who, exc, sql)) from exc
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
         except psycopg.OperationalError as exc:
@@ -157,6 +163,8 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     def _guard(self) -> Iterator[None]:
         try:
             yield
+        except psycopg.errors.InsufficientPrivilege as exc:  # a COPY the user's role refused
+            raise StorageError(postgres_roles.denied(self.who, exc, "COPY")) from exc
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
         except psycopg.OperationalError as exc:
@@ -187,6 +195,19 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
 
         with self._guard():
             from_sqlite(source, self.conn)
+
+    # -- team roles (postgres_roles) -------------------------------------------------------
+    def access(self) -> Access:
+        with self._guard():
+            return postgres_roles.access(self.conn)
+
+    def roles(self) -> postgres_roles.TeamRoles:
+        return postgres_roles.TeamRoles(self.conn)
+
+    def agent_for(self, asked: str) -> str:
+        """The agent of this connection's events: a team member's database user (the database sets
+        it anyway), or what the owner asks (``migrate`` keeps other people's names)."""
+        return asked if self.who.may("admin") else self.who.user
 
     # -- vocabularies ----------------------------------------------------------------------
     def vocabulary(self, name: str) -> list[tuple[str, str | None]]:
