@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .errors import EditConflict, NotFound, ValidationError
@@ -175,16 +176,19 @@ class Research:
 
     def insert_prepared_record(self, row: dict[str, Any], created: tuple[str, str] | None = None,
                                updated: tuple[str, str] | None = None, version: int = 1,
-                               detail: Mapping[str, Any] | None = None) -> int:
+                               detail: Mapping[str, Any] | None = None, event: bool = True) -> int:
         """Insert a record from ``prepare_record`` inside the caller's write transaction and log
         ``record_added``. ``created``/``updated`` ((at, by)) and ``version`` keep those of a record
-        carried from another archive; ``detail`` adds to the event's detail (where it came from)."""
+        carried from another archive; ``detail`` adds to the event's detail (where it came from);
+        ``event=False`` for a bag, whose own events tell the record's history."""
         stamp = now()
         created = created or (stamp, self._archive.agent)
         updated = updated or created
         row = {**row, "created_at": created[0], "created_by": created[1], "updated_at": updated[0],
                "updated_by": updated[1], "version": version}
         record_id = self._archive.catalogue.insert_record(record_columns(row))
+        if not event:
+            return record_id
         record = self.record(record_id)
         content = {k: v for k, v in record.items() if k not in ("id", "item_id", "asset_id")}
         self._archive.log("record_added", item_id=record["item_id"], asset_id=record["asset_id"], new=content,
@@ -241,6 +245,22 @@ class Research:
             self._archive.log("record_deleted", item_id=record["item_id"], asset_id=record["asset_id"], old=content,
                               detail={"record": record_id, "uid": record["uid"], "kind": record["kind"]})
         return Change([record["item_id"]])
+
+    # -- files ---------------------------------------------------------------------------------
+    def export_records(self, path: Path, item_ids: Iterable[int] | None = None) -> int:
+        """Write the records of ``item_ids`` (all items' when None) to a ``.csv`` or ``.json``
+        file, private ones included; returns how many (see ``archive.research_io``)."""
+        from .research_io import export_records
+
+        return export_records(self._archive, Path(path), item_ids)
+
+    def import_records(self, path: Path, dry_run: bool = False, skip_bad: bool = False) -> Any:
+        """Create or update records from a records CSV or JSON file; all or nothing unless
+        ``skip_bad``. Returns a ``RecordsReport`` (created, updated, unchanged, errors, notes,
+        applied)."""
+        from .research_io import import_records
+
+        return import_records(self._archive, Path(path), dry_run, skip_bad)
 
     def records_follow_units(self, asset_id: int, units: str | None) -> None:
         """Inside ``update_asset``'s transaction: the asset's units were corrected, so its records'

@@ -39,11 +39,23 @@ def _fill(archive: Archive, tmp_path: Path) -> None:
     vessel = archive.add_item({"kind": "relic", "title_vi": "Chén ngự", "accession": "R-1"})
     dish = archive.add_item({"kind": "dish", "title_vi": "Chè hạt sen", "serving_vessel": vessel})
     archive.update(dish, {"title_en": "Lotus seed sweet soup", "collections": ["Ẩm thực Huế"]})
-    archive.add_vocabulary("materials", "Gỗ mít", "jackfruit wood")
+    archive.add_vocabulary("materials", "Gỗ mít", "jackfruit wood", external_id="wd:Q3374355")
+    _add_records(archive, report.imported[0])
     csv = tmp_path / "waiting.csv"
     csv.write_text("accession,kind,title_vi,serving_vessel\nD-9,dish,Bún hến,R-404\n", encoding="utf-8")
     archive.import_csv(csv)
     archive.add_items([{"kind": "dish", "title_vi": f"Bánh {n}"} for n in range(5)])
+
+
+def _add_records(archive: Archive, item: int) -> None:
+    """Research records of every kind, private and public, one flagged for review (archive.research)."""
+    archive.add_record(item, "measurement", [[0, 0, 0], [3, 4, 0]], measure="distance", title_vi="Cạnh")
+    archive.add_record(item, "measurement", [[0, 0, 0], [1, 0, 0], [0, 1, 0]], measure="area")
+    archive.add_record(item, "landmark", [[0, 0, 5]], title_en="Top")
+    note = archive.add_record(item, "annotation", [[5, 0, 0]], normal=[1, 0, 0], title_vi="Vết nứt", title_en="Crack",
+                              text_vi="Nứt dọc.", view={"eye": [0, 0, 60], "target": [0, 0, 0], "up": [0, 1, 0],
+                                                        "fov": 45}, public=True)
+    archive.update_record(note, {"review": "needs_review"})
 
 
 def _tables(archive: Archive) -> dict[str, Any]:
@@ -90,6 +102,7 @@ def source(tmp_path: Path) -> Archive:
 def test_single_to_team_and_back_keeps_every_row_and_file(source: Archive, pg_server: Any, tmp_path: Path):
     before = _tables(source)
     assert before["pending_links"] and before["events"] and len(before["files"]) >= 3
+    assert len(before["records"]) == 4 and [v["external_id"] for v in before["vocabulary"] if v["external_id"]]
     team_dir = migrate(source.root, tmp_path / "team", catalogue=pg_server.new_database())
     assert (team_dir / "team.json").is_file() and not (team_dir / "catalogue.sqlite").exists()
     with Archive.open(team_dir) as team:
