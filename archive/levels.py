@@ -395,7 +395,8 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
         found = master_of(archive, item_id)
         if found is None or archive.read_only:
             continue
-        uid, path, sha = found
+        uid, _stored, sha = found
+        path = archive.readable_master(item_id)  # a renamed texture still resolves (archive.readable)
         folder = archive.store.derived / "levels" / uid
         if progress:
             progress(n, len(ids), f"Levels of detail: {path.name}")

@@ -8,10 +8,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from .errors import NotFound
 from .reports import CsvReport, ImportOptions, ImportReport, VerifyReport
 from .store import CancelToken
 
 if TYPE_CHECKING:
+    from .namefix import NameFixReport
+    from .readable import Readable
     from .service import Archive
 
 Progress = Callable[[int, int, str], None]
@@ -49,6 +52,15 @@ class Operations:
         from .verify import verify
 
         return verify(self._archive, progress, cancel)
+
+    def fix_names(self, dry_run: bool = False, progress: Progress | None = None) -> NameFixReport:
+        """Move the files an earlier layout stored under names Windows cannot hold (an archive
+        made before portable names, or copied from Linux) to their stored names today; files
+        already there are not touched. Each asset's moves are one ``filename-change`` event.
+        ``dry_run`` only reports. See ``archive.namefix``."""
+        from .namefix import fix_names
+
+        return fix_names(self._archive, dry_run, progress)
 
     def backup(self, dest: Path, progress: Progress | None = None, link: bool = False) -> Path:
         """A consistent backup folder ``dest`` made while the archive is in use."""
@@ -93,6 +105,25 @@ class Operations:
 
         chosen = choose_level(item_levels(self._archive, item_id), max_primitives)
         return None if chosen is None else chosen.path
+
+    def readable(self, asset: Mapping[str, Any]) -> Readable:
+        """Where readers open ``asset`` (a row of ``assets()``): ``.main`` and ``.files`` (original
+        relative path -> file), with references between the files resolving even when some are
+        stored under portable names; made once under ``derived/r1/``. See ``archive.readable``."""
+        from .readable import readable_asset
+
+        archive = self._archive
+        return readable_asset(archive.store.root, None if archive.read_only else archive.store.derived, asset)
+
+    def readable_master(self, item_id: int) -> Path:
+        """The file every reader (viewer, thumbnails, levels, snapshot, compare) opens for the
+        item's current master; ``master_path`` is where it is stored."""
+        archive = self._archive
+        master = archive.catalogue.current_master(item_id)
+        if master is None:
+            raise NotFound(f"Item {item_id} has no 3D model")
+        asset = next((a for a in archive.assets(item_id) if a.get("uid") == master[0]), None)
+        return archive.master_path(item_id) if asset is None else self.readable(asset).main
 
     def export_csv(self, path: Path, labels: str | None = None) -> int:
         """Every item's metadata as a CSV file; returns how many items were written. ``labels``

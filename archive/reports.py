@@ -38,8 +38,8 @@ class VerifyReport:
     @property
     def counts(self) -> dict[str, int]:
         counts = {"ok": 0, "changed": 0, "missing": 0, "untracked": 0}
-        for f in self.files:
-            counts[f["status"]] += 1
+        for f in self.files:  # "misnamed" too, when an archive predates portable names (archive.namefix)
+            counts[f["status"]] = counts.get(f["status"], 0) + 1
         return counts
 
     @property

@@ -469,7 +469,7 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
             target = self.store.derived / "thumbnails" / f"{uid}.png"
             if target.exists():
                 continue
-            png = render(self._master_file(item_id, uid, storage_dir, main_file))
+            png = render(self.readable_master(item_id))  # side files resolve (archive.readable)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(".tmp")
             tmp.write_bytes(png)

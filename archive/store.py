@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -27,11 +26,9 @@ from platform_support import (
     HeldLock,
     fsync_dir,
     hold_lock,
-    link_or_copy,
     lock_held,
     make_read_only,
     make_writable,
-    remove_tree,
 )
 
 from .errors import Cancelled, StorageError
@@ -294,26 +291,6 @@ class FileStore:
     def asset_file(self, asset: Mapping[str, Any], rel: str) -> Path:
         """``path`` for an asset row carrying its ``files`` (dicts with ``path``)."""
         return self.path(asset["storage_dir"], rel, [f["path"] for f in asset.get("files") or []])
-
-    def originals_view(self, asset: Mapping[str, Any]) -> Path | None:
-        """A new temporary folder holding the asset's files under their original names (hard
-        links where possible, else copies), for readers that follow references between files
-        (OBJ → MTL → texture) when some were stored under other names; None when none were.
-        The caller removes it with ``platform_support.remove_tree``."""
-        names = [f["path"] for f in asset.get("files") or []]
-        stored = stored_names(names)
-        if all(k == v for k, v in stored.items()):
-            return None
-        view = Path(tempfile.mkdtemp(prefix="heritage-originals-"))
-        try:
-            for rel in names:
-                target = resolve_inside(view, rel, "a stored file")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                link_or_copy(self.root / asset["storage_dir"] / Path(*PurePosixPath(stored[rel]).parts), target)
-        except BaseException:
-            remove_tree(view)
-            raise
-        return view
 
     # -- withdrawing (item deletion) --------------------------------------------------------
     # A deletion is recoverable at every step: a marker ``deleted/<label>.deleting`` naming the

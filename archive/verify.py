@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .errors import DATABASE_ERRORS, ArchiveError
 from .labels import item_label
+from .namefix import misnamed_file
 from .reports import VerifyReport
 from .store import CancelToken, sha256_file
 
@@ -35,7 +36,13 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
         path = archive.store.path(storage_dir, rel, names[storage_dir])
         known.add(path)
         entry = {"path": f"{storage_dir}/{rel}", "item_id": item_id, "expected": expected}
-        if not path.is_file():
+        earlier = None if path.is_file() else misnamed_file(archive.root, storage_dir, rel, names[storage_dir])
+        if earlier is not None:  # an archive laid out before portable names: `heritage fix-names` moves it
+            known.add(earlier)
+            actual = sha256_file(earlier)
+            entry.update(status="misnamed" if actual == expected else "changed", actual=actual,
+                         stored_as=earlier.relative_to(archive.root).as_posix())
+        elif not path.is_file():
             entry.update(status="missing", actual=None)
         else:
             actual = sha256_file(path)
@@ -43,6 +50,8 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
         if entry["status"] != "ok":  # named as staff know the item: accession and title
             entry["item"] = labels.get(item_id) or labels.setdefault(item_id, _label(archive, item_id))
             entry["message"] = f"{entry['item']}: {rel} is {entry['status']}"
+            if entry["status"] == "misnamed":
+                entry["message"] += " (stored under an earlier name; `heritage fix-names` moves it)"
         report.files.append(entry)
     for path in _stored_files(archive.store.objects):
         if path not in known:

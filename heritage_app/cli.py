@@ -264,7 +264,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for problem in report.database:
             print(f"database  {printable(problem)}")
         print(", ".join(f"{n} {k}" for k, n in report.counts.items()))
+        if report.counts.get("misnamed"):
+            print("misnamed files are whole but stored under earlier names: `heritage fix-names` moves them")
     return 0 if report.ok else 1
+
+
+def cmd_fix_names(args: argparse.Namespace) -> int:
+    """Move files stored under an earlier layout's names (what verify calls misnamed)."""
+    with _archive(args) as archive:
+        report = archive.fix_names(dry_run=args.dry_run)
+    if args.json:
+        _print_json({"applied": report.applied, "moved": report.moved, "left": report.left})
+        return 1 if report.left else 0
+    for m in report.moved:
+        print(f"{'would move' if args.dry_run else 'moved'} {printable(m['from'])} -> {printable(m['to'])}")
+    for left in report.left:
+        print(f"left      {printable(left['path'])}: {left['reason']}")
+    print(f"{len(report.moved)} file(s) {'to move' if args.dry_run else 'moved'}, {len(report.left)} left alone")
+    return 1 if report.left else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -426,6 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     p.add_argument("--skip-bad", action="store_true", help="apply the valid rows even if some are invalid")
     add("verify", cmd_verify, "check every stored file and the catalogue").add_argument("--json", action="store_true")
+    p = add("fix-names", cmd_fix_names, "move files an older archive stored under names Windows cannot hold")
+    p.add_argument("--dry-run", action="store_true", help="say what would move, move nothing")
+    p.add_argument("--json", action="store_true")
     p = add("backup", cmd_backup, "make a consistent backup")
     p.add_argument("dir", nargs="?", help="a new folder for the backup")
     p.add_argument("--auto", action="store_true", help="rotating backups inside the archive (backups/auto-*)")

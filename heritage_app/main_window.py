@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
         path, units, up_axis, preview, level = None, None, None, None, None
         if item["assets"]:
             try:
-                path = self.archive.master_path(item_id)
+                path = self.archive.readable_master(item_id)  # side files stored under portable names resolve
                 level = view_level(self.archive, item_id, item["assets"])  # the viewer opens a kept level first
             except ArchiveError:
                 path = None

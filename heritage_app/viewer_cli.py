@@ -108,7 +108,7 @@ def _snapshot_source(args: argparse.Namespace) -> tuple[str, str]:
     with Archive.open(archive_dir) as archive:
         item_id = int(args.file)
         # a kept level of detail draws the same picture at this size for a fraction of the cost
-        path = archive.level_path(item_id, SNAPSHOT_PRIMITIVES) or archive.master_path(item_id)
+        path = archive.level_path(item_id, SNAPSHOT_PRIMITIVES) or archive.readable_master(item_id)
         return str(path), args.up or recorded_up_axis(master_asset(archive.assets(item_id)))
 
 
@@ -195,7 +195,7 @@ def _compare_source(args: argparse.Namespace, spec: str) -> tuple[str, str | Non
             raise ValueError(f"item {item} has {len(masters)} version(s) of its master; there is no {version}")
         asset = masters[int(version) - 1] if version else masters[-1]
         units = asset.get("units") if asset.get("units") in ("mm", "cm", "m") else args.units
-        return str(archive.asset_path(asset)), units, args.up or recorded_up_axis(asset)
+        return str(archive.readable(asset).main), units, args.up or recorded_up_axis(asset)
 
 
 def run_view(args: argparse.Namespace) -> int:

@@ -17,11 +17,10 @@ import functools
 import io
 import json
 import shutil
-import weakref
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
@@ -32,7 +31,7 @@ from archive.isolation import limits_for, run_isolated
 from archive.store import CancelToken
 from archive.workfolders import work_folder
 from glbtools.frames import UP_AXES, normalise_up_axis
-from platform_support import link_or_copy, remove_tree
+from platform_support import link_or_copy
 
 from . import formats, html
 from .geometry import load_model
@@ -164,15 +163,11 @@ class ItemSource:
         if asset is None:
             raise NotFound(f"item {item_id} has no 3D model to export")
         self.asset = asset
-        self.master_path = archive.asset_path(asset)
-        self.files = [archive.store.asset_file(asset, f["path"]) for f in asset["files"]]
-        # Files stored under portable names (archive.portable): the worker reads a folder of
-        # links under the original names, so the master's references to them still resolve.
-        view = archive.store.originals_view(asset)
-        if view is not None:
-            weakref.finalize(self, remove_tree, view)
-            self.master_path = view / Path(*PurePosixPath(asset["main_file"]).parts)
-            self.files = [view / Path(*PurePosixPath(f["path"]).parts) for f in asset["files"]]
+        # Where the master's references to its side files resolve, even to files stored under
+        # portable names (archive.readable: the one place every reader of a master goes through).
+        readable = archive.readable(asset)
+        self.master_path = readable.main
+        self.files = [readable.files[f["path"]] for f in asset["files"]]
         self.up_axis = resolve_up_axis(up_axis, asset)
         self._archive, self._item_id = archive, item_id  # to find kept levels of detail for web copies
         self.terms = Terms.from_archive(archive)  # English pages say "bronze" where Vietnamese ones say "đồng"
