@@ -47,6 +47,7 @@ from .research_values import (
     MEASURES,
     REVIEW,
     TEXT_FIELDS,
+    article,
     check_inside,
     clean_bool,
     clean_choice,
@@ -162,7 +163,8 @@ class Research:
         if kind == "measurement":
             measure = clean_choice("measure", measure, MEASURES)
         elif measure not in (None, ""):
-            raise ValidationError("measure", f"only measurements have a measure, not a {kind}", "not_measurement")
+            raise ValidationError("measure", f"only measurements have a measure, not {article(kind)}",
+                                  "not_measurement")
         else:
             measure = None
         checks: list[tuple[str, Any]] = [("points", lambda: clean_points(points, kind, measure))]
@@ -341,7 +343,7 @@ class Research:
     @staticmethod
     def _require_title(kind: str, record: Mapping[str, Any]) -> None:
         if kind != "measurement" and not (record.get("title_vi") or record.get("title_en")):
-            raise ValidationError("title_vi", f"a {kind} needs a title (Vietnamese or English)", "required")
+            raise ValidationError("title_vi", f"{article(kind)} needs a title (Vietnamese or English)", "required")
 
     def _clean_changes(self, current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
         checks = self._field_checks({k: v for k, v in changes.items() if k != "points"}, current["kind"])

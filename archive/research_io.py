@@ -164,9 +164,9 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _read_json(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    if path.stat().st_size > MAX_FILE:
-        raise ImportFailed(f"{path.name} is larger than {MAX_FILE} bytes; it was not read")
     try:
+        if path.stat().st_size > MAX_FILE:
+            raise ImportFailed(f"{path.name} is larger than {MAX_FILE} bytes; it was not read")
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise ImportFailed(f"{path.name} cannot be read as a records JSON file ({exc})") from exc

@@ -60,7 +60,7 @@ def clean_points(raw: Any, kind: str, measure: str | None) -> list[list[float]]:
     if isinstance(raw, (str, bytes, Mapping)) or not isinstance(raw, (Sequence, np.ndarray)):
         raise ValidationError("points", "must be a list of [x, y, z] points", "not_points")
     fewest, most = POINT_COUNTS[measure if kind == "measurement" and measure else kind]
-    what = f"a {measure}" if kind == "measurement" else f"a {kind}"
+    what = article(measure if kind == "measurement" and measure else kind)
     if not fewest <= len(raw) <= most:
         need = str(fewest) if fewest == most else f"{fewest} to {most}"
         raise ValidationError("points", f"{what} needs {need} point(s), not {len(raw)}", "point_count",
@@ -192,6 +192,11 @@ def collect(checks: Sequence[tuple[str, Any]]) -> dict[str, Any]:
 
 def to_json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def article(word: str) -> str:
+    """"an angle", "a distance": for messages."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _xyz(point: Sequence[float]) -> str:

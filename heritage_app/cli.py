@@ -475,6 +475,9 @@ def _add_viewer_and_publish_commands(sub: Any) -> None:
 
     viewer_cli.add_viewer_commands(sub)
     publish_cli.register(sub)
+    from . import records_cli  # research records: annotations, annotate, measure, records-export/-import
+
+    records_cli.register(sub)
     team_cli.register(sub)
 
 
