@@ -24,12 +24,13 @@ FEED_LIMIT = 2000  # events read at once; a bigger burst (a bulk import) comes i
 @dataclass(frozen=True)
 class ChangeEvent:
     """One logged change: who (``agent``, the database user on a team archive) did what
-    (``type``: create, edit, import, delete, vocabulary…) to which item (None: not an item's),
-    when (``at``, ISO 8601 UTC)."""
+    (``type``: create, edit, import, delete, vocabulary…; ``field``: the field an edit or a
+    vocabulary addition was about) to which item (None: not an item's), when (``at``, ISO 8601 UTC)."""
 
     id: int
     item_id: int | None
     type: str
+    field: str | None
     agent: str
     at: str
 
@@ -47,8 +48,8 @@ class ChangeFeed:
         """The events logged after ``event_id`` (by anyone, this connection included), oldest
         first, at most ``limit``: read again from the last one's id for the rest. Raises
         StorageError when the catalogue cannot be read (drive or server gone)."""
-        return [ChangeEvent(int(i), None if item is None else int(item), kind, agent, at)
-                for i, item, kind, agent, at in self.catalogue.events_since(event_id, limit)]
+        return [ChangeEvent(int(i), None if item is None else int(item), kind, field, agent, at)
+                for i, item, kind, field, agent, at in self.catalogue.events_since(event_id, limit)]
 
     def watch_changes(self) -> ChangeWatcher:
         """A watcher saying when ``changes_since`` may have something new: ``pending()`` never

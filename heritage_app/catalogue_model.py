@@ -103,6 +103,36 @@ class CatalogueModel(QAbstractTableModel):
         else:
             self._replace_ids(ids)
 
+    def update_ids(self, ids: list[int]) -> None:
+        """Show ``ids``, the current search run again after changes made elsewhere, as removed,
+        moved and inserted rows instead of a reset, so the selection, the current item and the
+        scroll place stay with their items."""
+        if ids == self._ids:
+            return
+        self._ids = list(self._ids)  # changed in place below: never the caller's list
+        wanted = set(ids)
+        for first, last in reversed(_runs([r for r, i in enumerate(self._ids) if i not in wanted])):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._ids[first : last + 1]
+            self.endRemoveRows()
+        kept = set(self._ids)
+        order = [i for i in ids if i in kept]
+        if order != self._ids:
+            self.layoutAboutToBeChanged.emit()
+            self._move_persistent(order)
+            self.layoutChanged.emit()
+        for first, last in _runs([r for r, i in enumerate(ids) if i not in kept]):  # rows before are in place
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._ids[first:first] = ids[first : last + 1]
+            self.endInsertRows()
+        self.countChanged.emit(len(self._ids))
+
+    def refresh_all(self) -> None:
+        """Every row may have changed (a burst of changes elsewhere): forget the cache, repaint."""
+        self._cache.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
     def refresh_items(self, item_ids: Sequence[int]) -> None:
         """Rows of ``item_ids`` changed: drop them from the cache and repaint them."""
         for item_id in item_ids:
@@ -252,6 +282,17 @@ class CatalogueModel(QAbstractTableModel):
         if row is not None:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers in ascending ``rows``."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 def _italic() -> QFont:

@@ -32,6 +32,7 @@ from .detail_pane import DetailPane
 from .icons import app_icon
 from .import_dialog import ImportDialog
 from .levels_task import start_levels_after_import, view_level
+from .live_refresh import LiveRefresh
 from .metadata_editor import EditorContext
 from .operations import Operations, TaskProgress
 from .search_bar import SearchBar
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.archive_label)
         self.actions = WindowActions(self)
+        self.live = LiveRefresh(self)  # other users' changes, shown without a restart
         self._connect()
         self.actions.render_thumbnails.setChecked(self.settings.render_thumbnails)
         self.actions.languages[i18n.current_language()].setChecked(True)
@@ -217,6 +219,7 @@ class MainWindow(QMainWindow):
         self._fill_choices()
         self.detail.editor.set_vocabularies()
         self.model.set_archive(archive)
+        self.live.start(archive)
         self.settings.remember_archive(path)
         self.store.save(self.settings)
         self._show_archive_state()
@@ -233,6 +236,7 @@ class MainWindow(QMainWindow):
         return True
 
     def close_archive(self) -> None:
+        self.live.stop()
         self.thumbnails.set_archive(None)
         self.model.set_archive(None)
         self._show(None)

@@ -18,8 +18,8 @@ EVENT_COLUMNS = ("at", "agent", "type", "item_id", "asset_id", "field", "old_val
                  "detail")
 """The columns of an event, in the order ``log_event`` and ``log_events`` take their values."""
 
-EventSummary = tuple[int, int | None, str, str, str]
-"""(event id, item id or None, type, agent, at) of one event: what the change feed reports."""
+EventSummary = tuple[int, int | None, str, str | None, str, str]
+"""(event id, item id or None, type, field or None, agent, at) of one event: what the change feed reports."""
 
 
 class ChangeWatcher(Protocol):

@@ -402,7 +402,7 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         return int(self._one("SELECT coalesce(max(id), 0) FROM events"))
 
     def events_since(self, event_id: int, limit: int) -> list[EventSummary]:
-        return self._x("SELECT id, item_id, type, agent, at FROM events WHERE id > %s ORDER BY id LIMIT %s",
+        return self._x("SELECT id, item_id, type, field, agent, at FROM events WHERE id > %s ORDER BY id LIMIT %s",
                        [event_id, limit]).fetchall()
 
     def watch(self) -> ChangeListener:

@@ -269,7 +269,8 @@ class SQLiteCatalogue(SQLiteRecords):  # research records: records_sql
 
     def events_since(self, event_id: int, limit: int) -> list[EventSummary]:
         try:
-            return self.db.execute("SELECT id, item_id, type, agent, at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+            return self.db.execute("SELECT id, item_id, type, field, agent, at FROM events"
+                                   " WHERE id > ? ORDER BY id LIMIT ?",
                                    [event_id, limit]).fetchall()
         except sqlite3.Error as exc:
             raise sqlite_db.storage_error(exc, doing="reading the latest changes") from exc

@@ -168,6 +168,21 @@
     </message>
 </context>
 <context>
+    <name>ChangedElsewhereBar</name>
+    <message>
+        <source>Deleted by {agent} at {at} while you were editing: your edits cannot be saved to it.</source>
+        <translation>{agent} đã xoá mục này lúc {at} trong khi bạn đang sửa: không thể lưu các chỉnh sửa của bạn vào mục này nữa.</translation>
+    </message>
+    <message>
+        <source>Changed by {agent} at {at} while you were editing. Reload shows the saved version (your unsaved edits are dropped); Save asks about each field you both changed.</source>
+        <translation>{agent} đã thay đổi mục này lúc {at} trong khi bạn đang sửa. Tải lại để xem bản đã lưu (các chỉnh sửa chưa lưu của bạn sẽ bị bỏ); khi Lưu, bạn sẽ được hỏi về từng trường mà cả hai cùng sửa.</translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation>Tải lại</translation>
+    </message>
+</context>
+<context>
     <name>CompareDialog</name>
     <message>
         <source>Compare scans</source>
@@ -629,6 +644,17 @@
     <message>
         <source>Showing a lighter copy ({n} {noun} of {m}); {tail}</source>
         <translation>Đang hiện bản nhẹ ({n} {noun} trên {m}); {tail}</translation>
+    </message>
+</context>
+<context>
+    <name>LiveRefresh</name>
+    <message>
+        <source>Cannot read the latest changes: {error}</source>
+        <translation>Không đọc được các thay đổi mới nhất: {error}</translation>
+    </message>
+    <message>
+        <source>Updated with changes by {agents}</source>
+        <translation>Đã cập nhật các thay đổi của {agents}</translation>
     </message>
 </context>
 <context>

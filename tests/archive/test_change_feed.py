@@ -42,6 +42,7 @@ def test_a_change_through_another_connection_is_in_the_feed(two_users):
     binh.update(item, {"title_en": "Dish two", "culture": "Huế"})
     changes = an.changes_since(start)
     assert [(c.item_id, c.type, c.agent) for c in changes] == [(item, "edit", "binh")] * 2
+    assert {c.field for c in changes} == {"title_en", "culture"}
     assert all(isinstance(c, ChangeEvent) and c.id > start and c.at for c in changes)
     assert an.latest_event_id() == changes[-1].id
     assert an.changes_since(an.latest_event_id()) == []
