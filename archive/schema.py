@@ -245,3 +245,11 @@ def _change_notices(db: Database) -> None:
     """Nothing to change here: on PostgreSQL this step adds the trigger that notifies other
     users' apps of new events; SQLite cannot notify another process, so apps poll the newest
     event id instead (the events table's primary key). Kept so both engines list the same steps."""
+
+
+@migrations(name="008_search_lexemes")
+def _search_lexemes(db: Database) -> None:
+    """Nothing to change here: on PostgreSQL this step gives the text search a GIN index over
+    each item's distinct words (``item_lexemes``, see ``archive.catalogue.postgres_sql``) in place
+    of the trigram index; SQLite's full-text table already is one. Kept so both engines list the
+    same steps."""

@@ -4,8 +4,9 @@ Run: .venv/bin/python benchmarks/bench_postgres.py [N]
 Starts a throwaway server from the installed PostgreSQL binaries (tests/archive/pg.py; fsync
 off, as for the tests). Targets (issue 13): search p95 ≤ 20 ms (the same 14 queries as the
 SQLite benchmark); a page of 200 rows ≤ 3 ms; bulk insert ≤ 2× a COPY of the same rows. Each
-figure is printed with the same run's reference: the SQLite archive for searches and pages, a
-bare COPY of the already-converted rows for the insert.
+figure is printed with the same run's reference: the SQLite archive for searches and pages
+(the two engines alternate query by query), a bare COPY of the already-converted rows into the
+same tables and indexes for the insert (best of three, alternating).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import Archive, SearchQuery  # noqa: E402
 from archive.catalogue import SQLiteCatalogue  # noqa: E402
-from archive.catalogue.postgres_sql import words_of  # noqa: E402
+from archive.catalogue.postgres_sql import search_columns  # noqa: E402
 from archive.fields import ITEM_FIELDS  # noqa: E402
 from archive.records import search_text, sort_title, to_row  # noqa: E402
 from archive.store import FileStore  # noqa: E402
@@ -31,17 +32,18 @@ from tests.archive.pg import Server, find_bin_dir  # noqa: E402
 
 
 def copy_reference(archive: Archive, rows: list[dict]) -> float:
-    """COPY of the already-validated, converted rows (items with their search words, one event
-    each) into the team archive's own tables: what the database alone costs."""
-    import psycopg
-
+    """COPY of the already-validated, converted rows (items with their search columns, their
+    lexemes, one event each) into the team archive's own tables, indexes and triggers: what the
+    database alone costs for the rows ``add_items`` writes."""
     items = [archive.prepare_item(r, check_accession=False) for r in rows]
     columns = [f.name for f in ITEM_FIELDS if any(i[f.name] not in (None, []) for i in items)]
-    converted = []
+    converted, lexemes = [], []
     for n, item in enumerate(items, start=1):
         row = to_row(item)
         text = search_text(item)
-        converted.append([n, "t", "t", sort_title(item), *(row[c] for c in columns), text, *words_of(text)])
+        words, count, item_lexemes = search_columns(text)
+        converted.append([n, "t", "t", sort_title(item), *(row[c] for c in columns), text, words, count])
+        lexemes.append((n, item_lexemes))
     names = ["id", "created_at", "updated_at", "sort_title", *columns, "search_text", "words", "word_count"]
     conn = archive.catalogue.conn  # type: ignore[attr-defined]
     start = time.perf_counter()
@@ -49,12 +51,13 @@ def copy_reference(archive: Archive, rows: list[dict]) -> float:
         with cur.copy(f"COPY items ({', '.join(names)}) FROM STDIN") as copy:
             for values in converted:
                 copy.write_row(values)
+        with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
+            for values in lexemes:
+                copy.write_row(values)
         with cur.copy("COPY events (at, agent, type, item_id, outcome, detail) FROM STDIN") as copy:
             for n in range(1, len(rows) + 1):
                 copy.write_row(("t", "bench", "create", n, "success", "bulk"))
-    elapsed = time.perf_counter() - start
-    assert isinstance(conn, psycopg.Connection)
-    return elapsed
+    return time.perf_counter() - start
 
 
 def timed(archive: Archive, query: SearchQuery) -> float:
@@ -63,19 +66,48 @@ def timed(archive: Archive, query: SearchQuery) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-def searches(archive: Archive) -> tuple[dict[str, list[float]], list[float]]:
-    timings: dict[str, list[float]] = {}
+def searches(team: Archive, single: Archive) -> dict[str, dict[str, list[float]]]:
+    """Each query 5 times on each engine, the engines alternating so that a busy moment of a
+    shared machine falls on both."""
+    timings: dict[str, dict[str, list[float]]] = {"team": {}, "single": {}}
     for _ in range(5):
         for q in QUERIES:
-            timings.setdefault(q, []).append(timed(archive, SearchQuery(text=q)))
-    ids = archive.search_ids(SearchQuery())
-    page = []
+            for name, archive in (("team", team), ("single", single)):
+                timings[name].setdefault(q, []).append(timed(archive, SearchQuery(text=q)))
+    return timings
+
+
+def pages(team: Archive, single: Archive) -> dict[str, list[float]]:
+    """A page of 200 display rows, 50 pages spread over the catalogue, engines alternating."""
+    ids = single.search_ids(SearchQuery())
+    out: dict[str, list[float]] = {"team": [], "single": []}
     for k in range(50):
         chunk = ids[k * 1000:k * 1000 + 200]
-        t0 = time.perf_counter()
-        archive.rows(chunk)
-        page.append((time.perf_counter() - t0) * 1000)
-    return timings, page
+        for name, archive in (("team", team), ("single", single)):
+            t0 = time.perf_counter()
+            archive.rows(chunk)
+            out[name].append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def bulk(server: Server, tmp: Path, rows: list[dict]) -> Path:
+    """Best of three, alternating with the COPY reference; returns the last team archive."""
+    runs = []
+    for k in range(3):
+        ref = Archive.create(tmp / f"ref{k}", catalogue=server.new_database())
+        copy_s = copy_reference(ref, rows)
+        ref.close()
+        team = Archive.create(tmp / f"team{k}", catalogue=server.new_database())
+        start = time.perf_counter()
+        team.add_items(rows)
+        runs.append((time.perf_counter() - start, copy_s))
+        team.catalogue._x("ANALYZE")  # type: ignore[attr-defined]  # as autovacuum soon would
+        team.close()
+    ours, copy_s = min(r[0] for r in runs), min(r[1] for r in runs)
+    print(f"bulk insert of {len(rows)} items (validation, search columns, one event each): {ours:.2f} s (best of 3)")
+    print(f"  COPY of the same converted rows, lexemes and events: {copy_s:.2f} s -> {ours / copy_s:.2f}× "
+          "(target ≤ 2×)")
+    return tmp / "team2"
 
 
 def main() -> None:
@@ -88,17 +120,7 @@ def main() -> None:
     os.environ["PGUSER"] = "postgres"
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            ref = Archive.create(Path(tmp) / "ref", catalogue=server.new_database())
-            copy_s = copy_reference(ref, rows)
-            ref.close()
-            team = Archive.create(Path(tmp) / "team", catalogue=server.new_database())
-            start = time.perf_counter()
-            team.add_items(rows)
-            ours = time.perf_counter() - start
-            team.catalogue._x("ANALYZE")  # type: ignore[attr-defined]  # as autovacuum soon would
-            print(f"bulk insert of {n} items (validation, search words, one event each): {ours:.2f} s")
-            print(f"  COPY of the same converted rows and events: {copy_s:.2f} s -> {ours / copy_s:.2f}× (target ≤ 2×)")
-            team.close()
+            team_root = bulk(server, Path(tmp), rows)
             root = Path(tmp) / "single"
             root.mkdir()
             FileStore(root).create_dirs()
@@ -106,26 +128,31 @@ def main() -> None:
             single.add_items(rows)
             single.close()
             single = Archive.open(root)
-            team = Archive.open(Path(tmp) / "team")
-            pg_t, pg_page = searches(team)
-            lite_t, lite_page = searches(single)
-            for q in QUERIES:
-                hits = len(team.search_ids(SearchQuery(text=q)))
-                same = team.search_ids(SearchQuery(text=q)) == single.search_ids(SearchQuery(text=q))
-                print(f"  search {q!r:>14}: {statistics.median(pg_t[q]):6.2f} ms  (SQLite "
-                      f"{statistics.median(lite_t[q]):6.2f} ms; {hits} hits, {'same' if same else 'DIFFERENT'})")
-            pg_all = [t for ts in pg_t.values() for t in ts]
-            lite_all = [t for ts in lite_t.values() for t in ts]
-            p95, ref95 = percentile(pg_all, 95), percentile(lite_all, 95)
-            print(f"search p50 {percentile(pg_all, 50):.2f} ms, p95 {p95:.2f} ms (target ≤ 20 ms); "
-                  f"SQLite p95 {ref95:.2f} ms -> {p95 / ref95:.2f}×")
-            page, ref_page = percentile(pg_page, 95), percentile(lite_page, 95)
-            print(f"page of 200 rows: p50 {percentile(pg_page, 50):.2f} ms, p95 {page:.2f} ms (target ≤ 3 ms); "
-                  f"SQLite p95 {ref_page:.2f} ms -> {page / ref_page:.2f}×")
+            team = Archive.open(team_root)
+            report(team, single)
             team.close()
             single.close()
     finally:
         server.stop()
+
+
+def report(team: Archive, single: Archive) -> None:
+    timings = searches(team, single)
+    pg_t, lite_t = timings["team"], timings["single"]
+    for q in QUERIES:
+        hits = team.search_ids(SearchQuery(text=q))
+        same = hits == single.search_ids(SearchQuery(text=q))
+        print(f"  search {q!r:>14}: {statistics.median(pg_t[q]):6.2f} ms  (SQLite "
+              f"{statistics.median(lite_t[q]):6.2f} ms; {len(hits)} hits, {'same' if same else 'DIFFERENT'})")
+    pg_all = [t for ts in pg_t.values() for t in ts]
+    lite_all = [t for ts in lite_t.values() for t in ts]
+    p95, ref95 = percentile(pg_all, 95), percentile(lite_all, 95)
+    print(f"search p50 {percentile(pg_all, 50):.2f} ms, p95 {p95:.2f} ms (target ≤ 20 ms); "
+          f"SQLite p50 {percentile(lite_all, 50):.2f} ms, p95 {ref95:.2f} ms -> {p95 / ref95:.2f}×")
+    page = pages(team, single)
+    p95, ref95 = percentile(page["team"], 95), percentile(page["single"], 95)
+    print(f"page of 200 rows: p50 {percentile(page['team'], 50):.2f} ms, p95 {p95:.2f} ms (target ≤ 3 ms); "
+          f"SQLite p50 {percentile(page['single'], 50):.2f} ms, p95 {ref95:.2f} ms -> {p95 / ref95:.2f}×")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
+from psycopg.adapt import Dumper
+from psycopg.postgres import types as postgres_types
 from psycopg.rows import dict_row
 
 from ..access import Access
@@ -27,21 +30,22 @@ from .base import EVENT_COLUMNS, EventSummary
 from .postgres_notify import ChangeListener
 from .postgres_sql import (
     RANK_LIMIT,
+    ROW_COLUMNS,
     STATS_SQL,
-    asset_summary_sql,
     bm25,
     hits_sql,
-    patterns,
+    phrases,
     ranking_sql,
     rows_sql,
+    search_columns,
     search_sql,
-    words_of,
 )
 from .sqlite_db import READ_ONLY
 
 WRITER_LOCK = 0x68657269  # "heri": the advisory lock every write transaction holds
 LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout: a writer waits this long for another
 _HIDDEN = ("search_text", "words", "word_count")  # item columns SQLite keeps in its full-text table
+_ARRAY_ITEM = np.dtype([("size", ">i4"), ("id", ">i8")])  # one element of a binary bigint array
 _INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"
 _CURRENT_MASTER = ("SELECT uid, storage_dir, main_file FROM assets WHERE item_id = %s"
                    " ORDER BY role IS DISTINCT FROM 'master', id DESC LIMIT 1")
@@ -64,6 +68,16 @@ def unreachable(url: str, exc: BaseException) -> StorageError:
 
 def _value(v: Any) -> Any:
     return int(v) if isinstance(v, bool) else v
+
+
+class _BoolAsInteger(Dumper):
+    """A Python bool as 1 or 0, as SQLite keeps it, for the bulk COPYs: one dumper per cursor
+    instead of a function call per value."""
+
+    oid = postgres_types["int8"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
@@ -108,16 +122,23 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     def close(self) -> None:
         self.conn.close()
 
+    def staging_sessions(self) -> Any:
+        """The file store's staging claims, held by this server: nothing locks files on the share."""
+        from .postgres_locks import PostgresStagingSessions
+
+        return PostgresStagingSessions(self.url)
+
     @property
     def read_only(self) -> bool:
         return self._read_only
 
-    def _x(self, sql: str, params: Sequence[Any] = (), rows: bool = False) -> psycopg.Cursor[Any]:
+    def _x(self, sql: str, params: Sequence[Any] = (), rows: bool = False, binary: bool = False
+           ) -> psycopg.Cursor[Any]:
         """Run one statement; connection trouble becomes a StorageError."""
         if self.conn.closed and self._depth == 0:  # the server came back: carry on with a new connection
             self.conn = connect(self.url)
         try:
-            cur = self.conn.cursor(row_factory=dict_row) if rows else self.conn.cursor()
+            cur = self.conn.cursor(row_factory=dict_row) if rows else self.conn.cursor(binary=binary)
             return cur.execute(sql, [_value(v) for v in params])  # type: ignore[arg-type]
         except psycopg.errors.InsufficientPrivilege as exc:  # the user's role, or a guard, refused it
             raise StorageError(postgres_roles.denied(self.who, exc, sql)) from exc
@@ -172,7 +193,8 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
 
     def integrity_problems(self, quick: bool = False) -> list[str]:
         try:
-            missing = self._one("SELECT count(*) FROM items WHERE words = ' ' AND search_text <> ''")
+            missing = self._one("SELECT count(*) FROM items i WHERE (i.words = ' ' AND i.search_text <> '')"
+                                " OR NOT EXISTS (SELECT 1 FROM item_lexemes l WHERE l.id = i.id)")
         except StorageError as exc:
             return [str(exc)]
         return [f"{missing} item(s) lack their search words"] if missing else []
@@ -256,29 +278,40 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         """Insert one item with its search text; returns its id (one more than the largest, as SQLite)."""
         row = dict(row)
         given = row.pop("id", None)
-        words, count = words_of(search_text)
+        words, count, lexemes = search_columns(search_text)
         names = ["id", *row, "search_text", "words", "word_count"]
         first = "%s" if given is not None else "(SELECT coalesce(max(id), 0) + 1 FROM items)"
         values = ", ".join([first, *["%s"] * (len(names) - 1)])
         params = [*([given] if given is not None else []), *row.values(), search_text, words, count]
-        return int(self._one(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id", params))
+        item_id = int(self._one(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id", params))
+        self._x("INSERT INTO item_lexemes (id, lexemes) VALUES (%s, %s::tsvector)", [item_id, lexemes])
+        return item_id
 
     def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                      search_texts: Iterable[tuple[int, str]]) -> None:
         """Insert many items at once (``columns`` include ``id``) with COPY."""
         texts = dict(search_texts)
         at = list(columns).index("id")
-        with self._guard(), self.conn.cursor().copy(
-                f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
-            for values in rows:
-                text = texts.get(values[at], "")
-                copy.write_row([*(_value(v) for v in values), text, *words_of(text)])
+        lexemes = []
+        with self._guard(), self.conn.cursor() as cur:
+            cur.adapters.register_dumper(bool, _BoolAsInteger)
+            with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
+                for values in rows:
+                    text = texts.get(values[at], "")
+                    words, count, item_lexemes = search_columns(text)
+                    copy.write_row((*values, text, words, count))
+                    lexemes.append((values[at], item_lexemes))
+            with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
+                for item in lexemes:
+                    copy.write_row(item)
 
     def update_item(self, item_id: int, row: dict[str, Any], search_text: str | None = None) -> None:
         row = dict(row)
         if search_text is not None:
-            words, count = words_of(search_text)
+            words, count, lexemes = search_columns(search_text)
             row.update(search_text=search_text, words=words, word_count=count)
+            self._x("INSERT INTO item_lexemes (id, lexemes) VALUES (%s, %s::tsvector)"
+                    " ON CONFLICT (id) DO UPDATE SET lexemes = EXCLUDED.lexemes", [item_id, lexemes])
         sets = ", ".join(f"{k} = %s" for k in row)
         self._x(f"UPDATE items SET {sets} WHERE id = %s", [*row.values(), item_id])
 
@@ -290,6 +323,7 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     def delete_item(self, item_id: int) -> None:
         self._x("DELETE FROM files WHERE asset_id IN (SELECT id FROM assets WHERE item_id = %s)", [item_id])
         self._x("DELETE FROM assets WHERE item_id = %s", [item_id])
+        self._x("DELETE FROM item_lexemes WHERE id = %s", [item_id])
         self._x("DELETE FROM items WHERE id = %s", [item_id])
 
     def collections(self) -> list[str]:
@@ -300,33 +334,46 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     # -- search and display rows -----------------------------------------------------------
     def search_ids(self, query: SearchQuery) -> list[int]:
         """Ids of the matching items in display order; by relevance they are ranked as SQLite ranks."""
-        ids = [r[0] for r in self._x(*search_sql(query))]
+        search = search_sql(query)
+        if not search.sort_here:
+            return self._ids(search.sql, search.params).tolist()
+        matches = np.sort(self._ids(search.sql, search.params))
+        ordered = matches[::-1] if search.descending else matches
+        end = None if query.limit is None else query.offset + query.limit
+        ids: list[int] = ordered[query.offset:end].tolist()
         if query.text and query.sort == "relevance" and 1 < len(ids) <= RANK_LIMIT:
-            matches = self._x(*ranking_sql(query)).fetchall()
-            ranked = bm25(query.text, matches, self._bm25_stats(query, len(matches)))
-            end = None if query.limit is None else query.offset + query.limit
-            ids = ranked[query.offset:end]
+            scored = self._x(*ranking_sql(matches.tolist())).fetchall()
+            ids = bm25(query.text, scored, self._bm25_stats(query, len(scored)))[query.offset:end]
         return ids
+
+    def _ids(self, sql: str, params: Sequence[Any]) -> np.ndarray:
+        """The ids a query returns, as one binary array: 100,000 rows one by one cost far more."""
+        row = self._x(f"SELECT array_send(array_agg(id)) FROM ({sql}) m", params, binary=True).fetchone()
+        if row is None or row[0] is None:
+            return np.zeros(0, dtype=np.int64)
+        # array_send: a 20-byte header (dimensions, flags, type, length, lower bound), then a
+        # 4-byte length and an 8-byte big-endian value per id
+        return np.frombuffer(row[0], dtype=_ARRAY_ITEM, offset=20)["id"].astype(np.int64)
 
     def _bm25_stats(self, query: SearchQuery, matched: int) -> list[int]:
         items, tokens = self._x(STATS_SQL).fetchone() or (0, 0)
-        found = patterns(query.text)
+        found = phrases(query.text)
         filtered = any(getattr(query, f) for f in ("kind", "status", "period", "culinary_line", "collection",
                                                     "material")) or query.has_texture is not None
         if len(found) == 1 and not filtered:
             return [items, tokens, matched]  # the matches are the phrase's documents
-        return [items, tokens, *(self._one(*hits_sql(p)) for p in found)]
+        return [items, tokens, *(self._one(*hits_sql(found, n)) for n in range(len(found)))]
 
     def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         if not ids:
             return []
-        summary = {item: (bool(textured), count) for item, textured, count in self._x(*asset_summary_sql(ids))}
         by_id = {}
-        for row in self._x(*rows_sql(ids), rows=True):
+        for *values, textured, asset_count in self._x(*rows_sql(ids)):
+            row = dict(zip(ROW_COLUMNS, values, strict=True))
             for name in ("collections", "materials"):
                 row[name] = json.loads(row[name]) if row[name] and row[name] != "[]" else []
             row["title"] = row["title_vi"] or row["title_en"] or row["accession"]
-            row["textured"], row["asset_count"] = summary.get(row["id"], (False, 0))
+            row["textured"], row["asset_count"] = bool(textured), asset_count
             by_id[row["id"]] = row
         return [by_id[i] for i in ids if i in by_id]
 
@@ -385,9 +432,11 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
         self._x(_INSERT_EVENT, values)
 
     def log_events(self, rows: Iterable[Sequence[Any]]) -> None:
-        with self._guard(), self.conn.cursor().copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for values in rows:
-                copy.write_row([_value(v) for v in values])
+        with self._guard(), self.conn.cursor() as cur:
+            cur.adapters.register_dumper(bool, _BoolAsInteger)
+            with cur.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
 
     def history(self, item_id: int) -> list[dict[str, Any]]:
         return self._x("SELECT * FROM events WHERE item_id = %s ORDER BY id", [item_id], rows=True).fetchall()

@@ -16,7 +16,7 @@ import psycopg
 from ..errors import StorageError
 from . import sqlite_db
 from .postgres_schema import TABLES
-from .postgres_sql import words_of
+from .postgres_sql import search_columns
 
 _HIDDEN = ("search_text", "words", "word_count")
 _BATCH = 5000
@@ -82,6 +82,8 @@ def from_sqlite(source: Path, conn: psycopg.Connection[Any]) -> None:
             for table in ("assets", "files", "events"):
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false)"
                              f" FROM {table}")
+            # the planner's figures for the new rows now, not when autovacuum comes by
+            conn.execute(f"ANALYZE {', '.join(TABLES)}, item_lexemes")
     finally:
         lite.close()
 
@@ -89,11 +91,27 @@ def from_sqlite(source: Path, conn: psycopg.Connection[Any]) -> None:
 def _copy_table(lite: sqlite3.Connection, conn: psycopg.Connection[Any], table: str, columns: list[str]) -> None:
     names = ", ".join(columns)
     if table == "items":
-        rows = lite.execute(f"SELECT {', '.join('i.' + c for c in columns)}, coalesce(f.text, '') FROM items i"
-                            " LEFT JOIN items_fts f ON f.rowid = i.id ORDER BY i.id")
-        names += ", search_text, words, word_count"
-    else:
-        rows = lite.execute(f"SELECT {names} FROM {table} ORDER BY 1")
+        _copy_items(lite, conn, columns)
+        return
+    rows = lite.execute(f"SELECT {names} FROM {table} ORDER BY 1")
     with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([*row, *words_of(row[-1])] if table == "items" else row)
+            copy.write_row(row)
+
+
+def _copy_items(lite: sqlite3.Connection, conn: psycopg.Connection[Any], columns: list[str]) -> None:
+    """Items with their search text, its words and its lexemes (the search columns SQLite keeps
+    in its full-text table), tokenized once."""
+    rows = lite.execute(f"SELECT {', '.join('i.' + c for c in columns)}, coalesce(f.text, '') FROM items i"
+                        " LEFT JOIN items_fts f ON f.rowid = i.id ORDER BY i.id")
+    at = columns.index("id")
+    lexemes = []
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
+            for row in rows:
+                words, count, item_lexemes = search_columns(row[-1])
+                copy.write_row((*row, words, count))
+                lexemes.append((row[at], item_lexemes))
+        with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
+            for item in lexemes:
+                copy.write_row(item)

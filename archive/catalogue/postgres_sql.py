@@ -1,10 +1,18 @@
 """Building the PostgreSQL catalogue's search queries, with the same hits and order as SQLite's.
 
-SQLite's full-text table (``archive.catalogue.sqlite_sql``) matches every word of the query as
-a token of the folded text, the last one as a prefix, and ranks by bm25. Here each item keeps
-its tokens in ``words`` as `` tok tok tok `` (one space between, one at each end), so a word is
-``LIKE '% word %'`` and the last ``LIKE '% word%'`` (pg_trgm's GIN index answers both), and
-``bm25`` below scores the matches with FTS5's formula and constants.
+SQLite's full-text table (``archive.catalogue.sqlite_sql``) matches every typed word of the query
+as a phrase of tokens of the folded text, the last phrase's last token as a prefix, and ranks by
+bm25. Here each item keeps its tokens twice:
+
+- ``items.words``: the tokens in order, `` tok tok tok `` (one space between, one at each end), so
+  a phrase is ``LIKE '% a b %'`` (the last one ``'% a b%'``); ``bm25`` below counts phrases in it.
+- ``item_lexemes.lexemes``: the set of its distinct tokens as a tsvector under a GIN index, in a
+  narrow table of its own so that a search matching most of the catalogue reads few pages. A
+  token is the lexeme ``'a'``, the last one the prefix ``'a':*``.
+
+A search is answered by the GIN index alone; only a phrase of several tokens (``bowl_rim``) and a
+token too long for a lexeme are checked again against ``words``. An item whose distinct tokens
+would overflow a tsvector (1 MB) has NULL lexemes and is matched against ``words`` alone.
 """
 
 from __future__ import annotations
@@ -12,25 +20,45 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..search import SORTS, SearchQuery
 from ..text import fold, tokens
 from .sqlite_sql import RANK_LIMIT, SORT_COLUMNS
 
-__all__ = ["RANK_LIMIT", "STATS_SQL", "bm25", "hits_sql", "ranking_sql", "patterns", "phrases", "rows_sql",
-           "search_sql", "words_of"]
+__all__ = ["RANK_LIMIT", "ROW_COLUMNS", "STATS_SQL", "IdSearch", "bm25", "hits_sql", "phrases", "lexemes_of",
+           "ranking_sql", "rows_sql", "search_columns", "search_sql"]
 
 # FTS5's unicode61 tokenizer: runs of letters and digits; everything else (the underscore
-# included, which Python's \w keeps) separates tokens.
+# included, which Python's \w keeps) separates tokens. So a token never holds a quote, a
+# backslash, a space, % or _: it goes into tsvector, tsquery and LIKE text as it is.
 _TOKEN = re.compile(r"[^\W_]+")
 _K1, _B = 1.2, 0.75  # FTS5's bm25 constants
+LEXEME_CHARS = 500
+"""A lexeme holds at most 2,047 bytes: a longer token keeps its first 500 characters (of up to 4
+bytes each) as its lexeme, and a query token that long is checked again against ``words``."""
+_LEXEMES_BYTES = (1 << 20) - 1  # PostgreSQL's limit on the lexemes of one tsvector
 
 
-def words_of(search_text: str) -> tuple[str, int]:
-    """(``words`` column, token count) of a search text, as FTS5 would tokenize it."""
+def search_columns(search_text: str) -> tuple[str, int, str | None]:
+    """(``words``, token count, ``lexemes`` as tsvector text or None) of an item's search text,
+    tokenized once as FTS5 would."""
     found = _TOKEN.findall(fold(search_text))
-    return (" " + " ".join(found) + " " if found else " "), len(found)
+    words = " " + " ".join(found) + " " if found else " "
+    return words, len(found), lexemes_of(found)
+
+
+def lexemes_of(found: list[str]) -> str | None:
+    """The tokens ``found`` as tsvector text (their distinct lexemes), or None when they would overflow one."""
+    distinct = set(found)
+    chars = sum(map(len, distinct))
+    if chars > LEXEME_CHARS and max(map(len, distinct)) > LEXEME_CHARS:
+        distinct = {t[:LEXEME_CHARS] for t in distinct}
+        chars = sum(map(len, distinct))
+    if chars * 4 > _LEXEMES_BYTES and sum(len(t.encode()) for t in distinct) > _LEXEMES_BYTES:
+        return None
+    return "'" + "' '".join(distinct) + "'" if distinct else ""
 
 
 def phrases(text: str) -> list[list[str]]:
@@ -39,37 +67,82 @@ def phrases(text: str) -> list[list[str]]:
     return [parts for parts in (_TOKEN.findall(w) for w in tokens(text)) if parts]
 
 
-def patterns(text: str) -> list[str]:
-    """One LIKE pattern per phrase; the last phrase's last token matches as a prefix."""
-    found = phrases(text)
-    return [f"% {' '.join(p)}{'%' if n == len(found) - 1 else ' %'}" for n, p in enumerate(found)]
+def _pattern(phrase: list[str], prefix: bool) -> str:
+    return f"% {' '.join(phrase)}{'%' if prefix else ' %'}"
 
 
-def search_sql(q: SearchQuery) -> tuple[str, list[Any]]:
-    """SQL returning matching item ids in display order (unranked: by id for relevance)."""
+def _operand(token: str, prefix: bool) -> str:
+    lexeme = token[:LEXEME_CHARS]
+    return f"'{lexeme}':*" if prefix and len(token) < LEXEME_CHARS else f"'{lexeme}'"
+
+
+def match_sql(found: list[list[str]], prefix_last: bool = True) -> tuple[str, list[Any]]:
+    """SQL for the ids (in no order) of the items holding every phrase of ``found``; with
+    ``prefix_last`` the last phrase's last token matches as a prefix."""
+    last = len(found) - 1
+    operands: list[str] = []
+    checks: list[str] = []
+    for n, phrase in enumerate(found):
+        prefix = prefix_last and n == last
+        operands += [_operand(t, prefix and k == len(phrase) - 1) for k, t in enumerate(phrase)]
+        if len(phrase) > 1 or any(len(t) >= LEXEME_CHARS for t in phrase):
+            checks.append(_pattern(phrase, prefix))
+    indexed = "SELECT l.id FROM item_lexemes l"
+    if checks:
+        indexed += " JOIN items w ON w.id = l.id"
+    indexed += " WHERE l.lexemes @@ %s::tsquery" + " AND w.words LIKE %s" * len(checks)
+    unindexed = ("SELECT l.id FROM item_lexemes l JOIN items w ON w.id = l.id"
+                 " WHERE l.lexemes IS NULL AND w.words LIKE ALL(%s)")
+    every = [_pattern(p, prefix_last and n == last) for n, p in enumerate(found)]
+    return f"{indexed} UNION ALL {unindexed}", [" & ".join(operands), *checks, every]
+
+
+@dataclass
+class IdSearch:
+    """A search's SQL. With ``sort_here`` its rows come in no order and unpaged: the caller sorts
+    the ids (``descending`` or not) and takes the query's page; else the SQL orders and pages."""
+
+    sql: str
+    params: list[Any]
+    sort_here: bool
+    descending: bool = False
+
+
+def search_sql(q: SearchQuery) -> IdSearch:
+    """SQL returning matching item ids (one ``id`` column)."""
     where, params = _filters(q)
-    for pattern in patterns(q.text) if q.text else []:
-        where.insert(0, "i.words LIKE %s")
-        params.insert(0, pattern)
-    sql = "SELECT i.id FROM items i"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY " + _order(q)
+    found = phrases(q.text) if q.text else []
+    order = _order(q)
+    ranked = bool(q.text) and q.sort == "relevance"  # in id order unless ranked, which needs every match
+    # numpy sorts 100,000 ids in a millisecond; the server would sort rows, or walk the primary key
+    # and test every item instead of using the text index
+    sort_here = q.sort in ("relevance", "id") and (q.limit is None or ranked)
+    descending = q.descending and not ranked
+    if found:
+        match, match_params = match_sql(found)
+        if sort_here and not where:
+            return IdSearch(match, match_params, sort_here=True, descending=descending)  # the text index alone
+        where.insert(0, f"i.id IN ({match})")
+        params = [*match_params, *params]
+    sql = "SELECT i.id FROM items i" + (" WHERE " + " AND ".join(where) if where else "")
+    if sort_here:
+        return IdSearch(sql, params, sort_here=True, descending=descending)
+    sql += " ORDER BY " + order
     if q.limit is not None:
         sql += " LIMIT %s OFFSET %s"
-        params += [q.limit, q.offset]
-    return sql, params
+        params = [*params, q.limit, q.offset]
+    return IdSearch(sql, params, sort_here=False)
 
 
-def ranking_sql(q: SearchQuery) -> tuple[str, list[Any]]:
-    """(id, words, word_count) of every match, to rank with ``bm25``."""
-    sql, params = search_sql(SearchQuery(**{**q.__dict__, "limit": None, "offset": 0, "sort": "id"}))
-    return sql.replace("SELECT i.id ", "SELECT i.id, i.words, i.word_count ", 1), params
+def ranking_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """(id, words, word_count) of the matches ``ids``, to rank with ``bm25``."""
+    return "SELECT id, words, word_count FROM items WHERE id = ANY(%s)", [[int(i) for i in ids]]
 
 
-def hits_sql(pattern: str) -> tuple[str, list[Any]]:
-    """How many items hold one phrase (bm25's document frequency), from the trigram index."""
-    return "SELECT count(*) FROM items WHERE words LIKE %s", [pattern]
+def hits_sql(found: list[list[str]], n: int) -> tuple[str, list[Any]]:
+    """How many items hold phrase ``n`` of ``found`` (bm25's document frequency), from the index."""
+    sql, params = match_sql([found[n]], prefix_last=n == len(found) - 1)
+    return f"SELECT count(*) FROM ({sql}) m", params
 
 
 STATS_SQL = "SELECT items, tokens FROM item_stats"
@@ -131,12 +204,16 @@ def _order(q: SearchQuery) -> str:
     return f"{column}{direction}, i.id"
 
 
+ROW_COLUMNS = ("id", "accession", "kind", "title_vi", "title_en", "status", "period", "collections",
+               "culinary_line", "materials", "updated_at")
+
+
 def rows_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """The display rows of ``ids`` in any order: ``ROW_COLUMNS``, then whether any asset is textured
+    and how many assets the item has, in one query (one round trip for a page)."""
     sql = ("SELECT i.id, i.accession, i.kind, i.title_vi, i.title_en, i.status, i.period, i.collections,"
-           " i.culinary_line, i.materials, i.updated_at FROM items i WHERE i.id = ANY(%s)")
-    return sql, [[int(i) for i in ids]]
-
-
-def asset_summary_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
-    sql = "SELECT item_id, max(textured), count(*) FROM assets WHERE item_id = ANY(%s) GROUP BY item_id"
-    return sql, [[int(i) for i in ids]]
+           " i.culinary_line, i.materials, i.updated_at, coalesce(a.textured, 0), coalesce(a.n, 0)"
+           " FROM items i LEFT JOIN (SELECT item_id, max(textured) AS textured, count(*) AS n FROM assets"
+           " WHERE item_id = ANY(%s) GROUP BY item_id) a ON a.item_id = i.id WHERE i.id = ANY(%s)")
+    wanted = [int(i) for i in ids]
+    return sql, [wanted, wanted]
