@@ -1,9 +1,10 @@
 """``heritage annotations|annotate|measure|records-export|records-import``: research records from
-the command line (registered by cli.py). The work is done by ``archive.Archive`` (see
-``archive.research``); this module parses arguments and prints results.
+the command line, and ``heritage vocab-id`` for the external ids of vocabulary terms (registered by
+cli.py). The work is done by ``archive.Archive`` (see ``archive.research``); this module parses
+arguments and prints results.
 
 Coordinates are ``X,Y,Z`` in the item's master scan's own coordinates and units (what
-``heritage show ITEM_ID`` lists as its bounding box). A malformed coordinate is a usage error
+``heritage asset ASSET_ID`` shows as its bounding box). A malformed coordinate is a usage error
 (exit 2); a value the archive refuses (a point outside the model, a missing title) exits 1 with
 one line naming the field.
 """
@@ -127,6 +128,20 @@ def cmd_records_import(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_vocab_id(args: argparse.Namespace) -> int:
+    """Show, set or clear (an empty id) the Getty AAT / Wikidata id of a vocabulary term."""
+    with _archive(args) as archive:
+        if args.external_id is not None:
+            archive.set_vocabulary_external_id(args.name, args.value, args.external_id)
+        term = archive.lookup_vocabulary(args.name, args.value)
+        found = next((t for t in archive.vocabulary(args.name) if t["value"] == term), None)
+    if found is None:
+        print(f"error: {printable(repr(args.value))} is not in the vocabulary {printable(args.name)}", file=sys.stderr)
+        return 1
+    print(f"{printable(found['value'])}: {found['external_id'] or '(no external id)'}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     """Add the research-record commands to ``heritage``'s subparsers."""
     p = _parser(subparsers, "annotations", cmd_annotations, "list an item's research records (measurements, "
@@ -168,6 +183,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     p.add_argument("--skip-bad", action="store_true", help="apply the valid rows even if some are invalid")
     p.set_defaults(func=cmd_records_import)
+
+    p = subparsers.add_parser("vocab-id", help="show or set a vocabulary term's Getty AAT or Wikidata id",
+                              description="Align a term with Getty AAT or Wikidata (aat:300011914, "
+                              "http://vocab.getty.edu/page/aat/300011914, wd:Q287, "
+                              "https://www.wikidata.org/wiki/Q287); an empty id clears it.")
+    p.add_argument("name", help="the vocabulary (materials, periods, …)")
+    p.add_argument("value", help="the term")
+    p.add_argument("external_id", nargs="?", help="the id to record (\"\" clears it)")
+    p.set_defaults(func=cmd_vocab_id)
 
 
 def _parser(subparsers: Any, name: str, handler: Any, help_: str) -> argparse.ArgumentParser:

@@ -131,3 +131,17 @@ def test_records_import_reports_bad_rows_and_changes_nothing(arch, tmp_path, cap
     assert code == 1 and "nothing changed" in out and err.startswith("error: row 3:") and "R-9" in err
     with Archive.open(arch) as archive:
         assert archive.records(1) == []
+
+
+def test_vocab_id_sets_shows_and_clears_a_term_id(arch, capsys):
+    code, out, _ = run(capsys, "--archive", arch, "vocab-id", "materials", "gỗ",
+                       "http://vocab.getty.edu/page/aat/300011914")
+    assert code == 0 and out == "gỗ: http://vocab.getty.edu/aat/300011914\n"
+    code, out, _ = run(capsys, "--archive", arch, "vocab-id", "materials", "GỖ")
+    assert code == 0 and out == "gỗ: http://vocab.getty.edu/aat/300011914\n"
+    code, out, err = run(capsys, "--archive", arch, "vocab-id", "materials", "gỗ", "aat:wood")
+    assert code == 1 and err.startswith("error: external_id: 'aat:wood' is not a Getty AAT or Wikidata id")
+    code, out, _ = run(capsys, "--archive", arch, "vocab-id", "materials", "gỗ", "")
+    assert code == 0 and out == "gỗ: (no external id)\n"
+    code, _, err = run(capsys, "--archive", arch, "vocab-id", "materials", "không có")
+    assert code == 1 and "is not in the vocabulary" in err
