@@ -49,9 +49,8 @@ def verify(archive: Archive, progress: Callable[[int, int, str], None] | None = 
             entry.update(status="ok" if actual == expected else "changed", actual=actual)
         if entry["status"] != "ok":  # named as staff know the item: accession and title
             entry["item"] = labels.get(item_id) or labels.setdefault(item_id, _label(archive, item_id))
-            entry["message"] = f"{entry['item']}: {rel} is {entry['status']}"
-            if entry["status"] == "misnamed":
-                entry["message"] += " (stored under an earlier name; `heritage fix-names` moves it)"
+            hint = " (stored under an earlier name: `heritage fix-names` moves it)" * (entry["status"] == "misnamed")
+            entry["message"] = f"{entry['item']}: {rel} is {entry['status']}{hint}"
         report.files.append(entry)
     for path in _stored_files(archive.store.objects):
         if path not in known:

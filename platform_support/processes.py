@@ -6,9 +6,19 @@ method). ``HERITAGE_START_METHOD`` forces one (the portable test pass sets ``spa
 
 The memory limit is the address-space limit ``RLIMIT_AS`` on Linux, enforced by the kernel
 (an allocation over it raises ``MemoryError``). macOS ignores ``RLIMIT_AS`` and Windows has
-no ``resource`` module; there a watchdog thread in the worker samples the resident memory
-and raises ``MemoryError`` in the worker's main thread above the limit, then ends the
-process if native code does not give the interpreter back within a grace period.
+no ``resource`` module; there two watchdogs keep it, both reading :func:`process_memory`
+(resident memory; private committed bytes on Windows, which the system cannot trim away):
+
+- a thread in the worker (:class:`MemoryGuard`) raises ``MemoryError`` in the worker's main
+  thread above the limit, so a Python-level job fails cleanly and the worker lives on;
+- the parent (``workers.WorkerPool.wait``) samples the worker too and kills it when it stays
+  over the limit (:data:`PARENT_GRACE_S`) or goes far over it (:data:`PARENT_HARD_SHARE`): a
+  native parser holding the interpreter lock stops the first watchdog, never this one.
+
+A Windows job object (a kernel limit like ``RLIMIT_AS``) is not used: the worker is reused for
+jobs with different limits and the pool's processes are created by ``multiprocessing``, so it
+would mean a ctypes layer that this Linux CI cannot run; the parent's watchdog bounds memory
+within one sampling period instead.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import os
 import sys
 import threading
 from types import TracebackType
+from typing import Any
 
 import psutil
 
@@ -26,6 +37,8 @@ START_METHOD_ENV = "HERITAGE_START_METHOD"
 WATCH_S = 0.02  # how often the watchdog samples memory
 GRACE_S = 2.0  # how long native code may keep the interpreter before the worker is ended
 MEMORY_EXIT = 3  # exit status of a worker ended by its watchdog
+PARENT_GRACE_S = 0.5  # how long the parent lets a worker stay over its limit (its own guard acts first)
+PARENT_HARD_SHARE = 1.25  # ...unless it is this far over: then at once
 
 
 def start_method() -> str:
@@ -40,13 +53,34 @@ def start_method() -> str:
     return "forkserver" if sys.platform.startswith("linux") and "forkserver" in available else "spawn"
 
 
-def _address_space_limit(memory: int) -> bool:
-    """Set ``RLIMIT_AS`` (Linux only; True when set)."""
+def process_memory(process: psutil.Process) -> int:
+    """The memory a worker holds against its limit: private committed bytes on Windows (the
+    working set can be trimmed by the system), resident memory elsewhere."""
+    info = process.memory_info()
+    return int(getattr(info, "private", 0) or info.rss)
+
+
+def _resource() -> Any:
+    """The ``resource`` module where ``RLIMIT_AS`` is kept (Linux), else None."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         import resource  # the project's only import of ``resource`` (tests/test_platform.py)
     except ImportError:
+        return None
+    return resource
+
+
+def kernel_limits_memory() -> bool:
+    """Whether :func:`memory_guard` gets the kernel's ``RLIMIT_AS`` here (Linux with
+    ``resource``); where not, the pool's parent watches its workers' memory too."""
+    return _resource() is not None
+
+
+def _address_space_limit(memory: int) -> bool:
+    """Set ``RLIMIT_AS`` (Linux only; True when set)."""
+    resource = _resource()
+    if resource is None:
         return False
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
@@ -79,7 +113,7 @@ class MemoryGuard:
     def _watch(self) -> None:
         me = psutil.Process()
         while not self._stop.wait(WATCH_S):
-            if me.memory_info().rss > self.limit:
+            if process_memory(me) > self.limit:
                 self.tripped = True
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._target), ctypes.py_object(MemoryError))
                 if self._stop.wait(GRACE_S):

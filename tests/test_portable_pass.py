@@ -80,3 +80,76 @@ def test_spawned_worker_is_blocked_too_and_keeps_its_memory_limit(tmp_path):
             print(pool.run(probe, timeout=120))  # the worker survived or was replaced
     """, tmp_path, timeout=240)
     assert out.splitlines() == ["blocked in the worker", "MemoryError", "blocked in the worker"]
+
+
+# A native parser that keeps the interpreter lock while it allocates: the worker's own watchdog
+# thread cannot run, so only the parent can stop it (platform_support.processes). PyDLL calls keep
+# the lock; fread from a pipe fills an anonymous map as a feeder writes, then waits for ever.
+NATIVE_JOBS = """
+    import ctypes, mmap, subprocess, sys, time
+    import psutil
+    from workers import WorkerOutOfMemory, WorkerPool, WorkerTimedOut
+
+    FEED = ("import sys\\nchunk = b'x' * (1 << 20)\\nfor _ in range({mib}): sys.stdout.buffer.write(chunk)\\n"
+            "sys.stdout.flush()\\nsys.stdin.read()")
+
+    def grow_holding_the_lock(mib):
+        feeder = subprocess.Popen([sys.executable, "-c", FEED.format(mib=mib)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE)
+        libc = ctypes.PyDLL(None)
+        libc.fdopen.restype, libc.fdopen.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_char_p]
+        libc.fread.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
+        stream = libc.fdopen(feeder.stdout.fileno(), b"rb")
+        size = 2 * mib << 20
+        buf = mmap.mmap(-1, size)
+        libc.fread(ctypes.addressof(ctypes.c_char.from_buffer(buf)), 1, size, stream)
+        return "returned"
+
+    def sleep_holding_the_lock(seconds):
+        ctypes.PyDLL(None).sleep(seconds)
+        return "returned"
+
+    def probe():
+        return "alive"
+
+    def gone(pid):  # the killed worker is reaped (a kill is not instantaneous)
+        deadline = time.monotonic() + 10
+        while psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+    def outcome(pool, fn, *args, **limits):
+        start = time.monotonic()
+        try:
+            result = pool.run(fn, *args, **limits)
+        except (WorkerOutOfMemory, WorkerTimedOut, MemoryError) as exc:
+            result = type(exc).__name__
+        return result, time.monotonic() - start
+"""
+
+
+def test_the_parent_stops_a_native_parser_holding_the_lock_over_its_memory_limit(tmp_path):
+    out = _run(NATIVE_JOBS + """
+    if __name__ == "__main__":
+        pool = WorkerPool()
+        print(pool.run(probe, timeout=120))
+        pid = pool.worker_pids()[0]
+        limit = psutil.Process(pid).memory_info().rss + 128 * 1024**2
+        result, seconds = outcome(pool, grow_holding_the_lock, 512, memory=limit, timeout=60)
+        print(result, seconds < 30, gone(pid))
+        print(pool.run(probe, timeout=120))  # a fresh worker
+    """, tmp_path, timeout=240)
+    assert out.splitlines() == ["alive", "WorkerOutOfMemory True True", "alive"]
+
+
+def test_the_time_limit_stops_a_native_call_holding_the_lock(tmp_path):
+    out = _run(NATIVE_JOBS + """
+    if __name__ == "__main__":
+        pool = WorkerPool()
+        print(pool.run(probe, timeout=120))
+        pid = pool.worker_pids()[0]
+        result, seconds = outcome(pool, sleep_holding_the_lock, 600, memory=1 << 34, timeout=3)
+        print(result, 3 <= seconds < 30, gone(pid))
+        print(pool.run(probe, timeout=120))
+    """, tmp_path, timeout=240)
+    assert out.splitlines() == ["alive", "WorkerTimedOut True True", "alive"]

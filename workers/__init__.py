@@ -5,8 +5,10 @@ that costs one failed job, never the app. :class:`WorkerPool` keeps one reusable
 (from a ``forkserver`` on Linux, safe with threads in the parent such as Qt's; ``spawn`` on
 Windows and macOS, or wherever ``HERITAGE_START_METHOD=spawn`` says: see
 :mod:`platform_support.processes`), runs one job at a time with a memory limit (``RLIMIT_AS``
-on Linux, a watchdog elsewhere), a time-out and a cancel check, and
-kills the worker on any failure so the next job gets a fresh one.
+on Linux; elsewhere a watchdog in the worker and one here in :meth:`WorkerPool.wait`, which also
+stops a native parser holding the interpreter lock), a time-out and a cancel check (both kept
+here, in the parent, on every system), and kills the worker on any failure so the next job gets
+a fresh one.
 
 Workers never outlive the app. On every platform a watchdog thread in each worker exits
 when the app is gone (the forkserver then exits too: it lives while a worker holds its
@@ -25,6 +27,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,7 +37,8 @@ from typing import Any, TypeVar
 
 import psutil
 
-from platform_support import limit_memory, memory_guard, start_method
+from platform_support import kernel_limits_memory, limit_memory, memory_guard, process_memory, start_method
+from platform_support.processes import PARENT_GRACE_S, PARENT_HARD_SHARE
 
 T = TypeVar("T")
 
@@ -56,6 +60,11 @@ class WorkerTimedOut(WorkerFailed):
 
 class WorkerCancelled(WorkerFailed):
     """The cancel check said stop; the worker was killed."""
+
+
+class WorkerOutOfMemory(WorkerFailed, MemoryError):
+    """The worker held more memory than its job's limit and the parent killed it (where the
+    kernel keeps no limit: Windows, macOS). A ``MemoryError``, as the worker's own is."""
 
 
 # --- worker side: never outlive the parent ---------------------------------------------
@@ -166,6 +175,7 @@ class WorkerPool:
         self._lock = threading.Lock()  # guards _executor
         self._busy = threading.Lock()  # held while a job occupies the worker
         self._executor: ProcessPoolExecutor | None = None
+        self._memory: weakref.WeakKeyDictionary[Future[Any], int] = weakref.WeakKeyDictionary()  # job limits
         atexit.register(self.discard)
 
     def _get(self) -> ProcessPoolExecutor:
@@ -207,6 +217,8 @@ class WorkerPool:
             raise
         # Released when the job ends however it ends, even if nobody waits for it.
         future.add_done_callback(lambda _f: self._busy.release())
+        if memory is not None and not kernel_limits_memory():
+            self._memory[future] = memory  # wait() watches the worker from here (see platform_support.processes)
         return future
 
     def _submit(self, fn: Callable[..., T], memory: int | None, args: tuple[Any, ...]) -> Future[T]:
@@ -220,6 +232,8 @@ class WorkerPool:
         """The job's result, or its exception. Raises :class:`WorkerTimedOut`,
         :class:`WorkerCancelled` or :class:`WorkerCrashed` after killing the worker."""
         deadline = time.monotonic() + timeout
+        limit = self._memory.get(future)
+        watch = _MemoryWatch(limit) if limit is not None else None
         while True:
             if cancelled is not None and cancelled():
                 self.discard()
@@ -228,6 +242,10 @@ class WorkerPool:
             if remaining <= 0:
                 self.discard()
                 raise WorkerTimedOut(f"longer than {timeout:.0f} s")
+            if watch is not None and not future.done() and watch.over(self.worker_pids()):
+                self.discard()
+                raise WorkerOutOfMemory(f"the worker held {watch.seen / 1024**2:.0f} MiB, over its limit of "
+                                        f"{watch.limit / 1024**2:.0f} MiB; it was stopped")
             try:
                 return future.result(timeout=min(POLL_S, remaining))
             except FutureTimeout:
@@ -242,5 +260,30 @@ class WorkerPool:
         return self.wait(self.start(fn, *args, memory=memory, cancelled=cancelled), timeout, cancelled)
 
 
-__all__ = ["JobLimits", "WorkerCancelled", "WorkerCrashed", "WorkerFailed", "WorkerPool", "WorkerTimedOut",
-           "job_limits", "limit_memory", "machine_memory"]
+class _MemoryWatch:
+    """The parent's watchdog over one job's worker: over its limit for :data:`PARENT_GRACE_S`
+    (the worker's own guard had its chance), or at once beyond :data:`PARENT_HARD_SHARE` of it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.seen = 0
+        self._since: float | None = None
+
+    def over(self, pids: list[int]) -> bool:
+        used = 0
+        for pid in pids:
+            try:
+                used += process_memory(psutil.Process(pid))
+            except psutil.Error:  # ended meanwhile: wait() sees why
+                continue
+        self.seen = max(self.seen, used)
+        if used <= self.limit:
+            self._since = None
+            return False
+        now = time.monotonic()
+        self._since = self._since if self._since is not None else now
+        return used > PARENT_HARD_SHARE * self.limit or now - self._since >= PARENT_GRACE_S
+
+
+__all__ = ["JobLimits", "WorkerCancelled", "WorkerCrashed", "WorkerFailed", "WorkerOutOfMemory", "WorkerPool",
+           "WorkerTimedOut", "job_limits", "limit_memory", "machine_memory"]
