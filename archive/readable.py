@@ -13,7 +13,9 @@ master — viewer, thumbnails, levels of detail, snapshots, comparisons, exports
   or a copy where the file system has no hard links (FAT/exFAT drives);
 - ``derived/r1/<uid>.json`` written last says it is complete and which files were rewritten;
   when none needed it (a renamed file nobody names) the stored files are read directly and
-  nothing else is made.
+  nothing else is made;
+- an archive laid out before portable names (see :mod:`archive.namefix`) is read from where its
+  files lie until ``heritage fix-names`` moves them.
 
 It is derived data: deleting ``derived/`` loses nothing. Every file is placed atomically (a
 link, or a temporary file renamed into place), so two processes making the same copy at once
@@ -38,6 +40,7 @@ from typing import Any
 
 from platform_support import hard_link, remove_tree
 
+from .namefix import misnamed_file
 from .portable import stored_names
 from .reference_rewrite import REWRITERS, References
 from .safepaths import resolve_inside
@@ -67,6 +70,9 @@ def readable_asset(objects_root: Path, derived: Path | None, asset: Mapping[str,
     direct = {rel: folder / Path(*PurePosixPath(stored[rel]).parts) for rel in names}
     if all(k == v for k, v in stored.items()):
         return Readable(direct[asset["main_file"]], direct)
+    # An archive laid out before portable names still reads until `heritage fix-names` (archive.namefix)
+    direct = {rel: path if path.exists() else misnamed_file(objects_root, asset["storage_dir"], rel, names) or path
+              for rel, path in direct.items()}
     base = derived / FOLDER if derived is not None else _process_folder()
     view = base / asset["uid"]
     rewritten = _made(base, asset["uid"])

@@ -78,6 +78,13 @@ def test_verify_reports_misnamed_files_not_missing_or_untracked(linux_archive):
     assert all(f["actual"] == f["expected"] and "fix-names" in f["message"] for f in misnamed.values())
 
 
+def test_before_the_fix_readers_still_read_the_misnamed_files(linux_archive):
+    archive, obj, ply = linux_archive
+    assert not archive.master_path(ply).exists()  # where today's rule stores it
+    assert archive.readable_master(ply).name == "CON.ply" and archive.readable_master(ply).read_bytes() == PLY
+    assert _is_textured(read_master(archive.readable_master(obj)))  # aux.mtl and con.png where they lie
+
+
 def test_fix_names_moves_only_the_misnamed_files(linux_archive):
     archive, obj, ply = linux_archive
     before = _inodes(archive.root)
