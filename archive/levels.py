@@ -109,6 +109,13 @@ def levels_complete(folder: Path, sha256: str) -> bool:
     return len(find_levels(folder, sha256)) == len(data["levels"])
 
 
+def has_pick_index(folder: Path, sha256: str) -> bool:
+    """Whether the master's pick index (:mod:`archive.pickindex`) is complete in ``folder``."""
+    from .pickindex import find_pick_index
+
+    return find_pick_index(folder, sha256) is not None
+
+
 def choose_level(levels: list[LevelInfo], max_primitives: int | None) -> LevelInfo | None:
     """The finest level holding at most ``max_primitives`` (the coarsest when none does;
     the finest of all when ``max_primitives`` is None); None when there are no levels."""
@@ -149,7 +156,12 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
     :data:`LEVEL_TRIANGLES` or :data:`LEVEL_POINTS`.
     """
     if levels_complete(folder, sha256):
-        return find_levels(folder, sha256)
+        made = find_levels(folder, sha256)
+        if made:  # levels made before the pick index existed get theirs now
+            from .pickindex_read import ensure_pick_index
+
+            ensure_pick_index(master, sha256, folder, progress=progress, cancel=cancel)
+        return made
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder, sha256)
     done = find_levels(folder, sha256)
@@ -173,6 +185,10 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
                               0 if reduced.faces is not None else len(reduced.vertices), spacing))
         _write_manifest(folder, sha256, done, False, kind)
         source = reduced
+    if done:  # the viewer picks on the master through this index, never by loading it whole
+        from .pickindex_read import ensure_pick_index
+
+        ensure_pick_index(master, sha256, folder, geometry, progress, cancel)
     _write_manifest(folder, sha256, done, True, kind)
     if progress:
         progress(len(wanted), len(wanted), "Levels ready")
@@ -400,7 +416,7 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
         folder = archive.store.derived / "levels" / uid
         if progress:
             progress(n, len(ids), f"Levels of detail: {path.name}")
-        if levels_complete(folder, sha):
+        if levels_complete(folder, sha) and (has_pick_index(folder, sha) or not find_levels(folder, sha)):
             (report.kept if find_levels(folder, sha) else report.small).append(item_id)
             continue
         try:

@@ -125,6 +125,19 @@ class Operations:
         asset = next((a for a in archive.assets(item_id) if a.get("uid") == master[0]), None)
         return archive.master_path(item_id) if asset is None else self.readable(asset).main
 
+    def pick_index(self, item_id: int) -> Path | None:
+        """The manifest of the spatial index of the item's current master (``archive.pickindex``,
+        read by ``viewer.pickindex``) for picking at full resolution; None until it is built
+        (``build_levels`` builds it with the levels)."""
+        from .levels import master_of
+        from .pickindex import find_pick_index
+
+        found = master_of(self._archive, item_id)
+        if found is None:
+            return None
+        uid, _, sha = found
+        return find_pick_index(self._archive.store.derived / "levels" / uid, sha)
+
     def export_csv(self, path: Path, labels: str | None = None) -> int:
         """Every item's metadata as a CSV file; returns how many items were written. ``labels``
         ("vi" or "en") heads the columns with the fields' labels, their names on a second row."""

@@ -303,7 +303,7 @@ class DetailPane(QWidget):
     ) -> None:
         """Show ``item``; its model (recorded ``units`` and ``up_axis``) loads in the viewer
         with ``preview`` (its thumbnail) on screen meanwhile. ``level`` (a
-        ``levels_task.ViewLevel``) is a kept lighter copy to open instead of the master."""
+        ``levels_task.ViewLevels``) are kept levels to stream instead of the master."""
         self.item = item
         self._preview = preview
         self.editor.load(item)
@@ -370,9 +370,6 @@ class DetailPane(QWidget):
         if self.viewer is not None:
             self.viewer_host.addWidget(self.viewer)
             self.viewer.upAxisChosen.connect(self._up_axis_chosen)  # type: ignore[attr-defined]
-            from .levels_task import LevelPicking
-
-            self.level_picking = LevelPicking(self.viewer)
 
     def _show_model(self, path: Path | None, units: str | None = None, up_axis: str | None = None) -> None:
         self._units, self._up_axis = units, up_axis
@@ -385,9 +382,11 @@ class DetailPane(QWidget):
         self.viewer_host.setCurrentWidget(self.viewer)
         # Loading runs in the background; a model that cannot be shown is reported by the
         # viewer's own loadFailed, so nothing here is expected to raise.
-        level = getattr(self, "_level", None)  # a kept lighter copy opens first; picking stays on the master
-        self.level_picking.show(level, path, units)
-        self.viewer.open_file(level.path if level else path, units, up_axis, self._preview)  # type: ignore[attr-defined]
+        levels = getattr(self, "_level", None)  # kept levels stream in; picking stays on the master (its index)
+        if levels is not None:
+            self.viewer.open_levels(levels.level_set(), units, up_axis, self._preview)  # type: ignore[attr-defined]
+        else:
+            self.viewer.open_file(path, units, up_axis, self._preview)  # type: ignore[attr-defined]
 
     def _up_axis_chosen(self, axis: str) -> None:
         asset = master_asset(self.item["assets"]) if self.item else None

@@ -31,12 +31,12 @@ from .catalogue_view import CatalogueView
 from .detail_pane import DetailPane
 from .icons import app_icon
 from .import_dialog import ImportDialog
-from .levels_task import start_levels_after_import, view_level
+from .levels_task import index_when_ready, start_levels_after_import, view_level
 from .live_refresh import LiveRefresh
 from .metadata_editor import EditorContext
 from .operations import Operations, TaskProgress
 from .search_bar import SearchBar
-from .settings import SettingsStore
+from .settings import MB, SettingsStore, set_viewer_budget
 from .tasks import Task, TaskManager
 from .thumbnails import ThumbnailProvider
 from .up_axis import master_asset, recorded_up_axis
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.store = store
         self.settings = store.load()
         self.archive: Archive | None = None
+        set_viewer_budget(self.settings.viewer_memory_mb * MB)  # before any viewer opens a scan
         self.archive_dir: Path | None = None
         self._shown_id: int | None = None
         self.import_dialog: ImportDialog | None = None
@@ -156,6 +157,20 @@ class MainWindow(QMainWindow):
     FIRST_RUN_SHARE = 0.85  # of the available screen: room to work in the viewer
 
     def _first_run_layout(self) -> None:
+    def open_viewer_memory(self) -> Any:
+        """Settings › 3D viewer memory (window-modal); OK applies it to the open viewer at once."""
+        from .viewer_memory_dialog import ViewerMemoryDialog
+
+        dialog = ViewerMemoryDialog(self.settings.viewer_memory_mb, getattr(self.detail, "viewer", None), self)
+        dialog.accepted.connect(lambda: self.set_viewer_memory(dialog.budget_mb()))
+        dialog.open()
+        return dialog
+
+    def set_viewer_memory(self, mb: int) -> None:
+        self.settings.viewer_memory_mb = mb
+        self.store.save(self.settings)
+        set_viewer_budget(mb * MB)
+
         """No saved layout yet: a window at a good share of the screen, centred, with the
         detail pane (and its viewer) as wide as the catalogue and more."""
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -362,6 +377,7 @@ class MainWindow(QMainWindow):
                 path = None
             master = master_asset(item["assets"])
             units, up_axis = (master or {}).get("units"), recorded_up_axis(master)
+                index_when_ready(self, item_id, level)  # levels kept before pick indexes existed get one
             thumbnail = self.archive.thumbnail_path(item_id)
             preview = QImage(str(thumbnail)) if thumbnail is not None else None
         self.detail.show_item(item, history, path, units, up_axis, preview, level=level)

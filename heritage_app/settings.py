@@ -5,6 +5,7 @@ reads and writes them with ``QSettings`` so they outlive the session."""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class Settings:
     last_archive: str = ""
     recent_archives: list[str] = field(default_factory=list)
     welcome_shown: bool = False
+    viewer_memory_mb: int = 0  # memory the 3D viewer may give a big scan's levels; 0: automatic
 
     def remember_archive(self, path: Path | str) -> None:
         """Put ``path`` first in the recent list and make it the archive opened next time."""
@@ -60,6 +62,7 @@ class SettingsStore:
         recent = s.value("recent_archives", []) or []
         settings.recent_archives = [str(p) for p in (recent if isinstance(recent, list) else [recent])][:MAX_RECENT]
         settings.welcome_shown = _bool(s.value("welcome_shown", False))
+        settings.viewer_memory_mb = _int(s.value("viewer_memory_mb", 0))
         return settings
 
     def save(self, settings: Settings) -> None:
@@ -70,6 +73,7 @@ class SettingsStore:
         s.setValue("last_archive", settings.last_archive)
         s.setValue("recent_archives", list(settings.recent_archives))
         s.setValue("welcome_shown", settings.welcome_shown)
+        s.setValue("viewer_memory_mb", settings.viewer_memory_mb)
         s.sync()
 
     def location(self) -> str:
@@ -91,3 +95,42 @@ def _bool(value: object) -> bool:
     if isinstance(value, str):
         return value.lower() in ("true", "1", "yes")
     return bool(value)
+
+
+def _int(value: object) -> int:
+    try:
+        return max(int(str(value)), 0)
+    except ValueError:
+        return 0
+
+
+# -- the viewer's memory budget --------------------------------------------------------------
+# Kept here, not in the viewer widget: the window sets it at start, before the viewer (and
+# Open3D) is imported; the widget reads it whenever it opens a scan.
+MB = 1024**2
+_viewer_budget: int | None = None
+
+
+def automatic_viewer_budget(total_memory: int | None = None) -> int:
+    """The viewer's memory budget when the user has not set one: an eighth of the machine's
+    memory (``total_memory``, this one's by default), between 512 MB and 2 GB (a museum PC
+    has 8-16 GB)."""
+    if total_memory is None:
+        from workers import machine_memory
+
+        total_memory = machine_memory()
+    return int(min(max(total_memory // 8, 512 * MB), 2048 * MB))
+
+
+def viewer_budget() -> int:
+    """Bytes the viewer may give a big scan's levels: the Settings value, else automatic."""
+    return _viewer_budget or automatic_viewer_budget()
+
+
+def set_viewer_budget(budget: int | None) -> None:
+    """Set the viewer's memory budget (None or 0: automatic) and apply it to open viewers."""
+    global _viewer_budget
+    _viewer_budget = int(budget) if budget else None
+    widget = sys.modules.get("heritage_app.viewer_widget")
+    if widget is not None:
+        widget.ViewerWidget.apply_memory_budget()

@@ -88,3 +88,32 @@ class BuildLodTask(ViewerTask):
 
     def unexpected(self, exc: Exception) -> str:
         return f"Lighter copy failed ({type(exc).__name__}: {exc})."
+
+
+class LoadLevelTask(ViewerTask):
+    """Read one kept level of detail into a :class:`viewer.Model` in ``frame``'s display frame
+    (the first level shown), or in its own turned for ``up_axis`` when there is none yet.
+
+    A level is the archive's own file in one fixed layout, read straight through a memory
+    map; a file in any other layout goes through the isolated reader like a master."""
+
+    def __init__(self, number: int, path: Path, up_axis: str | None, frame: Any = None) -> None:
+        super().__init__()
+        self.number, self.path, self.up_axis, self.frame = number, Path(path), up_axis, frame
+
+    def work(self) -> Any:
+        from viewer.errors import CorruptFile
+        from viewer.level_files import in_frame, load_level
+
+        self.cancel.raise_if_cancelled()
+        try:
+            model = load_level(self.path, self.up_axis, self.frame)
+        except CorruptFile:
+            model = load_model_isolated(self.path, up_axis=self.up_axis, cancel=self.cancel)
+            if self.frame is not None:
+                model = in_frame(model, self.frame)
+        self.cancel.raise_if_cancelled()
+        return model
+
+    def unexpected(self, exc: Exception) -> str:
+        return f"{self.path.name} could not be shown ({type(exc).__name__}: {exc})."

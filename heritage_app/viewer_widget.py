@@ -10,6 +10,7 @@ Keys: arrows orbit (Shift: pan), +/- zoom, R reset, 1-6 standard views, O perspe
 from __future__ import annotations
 
 import sys
+import weakref
 from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QProcess, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from viewer import RenderService, Settings, ViewerSession, default_service
 from viewer.markers import MarkerRecord, Overlay, PreparedMarkers, apply_view, camera_to_view, interpolate_views
@@ -26,13 +28,18 @@ from viewer.markers import layout as marker_layout
 from viewer.markers import prepare as prepare_markers
 from viewer.measure import bbox_dimensions, format_length
 from viewer.orientation import reoriented
+from viewer.streaming import LevelSet, level_bytes
 
 from .frame_view import FrameView
+from .level_stream import LevelStreamController
+from .marker_painting import paint_overlay
+from .settings import viewer_budget
 from .viewer_tasks import BuildLodTask, LoadModelTask
 from .viewer_toolbar import ViewerToolbar
 
 ORBIT_DEG_PER_PX = 0.4
 SETTLE_MS = 160  # full quality this long after the last move
+_LIVE: weakref.WeakSet[ViewerWidget] = weakref.WeakSet()
 VIEW_KEYS = {Qt.Key.Key_1: "front", Qt.Key.Key_2: "back", Qt.Key.Key_3: "left",
              Qt.Key.Key_4: "right", Qt.Key.Key_5: "top", Qt.Key.Key_6: "bottom"}
 
@@ -57,6 +64,7 @@ class ViewerWidget(QWidget):
     picked = Signal(object)  # viewer.Pick
     upAxisChosen = Signal(str)  # noqa: N815 - the user said which axis of the file is up ("y"/"z")
     _frameDone = Signal(object)  # noqa: N815 (Future from the render thread)
+
 
     def __init__(self, parent: QWidget | None = None, *,
                  service: RenderService | None = None,
@@ -87,6 +95,9 @@ class ViewerWidget(QWidget):
         self._flight: list[dict[str, Any]] = []
         self._fly_timer = QTimer(self, interval=16)
         self._fly_timer.timeout.connect(self._fly_step)
+        self._stream: LevelStreamController | None = None
+        self._units: str | None = None
+        _LIVE.add(self)
         self._build_ui()
 
     # -- UI ------------------------------------------------------------------------------
@@ -118,13 +129,8 @@ class ViewerWidget(QWidget):
         """Load ``path`` (its up axis ``up_axis``) in the background; ``loaded`` or
         ``loadFailed`` follows. Until then the previous model is gone from the screen: the
         ``preview`` (the item's thumbnail) shows under a loading line."""
-        self.cancel_loading()
-        self.status_note = ""  # what a helper says about the shown model (e.g. a lighter copy); kept in the line
-        self.generation += 1
-        self.path = Path(path)
-        self.session.clear_model()
-        message = self.tr("Loading {name}…").format(name=self.path.name)
-        self.view.show_waiting(message, preview)
+        self._begin_opening(Path(path), units, preview)
+        message = self.tr("Loading {name}…").format(name=self.path.name)  # type: ignore[union-attr]
         task = LoadModelTask(path, units, up_axis)
         generation = self.generation
         task.signals.progressed.connect(lambda *a: self._current(generation) and self._on_progress(*a))
@@ -132,6 +138,75 @@ class ViewerWidget(QWidget):
         task.signals.failed.connect(lambda exc: self._on_failed(task, str(exc), generation))
         task.signals.cancelled.connect(lambda: self._finish(task))
         self._start(task, message)
+
+    def _begin_opening(self, path: Path, units: str | None, preview: QImage | None) -> None:
+        """Forget the shown model, its tasks and its stream; the loading state shows."""
+        self.cancel_loading()
+        self._stop_stream()
+        self.status_note = ""  # what a helper says about the shown model (e.g. a lighter copy); kept in the line
+        self.generation += 1
+        self.path, self._units = path, units
+        self.session.clear_model()
+        self.view.show_waiting(self.tr("Loading {name}…").format(name=path.name), preview)
+
+    def open_levels(self, levels: LevelSet, units: str | None = None, up_axis: str | None = None,
+                    preview: QImage | None = None) -> None:
+        """Show a big scan from its kept levels (:class:`viewer.streaming.LevelSet`): the
+        coarsest first, finer ones when the camera rests (within :meth:`memory_budget`),
+        picking on the master through its index. ``loaded`` follows the first picture."""
+        self._begin_opening(levels.master or levels.files[0].path, units, preview)
+        self.up_axis = up_axis or "y"
+        self._stream = LevelStreamController(self, levels, up_axis, self.memory_budget())
+        self._stream.start()
+
+    def _stop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.deleteLater()
+            self._stream = None
+
+    def track_task(self, task: Any) -> None:
+        """Keep a helper's task referenced (and cancelled with the rest) until it finishes."""
+        self._tasks.append(task)
+        task.signals.finished.connect(lambda: self._tasks.remove(task) if task in self._tasks else None)
+
+    def show_first_level(self, model: Any, picker: Any) -> None:
+        """The first level of a streamed scan arrived: frame it, pick through ``picker``."""
+        model.units = self._units
+        self.up_axis = model.up_axis
+        self.toolbar.show_up_axis(model.up_axis)
+        self.session.set_model(model, picker=picker)
+        self.session.apply(self.session.settings)
+        self.loaded.emit(model)
+
+    def use_pick_index(self, manifest: Path) -> None:
+        """Pick through this index (``<sha>.pick.json``) from now on, when a streamed scan is shown."""
+        if self._stream is not None:
+            self._stream.use_index(manifest)
+
+    def level_failed(self, message: str) -> None:
+        self._on_failed(None, message)
+
+    def memory_in_use(self) -> int:
+        """Bytes the shown scan costs on screen (the estimate the budget is checked against)."""
+        if self._stream is not None:
+            return self._stream.used()
+        m = self.session.model
+        if m is None:
+            return 0
+        return level_bytes(m.kind, m.n_primitives) + sum(level_bytes(m.kind, lv.primitives) for lv in self.session.levels)
+
+    @staticmethod
+    def memory_budget() -> int:
+        """Bytes a big scan's levels may take on screen: the Settings value, else automatic."""
+        return viewer_budget()
+
+    @classmethod
+    def apply_memory_budget(cls) -> None:
+        """The budget changed in Settings: every open viewer keeps to it now."""
+        for viewer in list(_LIVE):
+            if isValid(viewer) and viewer._stream is not None:  # a closed viewer may linger in Python
+                viewer._stream.set_budget(cls.memory_budget())
 
     def _current(self, generation: int) -> bool:
         return generation == self.generation
@@ -167,6 +242,8 @@ class ViewerWidget(QWidget):
 
     def show_model(self, model: Any) -> None:
         """Show an already loaded :class:`viewer.Model`; builds its LOD in the background."""
+        self._stop_stream()
+        self.status_note = "" if model.path != self.path else self.status_note
         self.path = model.path
         self.up_axis = model.up_axis
         self.toolbar.show_up_axis(model.up_axis)
@@ -183,7 +260,8 @@ class ViewerWidget(QWidget):
         self._start(lod, self.tr("Preparing a lighter copy for smooth turning…"))
 
     def _on_failed(self, task: Any, message: str, generation: int | None = None) -> None:
-        self._finish(task)
+        if task is not None:
+            self._finish(task)
         if generation is not None and not self._current(generation):
             return
         self.view.show_waiting(message)
@@ -198,7 +276,8 @@ class ViewerWidget(QWidget):
         dims = bbox_dimensions(*m.bbox, m.units, units)
         size = " × ".join(format_length(float(d), units) for d in dims)
         what = (self.tr("{n} triangles") if m.kind == "mesh" else self.tr("{n} points")).format(n=f"{m.n_primitives:,}")
-        line = f"{m.path.name if m.path else ''} — {what} — {size}"
+        name = self.path.name if self._stream is not None and self.path else (m.path.name if m.path else "")
+        line = f"{name} — {what} — {size}"
         self.status.setText(f"{line} — {self.status_note}" if self.status_note else line)
 
     def set_status_note(self, note: str) -> None:
@@ -233,7 +312,7 @@ class ViewerWidget(QWidget):
         self._inflight = True
         self._frame_camera = cam
         fut = self.service.submit(lambda: (model, None if model is not self.session.model else self.session.render(
-            w, h, moving, cam, settings, renderer=self.service.renderer)))
+            w, h, moving, cam, settings, renderer=self.service.renderer, shrink=moving)))
         fut.add_done_callback(self._deliver)
 
     def _deliver(self, fut: Future[tuple[Any, np.ndarray]]) -> None:
@@ -262,6 +341,8 @@ class ViewerWidget(QWidget):
         """Camera changed by interaction: quick frame now, full quality when it settles."""
         self.request_frame(moving=True)
         self._settle.start()
+        if self._stream is not None:
+            self._stream.moved()
 
     # -- input ---------------------------------------------------------------------------
     def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802
@@ -355,6 +436,10 @@ class ViewerWidget(QWidget):
 
     def click_pick(self, x: float, y: float) -> None:
         """Pick at widget pixel (x, y) and feed the active tool."""
+        if self.session.picker is None:
+            self.status.setText(self.tr("Picking is not ready yet: {why}").format(
+                why=self._stream.picking_note if self._stream is not None else self.tr("no model")))
+            return
         pick = self.session.pick(x, y, self.view.width(), self.view.height())
         if pick is None:
             self.status.setText(self.tr("No surface under the cursor."))
@@ -386,6 +471,9 @@ class ViewerWidget(QWidget):
         model = self.session.model
         if model is None or axis == model.up_axis:
             return False
+        if self._stream is not None:  # levels are read again, turned: the first picture comes back quickly
+            self.open_levels(self._stream.levels, self._units, axis)
+            return True
         self.cancel_loading()  # a lighter copy of the old orientation is of no use now
         self.show_model(reoriented(model, axis))
         return True
@@ -412,11 +500,12 @@ class ViewerWidget(QWidget):
         if not path:
             return
         cam, s = self.session.camera.copy(), self.session.settings
-        from PIL import Image
-
         img = self.service.call(lambda: self.session.render(width, height, False, cam, s,
                                                             renderer=self.service.renderer))
-        Image.fromarray(img).save(path, format="PNG")
+        picture = QImage(img.tobytes(), width, height, 3 * width, QImage.Format.Format_RGB888)
+        if self.show_markers and self.session.model is not None:  # markers and labels as on screen
+            picture = paint_overlay(picture, self.marker_overlay(cam, width, height))
+        picture.save(path, "PNG")
         self.status.setText(self.tr("Snapshot saved: {path}").format(path=path))
 
     def open_in_open3d(self) -> bool:
@@ -449,47 +538,25 @@ class ViewerWidget(QWidget):
         self._markers = (key, prepared)
         return prepared
 
-    def marker_overlay(self) -> Overlay:
-        """What the overlay draws on the frame now on screen (markers hidden by the surface left out)."""
-        cam = self._frame_camera or self.session.camera
+    def marker_overlay(self, camera: Any = None, width: int | None = None, height: int | None = None) -> Overlay:
+        """What the overlay draws on the frame now on screen, or on a ``width`` x ``height``
+        picture taken with ``camera`` (markers hidden by the surface left out)."""
+        cam = camera or self._frame_camera or self.session.camera
         picker = self.session.picker
         hidden = (lambda p: picker.hidden(cam.eye, p)) if picker is not None else None
-        return marker_layout(self.marker_records(), cam, self.view.image.width(), self.view.image.height(), hidden)
+        w = width or (self.view.image.width() if self.view.image is not None else self.view.width())
+        h = height or (self.view.image.height() if self.view.image is not None else self.view.height())
+        return marker_layout(self.marker_records(), cam, w, h, hidden)
 
     def _paint_markers(self) -> None:
-        """Draw markers and labels over the frame: screen-size dots, lines with a dark halo,
-        labels on a dark plate with a light rim (readable on any background)."""
+        """Draw markers and labels over the frame on screen (see :func:`paint_overlay`)."""
         image = self.view.image
         if not self.show_markers or image is None or self.session.model is None:
             return
         ov = self.marker_overlay()
-        if not len(ov.dots):
-            return
-        image.convertTo(QImage.Format.Format_RGB32)  # a painter needs an image it owns
-        self.view.image = image
-        p = QPainter(image)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for line, colour in ov.lines:
-            for width, c in ((4, QColor(0, 0, 0)), (2, QColor(*colour))):
-                p.setPen(QPen(c, width))
-                for a, b in zip(line[:-1].tolist(), line[1:].tolist(), strict=True):
-                    p.drawLine(int(a[0]), int(a[1]), int(b[0]), int(b[1]))
-        p.setPen(QPen(QColor(0, 0, 0), 1))
-        for (x, y), colour in zip(ov.dots.tolist(), ov.dot_colours.tolist(), strict=True):
-            p.setBrush(QColor(*colour))
-            p.drawEllipse(int(x) - 4, int(y) - 4, 8, 8)
-        fm = p.fontMetrics()
-        for (x, y), text, colour in ov.labels:
-            w, h = fm.horizontalAdvance(text) + 10, fm.height() + 4
-            x0, y0 = int(x) + 8, int(y) - h // 2
-            p.setPen(QPen(QColor(235, 235, 235), 1))
-            p.setBrush(QColor(24, 26, 30))
-            p.drawRect(x0, y0, w, h)
-            p.fillRect(x0, y0, 3, h, QColor(*colour))
-            p.setPen(QColor(255, 255, 255))
-            p.drawText(x0 + 6, y0 + 2 + fm.ascent(), text)
-        p.end()
-        self.view.update()
+        if len(ov.dots):
+            self.view.image = paint_overlay(image, ov)
+            self.view.update()
 
     def set_markers_visible(self, on: bool) -> None:
         self.show_markers = on

@@ -73,6 +73,7 @@ class WindowActions:
         self.csv_export = action(None, window.ops_csv_export)
         self.publish = action("Ctrl+E", window.export_selected)
         self.render_thumbnails = action(None, window.set_render_thumbnails, checkable=True)
+        self.viewer_memory = action(None, window.open_viewer_memory)
         self.languages: dict[str, QAction] = {}
         languages = QActionGroup(window)
         for code, name in LANGUAGE_NAMES.items():
@@ -129,6 +130,7 @@ class WindowActions:
         for a in self.languages.values():
             self.language_menu.addAction(a)
         self.settings_menu.addAction(self.render_thumbnails)
+        self.settings_menu.addAction(self.viewer_memory)
         self.help_menu = bar.addMenu("")
         self.help_menu.addAction(self.open_log_folder)
         self.help_menu.addAction(self.copy_bug_report)
@@ -183,6 +185,7 @@ class WindowActions:
             self.csv_export: translate("WindowActions", "&Export metadata as CSV…"),
             self.publish: translate("WindowActions", "&Publish selected items…"),
             self.render_thumbnails: translate("WindowActions", "Render missing &thumbnails"),
+            self.viewer_memory: translate("WindowActions", "3D viewer &memory…"),
             self.about: translate("WindowActions", "&About"),
             self.open_log_folder: translate("WindowActions", "Open the &log folder"),
             self.copy_bug_report: translate("WindowActions", "Copy a &bug report…"),

@@ -140,6 +140,8 @@ def _coloured(g: o3d.geometry.Geometry3D, settings: Settings, mode: str) -> o3d.
     is_mesh = isinstance(g, o3d.geometry.TriangleMesh)
     if mode == "textured" and is_mesh:
         return g
+    if _drawn_as_is(g, settings, mode, is_mesh):
+        return g  # its own colours, lit by the renderer: a copy would only double its memory
     out: Any = o3d.geometry.TriangleMesh(g) if is_mesh else o3d.geometry.PointCloud(g)  # type: ignore[call-overload]
     if is_mesh:
         out.textures = []
@@ -168,6 +170,16 @@ def _coloured(g: o3d.geometry.Geometry3D, settings: Settings, mode: str) -> o3d.
     else:
         out.colors = vec
     return out
+
+
+def _drawn_as_is(g: Any, settings: Settings, mode: str, is_mesh: bool) -> bool:
+    """Whether ``g`` can be drawn unchanged: it has the colours the mode shows, no texture to
+    drop, and no directional light to bake into them."""
+    if settings.lighting == "directional" or mode not in ("vertex_colors", "points"):
+        return False
+    if is_mesh:
+        return bool(mode == "vertex_colors" and g.has_vertex_colors() and not g.has_textures())
+    return bool(g.has_colors())
 
 
 def marker_layers(points: Sequence[np.ndarray], radius: float, polyline: bool,

@@ -1,7 +1,10 @@
 """Picking by ray casting against the full-resolution geometry (never the screen).
 
-Meshes use ``open3d.t.geometry.RaycastingScene``; clouds take the point nearest the camera
-among those within a few pixels of the ray.
+:class:`Picker` works on a model in memory: meshes through
+``open3d.t.geometry.RaycastingScene``; clouds take the point nearest the camera among those
+within a few pixels of the ray. :class:`IndexPicker` does the same on a big master that is
+never loaded, through its memory-mapped spatial index (:mod:`viewer.pickindex`), while a
+lighter level of it is drawn.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import open3d as o3d
 
 from .camera import Camera
 from .model import Model
+from .pickindex import IndexHit, PickIndex
 
 
 @dataclass(frozen=True)
@@ -137,3 +141,67 @@ class Picker:
         g = self.model.geometry
         normal = np.asarray(g.normals)[i] if isinstance(g, o3d.geometry.PointCloud) and g.has_normals() else np.zeros(3)
         return Pick(pts[i].copy(), normal, i, float(t[i]))
+
+
+class IndexPicker:
+    """Picking on a master's full resolution through its memory-mapped spatial index
+    (:class:`viewer.pickindex.PickIndex`), while a lighter level is drawn.
+
+    Parameters
+    ----------
+    index
+        The master's index (its own frame: ``index.origin`` + local float32 coordinates).
+    rotation, origin
+        The display frame of the levels shown: display = ``rotation @ (file - origin)``.
+    extent
+        Size of the scene (for the "hidden behind the surface" margin).
+    """
+
+    def __init__(self, index: PickIndex, rotation: np.ndarray, origin: np.ndarray, extent: float,
+                 tolerance_px: float = 4.0) -> None:
+        self.index = index
+        self.rotation = np.asarray(rotation, dtype=np.float64)
+        self.shift = np.asarray(origin, dtype=np.float64) - index.origin  # display origin in index frame
+        self.extent = extent
+        self.tolerance_px = tolerance_px
+
+    def _to_index(self, point: np.ndarray) -> np.ndarray:
+        return self.rotation.T @ np.asarray(point, dtype=np.float64) + self.shift
+
+    def _to_display(self, point: np.ndarray) -> np.ndarray:
+        return self.rotation @ (np.asarray(point, dtype=np.float64) - self.shift)
+
+    def _plane(self, keep: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if keep is None else (self._to_index(keep[0]), self.rotation.T @ keep[1])
+
+    def pick(self, camera: Camera, px: float, py: float, width: int, height: int,
+             keep: tuple[np.ndarray, np.ndarray] | None = None) -> Pick | None:
+        """As :meth:`Picker.pick`, on the master's full resolution."""
+        origin, direction = camera.ray(px, py, width, height)
+        o, d = self._to_index(origin), self.rotation.T @ direction
+        if self.index.kind == "mesh":
+            hit = self.index.first_hit(o, d, keep=self._plane(keep))
+        else:
+            per_px = 2.0 * np.tan(np.radians(camera.fov_deg) / 2) / max(height, 1)
+            base, slope = ((0.0, self.tolerance_px * per_px) if camera.projection == "perspective"
+                           else (self.tolerance_px * 2.0 * camera.zoom * camera.extent / max(height, 1), 0.0))
+            hit = self.index.nearest_point(o, d, base, slope, keep=self._plane(keep))
+        return None if hit is None else self._pick(hit)
+
+    def pick_ray(self, origin: np.ndarray, direction: np.ndarray) -> Pick | None:
+        """First hit along a (3,) origin / (3,) unit direction ray (meshes only)."""
+        if self.index.kind != "mesh":
+            return None
+        hit = self.index.first_hit(self._to_index(origin), self.rotation.T @ np.asarray(direction, float))
+        return None if hit is None else self._pick(hit)
+
+    def hidden(self, eye: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """As :meth:`Picker.hidden`, against the master's surface."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 3)
+        if self.index.kind != "mesh" or len(pts) == 0:
+            return np.zeros(len(pts), dtype=bool)
+        local = pts @ self.rotation + self.shift  # rotation.T @ p for each row
+        return self.index.hidden(self._to_index(eye), local, 1e-3 * self.extent)
+
+    def _pick(self, hit: IndexHit) -> Pick:
+        return Pick(self._to_display(hit.point), self.rotation @ hit.normal, hit.index, hit.t)

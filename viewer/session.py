@@ -10,22 +10,38 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import open3d as o3d
 
 from .camera import Camera
-from .display import build_layers, display_key, marker_layers, render_options, resolve_mode
+from .display import build_layers, display_key, render_options, resolve_mode
 from .loading import load_model
 from .lod import Level, build_levels, choose_level
 from .measure import Landmarks, Measurement
 from .model import Model
-from .picking import Pick, Picker
+from .picking import IndexPicker, Pick, Picker
 from .progress import CancelToken, ProgressFn
 from .renderer import Renderer, SceneBounds
 from .section import section_plane
 from .settings import Settings
+
+#: Moving frames are drawn at this share of the view's size when even the coarsest level
+#: misses the frame budget (software GL is bound by pixels there); the view stretches them.
+SHRUNK_SCALE = 0.5
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What is on screen, replaced whole (never edited), so the render thread always sees one
+    consistent state: the model drawn at rest, the lighter levels drawn while moving (finest
+    first), and the bounds the camera and renderer keep while levels replace each other."""
+
+    model: Model | None = None
+    levels: list[Level] = field(default_factory=list)
+    bounds: SceneBounds | None = None
 
 
 class ViewerSession:
@@ -44,15 +60,29 @@ class ViewerSession:
         self._renderer = renderer
         self.settings = settings or Settings()
         self.camera = Camera()
-        self.model: Model | None = None
-        self.picker: Picker | None = None
-        self.levels: list[Level] = []
+        self.shown = Shown()
+        self.picker: Picker | IndexPicker | None = None
         self.measurement = Measurement()
         self.landmarks = Landmarks()
         self._layers: OrderedDict[tuple[object, ...], list[o3d.geometry.Geometry3D]] = OrderedDict()
         self._last_slot_layers: dict[str, int] = {}
         self.ms_per_million: float | None = None
+        self.moving_scale = 1.0
         self.last_frame: dict[str, object] = {}
+
+    @property
+    def model(self) -> Model | None:
+        """The model drawn at rest (None while a new one is on its way)."""
+        return self.shown.model
+
+    @property
+    def levels(self) -> list[Level]:
+        """Lighter levels drawn while the camera moves, finest first."""
+        return self.shown.levels
+
+    @levels.setter
+    def levels(self, levels: list[Level]) -> None:
+        self.shown = Shown(self.shown.model, list(levels), self.shown.bounds)
 
     # -- model ---------------------------------------------------------------------------
     def load(self, path: str | Path, units: str | None = None,
@@ -62,21 +92,26 @@ class ViewerSession:
         self.set_model(model)
         return model
 
-    def set_model(self, model: Model) -> None:
-        self.model = model
-        self.picker = Picker(model)
-        self.levels = []
-        self._layers.clear()
+    def set_model(self, model: Model, picker: Picker | IndexPicker | None | str = "model") -> None:
+        """Show a new model: camera framed on it, measurements cleared. ``picker`` is the
+        picker to use ("model": one on this model; None: picking off until one is given)."""
+        self.shown = Shown(model, [], _bounds_of(model))
+        self.picker = Picker(model) if picker == "model" else picker  # type: ignore[assignment]
         self.measurement = Measurement(model_units=model.units)
         self.landmarks = Landmarks(units=model.units)
+        self.moving_scale = 1.0
         self.reset_view()
+
+    def show_level(self, model: Model, moving: list[Model]) -> None:
+        """Swap in another level of the model on screen (same frame): camera, measurements,
+        landmarks and picker stay; ``moving`` are the coarser levels drawn while moving."""
+        bounds = self.shown.bounds or _bounds_of(model)
+        self.shown = Shown(model, [Level(m.geometry, m.n_primitives) for m in moving], bounds)
 
     def clear_model(self) -> None:
         """Show nothing (a new model is on its way): the old one must not be drawn meanwhile."""
-        self.model = None
+        self.shown = Shown()
         self.picker = None
-        self.levels = []
-        self._layers.clear()
 
     def build_lod(self, progress: ProgressFn | None = None,
                   cancel: CancelToken | None = None, cache_dir: Path | None = None) -> int:
@@ -88,16 +123,16 @@ class ViewerSession:
         if model is None:
             return 0
         levels = build_levels(model, progress, cancel, cache_dir)
-        if self.model is not model:
+        shown = self.shown
+        if shown.model is not model:
             return 0
-        self.levels = levels
-        return len(self.levels)
+        self.shown = Shown(model, levels, shown.bounds)
+        return len(levels)
 
     @property
     def bounds(self) -> SceneBounds:
-        assert self.model is not None
-        return SceneBounds(tuple(float(c) for c in self.model.center),  # type: ignore[arg-type]
-                           self.model.extent)
+        assert self.shown.bounds is not None
+        return self.shown.bounds
 
     # -- settings and camera -------------------------------------------------------------
     def apply(self, settings: Settings) -> None:
@@ -141,30 +176,42 @@ class ViewerSession:
     # -- rendering -----------------------------------------------------------------------
     def render(self, width: int, height: int, moving: bool = False,
                camera: Camera | None = None, settings: Settings | None = None,
-               renderer: Renderer | None = None) -> np.ndarray:
+               renderer: Renderer | None = None, shrink: bool = False) -> np.ndarray:
         """Render a (height, width, 3) uint8 frame. Call on the render thread.
 
-        While ``moving`` the largest LOD that fits ``settings.frame_budget_ms`` is drawn;
-        at rest the full-resolution model.
+        While ``moving`` the largest lighter level that fits ``settings.frame_budget_ms`` is
+        drawn; at rest the model. With ``shrink`` (interactive moving frames) the frame may
+        come back smaller (:data:`SHRUNK_SCALE`) when even the lightest level misses the
+        budget: the caller stretches it to the view.
         """
         cam = camera or self.camera
         s = settings or self.settings
         r = renderer or self._get_renderer()
-        if self.model is None:
+        shown = self.shown  # one read: a level swapped in meanwhile waits for the next frame
+        if shown.model is None or shown.bounds is None:
             bg = (np.asarray(s.background) * 255).astype(np.uint8)
             return np.tile(bg, (height, width, 1))
-        level = choose_level(self.levels, self.model.n_primitives, self.ms_per_million,
+        self._forget_layers(shown)
+        model = shown.model
+        level = choose_level(shown.levels, model.n_primitives, self.ms_per_million,
                              s.frame_budget_ms) if moving else None
-        geometry = level.geometry if level is not None else self.model.geometry
-        prims = level.primitives if level is not None else self.model.n_primitives
-        mode = resolve_mode(s, self.model.textured, self.model.has_colors, self.model.kind)
-        layers = self._model_layers(geometry, s, mode, cam) + self._overlay_layers()
-        slot = "lod" if level is not None else "full"
+        geometry = level.geometry if level is not None else model.geometry
+        prims = level.primitives if level is not None else model.n_primitives
+        scale = self.moving_scale if moving and shrink else 1.0
+        w, h = (max(16, round(width * scale)), max(16, round(height * scale))) if scale < 1 else (width, height)
+        mode = resolve_mode(s, model.textured, model.has_colors, model.kind)
+        layers = self._model_layers(model, geometry, s, mode, cam)
+        # Each slot keeps its geometry on the GPU and its size: a shrunk frame of the whole
+        # model gets its own, so the full-size one is not resized (and re-uploaded) each time.
+        slot = "lod" if level is not None else ("full" if scale == 1 else "shrunk")
         t0 = time.perf_counter()
-        img = r.render(layers, cam, self.bounds, width, height, render_options(s, mode), slot)
+        img = r.render(layers, cam, shown.bounds, w, h, render_options(s, mode), slot)
         ms = (time.perf_counter() - t0) * 1000.0
-        self._learn_rate(slot, id(layers[0]), prims, ms)
-        self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode}
+        uploaded = self._learn_rate(slot, id(layers[0]), prims, ms, scale)
+        if moving and shrink and not uploaded:
+            lightest = level is None or level is shown.levels[-1]
+            self._learn_scale(ms, s.frame_budget_ms, lightest)
+        self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode, "scale": scale}
         return img
 
     def _get_renderer(self) -> Renderer:
@@ -174,41 +221,45 @@ class ViewerSession:
             self._renderer = create_renderer()
         return self._renderer
 
-    def _model_layers(self, geometry: o3d.geometry.Geometry3D, s: Settings, mode: str,
+    def _model_layers(self, model: Model, geometry: o3d.geometry.Geometry3D, s: Settings, mode: str,
                       cam: Camera) -> list[o3d.geometry.Geometry3D]:
-        assert self.model is not None
         key = (id(geometry), display_key(s, mode, cam.front))
         layers = self._layers.get(key)
         if layers is None:
-            layers = build_layers(geometry, s, mode, self.model.bbox, cam.front)  # type: ignore[arg-type]
+            layers = build_layers(geometry, s, mode, model.bbox, cam.front)  # type: ignore[arg-type]
             self._layers[key] = layers
             while len(self._layers) > 6:
                 self._layers.popitem(last=False)
         self._layers.move_to_end(key)
         return list(layers)
 
-    def _overlay_layers(self) -> list[o3d.geometry.Geometry3D]:
-        assert self.model is not None
-        pts = [p for p in self.measurement.points]
-        pts_lm = [self.model.from_file(lm.point) for lm in self.landmarks.items]
-        key = ("overlay", tuple(map(tuple, pts)), tuple(map(tuple, pts_lm)))
-        layers = self._layers.get(key)
-        if layers is None:
-            r = self.model.extent * 0.006
-            layers = marker_layers(pts, r, polyline=True) + marker_layers(
-                pts_lm, r, polyline=False, colour=(0.2, 0.75, 1.0))
-            self._layers[key] = layers
-        return list(layers)
+    def _forget_layers(self, shown: Shown) -> None:
+        """Drop drawn copies of levels no longer shown (their memory goes with them, and a
+        new level can never be mistaken for an old one that had the same id)."""
+        assert shown.model is not None
+        live = {id(shown.model.geometry), *(id(lv.geometry) for lv in shown.levels)}
+        for key in [k for k in self._layers if k[0] not in live]:
+            del self._layers[key]
 
-    def _learn_rate(self, slot: str, layers_id: int, prims: int, ms: float) -> None:
-        """Update the measured cost per million primitives (skipping upload frames)."""
+    def _learn_rate(self, slot: str, layers_id: int, prims: int, ms: float, scale: float) -> bool:
+        """Update the measured cost per million primitives (skipping upload frames and
+        shrunk ones); True when this frame uploaded its geometry."""
         uploaded = self._last_slot_layers.get(slot) != layers_id
         self._last_slot_layers[slot] = layers_id
-        if uploaded or prims < 20_000:
-            return
+        if uploaded or prims < 20_000 or scale < 1:
+            return uploaded
         rate = ms / prims * 1e6
         self.ms_per_million = rate if self.ms_per_million is None else (
             0.7 * self.ms_per_million + 0.3 * rate)
+        return uploaded
+
+    def _learn_scale(self, ms: float, budget_ms: float, lightest: bool) -> None:
+        """Shrink moving frames when the lightest level still misses the budget; grow them
+        back when a shrunk one would fit at full size (pixels cost about 4x)."""
+        if self.moving_scale >= 1 and lightest and ms > budget_ms:
+            self.moving_scale = SHRUNK_SCALE
+        elif self.moving_scale < 1 and ms / SHRUNK_SCALE**2 < 0.8 * budget_ms:
+            self.moving_scale = 1.0
 
     def thumbnail(self, size: int = 256, renderer: Renderer | None = None) -> bytes:
         """PNG of the current view, ``size`` pixels square. Call on the render thread.
@@ -225,3 +276,7 @@ class ViewerSession:
         from PIL import Image
 
         Image.fromarray(self.render(width, height)).save(str(path), format="PNG")
+
+
+def _bounds_of(model: Model) -> SceneBounds:
+    return SceneBounds(tuple(float(c) for c in model.center), model.extent)  # type: ignore[arg-type]

@@ -618,20 +618,22 @@
     <name>LevelPicking</name>
     <message>
         <source>Preparing lighter copies</source>
-        <extracomment>The level the viewer opens first: the finest with at most this many triangles (points)</extracomment>
         <translation>Đang chuẩn bị bản nhẹ</translation>
     </message>
+</context>
+<context>
+    <name>LevelStreamController</name>
     <message>
-        <source>full detail for picking and measuring is loading…</source>
-        <translation>đang tải bản đầy đủ để chọn điểm và đo…</translation>
+        <source>picking and measuring wait for the full-detail index (being built)</source>
+        <translation>chọn điểm và đo đang chờ chỉ mục chi tiết đầy đủ (đang được tạo)</translation>
     </message>
     <message>
-        <source>picking and measuring are off: the full-detail model could not be loaded ({error})</source>
-        <translation>tắt chọn điểm và đo: không tải được mô hình đầy đủ ({error})</translation>
+        <source>picking and measuring are off: {error}</source>
+        <translation>đã tắt chọn điểm và đo: {error}</translation>
     </message>
     <message>
         <source>picking and measuring use the full detail</source>
-        <translation>chọn điểm và đo dùng bản đầy đủ</translation>
+        <translation>chọn điểm và đo dùng bản chi tiết đầy đủ</translation>
     </message>
     <message>
         <source>triangles</source>
@@ -642,8 +644,8 @@
         <translation>điểm</translation>
     </message>
     <message>
-        <source>Showing a lighter copy ({n} {noun} of {m}); {tail}</source>
-        <translation>Đang hiện bản nhẹ ({n} {noun} trên {m}); {tail}</translation>
+        <source>Showing level {k} of {n} ({p} of {m} {noun}); {picking}</source>
+        <translation>Đang hiển thị mức {k}/{n} ({p} trên {m} {noun}); {picking}</translation>
     </message>
 </context>
 <context>
@@ -1216,6 +1218,38 @@
     </message>
 </context>
 <context>
+    <name>ViewerMemoryDialog</name>
+    <message>
+        <source>3D viewer memory</source>
+        <extracomment>The most a user can give the viewer (MB): beyond what any desktop holds, so never the limit.</extracomment>
+        <translation>Bộ nhớ cho trình xem 3D</translation>
+    </message>
+    <message>
+        <source>Automatic ({mb} MB)</source>
+        <translation>Tự động ({mb} MB)</translation>
+    </message>
+    <message>
+        <source>Big scans open from lighter copies. When the view is still, the most detailed copy that fits this memory is shown. Picking and measuring always use the full scan. Automatic is an eighth of this computer&apos;s memory, between 512 MB and 2 GB.</source>
+        <translation>Bản quét lớn được mở từ các bản nhẹ. Khi khung nhìn đứng yên, bản chi tiết nhất vừa với bộ nhớ này sẽ được hiển thị. Chọn điểm và đo luôn dùng toàn bộ bản quét. Tự động là một phần tám bộ nhớ của máy tính này, trong khoảng từ 512 MB đến 2 GB.</translation>
+    </message>
+    <message>
+        <source>Memory for the 3D view:</source>
+        <translation>Bộ nhớ cho khung nhìn 3D:</translation>
+    </message>
+    <message>
+        <source>In use now:</source>
+        <translation>Đang dùng:</translation>
+    </message>
+    <message>
+        <source>nothing (no scan is open in the 3D view)</source>
+        <translation>không có (chưa mở bản quét nào trong khung nhìn 3D)</translation>
+    </message>
+    <message>
+        <source>{used} MB of {budget} MB</source>
+        <translation>{used} MB trên {budget} MB</translation>
+    </message>
+</context>
+<context>
     <name>ViewerToolbar</name>
     <message>
         <source>Automatic</source>
@@ -1501,6 +1535,14 @@
         <translation>Không hiển thị được: {error}</translation>
     </message>
     <message>
+        <source>Picking is not ready yet: {why}</source>
+        <translation>Chưa thể chọn điểm: {why}</translation>
+    </message>
+    <message>
+        <source>no model</source>
+        <translation>chưa có mô hình</translation>
+    </message>
+    <message>
         <source>No surface under the cursor.</source>
         <translation>Không có bề mặt dưới con trỏ.</translation>
     </message>
@@ -1685,6 +1727,10 @@
     <message>
         <source>Render missing &amp;thumbnails</source>
         <translation>Tạo &amp;ảnh thu nhỏ còn thiếu</translation>
+    </message>
+    <message>
+        <source>3D viewer &amp;memory…</source>
+        <translation>&amp;Bộ nhớ trình xem 3D…</translation>
     </message>
     <message>
         <source>&amp;About</source>

@@ -1,5 +1,6 @@
-"""Levels of detail in the app: chosen for the viewer, built by a background task, and the
-viewer showing a level picks on the master (or says it cannot)."""
+"""Levels of detail in the app: built by a background task (with the master's pick index),
+streamed into the viewer (coarsest first, finest that fits the memory budget at rest, moving
+cancels a load on its way), picks on the master through its index."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 import trimesh
 
 from archive import Archive
-from heritage_app.levels_task import LevelPicking, ViewLevel, levels_task, view_level
+from heritage_app.levels_task import ViewLevels, levels_task, view_level
 from heritage_app.tasks import TaskManager
 from heritage_app.viewer_widget import ViewerWidget
 from viewer.renderer import legacy_available
@@ -48,53 +49,138 @@ def test_the_background_task_builds_levels_the_viewer_then_opens(qtbot, tmp_path
     manager.wait()
     with Archive.open(root) as archive:
         level = view_level(archive, item_id, archive.get(item_id)["assets"])
-    assert level is not None and level.primitives <= 4000 and level.master_primitives == 20_480
-    assert level.path.name.endswith(".L1.ply") and level.kind == "mesh"
+    assert level is not None and level.master_primitives == 20_480 and level.index is not None
+    assert [(n, p.name.endswith(f".L{n}.ply"), kind) for n, p, _, kind in level.files] == [
+        (1, True, "mesh"), (2, True, "mesh")]
+    assert level.files[0][2] <= 4000
 
 
-@pytest.mark.skipif(not legacy_available(), reason="no OpenGL context (neither headless EGL nor X)")
-def test_a_shown_level_picks_on_the_master(qtbot, tmp_path):
+def _streamed(tmp_path: Path, targets: tuple[int, ...] = (4000, 1000)) -> tuple[ViewLevels, trimesh.Trimesh]:
+    """A 20k-triangle master with small levels and its pick index, as the app would open it."""
     from archive.levels import build_levels
 
     master = tmp_path / "sphere.ply"
-    trimesh.creation.icosphere(subdivisions=5).export(master)
-    built = build_levels(master, "cd" * 32, tmp_path / "lv", targets=(500,))
-    level = ViewLevel(built[0].path, built[0].triangles, 20_480, "mesh")
-    viewer = ViewerWidget()
-    picking = LevelPicking(viewer)
+    mesh = trimesh.creation.icosphere(subdivisions=5, radius=50.0)
+    mesh.vertices *= 1 + 0.02 * np.sin(mesh.vertices[:, :1] * 0.5)  # not a sphere any level would also hit
+    mesh.export(master)
+    built = build_levels(master, "cd" * 32, tmp_path / "lv", targets=targets)
+    from archive.pickindex import find_pick_index
+
+    index = find_pick_index(tmp_path / "lv", "cd" * 32)
+    assert index is not None  # the levels' build makes the master's index too
+    files = tuple((lv.level, lv.path, lv.triangles, "mesh") for lv in built)
+    return ViewLevels(files, len(mesh.faces), index, master), mesh
+
+
+def _open(qtbot, viewer: ViewerWidget, levels: ViewLevels, up_axis: str | None = None) -> None:
+    with qtbot.waitSignal(viewer.loaded, timeout=60_000):
+        viewer.open_levels(levels.level_set(), "mm", up_axis)
+
+
+def _close(qtbot, viewer: ViewerWidget) -> None:
+    viewer.cancel_loading()
+    qtbot.waitUntil(lambda: not viewer._tasks and not viewer._inflight, timeout=60_000)
+    viewer.deleteLater()
+
+
+@pytest.fixture
+def viewer(qtbot):
+    w = ViewerWidget()
+    w.resize(480, 360)
+    yield w
+    _close(qtbot, w)
+
+
+pytestmark_gl = pytest.mark.skipif(not legacy_available(), reason="no OpenGL context (neither headless EGL nor X)")
+
+
+@pytestmark_gl
+def test_the_coarsest_level_comes_first_then_the_finest_at_rest(qtbot, tmp_path, viewer):
+    levels, _ = _streamed(tmp_path)
+    _open(qtbot, viewer, levels)
+    assert viewer.session.model.path.name.endswith(".L2.ply")  # the first picture: the coarsest
+    qtbot.waitUntil(lambda: viewer.session.model.path.name.endswith(".L1.ply"), timeout=60_000)
+    assert [lv.primitives for lv in viewer.session.levels] == [len(viewer._stream.stream.loaded[2].triangles)]
+    assert "Showing level 1 of 2" in viewer.status.text() and "20,480" in viewer.status.text()
+    assert "sphere.ply" in viewer.status.text()  # named as the master, not as a level file
+
+
+@pytestmark_gl
+def test_moving_cancels_a_finer_level_on_its_way(qtbot, tmp_path, viewer):
+    levels, _ = _streamed(tmp_path)
+    _open(qtbot, viewer, levels)
+    stream = viewer._stream
+    qtbot.waitUntil(lambda: stream.task is not None or 1 in stream.stream.loaded, timeout=10_000)
+    if stream.task is not None:
+        task = stream.task
+        viewer.session.camera.orbit(5, 0)
+        viewer.moved()
+        assert task.cancel.cancelled and stream.stream.pending is None
+    viewer.session.camera.orbit(5, 0)
+    viewer.moved()  # ...and when the camera rests again the finest level comes
+    qtbot.waitUntil(lambda: viewer.session.model.path.name.endswith(".L1.ply"), timeout=60_000)
+
+
+@pytestmark_gl
+def test_picks_land_on_the_master_through_its_index(qtbot, tmp_path, viewer):
+    from viewer import Picker
+    from viewer.picking import IndexPicker
+
+    levels, mesh = _streamed(tmp_path)
+    _open(qtbot, viewer, levels)
+    picker = viewer.session.picker
+    assert isinstance(picker, IndexPicker)  # never a picker on the lighter copy, never the master loaded
+    from viewer.loading import load_model
+
+    master = load_model(levels.master)  # the test's own reference, in the shown level's frame
+    reference = Picker(master)
+    cam, w, h = viewer.session.camera, viewer.view.width(), viewer.view.height()
+    for px, py in [(w / 2, h / 2), (w / 2 + 20, h / 2 - 15)]:
+        got, want = viewer.session.pick(px, py, w, h), reference.pick(cam, px, py, w, h)
+        assert got is not None and want is not None
+        assert np.allclose(viewer.session.file_coordinates(got.point), master.to_file(want.point), atol=1e-4)
+
+
+@pytestmark_gl
+def test_without_an_index_picking_waits_and_says_why(qtbot, tmp_path, viewer):
+    from dataclasses import replace
+
+    levels, _ = _streamed(tmp_path)
+    _open(qtbot, viewer, replace(levels, index=None))
+    assert viewer.session.picker is None
+    viewer.click_pick(10, 10)
+    assert "index" in viewer.status.text()
+    viewer.use_pick_index(levels.index)
+    assert viewer.session.picker is not None and "use the full detail" in viewer.status.text()
+
+
+@pytestmark_gl
+def test_the_memory_budget_setting_limits_the_finest_level_shown(qtbot, tmp_path, viewer, monkeypatch):
+    from viewer.streaming import level_bytes
+
+    levels, _ = _streamed(tmp_path, targets=(6000, 2000, 500))
+    from heritage_app.settings import set_viewer_budget
+
+    room = level_bytes("mesh", 2000) + level_bytes("mesh", 500)
+    monkeypatch.setattr("viewer.streaming.MIN_BUDGET", 0)
+    set_viewer_budget(room)
     try:
-        picking.show(level, master, None)
-        with qtbot.waitSignal(viewer.loaded, timeout=120_000):
-            viewer.open_file(level.path)
-        assert viewer.session.picker is None  # nothing is measured on the lighter copy
-        qtbot.waitUntil(lambda: viewer.session.picker is not None, timeout=120_000)
-        assert len(viewer.session.picker.model.triangles) == 20_480
-        assert "Showing a lighter copy" in viewer.status.text() and "20,480" in viewer.status.text()
-        viewer._show_model_status()  # what the viewer does when its own smooth-turning copy is ready
-        assert "Showing a lighter copy" in viewer.status.text()
+        _open(qtbot, viewer, levels)
+        qtbot.waitUntil(lambda: viewer.session.model.path.name.endswith(".L2.ply"), timeout=60_000)
+        assert viewer.memory_in_use() <= room
+        set_viewer_budget(level_bytes("mesh", 500))  # Settings: less memory for the viewer
+        assert viewer.session.model.path.name.endswith(".L3.ply")  # the finer level is dropped at once
+        set_viewer_budget(10 * room)
+        qtbot.waitUntil(lambda: viewer.session.model.path.name.endswith(".L1.ply"), timeout=60_000)
     finally:
-        viewer.cancel_loading()
-        qtbot.waitUntil(lambda: not viewer._tasks and not viewer._inflight, timeout=60_000)
-        viewer.deleteLater()
+        set_viewer_budget(None)
 
 
-@pytest.mark.skipif(not legacy_available(), reason="no OpenGL context (neither headless EGL nor X)")
-def test_a_master_that_cannot_load_turns_picking_off_and_says_so(qtbot, tmp_path):
-    from archive.levels import build_levels
-
-    master = tmp_path / "sphere.ply"
-    trimesh.creation.icosphere(subdivisions=5).export(master)
-    level_info = build_levels(master, "ef" * 32, tmp_path / "lv", targets=(500,))[0]
-    master.write_bytes(b"ply\nformat ascii 1.0\nelement vertex 3\nend_header\n")  # damaged since
-    viewer = ViewerWidget()
-    picking = LevelPicking(viewer)
-    try:
-        picking.show(ViewLevel(level_info.path, level_info.triangles, 20_480, "mesh"), master, None)
-        with qtbot.waitSignal(viewer.loaded, timeout=120_000):
-            viewer.open_file(level_info.path)
-        qtbot.waitUntil(lambda: "picking and measuring are off" in viewer.status.text(), timeout=120_000)
-        assert viewer.session.picker is None and np.isfinite(viewer.session.model.vertices).all()
-    finally:
-        viewer.cancel_loading()
-        qtbot.waitUntil(lambda: not viewer._tasks and not viewer._inflight, timeout=60_000)
-        viewer.deleteLater()
+@pytestmark_gl
+def test_this_way_up_reads_the_levels_again_turned(qtbot, tmp_path, viewer):
+    levels, _ = _streamed(tmp_path)
+    _open(qtbot, viewer, levels)
+    with qtbot.waitSignal(viewer.loaded, timeout=60_000):
+        assert viewer.set_up_axis("z")
+    assert viewer.session.model.up_axis == "z" and viewer.session.model.path.name.endswith(".L2.ply")
+    assert viewer.session.picker is not None

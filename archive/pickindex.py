@@ -1,0 +1,383 @@
+"""A spatial index of a master for picking and measuring at full resolution, built once and
+kept next to its levels of detail under ``derived/levels/<uid>/``.
+
+The viewer shows a lighter level of a big scan but must pick on the master. Loading a
+50M-triangle master into Open3D costs gigabytes of float64; instead the master is written
+once, compactly, in an order where nearby triangles (or points) sit together, with boxes
+around each run of them, so a ray touches only the few pages along its way:
+
+* ``<sha>.pick.vertices.npy``: (n, 3) float32 vertices relative to ``origin`` (for a cloud:
+  the points, in index order);
+* ``<sha>.pick.faces.npy``: (m, 3) int32 triangles in index order (meshes only);
+* ``<sha>.pick.boxes.npy``: (k, 6) float32 boxes (min xyz, max xyz): first one per leaf of
+  :data:`LEAF` consecutive triangles/points, then one per group of :data:`FAN` boxes of the
+  level below, up to a top level of at most :data:`FAN` boxes;
+* ``<sha>.pick.json``: what the files hold (``FORMAT_VERSION``, counts, origin, level sizes),
+  written last: a build stopped half way leaves no manifest and is made again.
+
+Index order is the Morton (Z-order) code of each triangle's centroid or each point on a
+2^21 grid per axis. The sort is done out of core with bounded memory: a histogram of
+coarse cells splits the codes into runs of at most ``chunk`` elements, each chunk of the
+source is scattered into its runs in the output file, then each run is sorted in memory.
+Memory is a few chunks plus the vertex map (pages of the output file), never the whole
+master twice. The viewer reads the files with ``viewer.pickindex`` (memory-mapped).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from .errors import CorruptFile, EmptyModel
+from .store import CancelToken
+
+FORMAT_VERSION = 1
+LEAF = 64
+FAN = 16
+CHUNK = 2_000_000
+_BITS = 21  # Morton bits per axis
+_COARSE_SHIFT = 3 * (_BITS - 6)  # histogram cells: 6 bits per axis (64^3)
+
+Progress = Callable[[int, int, str], None]
+
+
+def index_files(folder: Path, sha256: str) -> dict[str, Path]:
+    """The files of the index of the master with this hash, by role."""
+    return {role: folder / f"{sha256}.pick.{role}.npy" for role in ("vertices", "faces", "boxes")} | {
+        "manifest": folder / f"{sha256}.pick.json"}
+
+
+def find_pick_index(folder: Path, sha256: str) -> Path | None:
+    """The manifest of a complete index of this master (None when there is none yet)."""
+    files = index_files(folder, sha256)
+    try:
+        data = json.loads(files["manifest"].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or data.get("sha256") != sha256:
+        return None
+    needed = ["vertices", "boxes"] + (["faces"] if data.get("kind") == "mesh" else [])
+    return files["manifest"] if all(files[r].is_file() for r in needed) else None
+
+
+def build_pick_index(vertices: Any, faces: Any, origin: np.ndarray, folder: Path, sha256: str,
+                     progress: Progress | None = None, cancel: CancelToken | None = None,
+                     chunk: int = CHUNK, shift: np.ndarray | None = None) -> Path:
+    """Write the index of one master and return its manifest.
+
+    Parameters
+    ----------
+    vertices
+        (n, 3) coordinates, any float type, an array or a memory map read in chunks; the
+        index keeps ``vertices - shift`` as float32 relative to ``origin`` (3,).
+    faces
+        (m, 3) integer triangles (array or memory map), or None for a point cloud.
+    """
+    n = len(vertices)
+    if n == 0:
+        raise EmptyModel(f"{sha256[:12]}: the master holds no vertices to index")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = index_files(folder, sha256)
+    files["manifest"].unlink(missing_ok=True)
+    step = _Steps(progress, cancel, 6)
+    shift = np.zeros(3) if shift is None else np.asarray(shift, dtype=np.float64)
+    kind = "mesh" if faces is not None and len(faces) else "points"
+    tmp = {r: p.with_name(p.name + ".tmp") for r, p in files.items()}
+    try:
+        if kind == "mesh":
+            count = _index_mesh(vertices, faces, shift, tmp, chunk, step)
+        else:
+            count = _index_points(vertices, shift, tmp, chunk, step)
+        step("Index: boxes")
+        levels = _write_boxes(tmp, kind, chunk)
+        for role in ("vertices", "faces", "boxes"):
+            if tmp[role].exists():
+                os.replace(tmp[role], files[role])
+    finally:
+        for p in tmp.values():
+            p.unlink(missing_ok=True)
+    manifest = {"version": FORMAT_VERSION, "sha256": sha256, "kind": kind, "origin": [float(c) for c in origin],
+                "vertices": n, "faces": count if kind == "mesh" else 0, "leaf": LEAF, "fan": FAN, "levels": levels}
+    part = files["manifest"].with_suffix(".json.part")
+    part.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(part, files["manifest"])
+    step("Index ready")
+    return files["manifest"]
+
+
+class _Steps:
+    def __init__(self, progress: Progress | None, cancel: CancelToken | None, total: int) -> None:
+        self.progress, self.cancel, self.total, self.done = progress, cancel, total, 0
+
+    def __call__(self, message: str) -> None:
+        self.check()
+        if self.progress:
+            self.progress(min(self.done, self.total), self.total, message)
+        self.done += 1
+
+    def check(self) -> None:
+        if self.cancel:
+            self.cancel.check()
+
+
+# --- meshes ----------------------------------------------------------------------------
+
+def _index_mesh(vertices: Any, faces: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: int,
+                step: _Steps) -> int:
+    n, m = len(vertices), len(faces)
+    step("Index: vertices")
+    lo, hi = _write_vertices(vertices, shift, tmp["vertices"], chunk, step)
+    in_memory = isinstance(vertices, np.ndarray) and not isinstance(vertices, np.memmap)
+    # Triangle centres gather vertices at random: from memory (12 bytes a vertex), not a map.
+    local = vertices if in_memory and vertices.dtype == np.float32 and not shift.any() else np.load(tmp["vertices"])
+    grid = _Grid(lo, hi)
+
+    def rows(a: int, b: int) -> np.ndarray:
+        f = np.asarray(faces[a:b])
+        if len(f) and (f.min() < 0 or f.max() >= n):
+            raise CorruptFile("a triangle of the master names a vertex that does not exist")
+        return f.astype(np.int32, copy=False)
+
+    def codes(a: int, b: int) -> np.ndarray:
+        f = rows(a, b)
+        centre = local[f[:, 0]].astype(np.float64)
+        centre += local[f[:, 1]]
+        centre += local[f[:, 2]]
+        centre /= 3.0
+        return grid.codes(centre)
+
+    _external_sort(rows, codes, m, tmp["faces"], np.dtype(np.int32), chunk, step)
+    return m
+
+
+def _write_vertices(vertices: Any, shift: np.ndarray, out: Path, chunk: int,
+                    step: _Steps) -> tuple[np.ndarray, np.ndarray]:
+    """Write ``vertices - shift`` as float32 into the .npy ``out``; their finite bounds."""
+    n = len(vertices)
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    with RowFile(out, (n, 3), np.dtype(np.float32)) as w:
+        for a in range(0, n, chunk):
+            step.check()
+            v = (np.asarray(vertices[a:a + chunk], dtype=np.float64) - shift).astype(np.float32)
+            w.write_rows(a, v)
+            lo, hi = finite_bounds(v, lo, hi)
+    return lo, hi
+
+
+def finite_bounds(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(v).all(axis=1)
+    if ok.any():
+        lo, hi = np.fmin(lo, v[ok].min(axis=0)), np.fmax(hi, v[ok].max(axis=0))
+    return lo, hi
+
+
+# --- clouds ----------------------------------------------------------------------------
+
+def _index_points(points: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: int, step: _Steps) -> int:
+    n = len(points)
+    step("Index: bounds")
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for a in range(0, n, chunk):
+        step.check()
+        lo, hi = finite_bounds(np.asarray(points[a:a + chunk], dtype=np.float64) - shift, lo, hi)
+    grid = _Grid(lo, hi)
+
+    def rows(a: int, b: int) -> np.ndarray:
+        return (np.asarray(points[a:b], dtype=np.float64) - shift).astype(np.float32)
+
+    _external_sort(rows, lambda a, b: grid.codes(rows(a, b).astype(np.float64)), n, tmp["vertices"],
+                   np.dtype(np.float32), chunk, step)
+    return n
+
+
+# --- the out-of-core sort --------------------------------------------------------------
+
+class _Grid:
+    """Morton codes of positions inside the box (lo, hi), :data:`_BITS` bits per axis."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        if not np.isfinite(lo).all():
+            raise EmptyModel("the master has no vertex with valid coordinates")
+        self.lo = lo
+        self.scale = ((1 << _BITS) - 1) / np.maximum(hi - lo, 1e-30)
+
+    def codes(self, p: np.ndarray) -> np.ndarray:
+        """(k,) uint64 codes of (k, 3) positions (non-finite ones land in some cell: their
+        triangles can never be hit, so where they sit does not matter)."""
+        q = (p - self.lo) * self.scale
+        np.clip(q, 0, (1 << _BITS) - 1, out=q)
+        with np.errstate(invalid="ignore"):
+            cells = q.astype(np.uint64) & np.uint64((1 << _BITS) - 1)
+        return (_spread(cells[:, 0]) << np.uint64(2)) | (_spread(cells[:, 1]) << np.uint64(1)) | _spread(cells[:, 2])
+
+
+def _spread_table() -> np.ndarray:
+    x = np.arange(1 << 11, dtype=np.uint64)
+    out = np.zeros_like(x)
+    for bit in range(11):
+        out |= ((x >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit)
+    return out
+
+
+_SPREAD = _spread_table()
+
+
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Put two zero bits between each of the low 21 bits of ``x`` (uint64), by table."""
+    return _SPREAD[x & np.uint64(0x7FF)] | (_SPREAD[x >> np.uint64(11)] << np.uint64(33))
+
+
+Rows = Callable[[int, int], np.ndarray]
+
+
+def _external_sort(rows: Rows, codes: Rows, count: int, out: Path, dtype: np.dtype, chunk: int,
+                   step: _Steps) -> None:
+    """Write the (count, 3) ``rows(a, b)`` into ``out`` sorted by their ``codes(a, b)``,
+    holding a few chunks in memory: the codes go to a scratch file once, with a histogram of
+    coarse cells; runs of whole cells of at most ``chunk`` rows are laid out; rows and codes
+    are scattered into their runs; each run is sorted in place."""
+    step("Index: ordering")
+    scratch = [out.with_name(out.name + ".codes"), out.with_name(out.name + ".placed")]
+    histogram = np.zeros(1 << (3 * 6), dtype=np.int64)
+    coarse = np.uint64(_COARSE_SHIFT)
+    try:
+        with RowFile(scratch[0], (count,), np.dtype(np.uint64)) as first:
+            for a in range(0, count, chunk):
+                step.check()
+                c = codes(a, min(a + chunk, count))
+                first.write_rows(a, c)
+                histogram += np.bincount((c >> coarse).astype(np.int64), minlength=len(histogram))
+            run_of_cell, run_starts = _runs(histogram, chunk)
+            step("Index: placing")
+            with RowFile(out, (count, 3), dtype) as placed, RowFile(scratch[1], (count,), first.dtype) as keys:
+                cursor = run_starts[:-1].copy()
+                for a in range(0, count, chunk):
+                    step.check()
+                    b = min(a + chunk, count)
+                    c = first.read_rows(a, b)
+                    run = run_of_cell[(c >> coarse).astype(np.int64)]
+                    order = np.argsort(run, kind="stable")
+                    data, c, run = rows(a, b)[order], c[order], run[order]
+                    edges = np.flatnonzero(np.diff(run)) + 1
+                    for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(run)], strict=True):
+                        r = run[lo]
+                        placed.write_rows(int(cursor[r]), data[lo:hi])
+                        keys.write_rows(int(cursor[r]), c[lo:hi])
+                        cursor[r] += hi - lo
+                step("Index: sorting")
+                for r in range(len(run_starts) - 1):
+                    step.check()
+                    a, b = int(run_starts[r]), int(run_starts[r + 1])
+                    if b - a > 1:
+                        order = np.argsort(keys.read_rows(a, b), kind="stable")
+                        placed.write_rows(a, placed.read_rows(a, b)[order])
+    finally:
+        for p in scratch:
+            p.unlink(missing_ok=True)
+
+
+def _runs(histogram: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split the cells, in code order, into runs of at most ``chunk`` rows (a single fuller
+    cell is a run of its own): (run of each cell, (runs + 1,) first row of each run)."""
+    run_of_cell = np.zeros(len(histogram), dtype=np.int64)
+    starts, filled, run = [0], 0, 0
+    for cell in np.flatnonzero(histogram):
+        c = int(histogram[cell])
+        if filled and filled + c > chunk:
+            starts.append(starts[-1] + filled)
+            run, filled = run + 1, 0
+        run_of_cell[cell] = run
+        filled += c
+    starts.append(starts[-1] + filled)
+    return run_of_cell, np.asarray(starts, dtype=np.int64)
+
+
+# --- boxes -----------------------------------------------------------------------------
+
+def _write_boxes(tmp: dict[str, Path], kind: str, chunk: int) -> list[int]:
+    """Leaf boxes of the sorted rows and the levels above them; the count of each level."""
+    vertices = np.load(tmp["vertices"], mmap_mode="r")
+    rows = np.load(tmp["faces"], mmap_mode="r") if kind == "mesh" else vertices
+    step = max(LEAF, chunk // LEAF * LEAF)
+    leaves = []
+    for a in range(0, len(rows), step):
+        block = np.asarray(rows[a:a + step])
+        pts = vertices[block.reshape(-1)].reshape(len(block), 3, 3) if kind == "mesh" else block[:, None, :]
+        leaves.append(_leaf_boxes(pts))
+    levels = [np.concatenate(leaves)]
+    while len(levels[-1]) > FAN:
+        levels.append(_parents(levels[-1]))
+    with open(tmp["boxes"], "wb") as fh:
+        np.save(fh, np.concatenate(levels).astype(np.float32))
+    return [len(level) for level in levels]
+
+
+def _leaf_boxes(pts: np.ndarray) -> np.ndarray:
+    """(k, 6) boxes of consecutive runs of :data:`LEAF` rows of (r, c, 3) corner positions."""
+    lo, hi = pts[:, 0], pts[:, 0]
+    for c in range(1, pts.shape[1]):
+        lo, hi = np.fmin(lo, pts[:, c]), np.fmax(hi, pts[:, c])
+    pad = -len(pts) % LEAF
+    if pad:
+        lo = np.concatenate([lo, np.full((pad, 3), np.nan, np.float32)])
+        hi = np.concatenate([hi, np.full((pad, 3), np.nan, np.float32)])
+    lo = np.fmin.reduce(lo.reshape(-1, LEAF, 3), axis=1)
+    hi = np.fmax.reduce(hi.reshape(-1, LEAF, 3), axis=1)
+    return _empty_as_inverted(np.concatenate([lo, hi], axis=1))
+
+
+def _parents(boxes: np.ndarray) -> np.ndarray:
+    pad = -len(boxes) % FAN
+    b = np.concatenate([boxes, np.full((pad, 6), np.nan, np.float32)]) if pad else boxes
+    b = b.reshape(-1, FAN, 6)
+    return _empty_as_inverted(np.concatenate([np.fmin.reduce(b[:, :, :3], axis=1),
+                                              np.fmax.reduce(b[:, :, 3:], axis=1)], axis=1))
+
+
+def _empty_as_inverted(boxes: np.ndarray) -> np.ndarray:
+    """A box with no finite corner can never be hit: min +inf, max -inf."""
+    bad = ~np.isfinite(boxes).all(axis=1)
+    boxes[bad, :3], boxes[bad, 3:] = np.inf, -np.inf
+    return boxes
+
+
+# --- files -----------------------------------------------------------------------------
+
+class RowFile:
+    """A .npy file of a fixed shape written and read by row ranges through one file handle:
+    no memory map, so a build's address space stays a few chunks however big the file."""
+
+    fh: BinaryIO
+
+    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.path, self.shape, self.dtype = path, shape, dtype
+        self.row = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
+
+    def __enter__(self) -> RowFile:
+        self.fh = open(self.path, "w+b")  # noqa: SIM115 - closed in __exit__
+        np.lib.format.write_array_header_1_0(self.fh, {"descr": np.lib.format.dtype_to_descr(self.dtype),
+                                                       "fortran_order": False, "shape": self.shape})
+        self.offset = self.fh.tell()
+        self.fh.truncate(self.offset + self.shape[0] * self.row)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+    def write_rows(self, at: int, rows: np.ndarray) -> None:
+        self.fh.seek(self.offset + at * self.row)
+        self.fh.write(np.ascontiguousarray(rows, dtype=self.dtype).data)
+
+    def read_rows(self, a: int, b: int) -> np.ndarray:
+        b = min(b, self.shape[0])
+        out = np.empty((b - a, *self.shape[1:]), dtype=self.dtype)
+        self.fh.seek(self.offset + a * self.row)
+        if self.fh.readinto(out.data) != out.nbytes:  # type: ignore[attr-defined]
+            raise OSError(f"{self.path.name}: shorter than its header says")
+        return out
+

@@ -1,0 +1,170 @@
+"""Which level of detail of a big scan to show, to keep and to load next: the rules only
+(no threads, no clocks, no Qt), so they can be tested without timing.
+
+A big scan has a short chain of kept levels (``archive.levels``: e.g. 1M/250k/60k triangles
+or 4M/1M/250k points). The coarsest opens first (the first picture, in well under a second)
+and stays loaded: it is what is drawn while the camera moves. When the camera has been still
+a moment, the finest level whose memory fits the user's budget (together with the coarsest)
+is loaded and swapped in; moving again cancels a load still on its way. Only the coarsest and
+the shown level are kept, so memory is at most the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Model
+
+#: Memory one shown triangle or point costs, all told: Open3D's float64 geometry and the GL
+#: buffers (Mesa keeps them in main memory), measured after the first frames of a 1.3M-triangle
+#: and a 4M-point level (~290 and ~210 bytes); benchmarks/bench_viewer.py prints it again.
+BYTES_PER_TRIANGLE = 300
+BYTES_PER_POINT = 220
+DEFAULT_BUDGET = 1536 * 1024**2
+MIN_BUDGET = 128 * 1024**2
+
+
+def level_bytes(kind: str, primitives: int) -> int:
+    """Memory a level of ``primitives`` triangles (``kind`` "mesh") or points costs on screen."""
+    return primitives * (BYTES_PER_TRIANGLE if kind == "mesh" else BYTES_PER_POINT)
+
+
+@dataclass(frozen=True)
+class LevelFile:
+    """One kept level: its number (1 = finest), file and size."""
+
+    number: int
+    path: Path
+    primitives: int
+    kind: str  # "mesh" or "points"
+
+    @property
+    def cost(self) -> int:
+        return level_bytes(self.kind, self.primitives)
+
+
+@dataclass(frozen=True)
+class LevelSet:
+    """Everything the viewer needs to show a big master from its kept levels.
+
+    ``files`` are the levels (any order), ``master_primitives`` what the master holds,
+    ``index`` the manifest of its pick index (``viewer.pickindex``; None until it is built)
+    and ``master`` the master file (named in messages; never loaded)."""
+
+    files: tuple[LevelFile, ...]
+    master_primitives: int
+    index: Path | None = None
+    master: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.files[0].kind
+
+
+@dataclass
+class LevelStream:
+    """The state of one scan's levels on screen.
+
+    Call :meth:`begin` once (load the returned level), :meth:`moved` on every camera move,
+    :meth:`settled` when the camera has been still (load what it returns), :meth:`arrived`
+    or :meth:`failed` when a load ends. :meth:`rest` and :meth:`moving` say what to draw.
+    """
+
+    files: list[LevelFile]
+    budget: int = DEFAULT_BUDGET
+    loaded: dict[int, Model] = field(default_factory=dict)
+    pending: int | None = None
+    still: bool = True
+    broken: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if not self.files:
+            raise ValueError("a level stream needs at least one level")
+        self.files = sorted(self.files, key=lambda f: f.number)
+
+    @property
+    def coarsest(self) -> LevelFile:
+        return self.files[-1]
+
+    def begin(self) -> LevelFile:
+        """The first level to load (the coarsest: the first picture)."""
+        self.pending = self.coarsest.number
+        return self.coarsest
+
+    def target(self) -> LevelFile:
+        """The finest level that fits the budget alongside the coarsest (kept for moving)."""
+        base = self.coarsest.cost
+        for f in self.files:
+            if f.number in self.broken:
+                continue
+            if f is self.coarsest or f.cost + base <= self.budget:
+                return f
+        return self.coarsest
+
+    def moved(self) -> int | None:
+        """The camera moved: a pending finer load is dropped; returns its number (to cancel)."""
+        self.still = False
+        if self.pending is None or self.pending == self.coarsest.number:
+            return None  # the first picture is never given up
+        dropped, self.pending = self.pending, None
+        return dropped
+
+    def settled(self) -> LevelFile | None:
+        """The camera is still: the level to load now, or None (shown already, or loading)."""
+        self.still = True
+        if self.pending is not None:
+            return None
+        wanted = self.target()
+        if wanted.number in self.loaded:
+            return None
+        self.pending = wanted.number
+        return wanted
+
+    def arrived(self, number: int, model: Model) -> bool:
+        """A load finished; False (and nothing kept) when it was no longer wanted."""
+        if number != self.pending:
+            return False
+        self.pending = None
+        self.loaded[number] = model
+        self._evict()
+        return True
+
+    def failed(self, number: int) -> None:
+        """A load failed: that level is not tried again for this scan."""
+        if number == self.pending:
+            self.pending = None
+        self.broken.add(number)
+
+    def set_budget(self, budget: int) -> bool:
+        """A new memory budget; True when what is shown at rest changed (a level was dropped)."""
+        before = self.rest()
+        self.budget = max(int(budget), MIN_BUDGET)
+        if self.pending is not None and self.pending != self.target().number and self.pending != self.coarsest.number:
+            self.pending = None
+        self._evict()
+        return self.rest() is not before
+
+    def rest(self) -> Model | None:
+        """What to draw when the camera is still: the finest level loaded."""
+        return self.loaded[min(self.loaded)] if self.loaded else None
+
+    def moving(self) -> list[Model]:
+        """Levels coarser than :meth:`rest`, finest first (what to draw while moving)."""
+        numbers = sorted(self.loaded)
+        return [self.loaded[n] for n in numbers[1:]]
+
+    def used(self) -> int:
+        """Memory the loaded levels cost (bytes, estimated as :func:`level_bytes`)."""
+        return sum(f.cost for f in self.files if f.number in self.loaded)
+
+    def _evict(self) -> None:
+        """Keep the coarsest and the finest loaded level that fits; drop the rest."""
+        keep = {self.coarsest.number}
+        for f in self.files:
+            if f.number in self.loaded and f.number not in keep and f.cost + self.coarsest.cost <= self.budget:
+                keep.add(f.number)
+                break
+        for number in list(self.loaded):
+            if number not in keep:
+                del self.loaded[number]
