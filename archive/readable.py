@@ -31,6 +31,7 @@ import atexit
 import json
 import os
 import shutil
+import struct
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -106,7 +107,11 @@ def _make(base: Path, view: Path, uid: str, direct: dict[str, Path], stored: dic
             if rewriter is None:
                 continue
             tmp = base / f".{uid}.{uuid.uuid4().hex}.tmp"
-            if rewriter(direct[rel], tmp, References(rel, stored)):
+            try:
+                changed_refs = rewriter(direct[rel], tmp, References(rel, stored))
+            except (ValueError, struct.error):  # not what its extension says: its reader will say so
+                changed_refs = False
+            if changed_refs:
                 rewrites[rel] = tmp
             else:
                 tmp.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from PIL import Image
 
 from archive import Archive
 from archive.levels import build_archive_levels, item_levels, read_level, read_master
+from archive.portable import stored_names
 from archive.readable import FOLDER
 from archive.verify import verify
 
@@ -185,6 +186,20 @@ def test_a_renamed_file_nobody_names_needs_no_copy(tmp_path):
         item_id = _import(archive, src / "PRN.obj")
         assert archive.readable_master(item_id) == archive.master_path(item_id)
         assert not (archive.store.derived / FOLDER / archive.assets(item_id)[0]["uid"]).exists()
+
+
+def test_a_file_the_rewriter_cannot_parse_is_read_as_it_is(tmp_path):
+    from archive.readable import readable_asset
+
+    folder = tmp_path / "objects" / "ab" / "abcd"
+    folder.mkdir(parents=True)
+    (folder / "model.gltf").write_text('{"buffers": [{"uri": "con.png"')  # cut short
+    (folder / stored_names(["con.png"])["con.png"]).write_bytes(b"x")
+    asset = {"uid": "abcd", "storage_dir": "objects/ab/abcd", "main_file": "model.gltf",
+             "files": [{"path": "model.gltf"}, {"path": "con.png"}]}
+    readable = readable_asset(tmp_path, tmp_path / "derived", asset)
+    assert readable.main == folder / "model.gltf"  # the reader reports the damage in its own words
+    assert not list((tmp_path / "derived" / FOLDER).glob(".*"))  # no temporary file left behind
 
 
 def test_a_read_only_archive_makes_its_copy_outside_the_archive(obj_archive):
