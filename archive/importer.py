@@ -256,19 +256,21 @@ def _stored_duplicate(archive: Archive, staged: StagedAsset) -> int | None:
 
 
 def _commit(archive: Archive, ready: list[_Ready], item_id: int | None, report: ImportReport) -> list[int]:
-    late: list[tuple[_Ready, int]] = []
+    late: list[tuple[_Ready, int, str]] = []
 
     def write() -> list[int]:
-        # Checked again under the write lock: another process may have committed the same
-        # bytes since this import looked (the lock makes check-and-insert one step). A scan
-        # left out here is removed from the store by commit_staged.
-        late[:] = [(r, dup) for r in ready if (dup := _stored_duplicate(archive, r.staged)) is not None]
-        skipped = {id(r) for r, _dup in late}
+        # Checked again under the write lock: another process or PC may have committed the
+        # same bytes since this import looked (the lock makes check-and-insert one step). A
+        # scan left out here is removed from the store by commit_staged. Labels are read here
+        # too: after the commit the server may be gone, and the import must still be reported.
+        late[:] = [(r, dup, item_label(archive, dup)) for r in ready
+                   if (dup := _stored_duplicate(archive, r.staged)) is not None]
+        skipped = {id(r) for r, _dup, _label in late}
         return [_insert(archive, r, item_id) for r in ready if id(r) not in skipped]
 
     ids = commit_staged(archive, [r.staged for r in ready], write)
-    for r, dup in late:
-        message = f"identical bytes were imported meanwhile ({item_label(archive, dup)})"
+    for r, dup, label in late:
+        message = f"identical bytes are already in the archive as {label}, imported meanwhile from another window or PC"
         report.fail(r.label, DuplicateImport(message, dup))
     return ids
 

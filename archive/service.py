@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from .records import (
     sort_title,
     to_row,
 )
+from .reports import VerifyReport
 from .research import Research
 from .search import SearchQuery
 from .store import CancelToken, FileStore
@@ -68,7 +70,8 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
         """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
         self.catalogue = catalogue
-        self.store = FileStore(root)
+        sessions = getattr(catalogue, "staging_sessions", None)  # a team catalogue coordinates staging
+        self.store = FileStore(root, sessions() if sessions else None)
         self.agent = agent or default_agent()
         self.warnings: list[str] = []  # about where the archive lives; the app shows them
         self.read_only = False  # on read-only media: browse, search, view, export elsewhere
@@ -119,6 +122,9 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
         a second connection (a worker thread's) to an archive already opened with recovery.
         A team archive (a ``team.json`` naming its PostgreSQL catalogue) opens the same way."""
         root = Path(root)
+        if not root.is_dir() and not create:  # most often a network drive or a disk not connected
+            raise StorageError(f"{root} is not an archive: the folder cannot be found. If it is on a network drive "
+                               "or a removable disk, connect it and try again.")
         if team.is_team(root):
             return cls._open_team(root, agent, recover)
         if not (root / CATALOGUE).exists():
@@ -430,6 +436,7 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
         if master is None:
             raise NotFound(f"Item {item_id} has no 3D model")
         uid, storage_dir, main_file = master
+        self.store.require_reachable()  # the shared folder went away: say so, not "no such file"
         return self._master_file(item_id, uid, storage_dir, main_file)
 
     def asset_path(self, asset: Mapping[str, Any]) -> Path:
@@ -457,8 +464,8 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
         """Render missing thumbnails with ``render(master_path) -> PNG bytes`` (the app passes
         the viewer's renderer; the archive never imports it). Returns how many were made."""
         made = 0
-        if self.read_only:
-            return made  # nowhere to keep them; the app shows none
+        if self.read_only or not self.store.objects.is_dir():
+            return made  # nowhere to keep them, or the shared folder went away; the app shows none
         for item_id in item_ids if item_ids is not None else self.search_ids():
             if cancel:
                 cancel.check()
@@ -471,11 +478,18 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
                 continue
             png = render(self.readable_master(item_id))  # side files resolve (archive.readable)
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
+            tmp = target.with_name(f".{uid}.{uuid.uuid4().hex}.tmp")  # another PC may write the same one
             tmp.write_bytes(png)
             tmp.replace(target)
             made += 1
         return made
+
+    def verify(self, progress: Callable[[int, int, str], None] | None = None,
+               cancel: CancelToken | None = None) -> VerifyReport:
+        """``Operations.verify``, refused while the archive folder cannot be reached: a disconnected
+        shared drive would read as every file missing, and be logged so for the whole team."""
+        self.store.require_reachable()
+        return super().verify(progress, cancel)
 
     def count(self) -> int:
         return self.catalogue.count_items()

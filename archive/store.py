@@ -23,10 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platform_support import (
-    HeldLock,
     fsync_dir,
-    hold_lock,
-    lock_held,
     make_read_only,
     make_writable,
 )
@@ -34,12 +31,12 @@ from platform_support import (
 from .errors import Cancelled, StorageError
 from .portable import stored_name, stored_names
 from .safepaths import resolve_inside
+from .staging_sessions import FileLockSessions, StagingClaim, StagingSessions
 
 CHUNK = 4 * 1024 * 1024
 # Locks, read-only marking and directory fsync differ per system: platform_support owns them.
 _make_read_only = make_read_only
 _make_writable = make_writable
-_held = lock_held
 
 
 class CancelToken:
@@ -82,7 +79,15 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _disk_error(exc: OSError, what: str, outcome: str = "nothing was imported") -> StorageError:
+def unreachable_message(root: Path) -> str:
+    return (f"The archive folder {root} cannot be reached: if it is on a network drive or a removable disk, "
+            "connect it and try again. Nothing was changed; the catalogue can still be browsed.")
+
+
+def _disk_error(exc: OSError, what: str, outcome: str = "nothing was imported", root: Path | None = None
+                ) -> StorageError:
+    if root is not None and not (root / "objects").is_dir():  # the shared drive went away: say so
+        return StorageError(unreachable_message(root))
     if exc.errno == errno.ENOSPC:
         return StorageError(f"The disk is full while {what}; {outcome}. Free some space and try again.")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -91,28 +96,54 @@ def _disk_error(exc: OSError, what: str, outcome: str = "nothing was imported") 
 
 
 class FileStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, sessions: StagingSessions | None = None):
         self.root = root
         self.objects = root / "objects"
         self.staging = root / "staging"
         self.derived = root / "derived"
         self.deleted = root / "deleted"
-        self._session: tuple[Path, HeldLock] | None = None  # (folder, its held lock)
+        self.sessions = sessions or FileLockSessions(self.staging)  # team archives: the catalogue's server
+        self._session: tuple[Path, StagingClaim] | None = None  # (folder, its held claim)
 
     # -- staging sessions -------------------------------------------------------------------
-    # Each FileStore stages inside its own ``staging/<session>/`` folder, guarded by an
-    # exclusive lock on ``staging/<session>.lock`` held while it lives. Recovery (at open)
-    # cleans only sessions whose lock nobody holds: a crashed process releases its lock,
-    # a running import in another thread or process keeps it.
+    # Each FileStore stages inside its own ``staging/<session>/`` folder, claimed while it
+    # lives (archive.staging_sessions). Recovery (at open) cleans only sessions whose claim
+    # nobody holds: a crashed process loses its claim, a running import in another thread,
+    # process or PC keeps it. A claim lost while running (a team archive's server restarted)
+    # ends the session: what was staged in it fails at commit, and the next stage starts anew.
     def session_dir(self) -> Path:
+        self.require_reachable()
+        if self._session is not None and not self._session[1].alive():
+            self.close()
         if self._session is None:
-            sid = uuid.uuid4().hex
-            self.staging.mkdir(parents=True, exist_ok=True)
-            lock = hold_lock(self.staging / f"{sid}.lock")
-            folder = self.staging / sid
-            folder.mkdir()
-            self._session = (folder, lock)
+            claim = self.sessions.claim()  # before the folder: recovery lists folders first
+            folder = self.staging / claim.name
+            try:
+                self.staging.mkdir(exist_ok=True)
+                folder.mkdir()
+            except OSError as exc:
+                claim.release()
+                raise _disk_error(exc, "starting an import", root=self.root) from exc
+            self._session = (folder, claim)
         return self._session[0]
+
+    def require_reachable(self) -> None:
+        """Raise StorageError when the archive folder (a shared drive) is not there at all."""
+        if not self.root.is_dir() or not self.objects.is_dir():
+            raise StorageError(unreachable_message(self.root))
+
+    def check_still_staged(self, staged: Iterable[StagedAsset]) -> None:
+        """Before a commit (under the writers' lock): raise StorageError unless every asset was
+        staged in this store's session, held without a break, and its placed folder is there."""
+        current = self._session[0] if self._session is not None and self._session[1].alive() else None
+        for asset in staged:
+            if current is None or asset.staging_dir.parent != current:
+                raise StorageError("The connection to the catalogue server was lost during the import, so its "
+                                   "files may have been cleaned up by another computer; nothing was imported. "
+                                   "Try again.")
+            if not (self.root / asset.storage_dir).is_dir():
+                raise StorageError(f"The files of this import disappeared from {self.root} before they were "
+                                   "recorded (the shared folder was disconnected?); nothing was imported.")
 
     def leftovers(self) -> list[str]:
         """What lies in ``staging/`` besides this store's own empty session (for checks)."""
@@ -125,11 +156,17 @@ class FileStore:
     def close(self) -> None:
         """End this store's staging session (nothing may be staged any more)."""
         if self._session is not None:
-            folder, lock = self._session
+            folder, claim = self._session
             self._session = None
             shutil.rmtree(folder, ignore_errors=True)
-            lock.release()  # before the unlink: Windows cannot remove a locked file
-            (folder.parent / f"{folder.name}.lock").unlink(missing_ok=True)
+            claim.release()
+
+    def abandon_session(self) -> None:
+        """Let go of the session but keep its folder: what it holds (placements whose commit may
+        or may not have happened) is settled by the next recovery, which asks the catalogue."""
+        if self._session is not None:
+            self._session[1].release()
+            self._session = None
 
     def create_dirs(self) -> None:
         for d in (self.objects, self.staging, self.derived, self.deleted):
@@ -146,7 +183,7 @@ class FileStore:
         fsyncing each file. On any failure the staging folder is removed."""
         uid = uuid.uuid4().hex
         staged = StagedAsset(uid, self.session_dir() / uid, [])
-        staged.staging_dir.mkdir(parents=True)
+        staged.staging_dir.mkdir()
         self.stage_more(staged, sources, cancel, on_bytes)
         return staged
 
@@ -177,7 +214,7 @@ class FileStore:
             fsync_dir(folder)
         except OSError as exc:
             self.discard(staged)
-            raise _disk_error(exc, f"copying {PurePosixPath(rel).name}") from exc
+            raise _disk_error(exc, f"copying {PurePosixPath(rel).name}", root=self.root) from exc
         except BaseException:
             self.discard(staged)
             raise
@@ -190,7 +227,7 @@ class FileStore:
         # ever writing outside the asset's staging folder, whoever calls it. ``rel`` here is
         # the portable stored name (archive.portable); the caller records the original one.
         target = resolve_inside(folder, rel, "a file to store")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders_below(folder, target.parent)
         digest = hashlib.sha256()
         size = 0
         # O_NOFOLLOW: a symlink swapped in after inspection must not be followed.
@@ -212,7 +249,7 @@ class FileStore:
     def _move_staged(folder: Path, old: str, new: str) -> None:
         source = resolve_inside(folder, old, "a file to store")
         target = resolve_inside(folder, new, "a file to store")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders_below(folder, target.parent)
         os.rename(source, target)
         parent, top = source.parent, Path(os.path.realpath(folder))
         while parent != top and parent.is_relative_to(top) and not any(parent.iterdir()):
@@ -228,13 +265,13 @@ class FileStore:
         intent = staged.staging_dir.parent / f"{staged.uid}.intent"
         try:
             intent.write_text(staged.storage_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(exist_ok=True)  # objects/ itself must be there: never made anew
             os.rename(staged.staging_dir, target)
             fsync_dir(target.parent)
         except OSError as exc:
             self.discard(staged)
             intent.unlink(missing_ok=True)
-            raise _disk_error(exc, "moving files into the archive") from exc
+            raise _disk_error(exc, "moving files into the archive", root=self.root) from exc
         _make_read_only(target)
         return staged.storage_dir
 
@@ -253,23 +290,32 @@ class FileStore:
     def recover(self, committed: Callable[[str], bool]) -> list[str]:
         """Clean up after a crash: in every staging session that nobody holds, undo the
         placements whose row was never committed, then remove the session. Sessions
-        still in use (another thread or process importing) are left alone."""
-        removed: list[str] = []
+        still in use (another thread, process or PC importing) are left alone."""
         if not self.staging.exists():
-            return removed
-        active = {lock.stem for lock in self.staging.glob("*.lock") if _held(lock)}
-        for entry in sorted(self.staging.iterdir()):
-            name = entry.name.split(".")[0]
-            if name in active or (self._session and self._session[0].name == name):
-                continue
-            for intent in (entry.glob("*.intent") if entry.is_dir() else [entry] if entry.suffix == ".intent" else []):
-                removed += self._undo_placement(intent.read_text().strip(), committed)
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            removed.append(f"staging/{entry.name}")
+            return []
+        own = self._session[0].name if self._session else None
+        # Listed before the claims are asked: a session claims before it makes its folder.
+        entries = [e for e in sorted(self.staging.iterdir()) if e.name.split(".")[0] != own]
+        if not entries:
+            return []
+        removed: list[str] = []
+        with self.sessions.exclusive() as exclusive:  # no commit runs while placements are undone
+            active = self.sessions.in_use({e.name.split(".")[0] for e in entries}) if exclusive else set()
+            for entry in entries:
+                if exclusive and entry.name.split(".")[0] not in active:
+                    removed += self._remove_ended(entry, committed)
         return removed
+
+    def _remove_ended(self, entry: Path, committed: Callable[[str], bool]) -> list[str]:
+        """Undo the uncommitted placements a session that is over left, then remove it."""
+        removed: list[str] = []
+        for intent in (entry.glob("*.intent") if entry.is_dir() else [entry] if entry.suffix == ".intent" else []):
+            removed += self._undo_placement(intent.read_text().strip(), committed)
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        return [*removed, f"staging/{entry.name}"]
 
     def _undo_placement(self, storage_dir: str, committed: Callable[[str], bool]) -> list[str]:
         target = self.root / storage_dir
@@ -378,6 +424,15 @@ def stored_paths_of(rows: Iterable[tuple[str, str]]) -> dict[tuple[str, str], st
     for storage_dir, rel in rows:
         names.setdefault(storage_dir, []).append(rel)
     return {(d, rel): f"{d}/{stored}" for d, rels in names.items() for rel, stored in stored_names(rels).items()}
+
+
+def _make_folders_below(top: Path, folder: Path) -> None:
+    """Make ``folder`` and its parents up to ``top``, which must exist: a shared drive that went
+    away must fail the write, not have its folders made again on the local disk."""
+    top = Path(os.path.realpath(top))  # as resolve_inside gives ``folder``
+    for part in reversed([folder, *folder.parents]):
+        if part.is_relative_to(top) and part != top:
+            part.mkdir(exist_ok=True)
 
 
 def _write_synced(path: Path, text: str) -> None:

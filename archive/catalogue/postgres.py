@@ -122,6 +122,12 @@ class PostgresCatalogue(PostgresRecords):  # research records: records_sql
     def close(self) -> None:
         self.conn.close()
 
+    def staging_sessions(self) -> Any:
+        """The file store's staging claims, held by this server: nothing locks files on the share."""
+        from .postgres_locks import PostgresStagingSessions
+
+        return PostgresStagingSessions(self.url)
+
     @property
     def read_only(self) -> bool:
         return self._read_only

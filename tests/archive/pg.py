@@ -52,8 +52,11 @@ def _run_as() -> pwd.struct_passwd | None:
 
 
 class Server:
-    def __init__(self, bin_dir: Path):
+    def __init__(self, bin_dir: Path, durable: bool = False):
+        """``durable``: a commit is written out before it is acknowledged, so that it survives
+        ``crash`` (the fault tests' server); the others skip that for speed."""
         self.bin_dir = bin_dir
+        self.durable = durable
         self.user = _run_as()
         self.folder = Path(tempfile.mkdtemp(prefix="heritage-pg-", dir="/tmp"))
         self.data = self.folder / "data"
@@ -72,10 +75,19 @@ class Server:
 
     def start(self) -> Server:
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale")
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start")
+        self.start_again()
         return self
+
+    def start_again(self) -> None:
+        """Start the server on its data (after ``crash``), on the same port."""
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+                   " -c full_page_writes=off -c max_connections=200")
+        options += "" if self.durable else " -c synchronous_commit=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start")
+
+    def crash(self) -> None:
+        """Stop the server at once, as a crash of the server would (its data stays: ``start_again``)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def stop(self) -> None:
         try:
