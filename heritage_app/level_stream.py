@@ -19,7 +19,7 @@ from viewer.pickindex import PickIndex
 from viewer.picking import IndexPicker
 from viewer.streaming import LevelSet, LevelStream
 
-from .viewer_tasks import LoadLevelTask
+from .viewer_tasks import LoadLevelTask, MovingCopyTask
 
 # How long the camera must rest before a finer level is loaded.
 STILL_MS = 300
@@ -38,6 +38,7 @@ class LevelStreamController(QObject):
         self.task: LoadLevelTask | None = None
         self.frame: Any = None  # the first level shown: every later one is put in its frame
         self.picking_note = ""
+        self.lighter: list[Any] = []  # a copy lighter than the coarsest level, for moving frames
         self.stopped = False
         self.still = QTimer(self, singleShot=True, interval=STILL_MS)
         self.still.timeout.connect(self._settled)
@@ -106,8 +107,21 @@ class LevelStreamController(QObject):
         if self.frame is None:
             self.frame = model
             self.viewer.show_first_level(model, self._picker(model))
+            self._make_lighter(model)
         self._show()
         self.still.start()  # the camera has not moved yet: go on to the finest level that fits
+
+    def _make_lighter(self, coarsest: Any) -> None:
+        """In the background: a copy lighter than the coarsest level, so moving frames fit."""
+        task = MovingCopyTask(coarsest)
+        task.signals.succeeded.connect(lambda level: self._lighter_made(level))
+        self.viewer.track_task(task)
+        QThreadPool.globalInstance().start(task)
+
+    def _lighter_made(self, level: Any) -> None:
+        if level is not None and not self.stopped:
+            self.lighter = [level]
+            self._show(redraw=False)
 
     def _failed(self, task: LoadLevelTask, exc: Any) -> None:
         if self.stopped or task is not self.task:
@@ -131,14 +145,15 @@ class LevelStreamController(QObject):
         self.picking_note = self.tr("picking and measuring use the full detail")
         return IndexPicker(index, frame.rotation, frame.origin, frame.extent)
 
-    def _show(self) -> None:
+    def _show(self, redraw: bool = True) -> None:
         """Put the stream's rest and moving levels on screen in one swap, and say so."""
         rest = self.stream.rest()
         if rest is None:
             return
-        self.viewer.session.show_level(rest, self.stream.moving())
+        self.viewer.session.show_level(rest, self.stream.moving(), self.lighter)
         self.viewer.set_status_note(self.describe())
-        self.viewer.request_frame(moving=False)
+        if redraw:
+            self.viewer.request_frame(moving=False)
 
     def describe(self) -> str:
         rest = self.stream.rest()

@@ -18,6 +18,11 @@ from archive import Archive, ArchiveError
 
 from .tasks import Task
 
+#: A master this big is never opened whole by the viewer (Open3D would hold gigabytes of
+#: float64 and take a minute): until its levels exist the viewer says they are being made.
+BIG_TRIANGLES = 5_000_000
+BIG_POINTS = 20_000_000
+
 
 @dataclass(frozen=True)
 class ViewLevels:
@@ -30,30 +35,39 @@ class ViewLevels:
     master_primitives: int
     index: Path | None = None
     master: Path | None = None
+    kind: str = "mesh"  # what the master holds: "mesh" or "points"
+
+    @property
+    def pending(self) -> bool:
+        """A big master whose levels are still being made: nothing to show yet."""
+        return not self.files
 
     def level_set(self) -> Any:
         """As a ``viewer.streaming.LevelSet`` (imports the viewer)."""
         from viewer.streaming import LevelFile, LevelSet
 
-        return LevelSet(tuple(LevelFile(*f) for f in self.files), self.master_primitives, self.index, self.master)
+        return LevelSet(tuple(LevelFile(*f) for f in self.files), self.master_primitives, self.index, self.master,
+                        self.kind)
 
 
 def view_level(archive: Archive, item_id: int, assets: list[dict[str, Any]]) -> ViewLevels | None:
     """The kept levels the viewer streams for ``item_id``, with the master's pick index
     (None when the master has no levels: the viewer opens the master itself)."""
-    kept = archive.levels(item_id)
-    if not kept:
-        return None
     from .up_axis import master_asset
 
+    kept = archive.levels(item_id)
     asset = master_asset(assets) or {}
+    big = int(asset.get("faces") or 0) > BIG_TRIANGLES or int(asset.get("points") or 0) > BIG_POINTS
+    if not kept and not big:
+        return None
     files = tuple((lv.level, lv.path, lv.primitives, "mesh" if lv.triangles else "points") for lv in kept)
     master = int(asset.get("faces") or asset.get("points") or 0)
     try:
         master_path: Path | None = archive.master_path(item_id)
     except ArchiveError:  # the name is only for messages
         master_path = None
-    return ViewLevels(files, master, archive.pick_index(item_id), master_path)
+    kind = "mesh" if asset.get("faces") or not asset.get("points") else "points"
+    return ViewLevels(files, master, archive.pick_index(item_id), master_path, kind)
 
 
 def _build(archive: Archive, progress: Any, cancel: Any, item_ids: list[int]) -> Any:
@@ -77,19 +91,27 @@ def start_levels_after_import(window: Any, item_ids: list[int]) -> Task | None:
 
 
 def index_when_ready(window: Any, item_id: int, levels: ViewLevels | None) -> None:
-    """Levels kept from before the pick index existed: build it in the background (the levels
-    task makes what is missing); the viewer picks through it once it is there."""
+    """What a big item's view still lacks is made in the background (the levels task makes
+    whatever is missing): its levels (the viewer waits, then streams them) or, for levels kept
+    from before pick indexes existed, its index (the viewer then picks through it)."""
     if levels is None or levels.index is not None:
         return
     task = start_levels_after_import(window, [item_id])
     if task is None:
         return
+    task.signals.succeeded.connect(lambda _report: _made(window, item_id, levels))
 
-    def built(_report: Any) -> None:
-        viewer = getattr(window.detail, "viewer", None)
-        if window._shown_id == item_id and viewer is not None and window.archive is not None:
-            manifest = window.archive.pick_index(item_id)
-            if manifest is not None:
-                viewer.use_pick_index(manifest)
 
-    task.signals.succeeded.connect(built)
+def _made(window: Any, item_id: int, before: ViewLevels) -> None:
+    viewer = getattr(window.detail, "viewer", None)
+    if window._shown_id != item_id or viewer is None or window.archive is None:
+        return  # another item is shown now: this one gets its levels when it is chosen again
+    item = window.archive.get(item_id)
+    now = view_level(window.archive, item_id, item["assets"])
+    if before.pending and now is not None and not now.pending:
+        from .up_axis import master_asset, recorded_up_axis
+
+        asset = master_asset(item["assets"])
+        viewer.open_levels(now.level_set(), (asset or {}).get("units"), recorded_up_axis(asset))
+    elif now is not None and now.index is not None:
+        viewer.use_pick_index(now.index)

@@ -117,3 +117,19 @@ class LoadLevelTask(ViewerTask):
 
     def unexpected(self, exc: Exception) -> str:
         return f"{self.path.name} could not be shown ({type(exc).__name__}: {exc})."
+
+
+class MovingCopyTask(ViewerTask):
+    """Make the lightest copy of a model for moving frames (``viewer.lod.moving_copy``)."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+    def work(self) -> Any:
+        from viewer.lod import moving_copy
+
+        return moving_copy(self.model)
+
+    def unexpected(self, exc: Exception) -> str:
+        return f"Lighter copy failed ({type(exc).__name__}: {exc})."

@@ -156,6 +156,14 @@ class ViewerWidget(QWidget):
         picking on the master through its index. ``loaded`` follows the first picture."""
         self._begin_opening(levels.master or levels.files[0].path, units, preview)
         self.up_axis = up_axis or "y"
+        if not levels.files:  # a big master whose levels are being made: never opened whole
+            noun = self.tr("triangles") if levels.kind == "mesh" else self.tr("points")
+            waiting = self.tr("{name} is big ({n} {noun}): it opens here as soon as its lighter copies are "
+                              "ready (being made now)…").format(name=self.path.name if self.path else "",
+                                                              n=f"{levels.master_primitives:,}", noun=noun)
+            self.view.show_waiting(waiting, preview)
+            self.status.setText(waiting)
+            return
         self._stream = LevelStreamController(self, levels, up_axis, self.memory_budget())
         self._stream.start()
 
@@ -194,7 +202,8 @@ class ViewerWidget(QWidget):
         m = self.session.model
         if m is None:
             return 0
-        return level_bytes(m.kind, m.n_primitives) + sum(level_bytes(m.kind, lv.primitives) for lv in self.session.levels)
+        lighter = sum(level_bytes(m.kind, lv.primitives) for lv in self.session.levels)
+        return level_bytes(m.kind, m.n_primitives) + lighter
 
     @staticmethod
     def memory_budget() -> int:

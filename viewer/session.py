@@ -102,11 +102,13 @@ class ViewerSession:
         self.moving_scale = 1.0
         self.reset_view()
 
-    def show_level(self, model: Model, moving: list[Model]) -> None:
+    def show_level(self, model: Model, moving: list[Model], lighter: list[Level] | None = None) -> None:
         """Swap in another level of the model on screen (same frame): camera, measurements,
-        landmarks and picker stay; ``moving`` are the coarser levels drawn while moving."""
+        landmarks and picker stay; ``moving`` are the coarser levels drawn while moving,
+        ``lighter`` still lighter copies made in memory (coarsest last)."""
         bounds = self.shown.bounds or _bounds_of(model)
-        self.shown = Shown(model, [Level(m.geometry, m.n_primitives) for m in moving], bounds)
+        levels = [Level(m.geometry, m.n_primitives) for m in moving] + list(lighter or [])
+        self.shown = Shown(model, levels, bounds)
 
     def clear_model(self) -> None:
         """Show nothing (a new model is on its way): the old one must not be drawn meanwhile."""

@@ -50,16 +50,18 @@ class LevelSet:
 
     ``files`` are the levels (any order), ``master_primitives`` what the master holds,
     ``index`` the manifest of its pick index (``viewer.pickindex``; None until it is built)
-    and ``master`` the master file (named in messages; never loaded)."""
+    and ``master`` the master file (named in messages; never loaded). No files: the levels
+    of a big master are still being made (``master_kind`` says what it holds)."""
 
     files: tuple[LevelFile, ...]
     master_primitives: int
     index: Path | None = None
     master: Path | None = None
+    master_kind: str = "mesh"
 
     @property
     def kind(self) -> str:
-        return self.files[0].kind
+        return self.files[0].kind if self.files else self.master_kind
 
 
 @dataclass

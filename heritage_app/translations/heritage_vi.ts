@@ -618,6 +618,7 @@
     <name>LevelPicking</name>
     <message>
         <source>Preparing lighter copies</source>
+        <extracomment>A master this big is never opened whole by the viewer (Open3D would hold gigabytes of float64 and take a minute): until its levels exist the viewer says they are being made.</extracomment>
         <translation>Đang chuẩn bị bản nhẹ</translation>
     </message>
 </context>
@@ -1055,6 +1056,15 @@
     <message>
         <source>dimensions need a unit (mm, cm or m)</source>
         <translation>kích thước cần có đơn vị (mm, cm hoặc m)</translation>
+    </message>
+</context>
+<context>
+    <name>RecordDialog</name>
+    <message numerus="yes">
+        <source>Not saved — %n problem(s):</source>
+        <translation type="unfinished">
+            <numerusform>Chưa lưu — %n vấn đề:</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1517,6 +1527,18 @@
     <message>
         <source>Loading {name}…</source>
         <translation>Đang mở {name}…</translation>
+    </message>
+    <message>
+        <source>triangles</source>
+        <translation>tam giác</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>điểm</translation>
+    </message>
+    <message>
+        <source>{name} is big ({n} {noun}): it opens here as soon as its lighter copies are ready (being made now)…</source>
+        <translation>{name} rất lớn ({n} {noun}): bản quét sẽ mở ở đây ngay khi các bản nhẹ sẵn sàng (đang được tạo)…</translation>
     </message>
     <message>
         <source>Preparing a lighter copy for smooth turning…</source>

@@ -184,3 +184,25 @@ def test_this_way_up_reads_the_levels_again_turned(qtbot, tmp_path, viewer):
         assert viewer.set_up_axis("z")
     assert viewer.session.model.up_axis == "z" and viewer.session.model.path.name.endswith(".L2.ply")
     assert viewer.session.picker is not None
+
+
+@pytestmark_gl
+def test_a_big_master_waits_for_its_levels_and_is_never_opened_whole(qtbot, tmp_path, viewer, monkeypatch):
+    from types import SimpleNamespace
+
+    import archive.levels as levels
+    from heritage_app import levels_task
+
+    monkeypatch.setattr(levels_task, "BIG_TRIANGLES", 10_000)  # the sphere's 20,480 count as big here
+    root, item_id = _archive(tmp_path)
+    with Archive.open(root) as archive:
+        pending = view_level(archive, item_id, archive.get(item_id)["assets"])
+        assert pending is not None and pending.pending and pending.index is None
+        viewer.open_levels(pending.level_set(), None, None)
+        assert viewer.session.model is None and not viewer._tasks  # nothing is read meanwhile
+        assert "lighter copies" in viewer.status.text() and "20,480 triangles" in viewer.status.text()
+        levels.build_archive_levels(archive, [item_id], None, None, TARGETS)  # what the background task does
+        window = SimpleNamespace(detail=SimpleNamespace(viewer=viewer), _shown_id=item_id, archive=archive)
+        with qtbot.waitSignal(viewer.loaded, timeout=60_000):
+            levels_task._made(window, item_id, pending)
+    assert viewer.session.model.path.name.endswith(".L2.ply") and viewer.session.picker is not None

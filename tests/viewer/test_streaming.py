@@ -157,3 +157,14 @@ def test_moving_frames_shrink_when_even_the_lightest_level_is_too_slow_and_grow_
     assert session.moving_scale == SHRUNK_SCALE
     session._learn_scale(5.0, 33.0, lightest=True)
     assert session.moving_scale == 1.0
+
+
+def test_a_lighter_copy_for_moving_frames_is_made_only_when_the_coarsest_is_heavy(tmp_path: Path) -> None:
+    from viewer.lod import moving_copy
+
+    heavy = load_level(_level_file(tmp_path, "h.L3.ply", 5, np.zeros(3)))  # 20,480 triangles
+    light = load_level(_level_file(tmp_path, "l.L3.ply", 3, np.zeros(3)))  # 1,280
+    assert moving_copy(light, triangles=5000) is None
+    level = moving_copy(heavy, triangles=5000)
+    assert level is not None and 0 < len(level.geometry.triangles) <= 5000
+    assert np.allclose(np.asarray(level.geometry.vertices).max(0), heavy.bbox[1], atol=0.1)  # same frame
