@@ -28,10 +28,10 @@ from glbtools.frames import to_y_up
 from . import clouds
 from .gltfmaterials import GltfMaterials, material_index, read_materials, split_glb, tagged
 from .materials import BASE_COLOR, MaterialDetails
+from .modelframe import METRE_FORMATS, model_frame
 from .mtlmaterials import alpha_from_map, mtl_details
 from .objread import PlainObj, read_plain_obj
 from .plytexture import ply_texture
-from .profiles import UNITS_TO_METRES
 
 Z_UP_TO_Y_UP = to_y_up("z")  # (x, y, z) -> (x, z, -y): STL and LAS exports go back to Z-up
 
@@ -114,16 +114,15 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
     notes.extend(getattr(parts, "notes", []))
     if not parts:
         raise EmptyModel(f"{path.name}: the master holds no triangles or points to export")
-    if fmt in ("glb", "gltf"):
-        units = "m"  # glTF is metres by definition; its up axis is Y unless staff recorded otherwise
-    scale = UNITS_TO_METRES.get(units or "", 1.0)
-    if not units:
+    # glTF is metres by definition; its up axis is Y unless staff recorded otherwise. The one
+    # rule for the GLB and for what is placed on it (hotspots, tour cameras): .modelframe.
+    frame = model_frame(fmt, units, up_axis)
+    if not units and fmt not in METRE_FORMATS:
         notes.append("the master's units are unknown; it was taken as metres")
-    rotation = to_y_up(up_axis)
     for part in parts:
-        part.vertices = (part.vertices @ rotation.T) * scale
+        part.vertices = frame.points(part.vertices)
         if part.normals is not None:
-            part.normals = part.normals @ rotation.T
+            part.normals = part.normals @ frame.rotation.T
     return Model(parts, notes)
 
 

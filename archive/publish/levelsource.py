@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glbtools.frames import to_y_up
-
 from .geometry import Model, Part
-from .profiles import UNITS_TO_METRES, Profile
+from .modelframe import METRE_FORMATS, model_frame
+from .profiles import Profile
 from .webcopy import make_web_glb
 
 if TYPE_CHECKING:
@@ -41,24 +40,22 @@ WEB_BYTES_PER_TRIANGLE = 24
 WEB_BYTES_PER_POINT = 16
 
 
-def level_model(path: Path, units: str | None, up_axis: str) -> Model:
-    """A level file (:func:`archive.levels.read_level`) as an export model, in metres and
-    y-up like :func:`.geometry.load_model` makes of the master (``units``, ``up_axis``)."""
+def level_model(path: Path, fmt: str | None, units: str | None, up_axis: str) -> Model:
+    """A level file (:func:`archive.levels.read_level`) as an export model, in the frame
+    :func:`.geometry.load_model` gives the master (its ``fmt``, ``units``, ``up_axis``):
+    the same :func:`.modelframe.model_frame`, so hotspots land alike on either copy."""
     from archive.levels import read_level
 
     g = read_level(path)
-    scale = UNITS_TO_METRES.get(units or "", 1.0)
-    rotation = to_y_up(up_axis)
-    vertices = ((g.vertices.astype(np.float64) + g.origin) @ rotation.T) * scale
+    vertices = model_frame(fmt, units, up_axis).points(g.vertices.astype(np.float64) + g.origin)
     faces = None if g.faces is None else g.faces.astype(np.int64)
-    notes = [] if units else ["the master's units are unknown; it was taken as metres"]
+    notes = [] if units or (fmt or "") in METRE_FORMATS else ["the master's units are unknown; it was taken as metres"]
     return Model([Part(vertices, faces, colors=g.colours)], notes)
 
 
 def web_glb_from_level(job: MasterJob, level: LevelSource) -> MasterOutput:
     """The web GLB made from a kept level instead of the master (which is not read)."""
-    glb = job.master.suffix.lower() in (".glb", ".gltf")  # glTF masters are metres and y-up by definition
-    model = level_model(level.path, "m" if glb else job.units, "y" if glb else job.up_axis)
+    model = level_model(level.path, job.master.suffix.lower().lstrip("."), job.units, job.up_axis)
     path = job.folder / f"{job.stem}.glb"
     report = make_web_glb(model, job.profile, [], path, job.meta, job.name)
     noun = "triangles" if model.triangles else "points"
