@@ -1059,6 +1059,15 @@
     </message>
 </context>
 <context>
+    <name>RecordDialog</name>
+    <message numerus="yes">
+        <source>Not saved — %n problem(s):</source>
+        <translation type="unfinished">
+            <numerusform>Chưa lưu — %n vấn đề:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SearchBar</name>
     <message>
         <source>Search titles, accession numbers, materials, ingredients… (accents optional)</source>
