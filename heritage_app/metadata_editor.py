@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import ValidationError
+from archive import ArchiveError, ValidationError
 from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
@@ -109,6 +109,7 @@ class FieldRow:
 
 class MetadataEditor(QWidget):
     dirtyChanged = Signal(bool)
+    loaded = Signal()  # an item (or none) is in the form: heritage_app.permissions locks what it must
     saved = Signal(object)  # archive Change
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None):
@@ -127,6 +128,7 @@ class MetadataEditor(QWidget):
         self._loaded: dict[str, Any] = {}
         self._shown: dict[str, Any] = {}
         self._dirty = False
+        self.locked = ""  # why this user may not save here (set by heritage_app.permissions); "" if they may
         install_wheel_guard()  # the form scrolls under the wheel; its fields change only when focused
         self._build()
         self.retranslate()
@@ -263,6 +265,7 @@ class MetadataEditor(QWidget):
         self.setEnabled(item is not None)
         self._apply_kind()
         self._update_state()
+        self.loaded.emit()
 
     def _apply_kind(self) -> None:
         kind = self.rows["kind"].editor.raw() or "other"
@@ -323,7 +326,7 @@ class MetadataEditor(QWidget):
         else:
             self.state_label.setText(self.tr("Saved"))
         self.state_label.setStyleSheet("color: #a05a00; font-weight: bold;" if dirty else "")
-        self.save_button.setEnabled(dirty)
+        self.save_button.setEnabled(dirty and not self.locked)
         self.revert_button.setEnabled(dirty)
         self.undo_button.setEnabled(self.undo_stack.canUndo())
         self.redo_button.setEnabled(self.undo_stack.canRedo())
@@ -350,6 +353,10 @@ class MetadataEditor(QWidget):
             return False
         except EditConflict as exc:
             return self._resolve_conflict(exc, changes)
+        except ArchiveError as exc:  # refused (the user's role, read-only media): said above the form, edits kept
+            self.banner.setText(self.tr("Not saved: {reason}").format(reason=dialogs.friendly_message(exc)))
+            self.banner.show()
+            return False
         self.load(fresh)
         return True
 

@@ -847,6 +847,10 @@
         <source>The term was not added</source>
         <translation>Chưa thêm được thuật ngữ</translation>
     </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Chưa lưu: {reason}</translation>
+    </message>
 </context>
 <context>
     <name>Operations</name>
@@ -1809,6 +1813,73 @@
     <message>
         <source>Table (Ctrl+2)</source>
         <translation>Bảng (Ctrl+2)</translation>
+    </message>
+</context>
+<context>
+    <name>WindowPermissions</name>
+    <message>
+        <source>The archive is on read-only media: you cannot {what}.</source>
+        <translation>Kho lưu trữ nằm trên phương tiện chỉ đọc: bạn không thể {what}.</translation>
+    </message>
+    <message>
+        <source>You are connected as {user}, who has no role in this team archive: you cannot {what}.</source>
+        <translation>Bạn đang kết nối với tên {user}, chưa có vai trò nào trong kho lưu trữ nhóm này: bạn không thể {what}.</translation>
+    </message>
+    <message>
+        <source>You are connected as {user} with the {role} role: you cannot {what}.</source>
+        <translation>Bạn đang kết nối với tên {user}, vai trò {role}: bạn không thể {what}.</translation>
+    </message>
+    <message>
+        <source>import scans</source>
+        <translation>nhập bản quét</translation>
+    </message>
+    <message>
+        <source>edit items</source>
+        <translation>sửa mục</translation>
+    </message>
+    <message>
+        <source>add vocabulary terms</source>
+        <translation>thêm thuật ngữ vào danh mục từ vựng</translation>
+    </message>
+    <message>
+        <source>delete items</source>
+        <translation>xóa mục</translation>
+    </message>
+    <message>
+        <source>set an item&apos;s status to reviewed or published</source>
+        <translation>đặt trạng thái của mục là Đã duyệt hoặc Đã công bố</translation>
+    </message>
+    <message>
+        <source>owner</source>
+        <translation>chủ sở hữu</translation>
+    </message>
+    <message>
+        <source>reviewer</source>
+        <translation>người duyệt</translation>
+    </message>
+    <message>
+        <source>cataloguer</source>
+        <translation>người biên mục</translation>
+    </message>
+    <message>
+        <source>viewer</source>
+        <translation>người xem</translation>
+    </message>
+    <message>
+        <source>no role</source>
+        <translation>không có vai trò</translation>
+    </message>
+    <message>
+        <source>Only a reviewer may delete an item that is reviewed or published.</source>
+        <translation>Chỉ người duyệt mới được xóa mục đã duyệt hoặc đã công bố.</translation>
+    </message>
+    <message>
+        <source>Team archive · connected as {user} ({role})</source>
+        <translation>Kho lưu trữ nhóm · đang kết nối với tên {user} ({role})</translation>
+    </message>
+    <message>
+        <source>read-only media</source>
+        <translation>phương tiện chỉ đọc</translation>
     </message>
 </context>
 </TS>

@@ -293,3 +293,36 @@ def test_roles_belong_to_team_archives(tmp_path: Path, capsys: pytest.CaptureFix
     assert "is a single-user archive: roles belong to team archives" in capsys.readouterr().err
     assert main(["--archive", str(tmp_path / "a"), "team", "whoami"]) == 0
     assert "single-user archive: connected as" in capsys.readouterr().out
+
+
+def test_the_readme_way_an_owner_with_createrole_sets_up_and_hands_out_roles(pg_server: Any, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch,
+                                                                             capsys: pytest.CaptureFixture[str]):
+    """No superuser at work: the database's owner (a login with CREATEROLE) inits the archive, sets
+    the roles up and grants them; its own events keep the name it gives, a member's do not."""
+    url = pg_server.new_database()
+    with psycopg.connect(pg_server.admin_url(), autocommit=True) as admin:
+        for user, extra in (("it_owner", " CREATEROLE"), ("lan", "")):
+            if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [user]).fetchone() is None:
+                admin.execute(f'CREATE ROLE "{user}" LOGIN{extra}')
+        admin.execute(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" OWNER TO it_owner')
+        if admin.info.server_version >= 160000:  # roles another test's superuser made: CREATEROLE alone
+            for group in ("viewer", "cataloguer", "reviewer"):  # no longer lets it_owner hand them out
+                if admin.execute("SELECT to_regrole(%s)", [f"heritage_{group}"]).fetchone()[0] is not None:
+                    admin.execute(f"GRANT heritage_{group} TO it_owner WITH ADMIN OPTION")
+    monkeypatch.setenv("PGUSER", "it_owner")
+    root = tmp_path / "team"
+    archive = ["--archive", str(root), "team"]
+    assert main(["init", "--catalogue", url, str(root)]) == 0
+    assert main([*archive, "setup-roles"]) == 0
+    assert main([*archive, "grant", "lan", "cataloguer"]) == 0
+    with open_as(root, "it_owner", monkeypatch, agent="IT") as owner:
+        assert owner.access().role == "owner"
+        published = owner.add_item({"kind": "dish", "title_vi": "Bún", "status": "published"})
+        assert owner.history(published)[0]["agent"] == "IT"
+    with open_as(root, "lan", monkeypatch, agent="IT") as lan:
+        assert lan.access().role == "cataloguer"
+        new = lan.add_item({"kind": "dish", "title_vi": "Chè"})
+        assert lan.history(new)[0]["agent"] == "lan"
+        with pytest.raises(StorageError, match="only a reviewer may change the status"):
+            lan.update(published, {"status": "draft"})
