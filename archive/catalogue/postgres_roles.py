@@ -43,11 +43,14 @@ def _quoted(values: tuple[str, ...]) -> str:
 
 
 _GUARDED = _quoted(REVIEWED_STATUSES)
+# The guards run as the user they guard, whose search_path may put a schema of their own first: a
+# function there named like ours or pg_catalog's must not answer for them.
+_PINNED = "SET search_path = pg_catalog, @SCHEMA@"
 TRIGGERS = f"""
-CREATE OR REPLACE FUNCTION heritage_owns(rel oid) RETURNS boolean LANGUAGE sql STABLE AS
+CREATE OR REPLACE FUNCTION heritage_owns(rel oid) RETURNS boolean LANGUAGE sql STABLE {_PINNED} AS
 $$ SELECT pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = rel $$;
 
-CREATE OR REPLACE FUNCTION heritage_status_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION heritage_status_guard() RETURNS trigger LANGUAGE plpgsql {_PINNED} AS $$
 BEGIN
   IF pg_has_role(current_user, '{GROUPS["reviewer"]}', 'MEMBER') OR heritage_owns(TG_RELID) THEN
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -64,7 +67,7 @@ BEGIN
     NEW.status USING ERRCODE = 'insufficient_privilege';
 END $$;
 
-CREATE OR REPLACE FUNCTION heritage_event_agent() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION heritage_event_agent() RETURNS trigger LANGUAGE plpgsql {_PINNED} AS $$
 BEGIN
   IF heritage_owns(TG_RELID) THEN
     RETURN NEW;
@@ -177,7 +180,7 @@ def set_up(conn: psycopg.Connection[Any]) -> int:
                                                          sql.Identifier(GROUPS["reviewer"])))
         _grant_database(cur)
         _default_privileges(cur)
-        cur.execute(TRIGGERS)
+        cur.execute(TRIGGERS.replace("@SCHEMA@", sql.Identifier(_schema(cur)).as_string(cur)))
         return grant_tables(cur)
 
 

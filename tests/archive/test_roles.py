@@ -326,3 +326,16 @@ def test_the_readme_way_an_owner_with_createrole_sets_up_and_hands_out_roles(pg_
         assert lan.history(new)[0]["agent"] == "lan"
         with pytest.raises(StorageError, match="only a reviewer may change the status"):
             lan.update(published, {"status": "draft"})
+
+
+def test_a_function_of_the_users_own_schema_cannot_stand_in_for_the_guards(team: Path, pg_server: Any):
+    """The default search_path looks in a schema named after the user first: the guards must not."""
+    with as_sql(pg_server, team, "postgres") as admin:
+        admin.execute("CREATE SCHEMA anna AUTHORIZATION anna")
+    with as_sql(pg_server, team, "anna") as conn:
+        for name, args in (("heritage_owns", "rel oid"), ("pg_has_role", "u name, r text, m text")):
+            conn.execute(f"CREATE FUNCTION anna.{name}({args}) RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only a reviewer may change the status"):
+            conn.execute("UPDATE public.items SET status = 'published' WHERE accession = 'D-1'")
+        conn.execute("INSERT INTO public.events (at, agent, type) VALUES ('2024-01-01', 'binh', 'edit')")
+        assert conn.execute("SELECT agent FROM public.events ORDER BY id DESC LIMIT 1").fetchone()[0] == "anna"
