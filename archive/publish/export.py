@@ -34,6 +34,7 @@ from glbtools.frames import UP_AXES, normalise_up_axis
 from platform_support import link_or_copy
 
 from . import formats, html
+from .annotations import item_research
 from .geometry import load_model
 from .jsonld import licence_url
 from .levelsource import LevelSource, choose_web_level, web_glb_from_level  # noqa: F401 - re-exported
@@ -169,6 +170,7 @@ class ItemSource:
         self.master_path = readable.main
         self.files = [readable.files[f["path"]] for f in asset["files"]]
         self.up_axis = resolve_up_axis(up_axis, asset)
+        self.research = item_research(archive, item_id, asset, self.up_axis)  # public records, in the GLB's frame
         self._archive, self._item_id = archive, item_id  # to find kept levels of detail for web copies
         self.terms = Terms.from_archive(archive)  # English pages say "bronze" where Vietnamese ones say "đồng"
 
@@ -364,16 +366,16 @@ def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderIma
     for lang in langs:
         links = html.PageLinks(poster="poster.jpg" if poster else None, home=names[langs[0]],
                                model_bytes=report.bytes, alternates=alternates)
-        ctx = html.item_context(source.record, lang, links, source.terms)
+        ctx = html.item_context(source.record, lang, links, source.terms, source.research)
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
         (folder / f"{stem}.{lang}.jsonld").write_text(
             json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
     single = out / f"{stem}.html"
-    single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms),
-                      encoding="utf-8")
+    single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms,
+                                            research=source.research), encoding="utf-8")
     step(4, 4, "Done")
     return ExportResult(source.record["id"], "html", [folder / "index.html", single], report,
-                        _renamed(source, stem) + written.notes)
+                        _renamed(source, stem) + written.notes + source.research.notes)
 
 
 def _safe_poster(render: RenderImage | None, glb: Path, size: int) -> bytes | None:

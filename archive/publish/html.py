@@ -26,6 +26,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from archive.fields import ITEM_FIELD
 
 from . import jsonld
+from .annotations import ItemResearch
+from .hotspots import hotspot_values, tour_values
 from .public import Terms, text, title, value_label
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -51,7 +53,10 @@ STRINGS: dict[str, dict[str, str]] = {
            "served_in": "Đựng trong", "serves": "Dùng để đựng", "map": "Bản đồ",
            "details": "Thông tin", "downloads": "Tải về", "search": "Tìm kiếm", "search_hint": "ví dụ: bun bo hue",
            "kind": "Loại", "collection": "Bộ sưu tập", "all": "Tất cả", "no_results": "Không tìm thấy hiện vật nào.",
-           "relic": "Hiện vật", "dish": "Món ăn", "other": "Khác", "language": "Tiếng Việt"},
+           "relic": "Hiện vật", "dish": "Món ăn", "other": "Khác", "language": "Tiếng Việt",
+           "annotations": "Chú thích trên mô hình", "tour": "Tham quan có hướng dẫn",
+           "tour_intro": "{total} điểm dừng: bấm “Tiếp” để bắt đầu.", "tour_status": "Điểm dừng {n}/{total}",
+           "previous": "Trước", "next": "Tiếp"},
     "en": {"site_name": "Hue Heritage & Cuisine in 3D",
            "footer": "3D models from the Hue Heritage & Cuisine digital archive.",
            "model_alt": "3D model", "model_error": "The 3D model could not be loaded.", "credit": "Credit",
@@ -60,7 +65,10 @@ STRINGS: dict[str, dict[str, str]] = {
            "served_in": "Served in", "serves": "Vessel for", "map": "Map",
            "details": "Details", "downloads": "Downloads", "search": "Search", "search_hint": "e.g. bun bo hue",
            "kind": "Kind", "collection": "Collection", "all": "All", "no_results": "No item matches.",
-           "relic": "Relic", "dish": "Dish", "other": "Other", "language": "English"},
+           "relic": "Relic", "dish": "Dish", "other": "Other", "language": "English",
+           "annotations": "Notes on the model", "tour": "Guided tour",
+           "tour_intro": "{total} stops: press “Next” to begin.", "tour_status": "Stop {n} of {total}",
+           "previous": "Previous", "next": "Next"},
 }
 #: Fields shown in the page's "details" list, in this order (titles, descriptions,
 #: ingredients, steps, credit and licence have their own places).
@@ -116,9 +124,10 @@ def facts(record: Mapping[str, Any], lang: str, terms: Terms | None = None) -> l
     return out
 
 
-def item_context(record: Mapping[str, Any], lang: str, links: PageLinks, terms: Terms | None = None) -> dict[str, Any]:
+def item_context(record: Mapping[str, Any], lang: str, links: PageLinks, terms: Terms | None = None,
+                 research: ItemResearch | None = None) -> dict[str, Any]:
     """Template values of an item page in ``lang``; ``terms`` labels vocabulary values (seeded
-    terms when None)."""
+    terms when None); ``research`` the item's published records (hotspots, tour stops)."""
     terms = terms or Terms()
     other = "en" if lang == "vi" else "vi"
     absolute = links.base_url
@@ -128,7 +137,7 @@ def item_context(record: Mapping[str, Any], lang: str, links: PageLinks, terms: 
     doc = jsonld.build(record, lang, {"page": links.page_url, "model": model_abs, "image": poster_abs,
                                       "usdz": usdz_abs,
                                       "model_bytes": f"{links.model_bytes} B" if links.model_bytes else None},
-                       terms, links.iri, [r["iri"] for r in links.related])
+                       terms, links.iri, [r["iri"] for r in links.related], research.records if research else ())
     name, description = title(record, lang), text(record, "description", lang)
     og = [("og:type", "website"), ("og:title", name), ("og:locale", "vi_VN" if lang == "vi" else "en_US")]
     if description:
@@ -151,6 +160,7 @@ def item_context(record: Mapping[str, Any], lang: str, links: PageLinks, terms: 
         "model_src": None, "model_href": links.model, "fallback_href": links.fallback, "poster": links.poster,
         "root": links.root, "home_href": links.home, "alternates": links.alternates, "canonical": links.page_url,
         "og": og, "csp": CSP_FOLDER, "inline": None, "downloads": links.downloads,
+        "hotspots": hotspot_values(research, lang), "tour": tour_values(research, lang),
     }
 
 
@@ -180,10 +190,11 @@ def _sha256(source: str) -> str:
 
 
 def single_file_page(record: Mapping[str, Any], lang: str, glb: Path, poster: bytes | None,
-                     alternates: Sequence[dict[str, str]] = (), terms: Terms | None = None) -> str:
+                     alternates: Sequence[dict[str, str]] = (), terms: Terms | None = None,
+                     research: ItemResearch | None = None) -> str:
     """One self-contained HTML document: model, poster, viewer and styles inline."""
     links = PageLinks(model="", fallback=None, alternates=list(alternates))
-    ctx = item_context(record, lang, links, terms)
+    ctx = item_context(record, lang, links, terms, research)
     inline = {"viewer": (WEB / "model-viewer" / "model-viewer-umd.min.js").read_text(encoding="utf-8"),
               "page": (WEB / "page.js").read_text(encoding="utf-8"),
               "css": (WEB / "page.css").read_text(encoding="utf-8")}

@@ -7,7 +7,14 @@ makes the text safe inside ``<script type="application/ld+json">``.
 The documents travel: the context is inline (:data:`CONTEXT`, schema.org as ``@vocab`` plus
 the archive's own terms), so expanding them never fetches https://schema.org. An item has one
 ``@id`` in every language (:func:`item_iri`); vocabulary values are labelled in the page's
-language and carry ``sameAs`` links to Getty AAT / Wikidata where known.
+language and carry ``sameAs`` links to Getty AAT / Wikidata where known: materials always as
+``DefinedTerm``; the period, culinary line and capture method as ``DefinedTerm`` (in
+``keywords`` and ``measurementTechnique``) when staff aligned them.
+
+Public annotations and landmarks (:mod:`.annotations`) are parts of the ``3DModel``
+(``hasPart``): ``Comment`` nodes with their title and text, the tour stop's ``position``, and
+where they sit on the model as ``PropertyValue`` values (``pointInModel``, ``normalInModel``: "x y z"
+in the published GLB's frame, y up, metres; the archive's own terms, as schema.org has none).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .annotations import PublicRecord
 from .public import Terms, text, title
 
 #: Inline JSON-LD context: schema.org terms, and the dish ↔ serving vessel link both ways.
@@ -27,6 +35,9 @@ CONTEXT: dict[str, Any] = {
     "servingVessel": {"@id": "hca:servingVessel", "@type": "@id"},
     "servingVesselOf": {"@id": "hca:servingVesselOf", "@type": "@id"},
     "sameAs": {"@id": "https://schema.org/sameAs", "@type": "@id"},
+    "pointInModel": "hca:pointInModel",
+    "normalInModel": "hca:normalInModel",
+    "recordKind": "hca:recordKind",
 }
 _SEED_TERMS = Terms()
 
@@ -86,13 +97,14 @@ def _clean(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, Any], terms: Terms | None = None,
-          iri: str | None = None, related: Sequence[str] = ()) -> dict[str, Any]:
+          iri: str | None = None, related: Sequence[str] = (), research: Sequence[PublicRecord] = ()) -> dict[str, Any]:
     """The JSON-LD document for ``record`` in ``lang``.
 
     ``urls`` gives ``page``, ``model`` (GLB), ``image`` (poster) and ``model_bytes`` as
     (absolute or page-relative) URLs; missing ones are left out. ``iri`` is the item's
     identifier (:func:`item_iri` by default); ``related`` the IRIs of published items linked
-    to it: a dish's serving vessel, or the dishes a vessel serves.
+    to it: a dish's serving vessel, or the dishes a vessel serves; ``research`` the item's
+    published records (annotations and landmarks become parts of the 3D model).
     """
     terms = terms or _SEED_TERMS
     page = urls.get("page") or ""
@@ -105,7 +117,7 @@ def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, Any], terms: 
         "@type": TYPES.get(str(record.get("kind")), "CreativeWork"), "@id": item_id,
         "name": title(record, lang), "alternateName": alternate, "description": text(record, "description", lang),
         "inLanguage": lang, "identifier": record.get("accession"), "url": page or None, "image": urls.get("image"),
-        "keywords": ", ".join(record.get("tags") or []) or None, "subjectOf": {"@id": model_id},
+        "keywords": _keywords(record, lang, terms), "subjectOf": {"@id": model_id},
         "copyrightNotice": record.get("object_rights"),
         "temporalCoverage": temporal_coverage(record) or _term(terms, "periods", record.get("period"), lang),
     })
@@ -121,6 +133,7 @@ def build(record: Mapping[str, Any], lang: str, urls: Mapping[str, Any], terms: 
         "about": {"@id": item_id}, "image": urls.get("image"), "license": licence,
         "encoding": [e for e in (encoding, ar) if e.get("contentUrl")],
         "creditText": record.get("model_credit"), "isResizable": False, **_paradata(record, lang, terms),
+        "hasPart": [_annotation(r, lang, model_id) for r in research if r.is_hotspot],
     })
     return {"@context": CONTEXT, "@graph": [item, model]}
 
@@ -143,7 +156,55 @@ def _paradata(record: Mapping[str, Any], lang: str, terms: Terms) -> dict[str, A
     return _clean({
         "creator": {"@type": "Organization", "name": credit} if credit else None,
         "dateCreated": model.get("capture_date"),
-        "measurementTechnique": _term(terms, "capture_methods", model.get("capture_method"), lang),
+        "measurementTechnique": _aligned(terms, "capture_methods", model.get("capture_method"), lang),
+    })
+
+
+def _aligned(terms: Terms, vocabulary: str, value: Any, lang: str) -> Any:
+    """A vocabulary value as a ``DefinedTerm`` when staff aligned it (AAT/Wikidata), else its label."""
+    if value in (None, ""):
+        return None
+    return _defined_term(terms, vocabulary, value, lang) if terms.same_as(vocabulary, value) \
+        else terms.label(vocabulary, value, lang)
+
+
+def _keywords(record: Mapping[str, Any], lang: str, terms: Terms) -> Any:
+    """The tags as one text, then the aligned period and culinary line as ``DefinedTerm`` nodes."""
+    tags = ", ".join(record.get("tags") or []) or None
+    aligned = [_defined_term(terms, vocabulary, record[name], lang)
+               for name, vocabulary in (("period", "periods"), ("culinary_line", "culinary_lines"))
+               if record.get(name) and terms.same_as(vocabulary, record[name])]
+    if not aligned:
+        return tags
+    return [tags, *aligned] if tags else aligned
+
+
+def _in(lang: str, shown: tuple[str, str]) -> Any:
+    """A text of the page's language as is; one that fell back to the other language tagged."""
+    value, value_lang = shown
+    if not value:
+        return None
+    return value if value_lang == lang else {"@value": value, "@language": value_lang}
+
+
+def _vector(name: str, values: Sequence[float]) -> dict[str, Any]:
+    """A point (metres) or a unit normal in the published model's frame, as "x y z"."""
+    point = name == "position"
+    what = "metres" if point else "unit vector"
+    xyz = " ".join(f"{round(v, 6) + 0.0:.6f}" for v in values)  # + 0.0: never "-0.000000"
+    return _clean({"@type": "PropertyValue", "name": name, "value": xyz,
+                   "unitCode": "MTR" if point else None,
+                   "description": f"x y z in the 3D model's glTF frame (y up, {what})"})
+
+
+def _annotation(record: PublicRecord, lang: str, model_id: str) -> dict[str, Any]:
+    """A public annotation or landmark as a ``Comment`` on the 3D model."""
+    return _clean({
+        "@type": "Comment", "@id": record.iri, "recordKind": record.kind, "inLanguage": lang,
+        "name": _in(lang, record.title(lang)), "text": _in(lang, record.shown("text", lang)),
+        "about": {"@id": model_id}, "position": record.stop,
+        "pointInModel": _vector("position", record.points_m[0]),
+        "normalInModel": _vector("normal", record.normal_m) if record.normal_m else None,
     })
 
 

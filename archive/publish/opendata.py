@@ -3,10 +3,17 @@
 Writes, from the same allow-list as the site (published items only, through
 :func:`archive.publish.public.public_record`: no private field, no sensitive coordinates)::
 
-    heritage.db      SQLite: items, assets, vocabulary (bilingual labels, licence and credit per row)
+    heritage.db      SQLite: items, assets, annotations, vocabulary (bilingual labels, licence and
+                     credit per row, AAT/Wikidata ids of terms)
     metadata.json    Datasette metadata: title, licence, source, vi/en column descriptions, facets, queries
     dcat.jsonld      DCAT dataset description for national portals
-    items.csv, assets.csv, vocabulary.csv, items.jsonld   dumps
+    items.csv, assets.csv, annotations.csv, vocabulary.csv   dumps
+    items.jsonld, vocabulary.jsonld                          schema.org dumps (annotations in the items')
+
+Annotations are the public research records of published items (:mod:`.annotations`: public
+ones only, on the published master, reviewed), each with its points twice: as recorded, in the
+master scan's coordinates and units, and in the frame of the published web model (metres, y up;
+what the site's hotspots use).
 
 ``datasette DIR/heritage.db -m DIR/metadata.json`` serves it (``pip install heritage-archive[publish]``).
 The database is a new file written with sqlite-utils' table API; it is not the catalogue.
@@ -29,12 +36,15 @@ from archive.fields import ITEM_FIELD, PUBLIC_ITEM_FIELDS
 from archive.search import SearchQuery
 
 from . import jsonld
-from .public import NOT_PUBLISHED, Terms, choice_label, public_record, title, value_label
+from .annotations import ItemResearch, PublicRecord, item_research, value_unit
+from .export import resolve_up_axis
+from .public import NOT_PUBLISHED, Terms, choice_label, master_asset, public_record, title, value_label
 
 if TYPE_CHECKING:
     from archive.service import Archive
 
-FILES = ("heritage.db", "metadata.json", "dcat.jsonld", "items.csv", "assets.csv", "vocabulary.csv", "items.jsonld")
+FILES = ("heritage.db", "metadata.json", "dcat.jsonld", "items.csv", "assets.csv", "annotations.csv", "vocabulary.csv",
+         "items.jsonld", "vocabulary.jsonld")
 #: Item columns with a vocabulary or choice value get an ``_en`` twin holding the English label.
 LABELLED = ("kind", "period", "materials", "culinary_line", "specimen", "model_licence")
 ASSET_COLUMNS = ("format", "geometry", "vertices", "faces", "points", "textured", "vertex_colors", "units",
@@ -46,6 +56,8 @@ class OpenDataReport:
     out: Path
     items: int = 0
     files: list[str] = field(default_factory=list)
+    annotations: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def _cell(value: Any) -> Any:
@@ -82,6 +94,33 @@ def asset_row(record: Mapping[str, Any], terms: Terms) -> dict[str, Any] | None:
     return row
 
 
+def annotation_row(record: Mapping[str, Any], iri: str, note: PublicRecord) -> dict[str, Any]:
+    """One ``annotations`` row: a public record of a published item, its points as recorded
+    (master coordinates, ``master_unit``) and in the published model's frame (metres, y up)."""
+    first = note.points_m[0] if note.points_m else [None, None, None]
+    view = note.view_m
+    return {
+        "uid": note.uid, "item_id": record["id"], "item_iri": iri, "accession": record.get("accession"),
+        "kind": note.kind, "measure": note.measure, "value": note.value,
+        "value_unit": value_unit(note.measure, note.master_unit) if note.measure else None,
+        **{k: note.texts.get(k) for k in ("title_vi", "title_en", "text_vi", "text_en")},
+        "x_m": first[0], "y_m": first[1], "z_m": first[2], "points_m": _cell(note.points_m),
+        "normal_m": _cell(note.normal_m) if note.normal_m else None,
+        "points_master": _cell(note.points), "master_unit": note.master_unit,
+        "normal_master": _cell(note.normal) if note.normal else None,
+        "tour_stop": note.stop, "view_m": _cell(view) if view else None,
+        "licence": record.get("model_licence"), "licence_url": jsonld.licence_url(record.get("model_licence")),
+        "credit": record.get("model_credit"),
+    }
+
+
+def _research(archive: Archive, item: Mapping[str, Any]) -> ItemResearch:
+    asset = master_asset(item)
+    if asset is None:
+        return ItemResearch()
+    return item_research(archive, int(item["id"]), asset, resolve_up_axis("auto", asset))
+
+
 def write_open_data(archive: Archive, out: Path, base_url: str = "", collection: str | None = None) -> OpenDataReport:
     """Write the open data files into ``out`` (new, empty, or holding only an earlier open-data export)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -94,8 +133,11 @@ def write_open_data(archive: Archive, out: Path, base_url: str = "", collection:
     items = {i: archive.get(i) for i in ids}
     records = {i: public_record(item) for i, item in items.items()}
     iris = {i: jsonld.item_iri(records[i], "", "") for i in ids}  # site folders are the site's: a stable urn
-    rows, assets, graph = [], [], []
+    rows, assets, graph, notes_rows, notes = [], [], [], [], []
     for i in ids:
+        research = _research(archive, items[i])
+        notes_rows.extend(annotation_row(records[i], iris[i], r) for r in research.records)
+        notes.extend(f"{records[i].get('accession') or i}: {n}" for n in research.notes)
         vessel = items[i].get("serving_vessel") if records[i].get("kind") == "dish" else None
         vessel = vessel if vessel in records else None  # only a published vessel is named
         rows.append(item_row(records[i], terms, iris[i], vessel))
@@ -105,36 +147,68 @@ def write_open_data(archive: Archive, out: Path, base_url: str = "", collection:
         related = [iris[vessel]] if vessel else [iris[d] for d in ids if items[d].get("serving_vessel") == i
                                                     and records[d].get("kind") == "dish"]
         for lang in ("vi", "en"):
-            graph.extend(jsonld.build(records[i], lang, {}, terms, iris[i], related)["@graph"])
+            graph.extend(jsonld.build(records[i], lang, {}, terms, iris[i], related, research.records)["@graph"])
     vocab = [{"vocabulary": name, "value": t["value"], "label_en": t.get("label_en") or None,
+              "external_id": t.get("external_id") or None,
               "same_as": _cell(terms.same_as(name, t["value"])) if terms.same_as(name, t["value"]) else None}
              for name in archive.vocabulary_names() for t in archive.vocabulary(name)]
-    _database(out / "heritage.db", rows, assets, vocab)
-    for name, table in (("items.csv", rows), ("assets.csv", assets), ("vocabulary.csv", vocab)):
-        _csv(out / name, table)
+    _database(out / "heritage.db", rows, assets, notes_rows, vocab)
+    for name, table in (("items.csv", rows), ("assets.csv", assets), ("annotations.csv", notes_rows),
+                        ("vocabulary.csv", vocab)):
+        _csv(out / name, table, ANNOTATION_COLUMNS if name == "annotations.csv" else ())
     _json(out / "items.jsonld", {"@context": jsonld.CONTEXT, "@graph": graph})
+    _json(out / "vocabulary.jsonld", vocabulary_jsonld(vocab))
     _json(out / "metadata.json", datasette_metadata(base_url))
     _json(out / "dcat.jsonld", dcat(base_url, len(rows)))
-    return OpenDataReport(out, len(rows), list(FILES))
+    return OpenDataReport(out, len(rows), list(FILES), len(notes_rows), notes)
 
 
-def _database(path: Path, items: list[dict[str, Any]], assets: list[dict[str, Any]],
+#: Columns of ``annotations`` in order, so the table and its CSV exist even with no annotation.
+ANNOTATION_COLUMNS = ("uid", "item_id", "item_iri", "accession", "kind", "measure", "value", "value_unit", "title_vi",
+                      "title_en", "text_vi", "text_en", "x_m", "y_m", "z_m", "points_m", "normal_m", "points_master",
+                      "master_unit", "normal_master", "tour_stop", "view_m", "licence", "licence_url", "credit")
+_ANNOTATION_TYPES = {"item_id": int, "value": float, "x_m": float, "y_m": float, "z_m": float, "tour_stop": int}
+
+
+def _database(path: Path, items: list[dict[str, Any]], assets: list[dict[str, Any]], notes: list[dict[str, Any]],
               vocab: list[dict[str, Any]]) -> None:
     staged = path.with_name(path.name + ".part")
     staged.unlink(missing_ok=True)
     db = sqlite_utils.Database(staged)
     db.table("items").insert_all(items, pk="id", alter=True)
     db.table("assets").insert_all(assets, alter=True, foreign_keys=[("item_id", "items", "id")])
+    if not db.table("items").exists():
+        db.table("items").create({"id": int}, pk="id")
+    db.table("annotations").create({c: _ANNOTATION_TYPES.get(c, str) for c in ANNOTATION_COLUMNS}, pk="uid",
+                                   foreign_keys=[("item_id", "items", "id")])
+    db.table("annotations").insert_all(notes)
     db.table("vocabulary").insert_all(vocab, pk=("vocabulary", "value"))
-    for table in ("items", "assets", "vocabulary"):
+    for table in ("assets", "vocabulary"):
         if not db.table(table).exists():
             db.table(table).create({"id": int}, pk="id")
     db.close()
     staged.replace(path)
 
 
-def _csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+def vocabulary_jsonld(vocab: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every vocabulary as a schema.org ``DefinedTermSet`` of ``DefinedTerm``: the Vietnamese
+    value, its English label, and ``sameAs`` the Getty AAT / Wikidata entities staff aligned it with."""
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for t in vocab:
+        names = [{"@value": t["value"], "@language": "vi"}]
+        names += [{"@value": t["label_en"], "@language": "en"}] if t.get("label_en") else []
+        term = {"@type": "DefinedTerm", "termCode": t["value"], "name": names,
+                "inDefinedTermSet": {"@id": f"{jsonld.TERMS_NS}vocabulary:{t['vocabulary']}"}}
+        if t.get("same_as"):
+            term["sameAs"] = json.loads(t["same_as"])
+        sets.setdefault(t["vocabulary"], []).append(term)
+    graph = [{"@type": "DefinedTermSet", "@id": f"{jsonld.TERMS_NS}vocabulary:{name}", "name": name,
+              "hasDefinedTerm": terms} for name, terms in sets.items()]
+    return {"@context": jsonld.CONTEXT, "@graph": graph}
+
+
+def _csv(path: Path, rows: list[dict[str, Any]], columns_: tuple[str, ...] = ()) -> None:
+    columns = list(columns_) or list(dict.fromkeys(k for row in rows for k in row))
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, columns)
         writer.writeheader()
@@ -163,6 +237,42 @@ def _columns() -> dict[str, str]:
     return cols
 
 
+#: Column notes of ``annotations``, Vietnamese / English.
+ANNOTATION_NOTES = {
+    "uid": "Mã bản ghi (không đổi giữa các kho) / Record id (the same in every archive)",
+    "item_id": "Hiện vật (mã) / Item (id)", "item_iri": "Định danh hiện vật (IRI) / Item identifier (IRI)",
+    "accession": "Số đăng ký của hiện vật / Item accession number",
+    "kind": "Loại: annotation (chú thích), landmark (điểm mốc), measurement (phép đo) / "
+            "Kind: annotation, landmark or measurement",
+    "measure": "Phép đo: distance, polyline, angle, area / Measure: distance, polyline, angle, area",
+    "value": "Giá trị đo, tính từ các điểm (đơn vị ở value_unit) / Measured value, computed from the points "
+             "(unit in value_unit)",
+    "value_unit": "Đơn vị của giá trị: đơn vị của bản quét gốc, ° cho góc, đơn vị² cho diện tích / Unit of the value: "
+                  "the master scan's unit, ° for an angle, unit² for an area",
+    "title_vi": "Tiêu đề (tiếng Việt) / Title (Vietnamese)", "title_en": "Tiêu đề (tiếng Anh) / Title (English)",
+    "text_vi": "Nội dung (tiếng Việt) / Text (Vietnamese)", "text_en": "Nội dung (tiếng Anh) / Text (English)",
+    "x_m": "X của điểm (đầu tiên), mét, trong hệ toạ độ của mô hình web (trục Y hướng lên) / X of the (first) point, "
+           "metres, in the published web model's frame (Y up)",
+    "y_m": "Y của điểm (đầu tiên), mét, mô hình web, Y hướng lên / Y of the (first) point, metres, web model, Y up",
+    "z_m": "Z của điểm (đầu tiên), mét, mô hình web / Z of the (first) point, metres, web model",
+    "points_m": "Mọi điểm [[x, y, z], …], mét, trong hệ toạ độ của mô hình web (glTF: Y hướng lên), như các điểm "
+                "chú thích trên trang / Every point [[x, y, z], …], metres, in the published web model's frame "
+                "(glTF: Y up), where the site's hotspots sit",
+    "normal_m": "Pháp tuyến (vectơ đơn vị), mô hình web / Surface normal (unit vector), web model frame",
+    "points_master": "Mọi điểm như đã ghi, trong toạ độ và đơn vị của bản quét gốc (master_unit) / Every point as "
+                     "recorded, in the master scan's own coordinates and units (master_unit)",
+    "master_unit": "Đơn vị toạ độ của bản quét gốc (mm, cm, m, in; trống: chưa rõ) / Coordinate unit of the master "
+                   "scan (mm, cm, m, in; empty: unknown)",
+    "normal_master": "Pháp tuyến trong toạ độ bản quét gốc / Surface normal in the master scan's coordinates",
+    "tour_stop": "Thứ tự trong chuyến tham quan có hướng dẫn (trống: không phải điểm dừng) / Place in the guided "
+                 "tour (empty: not a stop)",
+    "view_m": "Góc nhìn đã lưu (eye, target, up, fov độ), mô hình web / Saved view (eye, target, up, fov in degrees), "
+              "web model frame",
+    "licence": "Giấy phép (theo mô hình 3D) / Licence (that of the 3D model)",
+    "licence_url": "Địa chỉ giấy phép / Licence URL", "credit": "Ghi công / Credit",
+}
+
+
 def datasette_metadata(base_url: str = "") -> dict[str, Any]:
     """Datasette's ``metadata.json``: title, licence, source, bilingual column notes, facets, queries."""
     return {
@@ -175,7 +285,16 @@ def datasette_metadata(base_url: str = "") -> dict[str, Any]:
                           "facets": ["kind_en", "period_en", "culinary_line_en", "model_licence", "collections"]},
                 "assets": {"description": "Mô hình 3D gốc (kỹ thuật) / Master 3D scans (technical)",
                            "facets": ["format", "capture_method_en", "licence"]},
-                "vocabulary": {"description": "Từ vựng kiểm soát, nhãn tiếng Anh / Controlled terms, English labels",
+                "annotations": {"description": "Chú thích, điểm mốc và phép đo công khai trên mô hình 3D / Public "
+                                               "annotations, landmarks and measurements on the 3D models",
+                                "columns": ANNOTATION_NOTES, "sort": "item_id",
+                                "facets": ["kind", "measure", "value_unit", "licence"]},
+                "vocabulary": {"description": "Từ vựng kiểm soát, nhãn tiếng Anh, mã Getty AAT / Wikidata / "
+                                              "Controlled terms, English labels, Getty AAT / Wikidata ids",
+                               "columns": {"external_id": "Mã Getty AAT hoặc Wikidata do cán bộ ghi / Getty AAT or "
+                                                          "Wikidata id recorded by staff",
+                                           "same_as": "Mọi mã tương đương đã biết (JSON) / Every known equivalent "
+                                                      "(JSON)"},
                                "facets": ["vocabulary"]},
             },
             "queries": {
@@ -185,6 +304,14 @@ def datasette_metadata(base_url: str = "") -> dict[str, Any]:
                 "dishes_with_vessels": {"title": "Món ăn và đồ đựng / Dishes and their serving vessels",
                                         "sql": "select d.accession, d.title, v.accession as vessel, v.title as "
                                                "vessel_title from items d join items v on v.id = d.serving_vessel_id"},
+                "item_annotations": {"title": "Chú thích của một hiện vật / Annotations of one item",
+                                     "description": "Theo số đăng ký, theo thứ tự tham quan / By accession number, "
+                                                    "in tour order",
+                                     "sql": "select a.kind, a.title_vi, a.title_en, a.text_vi, a.text_en, a.measure, "
+                                            "a.value, a.value_unit, a.x_m, a.y_m, a.z_m, a.tour_stop, a.uid "
+                                            "from annotations a join items i on i.id = a.item_id "
+                                            "where i.accession = :accession "
+                                            "order by a.tour_stop is null, a.tour_stop, a.rowid"},
                 "items_with_places": {"title": "Hiện vật có tọa độ / Items with coordinates",
                                       "sql": "select accession, title, place_name, place_lat, place_lon from items "
                                              "where place_lat is not null"},
@@ -212,6 +339,9 @@ def dcat(base_url: str, items: int) -> dict[str, Any]:
         "dcat:distribution": [dist("heritage.db", "application/vnd.sqlite3", "SQLite (Datasette)"),
                               dist("items.csv", "text/csv", "Items (CSV)"),
                               dist("assets.csv", "text/csv", "3D models (CSV)"),
+                              dist("annotations.csv", "text/csv", "Annotations, landmarks, measurements (CSV)"),
                               dist("vocabulary.csv", "text/csv", "Vocabulary (CSV)"),
-                              dist("items.jsonld", "application/ld+json", "Items (JSON-LD, schema.org)")],
+                              dist("items.jsonld", "application/ld+json", "Items (JSON-LD, schema.org)"),
+                              dist("vocabulary.jsonld", "application/ld+json",
+                                   "Vocabulary with Getty AAT / Wikidata links (JSON-LD)")],
     }

@@ -114,6 +114,7 @@ def _build(archive: Archive, out: Path, collection: str | None, profile: str, in
         reasons = sorted({card["no_ar"] for card in cards if card.get("no_ar")})
         report.notes.append(f"{sum(1 for c in cards if c.get('no_ar'))} item page(s) without AR on iOS: "
                             + "; ".join(reasons))
+    report.notes.extend(note for card in cards for note in card.get("research_notes", []))
     step(len(ids), len(ids), "Done")
     return report
 
@@ -275,12 +276,13 @@ def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, 
                                page_url=page_url, base_url=base_url + rel if base_url else "",
                                model_bytes=report.bytes, alternates=alternates, usdz=ar_file,
                                iri=plan.iri(item_id), related=plan.related(item_id, lang))
-        ctx = html.item_context(record, lang, links, plan.terms)
+        ctx = html.item_context(record, lang, links, plan.terms, source.research)
         docs[lang] = ctx["jsonld_doc"]
         (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
     (folder / f"{name}.jsonld").write_text(json.dumps(docs[langs[0]], ensure_ascii=False, indent=1),
                                            encoding="utf-8")
-    return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar}
+    return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar,
+            "research_notes": [f"{name}: {note}" for note in source.research.notes]}
 
 
 def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str, has_map: bool = False) -> None:

@@ -1,5 +1,7 @@
 """``heritage open-data``: a public-only SQLite database, Datasette metadata, DCAT and dumps.
-No canary in any byte of any file; an unpublished item is absent; Datasette serves it (localhost)."""
+No canary in any byte of any file (private research records included); an unpublished item is
+absent; public annotations are there with their points in both frames; Datasette serves it
+(localhost), the canned query for one item's annotations included."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import pytest
 
 from archive.publish.opendata import write_open_data
 
-from .test_publish_privacy import FORBIDDEN
+from .test_publish_privacy import FORBIDDEN, PUBLIC_NOTE, add_record_canaries
 from .test_publish_support import all_text, canary_archive
 
 DRAFT_TITLE = "Bản nháp chưa công bố 4b1e"
@@ -26,16 +29,19 @@ DRAFT_TITLE = "Bản nháp chưa công bố 4b1e"
 @pytest.fixture(scope="module")
 def opendata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("opendata")
-    archive, _ = canary_archive(root / "archive")
+    archive, ids = canary_archive(root / "archive")
     with archive:
         archive.add_item({"kind": "relic", "title_vi": DRAFT_TITLE, "status": "draft", "materials": ["đồng"]})
+        add_record_canaries(archive, ids, root)
+        archive.set_vocabulary_external_id("materials", "sứ", "wd:Q130693")
         write_open_data(archive, root / "out")
     return root / "out"
 
 
 def test_writes_every_file(opendata: Path) -> None:
     assert sorted(p.name for p in opendata.iterdir()) == sorted(
-        ["heritage.db", "metadata.json", "dcat.jsonld", "items.csv", "assets.csv", "vocabulary.csv", "items.jsonld"])
+        ["heritage.db", "metadata.json", "dcat.jsonld", "items.csv", "assets.csv", "annotations.csv", "vocabulary.csv",
+         "items.jsonld", "vocabulary.jsonld"])
 
 
 def test_no_canary_in_any_byte(opendata: Path) -> None:
@@ -59,15 +65,54 @@ def test_database_has_published_items_with_labels_licence_and_credit(opendata: P
     assert vocab[("materials", "đồng")] == "bronze"
 
 
+def test_annotations_table_holds_public_records_in_both_frames(opendata: Path) -> None:
+    with sqlite3.connect(opendata / "heritage.db") as db:
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute("select * from annotations")]
+        vase = db.execute("select id, accession from items where kind = 'relic'").fetchone()
+        fks = db.execute("pragma foreign_key_list(annotations)").fetchall()
+    assert len(rows) == 1  # the private annotation and measurement, and the draft item's note, are not there
+    row = rows[0]
+    assert (row["title_vi"], row["title_en"], row["text_en"]) == (PUBLIC_NOTE["title_vi"], PUBLIC_NOTE["title_en"],
+                                                                PUBLIC_NOTE["text_en"])
+    assert row["item_id"] == vase["id"] and row["accession"] == vase["accession"] and row["kind"] == "annotation"
+    # recorded at (0, 0, 50) mm on a master whose up axis is y: the web model's frame is metres, y up
+    assert json.loads(row["points_master"]) == [[0.0, 0.0, 50.0]] and row["master_unit"] == "mm"
+    assert json.loads(row["points_m"]) == [[0.0, 0.0, 0.05]] and (row["x_m"], row["y_m"], row["z_m"]) == (0, 0, 0.05)
+    assert json.loads(row["normal_m"]) == [0.0, 0.0, 1.0] and row["tour_stop"] is None
+    assert row["licence"] == "CC-BY-4.0" and row["credit"] == "Bảo tàng Huế"
+    assert [tuple(f)[2:5] for f in fks] == [("items", "item_id", "id")]
+    csv_text = (opendata / "annotations.csv").read_text(encoding="utf-8")
+    assert PUBLIC_NOTE["title_en"] in csv_text and csv_text.splitlines()[0].startswith("uid,item_id,")
+
+
+def test_vocabulary_external_ids_and_linked_data_dumps(opendata: Path) -> None:
+    with sqlite3.connect(opendata / "heritage.db") as db:
+        porcelain = db.execute("select external_id, same_as from vocabulary where vocabulary = 'materials' "
+                               "and value = 'sứ'").fetchone()
+        bronze = db.execute("select external_id from vocabulary where value = 'đồng'").fetchone()
+    assert porcelain[0] == "http://www.wikidata.org/entity/Q130693" and bronze[0] is None  # seeded ids are not staff's
+    vocab = json.loads((opendata / "vocabulary.jsonld").read_text(encoding="utf-8"))
+    materials = next(s for s in vocab["@graph"] if s["name"] == "materials")["hasDefinedTerm"]
+    assert "http://www.wikidata.org/entity/Q130693" in next(t for t in materials if t["termCode"] == "sứ")["sameAs"]
+    graph = json.loads((opendata / "items.jsonld").read_text(encoding="utf-8"))["@graph"]
+    parts = [p for node in graph for p in node.get("hasPart", [])]
+    assert {p["name"] for p in parts} == {PUBLIC_NOTE["title_vi"], PUBLIC_NOTE["title_en"]}
+    assert parts[0]["pointInModel"]["value"] == "0.000000 0.000000 0.050000"
+
+
 def test_metadata_and_dcat(opendata: Path) -> None:
     meta = json.loads((opendata / "metadata.json").read_text(encoding="utf-8"))
     items = meta["databases"]["heritage"]["tables"]["items"]
     assert meta["license_url"].startswith("https://creativecommons.org/") and meta["title"]
     assert items["columns"]["materials"] == "Chất liệu / Materials" and "kind_en" in items["facets"]
-    assert meta["databases"]["heritage"]["queries"]
+    assert meta["databases"]["heritage"]["queries"]["item_annotations"]["sql"].count(":accession") == 1
+    notes = meta["databases"]["heritage"]["tables"]["annotations"]["columns"]
+    assert "metres" in notes["points_m"] and "mét" in notes["points_m"] and "master" in notes["points_master"]
     dcat = json.loads((opendata / "dcat.jsonld").read_text(encoding="utf-8"))
     assert dcat["@type"] == "dcat:Dataset"
-    assert {d["dcat:downloadURL"]["@id"] for d in dcat["dcat:distribution"]} >= {"heritage.db", "items.csv"}
+    assert {d["dcat:downloadURL"]["@id"] for d in dcat["dcat:distribution"]} >= {
+        "heritage.db", "items.csv", "annotations.csv", "vocabulary.jsonld"}
 
 
 def test_refuses_a_folder_holding_other_files(tmp_path: Path, opendata: Path) -> None:
@@ -121,6 +166,12 @@ def test_datasette_serves_published_items(opendata: Path) -> None:
         assert "Blue vase" in csv_text and not any(c in csv_text for c in FORBIDDEN)
         query = json.load(urllib.request.urlopen(base + "/heritage/relics_by_period.json?_shape=array", timeout=10))
         assert isinstance(query, list)
+        accession = relics[0]["accession"]
+        notes = json.load(urllib.request.urlopen(base + "/heritage/item_annotations.json?_shape=array&accession="
+                                                 + urllib.parse.quote(accession), timeout=10))
+        assert [n["title_en"] for n in notes] == [PUBLIC_NOTE["title_en"]]
+        every = urllib.request.urlopen(base + "/heritage/annotations.json?_shape=array", timeout=10).read().decode()
+        assert not any(c in every for c in FORBIDDEN)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -1,5 +1,6 @@
 """Nothing private leaves the archive: canaries in every private field, sensitive
-coordinates, image metadata, user and host names, local paths; and all text is escaped."""
+coordinates, image metadata, user and host names, local paths, private research records (and
+public records of unpublished items); and all text is escaped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import socket
 from pathlib import Path
 
 import pytest
+import trimesh
 
+from archive import Archive
 from archive.publish import build_site, export_item, public_record
 
 from .test_publish_support import (
@@ -22,12 +25,35 @@ from .test_publish_support import (
     SECRET_LAT,
     SECRET_LON,
     XSS,
+    add,
     all_text,
     canary_archive,
 )
 
+#: Research records that must never be published: private ones, and public ones of an unpublished item.
+RECORD_CANARIES = {"private_title": "CANARY-RECORD-TITLE-51d0", "private_text": "CANARY-RECORD-TEXT-9e27",
+                   "private_measure": "CANARY-RECORD-MEASURE-c4b8", "draft_item_note": "CANARY-DRAFT-ITEM-NOTE-2a6f"}
+#: A public annotation of a published item: it must be published (so the canaries above prove something).
+PUBLIC_NOTE = {"title_vi": "Vết nứt ở thân bình", "title_en": "Crack in the body", "text_en": "Seen since 1990."}
 FORBIDDEN = [*CANARIES.values(), IMAGE_CANARY, OPERATOR_CANARY, str(SECRET_LAT), str(SECRET_LON), "16.47135",
-             "107.58246"]
+             "107.58246", *RECORD_CANARIES.values()]
+
+
+def add_record_canaries(archive: Archive, ids: list[int], root: Path) -> None:
+    """Private records with canary texts (an annotation with a saved view, a titled measurement)
+    and a public annotation on a draft item, all canaries; plus :data:`PUBLIC_NOTE` on ``ids[0]``."""
+    c = RECORD_CANARIES
+    view = {"eye": [300.0, 0.0, 0.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 0.0, 1.0], "fov": 35.0}
+    archive.add_record(ids[0], "annotation", [[10.0, 0.0, 0.0]], normal=[1.0, 0.0, 0.0], title_vi=c["private_title"],
+                       text_en=c["private_text"], view=view)
+    archive.add_record(ids[0], "measurement", [[0.0, 0.0, 0.0], [10.0, 0.0, 0.0]], measure="distance",
+                       title_en=c["private_measure"])
+    archive.add_record(ids[0], "annotation", [[0.0, 0.0, 50.0]], normal=[0.0, 0.0, 1.0], public=True, **PUBLIC_NOTE)
+    (root / "draft").mkdir()
+    trimesh.creation.box(extents=(30, 30, 30)).export(root / "draft" / "box.stl")
+    draft = add(archive, root / "draft" / "box.stl", "relic", title_vi="Bản nháp", status="draft")
+    archive.add_record(draft, "annotation", [[0.0, 0.0, 0.0]], title_en=c["draft_item_note"], public=True,
+                       view=view)
 
 
 def fake_render(path: Path, size: int) -> bytes:
@@ -50,6 +76,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     archive, ids = canary_archive(root / "archive")
     out = root / "out"
     with archive:
+        add_record_canaries(archive, ids, root)
         for item_id in ids:
             for fmt in ("glb", "obj", "ply", "html"):
                 export_item(archive, item_id, out / fmt, fmt, "web", render_image=fake_render)
@@ -77,6 +104,15 @@ def test_no_canary_in_any_output_file(outputs: tuple[Path, Path]) -> None:
     assert len(files) > 30
     leaks = [(p.relative_to(out).as_posix(), c) for p in files for c in FORBIDDEN if c in all_text(p)]
     assert not leaks
+
+
+def test_public_records_are_published_private_ones_are_not(outputs: tuple[Path, Path]) -> None:
+    _, out = outputs
+    site_pages = [p for p in (out / "site").rglob("*.html")] + [p for p in (out / "html").rglob("*.html")]
+    with_note = [p for p in site_pages if PUBLIC_NOTE["title_en"] in p.read_text(encoding="utf-8")
+                 or PUBLIC_NOTE["title_vi"] in p.read_text(encoding="utf-8")]
+    assert len(with_note) == 5  # the site's two pages, the folder's two and the single-file page
+    assert any('class="hotspot"' in p.read_text(encoding="utf-8") for p in with_note)
 
 
 def test_no_canary_in_file_names(outputs: tuple[Path, Path]) -> None:
