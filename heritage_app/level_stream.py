@@ -10,6 +10,8 @@ the camera rests; picks and measurements go through the master's memory-mapped i
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer
@@ -20,6 +22,8 @@ from viewer.picking import IndexPicker
 from viewer.streaming import LevelSet, LevelStream
 
 from .viewer_tasks import LoadLevelTask, MovingCopyTask
+
+log = logging.getLogger(__name__)
 
 # How long the camera must rest before a finer level is loaded.
 STILL_MS = 300
@@ -40,11 +44,13 @@ class LevelStreamController(QObject):
         self.picking_note = ""
         self.lighter: list[Any] = []  # a copy lighter than the coarsest level, for moving frames
         self.stopped = False
+        self.started = time.perf_counter()
         self.still = QTimer(self, singleShot=True, interval=STILL_MS)
         self.still.timeout.connect(self._settled)
 
     # -- driven by the widget -------------------------------------------------------------
     def start(self) -> None:
+        self.started = time.perf_counter()
         self._load(self.stream.begin())
 
     def moved(self) -> None:
@@ -104,12 +110,25 @@ class LevelStreamController(QObject):
         self.task = None
         if not self.stream.arrived(task.number, model):
             return
-        if self.frame is None:
+        log.info("level %d (%d primitives) shown %.2f s after opening", task.number,
+                 model.n_primitives, time.perf_counter() - self.started)
+        if self.frame is None:  # the first picture: nothing else runs until it is drawn
             self.frame = model
+            self.viewer.frameRendered.connect(self._first_drawn)
             self.viewer.show_first_level(model, self._picker(model))
-            self._make_lighter(model)
+            self._show()
+            return
         self._show()
-        self.still.start()  # the camera has not moved yet: go on to the finest level that fits
+        self.still.start()  # the camera may not have moved: go on to the finest level that fits
+
+    def _first_drawn(self) -> None:
+        """The first picture is on screen: now the lighter copy for moving and, once the
+        camera rests, the finest level that fits."""
+        self.viewer.frameRendered.disconnect(self._first_drawn)
+        log.info("first picture drawn %.2f s after opening", time.perf_counter() - self.started)
+        if not self.stopped and self.frame is not None:
+            self._make_lighter(self.frame)
+            self.still.start()
 
     def _make_lighter(self, coarsest: Any) -> None:
         """In the background: a copy lighter than the coarsest level, so moving frames fit."""
