@@ -35,6 +35,7 @@ from .levels_task import index_when_ready, start_levels_after_import, view_level
 from .live_refresh import LiveRefresh
 from .metadata_editor import EditorContext
 from .operations import Operations, TaskProgress
+from .permissions import WindowPermissions
 from .search_bar import SearchBar
 from .settings import MB, SettingsStore, set_viewer_budget
 from .tasks import Task, TaskManager
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.archive_label)
         self.actions = WindowActions(self)
+        self.permissions = WindowPermissions(self)  # what the connected user may do (team roles)
         self.live = LiveRefresh(self)  # other users' changes, shown without a restart
         self._connect()
         self.actions.render_thumbnails.setChecked(self.settings.render_thumbnails)
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         title = self.tr("Heritage & Cuisine 3D Archive")
         self.setWindowTitle(f"{name} [*] — {title}" if name else title)
         self.archive_label.setText(str(self.archive_dir) if self.archive_dir else self.tr("No archive open"))
+        self.permissions.update()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -328,6 +331,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         if self.archive is None:
             return
+        self.permissions.update()  # IT may have changed the user's role meanwhile
         self._fill_choices()
         self.model.refresh_items(list(self.model._cache))
         self.model.reload()
@@ -485,7 +489,7 @@ class MainWindow(QMainWindow):
 
     # -- import ----------------------------------------------------------------------------
     def import_files(self, paths: list[Path]) -> ImportDialog | None:
-        if self.archive is None:
+        if self.archive is None or not self.permissions.check("import"):
             return None
         if self.import_dialog is not None:  # a drop while the dialog is open adds to it
             self.import_dialog.add_paths(paths)
