@@ -122,6 +122,9 @@ def write_from_master(job: MasterJob) -> MasterOutput:
             check_image(path, path.name)
     if job.fmt == "glb" and job.level is not None:
         return web_glb_from_level(job, job.level)
+    from_master = getattr(formats.WRITERS.get(job.fmt), "from_master", None)
+    if from_master is not None:  # a writer that reads the master itself, a chunk at a time (3D Tiles)
+        return from_master(job)  # type: ignore[no-any-return]
     model = load_model(job.master, job.units, job.up_axis)
     originals = original_candidates(job.files)
     if job.fmt == "glb":

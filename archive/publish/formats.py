@@ -2,7 +2,8 @@
 
 Written by small writers here (not trimesh's), so that no name from the source file, no
 comment and no path ends up in the output. OBJ and PLY are y-up metres like the GLB; STL is
-z-up millimetres, which is what slicers for 3D printing expect.
+z-up millimetres, which is what slicers for 3D printing expect. 3D Tiles (``3dtiles``) are a
+folder made by :mod:`.tilespage`, which reads the master itself in chunks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from .geometry import Z_UP_TO_Y_UP, Model
 from .profiles import PublishError
 from .textures import Texture
+from .tilespage import TILES_WRITER
 
 HEADER = "Heritage & Cuisine 3D Archive"
 
@@ -153,5 +155,6 @@ WRITERS: dict[str, ModelWriter] = {
     "stl": lambda model, textures, folder, stem: [write_stl(model, folder / f"{stem}.stl")],
     "las": lambda model, textures, folder, stem: [write_las(model, folder / f"{stem}.las")],
     "laz": lambda model, textures, folder, stem: [write_las(model, folder / f"{stem}.laz")],
+    "3dtiles": TILES_WRITER,  # a folder; reads an item's master a chunk at a time (its from_master)
 }
 """Model files other than the web GLB, by export format (the GLB is :mod:`.webcopy`'s)."""

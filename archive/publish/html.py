@@ -35,6 +35,8 @@ TEMPLATES = ASSETS / "templates"
 WEB = ASSETS / "web"
 VIEWER_FILES = ("model-viewer-umd.min.js", "LICENSE", "LICENSE.three", "LICENSE.lit", "LICENSE.gainmap-js",
                 "README.md")
+TILES_FILES = ("tiles.js", "tiles.css", "tiles-viewer/tiles-viewer.min.js", "tiles-viewer/LICENSE.3d-tiles-renderer",
+               "tiles-viewer/LICENSE.three", "tiles-viewer/README.md")
 
 #: model-viewer 4.4.0 inserts one fixed <style> element; allowed by its hash (a newer
 #: vendored version may need a new hash: the Chromium tests report the violation).
@@ -169,7 +171,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
 
 
 def copy_web_assets(root: Path) -> None:
-    """Copy the shared page assets (CSS, scripts, vendored model-viewer) into ``root/assets``."""
+    """Copy the shared page assets (CSS, scripts, vendored model-viewer and tiles viewer) into ``root/assets``."""
     dest = root / "assets"
     (dest / "model-viewer").mkdir(parents=True, exist_ok=True)
     for name in ("page.css", "page.js", "site.js", "favicon.svg"):
@@ -177,6 +179,9 @@ def copy_web_assets(root: Path) -> None:
     for name in VIEWER_FILES:
         if (WEB / "model-viewer" / name).exists():
             shutil.copyfile(WEB / "model-viewer" / name, dest / "model-viewer" / name)
+    (dest / "tiles-viewer").mkdir(exist_ok=True)  # pages of tiled point clouds (tiles.html.j2)
+    for name in TILES_FILES:
+        shutil.copyfile(WEB / name, dest / name)
 
 
 def write_model_fallback(glb: Path, target: Path) -> None:

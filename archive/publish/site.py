@@ -28,7 +28,7 @@ from archive.store import CancelToken
 from archive.workfolders import MARKER as WORK_MARKER
 from archive.workfolders import new_work_folder, remove_stale_work_folders
 
-from . import html, jsonld, mapping, usdz
+from . import html, jsonld, mapping, tilespage, usdz
 from .export import ItemSource, languages, poster_jpeg, thumbnail_jpeg
 from .profiles import BudgetNotReached, Progress, RenderImage, get_profile
 from .public import Terms, public_record, search_terms, slug, title
@@ -253,8 +253,10 @@ def _ar_copy(folder: Path) -> tuple[str | None, str | None]:
 def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, profile: str,
                 render_image: RenderImage | None) -> dict[str, Any]:
     record, name, base_url = source.record, plan.names[item_id], plan.base_url
-    report = source.web_glb(folder / "model.glb", get_profile(profile))
-    html.write_model_fallback(folder / "model.glb", folder / "model.glb.js")
+    tiles = tilespage.item_tiles(source, folder, get_profile(profile))  # a cloud too big for one web file
+    report = tiles or source.web_glb(folder / "model.glb", get_profile(profile))
+    if tiles is None:
+        html.write_model_fallback(folder / "model.glb", folder / "model.glb.js")
     ar_file, no_ar = _ar_copy(folder)
     poster = None
     try:
@@ -278,7 +280,8 @@ def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, 
                                iri=plan.iri(item_id), related=plan.related(item_id, lang))
         ctx = html.item_context(record, lang, links, plan.terms, source.research)
         docs[lang] = ctx["jsonld_doc"]
-        (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
+        page = html.render("item.html.j2", ctx) if tiles is None else tilespage.render_page(ctx, tiles.tileset)
+        (folder / names[lang]).write_text(page, encoding="utf-8")
     (folder / f"{name}.jsonld").write_text(json.dumps(docs[langs[0]], ensure_ascii=False, indent=1),
                                            encoding="utf-8")
     return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar,

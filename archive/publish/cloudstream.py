@@ -1,0 +1,274 @@
+"""A point cloud read a chunk at a time, already in the published frame (y-up metres).
+
+The 3D Tiles writer (:mod:`.tiles3d`) never holds a whole 100M-point master: it asks a
+:class:`CloudSource` for approximate bounds (to lay out its octree) and then for chunks of
+points, each turned by the same :class:`.modelframe.ModelFrame` as the web GLB.
+
+* LAS/LAZ: laspy's chunk iterator (lazrs decompresses LAZ on every core);
+* a plain binary PLY cloud: rows of a memory map, a slice at a time;
+* E57: one scan at a time, placed by its pose (pye57);
+* anything else (PCD, XYZ, PTS, a PLY laid out otherwise, a glTF of points…): the export's
+  reader, whole (:func:`.geometry.load_model`), then served in chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from archive.errors import CorruptFile
+
+from .modelframe import ModelFrame
+
+#: points per chunk: ~100 MB of float64 coordinates and colours in flight
+CHUNK = 2_000_000
+
+Chunk = tuple[np.ndarray, np.ndarray | None]
+"""(points (m, 3) float64 published metres y-up, colours (m, 4) uint8 RGBA or None)"""
+
+
+class CloudSource(Protocol):
+    """What the tiler reads: ``count`` (declared or known), ``coloured``, :meth:`bounds` and
+    :meth:`chunks`. Bounds may be approximate (a LAS header can lie): they only lay out
+    the octree; every tile's box is measured from the points it holds."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def coloured(self) -> bool: ...
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def chunks(self) -> Iterator[Chunk]: ...
+
+
+@dataclass
+class ArraySource:
+    """Points already in memory and in the published frame (a loaded model, a test cloud)."""
+
+    points: np.ndarray
+    colours: np.ndarray | None = None
+    chunk: int = CHUNK
+
+    @property
+    def count(self) -> int:
+        return len(self.points)
+
+    @property
+    def coloured(self) -> bool:
+        return self.colours is not None
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.points.min(0).astype(np.float64), self.points.max(0).astype(np.float64)
+
+    def chunks(self) -> Iterator[Chunk]:
+        for a in range(0, len(self.points), self.chunk):
+            colours = None if self.colours is None else self.colours[a:a + self.chunk]
+            yield _finite(np.asarray(self.points[a:a + self.chunk], dtype=np.float64), colours)
+
+
+def _box_in_frame(frame: ModelFrame, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The published box of a master box: the frame turns axes onto axes, so its corners do."""
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    moved = frame.points(corners)
+    return moved.min(0), moved.max(0)
+
+
+class LasSource:
+    """LAS or LAZ, a chunk at a time; colours brought from 16 to 8 bits (8-bit files, which
+    break the LAS rule, are told apart by their first coloured chunk)."""
+
+    def __init__(self, path: Path, frame: ModelFrame, chunk: int = CHUNK):
+        import laspy
+
+        self.path, self.frame, self.chunk = path, frame, chunk
+        with laspy.open(str(path)) as reader:
+            header: Any = reader.header
+            self.count = int(header.point_count)
+            self.coloured = {"red", "green", "blue"} <= set(header.point_format.dimension_names)
+            self._box = (np.asarray(header.mins, dtype=np.float64), np.asarray(header.maxs, dtype=np.float64))
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return _box_in_frame(self.frame, *self._box)
+
+    def chunks(self) -> Iterator[Chunk]:
+        import laspy
+
+        shift: int | None = None
+        read = 0
+        with laspy.open(str(self.path)) as reader:
+            for block in reader.chunk_iterator(self.chunk):
+                points = np.column_stack([np.asarray(block.x), np.asarray(block.y), np.asarray(block.z)])
+                read += len(points)
+                colours = None
+                if self.coloured:
+                    raw = np.column_stack([block.red, block.green, block.blue])
+                    if shift is None:
+                        shift = 8 if raw.max(initial=0) > 255 else 0
+                    colours = np.full((len(raw), 4), 255, dtype=np.uint8)
+                    colours[:, :3] = raw >> shift
+                yield _finite(self.frame.points(points), colours)
+        if read < self.count:
+            raise CorruptFile(f"{self.path.name}: the LAS header declares {self.count:,} points "
+                              f"but only {read:,} could be read.")
+
+
+class PlySource:
+    """A binary little-endian PLY holding only vertices (a scanner's cloud), through a
+    memory map a slice at a time."""
+
+    def __init__(self, path: Path, frame: ModelFrame, rows: np.ndarray, origin: np.ndarray, chunk: int = CHUNK):
+        self.path, self.frame, self.rows, self.origin, self.chunk = path, frame, rows, origin, chunk
+        self.count = len(rows)
+        self.coloured = _ply_colour_names(rows.dtype) is not None
+
+    @classmethod
+    def open(cls, path: Path, frame: ModelFrame) -> PlySource | None:
+        """The source, or None when the PLY is laid out otherwise (ASCII, faces, lists…)."""
+        from archive.formats.ply import read_header
+
+        header = read_header(path)
+        elements = [e for e in header.elements if e.count]
+        if (header.encoding != "binary_little_endian" or len(elements) != 1 or elements[0].name != "vertex"
+                or header.elements[0].name != "vertex" or elements[0].has_lists):
+            return None
+        vertex = elements[0]
+        dtype = np.dtype([(p.name, "<" + p.dtype) for p in vertex.props])
+        if not {"x", "y", "z"} <= set(dtype.names or ()):
+            return None
+        if path.stat().st_size < header.data_offset + vertex.count * dtype.itemsize:
+            raise CorruptFile(f"{path.name}: the PLY is shorter than its header declares; it is truncated.")
+        rows = np.memmap(path, dtype=dtype, mode="r", offset=header.data_offset, shape=(vertex.count,))
+        return cls(path, frame, rows, _origin(header.comments))
+
+    def _slices(self) -> Iterator[np.ndarray]:
+        for a in range(0, self.count, self.chunk):
+            yield self.rows[a:a + self.chunk]
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+        for rows in self._slices():
+            for k, axis in enumerate("xyz"):
+                column = rows[axis][np.isfinite(rows[axis])]
+                if len(column):
+                    lo[k], hi[k] = min(lo[k], float(column.min())), max(hi[k], float(column.max()))
+        return _box_in_frame(self.frame, lo + self.origin, hi + self.origin)
+
+    def chunks(self) -> Iterator[Chunk]:
+        trio = _ply_colour_names(self.rows.dtype)
+        for rows in self._slices():
+            points = np.column_stack([rows[a].astype(np.float64) for a in "xyz"]) + self.origin
+            colours = None
+            if trio is not None:
+                colours = np.full((len(rows), 4), 255, dtype=np.uint8)
+                for k, name in enumerate(trio):
+                    colours[:, k] = rows[name]
+            yield _finite(self.frame.points(points), colours)
+
+
+def _ply_colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
+    """The names of a PLY's 8-bit colour properties (RGB, plus alpha when present)."""
+    names = set(dtype.names or ())
+    for trio in (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue")):
+        if set(trio) <= names and all(dtype[c] == np.uint8 for c in trio):
+            alpha = ("alpha",) if "alpha" in names and dtype["alpha"] == np.uint8 else ()
+            return trio + alpha
+    return None
+
+
+def _origin(comments: list[str]) -> np.ndarray:
+    """The ``comment origin x y z`` of the archive's own level files (zeros otherwise)."""
+    for c in comments:
+        words = c.split()
+        if len(words) == 4 and words[0] == "origin":
+            try:
+                return np.array([float(w) for w in words[1:]], dtype=np.float64)
+            except ValueError:
+                break
+    return np.zeros(3)
+
+
+class E57Source:
+    """Every scan of an E57 file, one at a time, placed by its pose."""
+
+    def __init__(self, path: Path, frame: ModelFrame):
+        import pye57
+
+        self.path, self.frame = path, frame
+        e57 = pye57.E57(str(path))
+        try:
+            self.scans = e57.scan_count
+            headers = [e57.get_header(i) for i in range(self.scans)]
+            self.count = sum(int(h.point_count) for h in headers)
+            self.coloured = bool(headers) and all("colorRed" in h.point_fields for h in headers)
+        finally:
+            e57.close()
+
+    def _scans(self) -> Iterator[Chunk]:
+        import pye57
+
+        e57 = pye57.E57(str(self.path))
+        try:
+            for i in range(self.scans):
+                s = e57.read_scan(i, colors=self.coloured, ignore_missing_fields=True)
+                points = np.column_stack([s["cartesianX"], s["cartesianY"], s["cartesianZ"]]).astype(np.float64)
+                colours = None
+                if self.coloured:
+                    raw = np.column_stack([s["colorRed"], s["colorGreen"], s["colorBlue"]]).astype(np.float64)
+                    colours = np.full((len(points), 4), 255, dtype=np.uint8)
+                    colours[:, :3] = (raw / 257.0 if raw.max(initial=0) > 255 else raw).round().clip(0, 255)
+                yield _finite(self.frame.points(points), colours)
+        finally:
+            e57.close()
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+        for points, _ in self._scans():
+            if len(points):
+                lo, hi = np.minimum(lo, points.min(0)), np.maximum(hi, points.max(0))
+        return lo, hi
+
+    def chunks(self) -> Iterator[Chunk]:
+        yield from self._scans()
+
+
+def _finite(points: np.ndarray, colours: np.ndarray | None) -> Chunk:
+    """Without the points whose coordinates are not finite (holes of organised clouds)."""
+    ok = np.isfinite(points).all(1)
+    if ok.all():
+        return points, colours
+    return points[ok], None if colours is None else colours[ok]
+
+
+def master_source(path: Path, frame: ModelFrame) -> CloudSource:
+    """The master at ``path`` as a :class:`CloudSource` in ``frame``; raises
+    :class:`~.profiles.PublishError` when it holds no points (a mesh)."""
+    from archive.formats.identify import identify
+
+    from .geometry import load_model
+    from .profiles import PublishError
+
+    fmt = identify(path)
+    if fmt in ("las", "laz"):
+        return LasSource(path, frame)
+    if fmt == "e57":
+        return E57Source(path, frame)
+    if fmt == "ply":
+        source = PlySource.open(path, frame)
+        if source is not None:
+            return source
+    model = load_model(path, "m", "y")  # the master's own frame: ``frame`` is applied below
+    clouds = [p for p in model.parts if p.faces is None and len(p.vertices)]
+    if not clouds:
+        raise PublishError("3D Tiles are made from point clouds; this item is a mesh. Export GLB or HTML instead.")
+    points = frame.points(np.concatenate([p.vertices for p in clouds]))
+    colours = None
+    if any(p.colors is not None for p in clouds):
+        colours = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
+                                  for p in clouds])
+    return ArraySource(points, colours)

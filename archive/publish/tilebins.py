@@ -1,0 +1,191 @@
+"""Points sorted into octree buckets on disk, so a tileset is built a bucket at a time.
+
+The first pass of the 3D Tiles writer (:mod:`.tiles3d`): every chunk of the cloud is cut
+by the octree cells of one depth and appended to one file per occupied cell (28 bytes a
+point: float64 x y z and RGBA). A bucket that ends up holding more than the writer may
+load at once is cut again, a level deeper, from its own file; none goes below
+:data:`MAX_DEPTH`, where the cells of every level's sampling grid still lie inside one bucket
+(:mod:`.tilelevels` relies on that). Memory is one chunk plus the write buffer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from archive.store import CancelToken
+
+from .cloudstream import Chunk
+
+RECORD = np.dtype([("p", "<f8", (3,)), ("c", "u1", (4,))])
+#: records buffered in memory before they are appended to their files (~110 MB)
+FLUSH = 4_000_000
+#: records read back at once when a bucket is cut again
+READ = 2_000_000
+
+
+@dataclass(frozen=True)
+class Cube:
+    """The octree's root cell: ``corner`` (3,) float64 and edge ``size`` in metres."""
+
+    corner: np.ndarray
+    size: float
+
+    @classmethod
+    def around(cls, lo: np.ndarray, hi: np.ndarray) -> Cube:
+        extent = float(np.max(hi - lo)) if np.all(np.isfinite([lo, hi])) else 0.0
+        size = extent * (1 + 1e-9) if extent > 0 else 1.0
+        centre = (np.asarray(lo, dtype=np.float64) + np.asarray(hi, dtype=np.float64)) / 2
+        return cls(centre - size / 2, size)
+
+    def cells(self, points: np.ndarray, depth: int) -> np.ndarray:
+        """(n, 3) int64 cell coordinates of ``points`` at ``depth``, clamped into the cube
+        (a point beyond a lying header's box counts as on its face)."""
+        side = 1 << depth
+        q = np.floor((points - self.corner) * (side / self.size)).astype(np.int64)
+        return np.clip(q, 0, side - 1, out=q)
+
+    def holds(self, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """Whether the box fits the cube snugly: inside it, and not lost in a cube too big."""
+        slack = 1e-3 * self.size
+        inside = bool(np.all(lo >= self.corner - slack) and np.all(hi <= self.corner + self.size + slack))
+        return inside and float(np.max(hi - lo)) > self.size / 2
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """An octree cell at ``depth`` with integer coordinates ``xyz`` and its points' file."""
+
+    depth: int
+    xyz: tuple[int, int, int]
+    count: int
+    path: Path
+
+    def read(self, start: int = 0, count: int = -1) -> np.ndarray:
+        return np.fromfile(self.path, dtype=RECORD, count=count, offset=start * RECORD.itemsize)
+
+    def records(self) -> Iterator[np.ndarray]:
+        for a in range(0, self.count, READ):
+            yield self.read(a, min(READ, self.count - a))
+
+
+#: deepest bucket for the default grid of 128: a bucket's edge is at least one cell of the
+#: root's sampling grid (the writer passes ``log2(grid)``)
+MAX_DEPTH = 7
+
+
+class Binner:
+    """Appends records to one file per octree cell of one ``depth`` in ``folder``, limited
+    to the cells below ``parent`` (depth, xyz) when cutting a bucket again."""
+
+    def __init__(self, folder: Path, cube: Cube, depth: int, parent: tuple[int, tuple[int, int, int]] | None = None):
+        self.folder, self.cube, self.depth = folder, cube, depth
+        self.low = np.zeros(3, np.int64)
+        self.high = np.full(3, (1 << depth) - 1, np.int64)
+        if parent is not None:
+            shift = depth - parent[0]
+            self.low = np.array(parent[1], np.int64) << shift
+            self.high = self.low + (1 << shift) - 1
+        self.counts: dict[tuple[int, int, int], int] = {}
+        self.pending: dict[tuple[int, int, int], list[np.ndarray]] = {}
+        self.held = 0
+
+    def add(self, records: np.ndarray) -> None:
+        q = np.clip(self.cube.cells(records["p"], self.depth), self.low, self.high)
+        side = 1 << self.depth
+        key = (q[:, 0] * side + q[:, 1]) * side + q[:, 2]
+        order = np.argsort(key, kind="stable")
+        key, records = key[order], records[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ends = np.r_[starts[1:], len(key)]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            k = int(key[a])
+            cell = (k // (side * side), (k // side) % side, k % side)
+            self.pending.setdefault(cell, []).append(records[a:b])
+            self.counts[cell] = self.counts.get(cell, 0) + (b - a)
+        self.held += len(records)
+        if self.held >= FLUSH:
+            self.flush()
+
+    def path(self, cell: tuple[int, int, int]) -> Path:
+        return self.folder / f"{self.depth}-{cell[0]}-{cell[1]}-{cell[2]}.bin"
+
+    def flush(self) -> None:
+        for cell, parts in self.pending.items():
+            with open(self.path(cell), "ab") as fh:
+                for part in parts:
+                    part.tofile(fh)
+        self.pending.clear()
+        self.held = 0
+
+    def buckets(self) -> list[Bucket]:
+        self.flush()
+        return [Bucket(self.depth, cell, n, self.path(cell)) for cell, n in sorted(self.counts.items())]
+
+
+def to_records(chunk: Chunk) -> np.ndarray:
+    points, colours = chunk
+    records = np.empty(len(points), dtype=RECORD)
+    records["p"] = points
+    records["c"] = 255 if colours is None else colours
+    return records
+
+
+def first_depth(count: int, bucket_max: int, max_depth: int = MAX_DEPTH) -> int:
+    """The depth whose cells hold about half ``bucket_max`` points each for a scan (a surface:
+    occupied cells grow four-fold a level)."""
+    if count <= bucket_max:
+        return 0
+    return min(max_depth, math.ceil(math.log(count / (bucket_max / 2), 4)))
+
+
+def bin_chunks(chunks: Iterable[np.ndarray], folder: Path, cube: Cube, depth: int,
+               cancel: CancelToken | None = None) -> tuple[list[Bucket], np.ndarray, np.ndarray]:
+    """Records of ``chunks`` into buckets at ``depth``; with the true bounds of the points."""
+    binner = Binner(folder, cube, depth)
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for records in chunks:
+        if cancel:
+            cancel.check()
+        if len(records):
+            lo, hi = np.minimum(lo, records["p"].min(0)), np.maximum(hi, records["p"].max(0))
+            binner.add(records)
+    return binner.buckets(), lo, hi
+
+
+def rebin(buckets: list[Bucket], folder: Path, cube: Cube, depth: int) -> list[Bucket]:
+    """The same points in buckets of another cube (the header's box was wrong)."""
+    fresh = folder / "rebinned"
+    fresh.mkdir()
+    out, _, _ = bin_chunks((r for b in buckets for r in b.records()), fresh, cube, depth)
+    for b in buckets:
+        b.path.unlink()
+    return out
+
+
+def split_big(buckets: list[Bucket], cube: Cube, bucket_max: int, max_depth: int = MAX_DEPTH,
+              cancel: CancelToken | None = None) -> list[Bucket]:
+    """``buckets`` with each one over ``bucket_max`` points cut into deeper ones, from its
+    own file, until all fit or ``max_depth`` is reached."""
+    done: list[Bucket] = []
+    todo = list(buckets)
+    while todo:
+        bucket = todo.pop()
+        if bucket.count <= bucket_max or bucket.depth >= max_depth:
+            done.append(bucket)
+            continue
+        if cancel:
+            cancel.check()
+        steps = max(1, math.ceil(math.log(bucket.count / (bucket_max / 2), 4)))
+        depth = min(max_depth, bucket.depth + steps)
+        binner = Binner(bucket.path.parent, cube, depth, (bucket.depth, bucket.xyz))
+        for records in bucket.records():
+            binner.add(records)
+        os.remove(bucket.path)
+        todo.extend(binner.buckets())
+    return sorted(done, key=lambda b: (b.depth, b.xyz))

@@ -1,0 +1,194 @@
+"""Tiled point clouds in exports and pages: the ``3dtiles`` export format and the site's
+item pages of clouds too big for one web file.
+
+* :data:`TILES_WRITER` is the ``"3dtiles"`` row of :data:`.formats.WRITERS`: ``<stem>/`` with
+  ``tileset.json``, its tiles, script copies of the coarse levels and an ``index.html`` that
+  shows them (:func:`.tiles3d.write_tileset`). From an item it reads the master a chunk at
+  a time (:meth:`TilesWriter.from_master`) instead of loading it whole.
+* :func:`wants_tiles` decides which site items get a tileset instead of a single GLB (a
+  cloud with more points than the profile's web copy may keep), and
+  :func:`write_item_tiles` writes it beside a ``model.glb`` made of its coarse levels (for the
+  poster, JSON-LD and downloads).
+
+Tiling runs in the isolated worker, like every reader of a master.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.formats.identify import identify
+from archive.isolation import limits_for, run_isolated
+from archive.store import CancelToken
+
+from . import html
+from .cloudstream import ArraySource, master_source
+from .geometry import Model
+from .levelsource import profile_budget
+from .modelframe import METRE_FORMATS, model_frame
+from .profiles import Profile, PublishError
+from .textures import Texture
+from .tiles3d import LOCAL_TILESET, TILESET, TilesetReport, write_preview, write_tileset
+
+if TYPE_CHECKING:
+    from .export import ItemSource, MasterJob, MasterOutput
+
+#: what the script copies for file:// pages may hold when the profile sets no byte budget
+LOCAL_BUDGET = 10 * 1024 * 1024
+#: screen-space error (pixels) the viewer refines to: about the size of a drawn point
+ERROR_TARGET = 2
+
+HINT = {"vi": "Đang mở từ tệp trên máy: chỉ hiện các mức chi tiết thô. Mở thư mục qua một máy chủ web "
+              "để xem đủ chi tiết.",
+        "en": "Opened from a file: only the coarse levels of detail are shown. Serve the folder from a web "
+              "server to see every level."}
+SUMMARY = {"vi": "Đám mây {points} điểm, {levels} mức chi tiết, tải dần khi phóng to.",
+           "en": "A cloud of {points} points in {levels} levels of detail, loaded as you zoom in."}
+
+
+@dataclass
+class TilesJob:
+    """What the worker needs to tile a master (all picklable)."""
+
+    master: Path
+    units: str | None
+    up_axis: str
+    folder: Path  # the tileset's folder
+    meta: dict[str, Any]  # glTF asset metadata of every tile
+    local_budget: int
+    preview: str | None = None  # file name of a GLB of the coarse levels, written when given
+
+
+def tiles_from_master(job: TilesJob) -> TilesetReport:
+    """Worker side: the master's tileset (and preview GLB) in ``job.folder``."""
+    fmt = identify(job.master)
+    frame = model_frame(fmt, job.units, job.up_axis)
+    report = write_tileset(master_source(job.master, frame), job.folder, job.meta, local_budget=job.local_budget)
+    if not job.units and fmt not in METRE_FORMATS:
+        report.notes.append("the master's units are unknown; it was taken as metres")
+    if job.preview:
+        _preview(job.folder, job.preview, job.meta, report)
+    return report
+
+
+def _preview(folder: Path, name: str, meta: Mapping[str, Any], report: TilesetReport) -> None:
+    import json
+
+    doc = json.loads((folder / TILESET).read_text(encoding="utf-8"))
+    size = write_preview(folder, doc, max(report.local_levels, 1), folder / name, meta)
+    report.notes.append(f"{name} holds the first {max(report.local_levels, 1)} levels ({size / 1e6:.1f} MB)")
+
+
+def local_budget(profile: Profile) -> int:
+    return profile.max_bytes or LOCAL_BUDGET
+
+
+# --- the site -----------------------------------------------------------------------------
+
+def wants_tiles(asset: Mapping[str, Any], profile: Profile) -> bool:
+    """Whether an item's master is a point cloud with more points than ``profile``'s web
+    copy may keep, so its page streams a tileset instead of showing a thinned GLB."""
+    faces, points = int(asset.get("faces") or 0), int(asset.get("points") or 0)
+    budget = profile_budget(profile, cloud=True)
+    return not faces and budget is not None and points > budget
+
+
+@dataclass
+class TiledItem:
+    """A site item's tileset; ``bytes`` is the size of its ``model.glb`` (the coarse levels)."""
+
+    bytes: int
+    tileset: TilesetReport
+
+
+def item_tiles(source: ItemSource, folder: Path, profile: Profile) -> TiledItem | None:
+    """:func:`write_item_tiles` for an item that :func:`wants_tiles`; None for any other."""
+    return write_item_tiles(source, folder, profile) if wants_tiles(source.asset, profile) else None
+
+
+def write_item_tiles(source: ItemSource, folder: Path, profile: Profile,
+                     cancel: CancelToken | None = None) -> TiledItem:
+    """``tileset.json``, tiles, script copies and ``model.glb`` of ``source`` in ``folder``, in the
+    isolated worker (memory and time follow the master's size and point count)."""
+    job = TilesJob(source.master_path, source.asset.get("units"), source.up_axis, folder,
+                   _meta(source), local_budget(profile), "model.glb")
+    limits = limits_for(source.files)
+    timeout = max(limits.timeout, 120.0 + int(source.asset.get("points") or 0) / 150_000)
+    report = run_isolated(tiles_from_master, job, name=source.master_path.name, memory=limits.memory,
+                          timeout=timeout, cancel=cancel)
+    return TiledItem((folder / "model.glb").stat().st_size, report)
+
+
+def _meta(source: ItemSource) -> dict[str, Any]:
+    from .export import asset_meta
+
+    return asset_meta(source.record)
+
+
+def page_context(ctx: Mapping[str, Any], report: TilesetReport) -> dict[str, Any]:
+    """An item page's template values (:func:`.html.item_context`) for ``tiles.html.j2``."""
+    lang = ctx.get("lang", "vi")
+    points = f"{report.points:,}".replace(",", "." if lang == "vi" else ",")
+    partial = report.local_levels < report.levels  # from file:// some levels are missing: say so
+    return {**ctx, "tileset": TILESET, "tileset_local": LOCAL_TILESET, "error_target": ERROR_TARGET,
+            "tiles_hint": HINT.get(lang, HINT["en"]) if partial else "",
+            "tiles_summary": SUMMARY.get(lang, SUMMARY["en"]).format(points=points, levels=report.levels)}
+
+
+def render_page(ctx: Mapping[str, Any], report: TilesetReport) -> str:
+    return html.render("tiles.html.j2", page_context(ctx, report))
+
+
+# --- the 3dtiles export format ------------------------------------------------------------
+
+class TilesWriter:
+    """``<stem>/``: the tileset, its script copies and a page showing it (see the module
+    docstring). Called as a :data:`.formats.ModelWriter` for a model already loaded;
+    :meth:`from_master` is what an export of an item uses."""
+
+    def __call__(self, model: Model, textures: list[Texture | None], folder: Path, stem: str) -> list[Path]:
+        import numpy as np
+
+        clouds = [p for p in model.parts if p.faces is None and len(p.vertices)]
+        if not clouds:
+            raise PublishError("3D Tiles are made from point clouds; this item is a mesh. Export GLB or HTML instead.")
+        colours = None
+        if any(p.colors is not None for p in clouds):
+            colours = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
+                                      for p in clouds])
+        source = ArraySource(np.concatenate([p.vertices for p in clouds]), colours)
+        out = folder / stem
+        report = write_tileset(source, out, {}, local_budget=LOCAL_BUDGET)
+        return [out / TILESET, _export_page(out, {}, report)]
+
+    def from_master(self, job: MasterJob) -> MasterOutput:
+        from .export import MasterOutput
+
+        out = job.folder / job.stem
+        report = tiles_from_master(TilesJob(job.master, job.units, job.up_axis, out, job.meta,
+                                            local_budget(job.profile)))
+        return MasterOutput([out / TILESET, _export_page(out, job.meta, report)], None,
+                            [*report.notes, report.summary()])
+
+
+TILES_WRITER = TilesWriter()
+
+
+def _export_page(out: Path, meta: Mapping[str, Any], report: TilesetReport) -> Path:
+    """``index.html`` beside an exported tileset, from the public values the tiles carry."""
+    extras = meta.get("extras") or {}
+    lang = "vi" if extras.get("title_vi") or not extras.get("title_en") else "en"
+    title = extras.get(f"title_{lang}") or extras.get("title") or extras.get("accession") or "3D Tiles"
+    ctx: dict[str, Any] = {
+        "lang": lang, "other_lang": "en" if lang == "vi" else "vi", "t": html.STRINGS[lang], "title": title,
+        "alt_title": "", "description": None, "credit": extras.get("credit"), "licence": extras.get("licence"),
+        "licence_url": extras.get("licence_url"), "ingredients": [], "steps": [], "related": [], "facts": [],
+        "downloads": [], "jsonld": None, "root": "", "home_href": "index.html", "alternates": [],
+        "canonical": "", "og": [], "csp": html.CSP_FOLDER, "inline": None}
+    html.copy_web_assets(out)
+    page = out / "index.html"
+    page.write_text(render_page(ctx, report), encoding="utf-8")
+    return page
