@@ -28,6 +28,7 @@ from archive.fields import ASSET_FIELDS
 from .asset_editor import AssetEditorDialog, AssetSaver
 from .i18n import field_label, value_label
 from .metadata_editor import EditorContext, MetadataEditor
+from .records_panel import RecordsPanel
 from .up_axis import master_asset
 
 if TYPE_CHECKING:
@@ -252,8 +253,12 @@ class DetailPane(QWidget):
         self.editor = MetadataEditor(context)
         self.assets = AssetsView()
         self.history = HistoryView()
+        self.records = RecordsPanel()  # the item's measurements, landmarks and annotations
+        self.records.recordsShown.connect(lambda _r: self.retranslate())
+        self.records_in_viewer: Any = None  # records_viewer.RecordsInViewer once the viewer exists
         self.tabs = QTabWidget()
         self.tabs.addTab(self.editor, "")
+        self.tabs.addTab(self.records, "")
         self.tabs.addTab(self.assets, "")
         self.tabs.addTab(self.history, "")
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -281,8 +286,9 @@ class DetailPane(QWidget):
 
     def retranslate(self) -> None:
         self.tabs.setTabText(0, self.tr("Metadata"))
-        self.tabs.setTabText(1, self.tr("Scans and files"))
-        self.tabs.setTabText(2, self.tr("History"))
+        self.tabs.setTabText(1, self.tr("Records ({n})").format(n=len(self.records.records)))
+        self.tabs.setTabText(2, self.tr("Scans and files"))
+        self.tabs.setTabText(3, self.tr("History"))
         self._show_title()
         self._show_placeholder_text()
 
@@ -310,6 +316,7 @@ class DetailPane(QWidget):
         self.assets.show_assets(item["assets"] if item else [])
         self.history.show_events(history)
         self._last_change = _last_change(history)
+        self.records.show_item(item)
         self._model_path = model_path
         self._show_title()
         self._level = level
@@ -335,6 +342,10 @@ class DetailPane(QWidget):
         self.splitter.setSizes([viewer, height - viewer])
 
     def show_history(self, history: list[dict[str, Any]]) -> None:
+        """The item's events; its records are read again too (record events are in its history:
+        another user's records arrive by live refresh through here)."""
+        self.records.item = self.item
+        self.records.reload()
         self.history.show_events(history)
         self._last_change = _last_change(history)
         self._show_title()
@@ -370,6 +381,13 @@ class DetailPane(QWidget):
         if self.viewer is not None:
             self.viewer_host.addWidget(self.viewer)
             self.viewer.upAxisChosen.connect(self._up_axis_chosen)  # type: ignore[attr-defined]
+            from .records_viewer import RecordsInViewer  # needs the viewer's libraries, loaded by now
+
+            self.records_in_viewer = RecordsInViewer(self.viewer, self.records)  # type: ignore[arg-type]
+
+    def leave_records(self) -> bool:
+        """Before another item or closing: an unsaved measurement is saved, discarded or kept."""
+        return self.records_in_viewer is None or self.records_in_viewer.confirm_leave()
 
     def _show_model(self, path: Path | None, units: str | None = None, up_axis: str | None = None) -> None:
         self._units, self._up_axis = units, up_axis

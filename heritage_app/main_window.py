@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.detail.editor.saver = self._save_item
         self.detail.editor.loader = self._reload_item
         self.detail.assets.asset_saver = self._save_asset
+        self.detail.records.archive_getter = lambda: self.archive  # the item's research records
         # "Add this term…" beside a rejected vocabulary value; the search filters then list it too.
         self.detail.editor.terms.add = self._add_term
         self.detail.editor.terms.added.connect(lambda *_: self._fill_choices())
@@ -352,6 +353,8 @@ class MainWindow(QMainWindow):
 
     def confirm_leave(self) -> bool:
         """True when the shown item has no unsaved edits, or the user saved or discarded them."""
+        if not self.detail.leave_records():  # an unsaved measurement in the 3D view
+            return False
         editor = self.detail.editor
         if not editor.is_dirty():
             return True

@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from shiboken6 import isValid
 
 from archive import Archive, ImportOptions, ImportReport
 
@@ -28,6 +29,10 @@ def run_import(archive, progress, cancel, paths: list[Path], options: ImportOpti
 
 def run_verify(archive, progress, cancel):
     return archive.verify(progress, cancel)
+
+
+def run_fix_names(archive, progress, cancel):
+    return archive.fix_names(progress=progress)
 
 
 def run_backup(archive, progress, cancel, dest: Path) -> Path:
@@ -162,8 +167,28 @@ class Operations(QObject):
             run_verify,
             title=translate("Operations", "Checking fixity"),
             failed_title=translate("Operations", "Verify failed"),
-            succeeded=lambda report: VerifyReportDialog(report, self.window).open(),
+            succeeded=self._show_verify_report,
         )
+        return task
+
+    def _show_verify_report(self, report) -> VerifyReportDialog:
+        dialog = VerifyReportDialog(report, self.window)
+        dialog.fixNamesRequested.connect(lambda: self.fix_names(dialog))
+        dialog.open()
+        return dialog
+
+    def fix_names(self, dialog: VerifyReportDialog | None = None) -> Task:
+        """Move files stored under an earlier layout's names (``Archive.fix_names``); the report
+        goes to ``dialog`` (the verify report that offered it) and the status bar."""
+        def done(report) -> None:
+            if dialog is not None and isValid(dialog):
+                dialog.names_fixed(report)
+            self.message.emit(translate("Operations", "Moved {n} file(s) to their names.").format(n=len(report.moved)))
+
+        task = self._write(run_fix_names, title=translate("Operations", "Moving files to their names"),
+                           failed_title=translate("Operations", "Fix names failed"), succeeded=done)
+        if dialog is not None:
+            task.signals.failed.connect(lambda _exc: isValid(dialog) and dialog.fix_failed())
         return task
 
     def backup(self, dest: Path | None = None) -> Task | None:

@@ -3,6 +3,8 @@ before anything is applied)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,28 +22,48 @@ from archive.text import printable
 
 
 class VerifyReportDialog(QDialog):
+    """The fixity check's report. Files an earlier layout stored under other names ("misnamed":
+    their bytes are intact) are not damage: the dialog offers Fix names (``fixNamesRequested``;
+    the window runs ``Archive.fix_names``) instead of a backup."""
+
+    fixNamesRequested = Signal()  # noqa: N815 (Qt naming)
+
     def __init__(self, report: VerifyReport, parent: QWidget | None = None):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(self.tr("Fixity check"))
         self.setMinimumSize(640, 360)
         counts = report.counts
+        misnamed = counts.get("misnamed", 0)
+        lines = []
         if report.ok:
-            text = self.tr("All %n file(s) match their recorded SHA-256. The catalogue is intact.", "", counts["ok"])
-        else:
-            text = self.tr(
+            lines.append(self.tr("All %n file(s) match their recorded SHA-256. The catalogue is intact.", "",
+                                 counts["ok"]))
+        elif report.database or counts["changed"] or counts["missing"] or counts["untracked"] or not misnamed:
+            lines.append(self.tr(
                 "Problems found: {changed} changed, {missing} missing, {untracked} untracked file(s); "
                 "{ok} file(s) are intact. Restore damaged files from a backup; nothing was changed."
-            ).format(**counts)
-        headline = QLabel(text)
+            ).format(**counts))
+        if misnamed:
+            lines.append(self.tr(
+                "%n file(s) are stored under the name an earlier version of the archive gave them; their contents "
+                "match the recorded SHA-256, so nothing needs restoring. Run Fix names to move them to today's "
+                "names (some cannot be opened on Windows until then).", "", misnamed))
+        headline = QLabel("\n\n".join(lines))
         headline.setWordWrap(True)
         headline.setObjectName("verifyHeadline")
+        self.result = QLabel()
+        self.result.setObjectName("fixNamesResult")
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.PlainText)
+        self.result.hide()
         tree = QTreeWidget()
         tree.setHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Item")])
         tree.setRootIsDecorated(False)
         for problem in report.database:
             QTreeWidgetItem(tree, [self.tr("catalogue database"), printable(problem), ""])
-        statuses = {"changed": self.tr("changed"), "missing": self.tr("missing"), "untracked": self.tr("untracked")}
+        statuses = {"changed": self.tr("changed"), "missing": self.tr("missing"), "untracked": self.tr("untracked"),
+                    "misnamed": self.tr("stored under an earlier name (run Fix names)")}
         for entry in report.files:
             if entry["status"] != "ok":
                 status = statuses.get(entry["status"], entry["status"])
@@ -49,11 +71,38 @@ class VerifyReportDialog(QDialog):
         tree.setColumnWidth(0, 380)
         tree.setVisible(tree.topLevelItemCount() > 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.fix_button = QPushButton(self.tr("Fix names"))
+        self.fix_button.setObjectName("fixNames")
+        self.fix_button.setToolTip(self.tr("Move those files to today's names: only files whose contents match "
+                                           "the recorded SHA-256 are moved, and each move is logged."))
+        self.fix_button.clicked.connect(self._fix_names)
+        buttons.addButton(self.fix_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.fix_button.setVisible(bool(misnamed))  # after addButton, which shows it
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(headline)
+        layout.addWidget(self.result)
         layout.addWidget(tree, 1)
         layout.addWidget(buttons)
+
+    def _fix_names(self) -> None:
+        self.fix_button.setEnabled(False)
+        self.result.setText(self.tr("Moving files to their names…"))
+        self.result.show()
+        self.fixNamesRequested.emit()
+
+    def names_fixed(self, report: Any) -> None:
+        """Fix names finished (``report``: the archive's NameFixReport): say what moved and what not."""
+        text = self.tr("Moved %n file(s) to today's names.", "", len(report.moved))
+        if report.left:
+            text += " " + self.tr("%n file(s) were left where they are: their contents differ from the recorded "
+                                  "SHA-256 (restore them from a backup).", "", len(report.left))
+        self.result.setText(text + " " + self.tr("Verify the archive again to check."))
+        self.result.show()
+
+    def fix_failed(self) -> None:
+        self.fix_button.setEnabled(True)
+        self.result.hide()
 
 
 class CsvReportDialog(QDialog):

@@ -69,6 +69,9 @@ VALUE_LABELS = {
     "y": QT_TRANSLATE_NOOP("ViewerToolbar", "Y axis"),
     "z": QT_TRANSLATE_NOOP("ViewerToolbar", "Z axis"),
     "view": QT_TRANSLATE_NOOP("ViewerToolbar", "View direction"),
+    "distance": QT_TRANSLATE_NOOP("ViewerToolbar", "Distance"),
+    "polyline": QT_TRANSLATE_NOOP("ViewerToolbar", "Path (several points)"),
+    "angle": QT_TRANSLATE_NOOP("ViewerToolbar", "Angle (3 points)"),
 }
 # The up-axis box reuses none of the section's axis names: it says what is up, not an axis.
 UP_LABELS = {
@@ -102,6 +105,7 @@ class ViewerToolbar(QObject):
         self._build_panel(QVBoxLayout(body))
         self.panel.setWidget(body)
         self.panel.setFixedWidth(body.sizeHint().width() + 16)
+        self.show_records_tools(False)  # after the width is taken with every control shown
         self.tools_toggle.toggled.connect(self.panel.setVisible)
 
     def _build_view_row(self, row: QToolBar) -> None:
@@ -153,12 +157,21 @@ class ViewerToolbar(QObject):
         profile.clicked.connect(lambda: viewer.export_section_profile())
         column.addWidget(profile)
         column.addWidget(_heading(self.tr("Measure")))
+        self.measure_kind = self._combo(column, ("distance", "polyline", "angle"), self.tr("What the clicks measure"),
+                                        lambda kind: viewer.records and viewer.records.set_measure(kind))
         self.measure = self._tool_button(column, self.tr("Measure distance"), "measure")
+        self.save_measurement = QPushButton(self.tr("Save measurement"))
+        self.save_measurement.setToolTip(self.tr("Keep this measurement with the item (its records)"))
+        self.save_measurement.clicked.connect(lambda: viewer.records and viewer.records.save_measurement())
+        self.clear_measurement = QPushButton(self.tr("Clear measurement"))
+        self.clear_measurement.clicked.connect(lambda: viewer.records and viewer.records.clear_measurement())
+        column.addWidget(self.save_measurement)
+        column.addWidget(self.clear_measurement)
         self.landmark = self._tool_button(column, self.tr("Place landmarks"), "landmark")
-        export = QPushButton(self.tr("Export landmarks…"))
-        export.setToolTip(self.tr("Export landmarks (CSV/JSON)"))
-        export.clicked.connect(lambda: viewer.export_landmarks())
-        column.addWidget(export)
+        self.export = QPushButton(self.tr("Export landmarks…"))
+        self.export.setToolTip(self.tr("Export landmarks (CSV/JSON)"))
+        self.export.clicked.connect(lambda: viewer.records.export() if viewer.records else viewer.export_landmarks())
+        column.addWidget(self.export)
         self.labels = QCheckBox(self.tr("Show labels"))
         self.labels.setChecked(True)
         self.labels.toggled.connect(viewer.set_markers_visible)
@@ -170,9 +183,23 @@ class ViewerToolbar(QObject):
         column.addWidget(save_view)
         self.views = QComboBox()
         self.views.setToolTip(self.tr("Fly to a saved view"))
-        self.views.activated.connect(lambda i: viewer.fly_to(viewer.saved_views[i][1]))
+        self.views.activated.connect(lambda i: viewer.records.fly_to_view(i) if viewer.records
+                                     else viewer.fly_to(viewer.saved_views[i][1]))
         column.addWidget(self.views)
         column.addStretch(1)
+
+    def show_records_tools(self, on: bool) -> None:
+        """In the app an item's records are measured, marked and viewed here (records_viewer);
+        the file viewer alone (``heritage view``) keeps its own landmarks and views."""
+        for widget in (self.measure_kind, self.save_measurement, self.clear_measurement):
+            widget.setVisible(on)
+        self.save_measurement.setEnabled(False)
+        self.measure.setText(self.tr("Measure") if on else self.tr("Measure distance"))
+        self.landmark.setText(self.tr("Mark a point…") if on else self.tr("Place landmarks"))
+        self.landmark.setToolTip(self.tr("Click the model to keep a landmark or an annotation there") if on else "")
+        self.export.setText(self.tr("Export records…") if on else self.tr("Export landmarks…"))
+        self.export.setToolTip(self.tr("Save this item's measurements, landmarks and annotations as CSV or JSON")
+                               if on else self.tr("Export landmarks (CSV/JSON)"))
 
     def _tool_button(self, column: QVBoxLayout, text: str, tool: str) -> QPushButton:
         button = QPushButton(text)
@@ -218,6 +245,9 @@ class ViewerToolbar(QObject):
         self.viewer.moved()
 
     def _save_view(self) -> None:
+        if self.viewer.records is not None:  # kept in an annotation; the box lists the item's views
+            self.viewer.records.save_view()
+            return
         self.viewer.save_view()
         self.views.addItem(self.viewer.saved_views[-1][0])
         self.views.setCurrentIndex(self.views.count() - 1)

@@ -97,6 +97,8 @@ class ViewerWidget(QWidget):
         self._fly_timer.timeout.connect(self._fly_step)
         self._stream: LevelStreamController | None = None
         self._units: str | None = None
+        self.records: Any = None  # the shown item's records (records_viewer.RecordsInViewer) in the app
+        self.overlay_records: list[MarkerRecord] = []  # drawn with the measurement (set_overlay_records)
         _LIVE.add(self)
         self._build_ui()
 
@@ -440,7 +442,7 @@ class ViewerWidget(QWidget):
     def set_tool(self, tool: str) -> None:
         """``"navigate"``, ``"measure"`` or ``"landmark"``."""
         self.tool = tool
-        if tool == "measure":
+        if tool == "measure" and self.records is None:  # the records keep theirs until saved or cleared
             self.session.measurement.clear()
 
     def click_pick(self, x: float, y: float) -> None:
@@ -454,6 +456,9 @@ class ViewerWidget(QWidget):
             self.status.setText(self.tr("No surface under the cursor."))
             return
         self.picked.emit(pick)
+        if self.records is not None and self.records.take_pick(pick):  # measured or marked as a record
+            self.request_frame(moving=False)
+            return
         units = self.display_units()
         if self.tool == "measure":
             self.session.measurement.add(pick.point)
@@ -496,6 +501,9 @@ class ViewerWidget(QWidget):
         self.request_frame(moving=False)
 
     def export_landmarks(self, path: str | None = None) -> None:
+        if not self.session.landmarks.items:  # never a file of column names only
+            self.status.setText(self.tr("No landmarks to export: place some first."))
+            return
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export landmarks"), "landmarks.csv",
                                                   "CSV (*.csv);;JSON (*.json)")
@@ -536,16 +544,23 @@ class ViewerWidget(QWidget):
             return self._markers[1]
         records = []
         if len(pts) > 1:
-            total = format_length(self.session.measurement.total(self.display_units()), self.display_units())
+            total = (self.records.live_label() if self.records is not None
+                     else format_length(self.session.measurement.total(self.display_units()), self.display_units()))
             records.append(MarkerRecord("measurement", total, np.array(pts)))
         elif pts:
             records.append(MarkerRecord("measurement", "", np.array(pts)))
         if m is not None:
             records += [MarkerRecord("landmark", lm.name, m.from_file(lm.point)[None, :])
                         for lm in self.session.landmarks.items]
-        prepared = prepare_markers(records)
+        prepared = prepare_markers(records + self.overlay_records)
         self._markers = (key, prepared)
         return prepared
+
+    def set_overlay_records(self, records: list[MarkerRecord]) -> None:
+        """Draw these (display coordinates) with the measurement: the item's records."""
+        self.overlay_records = list(records)
+        self._markers = None
+        self.request_frame(moving=False)
 
     def marker_overlay(self, camera: Any = None, width: int | None = None, height: int | None = None) -> Overlay:
         """What the overlay draws on the frame now on screen, or on a ``width`` x ``height``

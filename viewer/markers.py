@@ -216,6 +216,40 @@ def apply_view(camera: Camera, view: dict[str, list[float] | float]) -> None:
     camera.distance = dist
 
 
+def view_to_file(view: dict[str, list[float] | float], to_file: Callable[[np.ndarray], np.ndarray],
+                 rotation: np.ndarray) -> dict[str, list[float] | float]:
+    """A view in the viewer's display frame -> the file's own frame, as records keep it.
+
+    ``to_file`` maps a (3,) display point to the file's frame (:meth:`viewer.model.Model.to_file`:
+    turn and load offset undone); ``rotation`` is the model's (3, 3) file-to-display turn, which
+    alone applies to the up direction."""
+    return {"eye": np.asarray(to_file(np.asarray(view["eye"], float)), float).tolist(),
+            "target": np.asarray(to_file(np.asarray(view["target"], float)), float).tolist(),
+            "up": (np.asarray(rotation, float).T @ np.asarray(view["up"], float)).tolist(), "fov": float(view["fov"])}  # type: ignore[arg-type]
+
+
+def view_from_file(view: dict[str, list[float] | float], from_file: Callable[[np.ndarray], np.ndarray],
+                   rotation: np.ndarray) -> dict[str, list[float] | float]:
+    """The inverse of :func:`view_to_file`: a saved view in the file's frame -> display frame."""
+    return {"eye": np.asarray(from_file(np.asarray(view["eye"], float)), float).tolist(),
+            "target": np.asarray(from_file(np.asarray(view["target"], float)), float).tolist(),
+            "up": (np.asarray(rotation, float) @ np.asarray(view["up"], float)).tolist(),
+            "fov": float(view.get("fov", 30.0))}  # type: ignore[arg-type]
+
+
+def framing_view(camera: Camera, points: np.ndarray, min_size: float) -> dict[str, list[float] | float]:
+    """A view of (n, 3) ``points`` from the camera's current direction: centred on their box,
+    near enough that the box (at least ``min_size`` across, so a single point shows its
+    surroundings) fills about half the picture's height."""
+    pts = np.asarray(points, float).reshape(-1, 3)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    size = max(float(np.max(hi - lo)), float(min_size), 1e-9)
+    distance = size / np.tan(np.radians(camera.fov_deg) / 2)
+    target = (lo + hi) / 2.0
+    return {"eye": (target - camera.front * distance).tolist(), "target": target.tolist(),
+            "up": camera.up.tolist(), "fov": float(camera.fov_deg)}
+
+
 def interpolate_views(a: dict[str, list[float] | float], b: dict[str, list[float] | float],
                       t: float) -> dict[str, list[float] | float]:
     """The view a fraction ``t`` (0..1, eased) of the way from ``a`` to ``b``: target and

@@ -292,6 +292,10 @@
         <translation>Siêu dữ liệu</translation>
     </message>
     <message>
+        <source>Records ({n})</source>
+        <translation>Ghi chép ({n})</translation>
+    </message>
+    <message>
         <source>Scans and files</source>
         <translation>Bản quét và tệp</translation>
     </message>
@@ -887,6 +891,18 @@
         <translation>Kiểm tra thất bại</translation>
     </message>
     <message>
+        <source>Moved {n} file(s) to their names.</source>
+        <translation>Đã chuyển {n} tệp về đúng tên.</translation>
+    </message>
+    <message>
+        <source>Moving files to their names</source>
+        <translation>Đang chuyển tệp về đúng tên</translation>
+    </message>
+    <message>
+        <source>Fix names failed</source>
+        <translation>Sửa tên tệp thất bại</translation>
+    </message>
+    <message>
         <source>Choose an empty folder for the backup</source>
         <translation>Chọn thư mục trống cho bản sao lưu</translation>
     </message>
@@ -1064,11 +1080,289 @@
 </context>
 <context>
     <name>RecordDialog</name>
+    <message>
+        <source>New record</source>
+        <translation>Ghi chép mới</translation>
+    </message>
+    <message>
+        <source>Edit record</source>
+        <translation>Sửa ghi chép</translation>
+    </message>
+    <message>
+        <source>Public: may appear on published pages</source>
+        <translation>Công khai: có thể xuất hiện trên các trang được công bố</translation>
+    </message>
+    <message>
+        <source>Needs review: a new version of the scan changed the geometry since this was recorded. Untick once the points are checked.</source>
+        <translation>Cần xem lại: một phiên bản quét mới đã thay đổi hình học kể từ khi ghi chép này được tạo. Bỏ đánh dấu sau khi đã kiểm tra các điểm.</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Loại</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>Nội dung</translation>
+    </message>
+    <message>
+        <source>Title (Vietnamese)</source>
+        <translation>Tiêu đề (tiếng Việt)</translation>
+    </message>
+    <message>
+        <source>Title (English)</source>
+        <translation>Tiêu đề (tiếng Anh)</translation>
+    </message>
+    <message>
+        <source>Text (Vietnamese)</source>
+        <translation>Nội dung (tiếng Việt)</translation>
+    </message>
+    <message>
+        <source>Text (English)</source>
+        <translation>Nội dung (tiếng Anh)</translation>
+    </message>
+    <message>
+        <source>Public</source>
+        <translation>Công khai</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>Xem lại</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>Các điểm</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>Pháp tuyến</translation>
+    </message>
+    <message>
+        <source>Saved view</source>
+        <translation>Góc nhìn đã lưu</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Chưa lưu: {reason}</translation>
+    </message>
+    <message>
+        <source>Reloaded: the form shows the values saved by someone else.</source>
+        <translation>Đã tải lại: biểu mẫu hiển thị các giá trị do người khác lưu.</translation>
+    </message>
+    <message>
+        <source>A title in Vietnamese or English is required.</source>
+        <translation>Cần có tiêu đề bằng tiếng Việt hoặc tiếng Anh.</translation>
+    </message>
     <message numerus="yes">
         <source>Not saved — %n problem(s):</source>
-        <translation type="unfinished">
+        <translation>
             <numerusform>Chưa lưu — %n vấn đề:</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Measurement</source>
+        <translation>Số đo</translation>
+    </message>
+    <message>
+        <source>Landmark</source>
+        <translation>Điểm mốc</translation>
+    </message>
+    <message>
+        <source>Annotation</source>
+        <translation>Chú thích</translation>
+    </message>
+    <message>
+        <source>units</source>
+        <translation>đơn vị</translation>
+    </message>
+    <message>
+        <source>Angle {value}°</source>
+        <translation>Góc {value}°</translation>
+    </message>
+    <message>
+        <source>Area {value} {unit}²</source>
+        <translation>Diện tích {value} {unit}²</translation>
+    </message>
+    <message>
+        <source>Path {value} {unit} ({n} points)</source>
+        <translation>Đường gấp khúc {value} {unit} ({n} điểm)</translation>
+    </message>
+    <message>
+        <source>Distance {value} {unit}</source>
+        <translation>Khoảng cách {value} {unit}</translation>
+    </message>
+    <message>
+        <source> at {x}, {y}, {z} {unit}</source>
+        <translation> tại {x}, {y}, {z} {unit}</translation>
+    </message>
+    <message>
+        <source> · with a saved view</source>
+        <translation> · kèm góc nhìn đã lưu</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsInViewer</name>
+    <message>
+        <source>A new version of the scan replaced the one measured: the unsaved measurement was on the old one and was dropped.</source>
+        <extracomment>points a measurement needs before it can be saved a click after this many points starts a new measurement (a path goes on)</extracomment>
+        <translation>Một phiên bản quét mới đã thay thế bản đang đo: số đo chưa lưu thuộc bản cũ nên đã bị bỏ.</translation>
+    </message>
+    <message>
+        <source>This record belongs to an earlier version of the scan.</source>
+        <translation>Ghi chép này thuộc một phiên bản quét trước.</translation>
+    </message>
+    <message>
+        <source>Click the model where the annotation goes.</source>
+        <translation>Nhấp vào mô hình tại chỗ cần đặt chú thích.</translation>
+    </message>
+    <message>
+        <source>{value} — Save measurement keeps it with the item</source>
+        <translation>{value} — bấm Lưu số đo để giữ nó cùng hiện vật</translation>
+    </message>
+    <message>
+        <source>Point {n} of {needed}: click the next point</source>
+        <translation>Điểm {n}/{needed}: nhấp điểm tiếp theo</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet: click the points to measure first.</source>
+        <translation>Chưa có gì để lưu: hãy nhấp các điểm cần đo trước.</translation>
+    </message>
+    <message>
+        <source>Unsaved measurement</source>
+        <translation>Số đo chưa lưu</translation>
+    </message>
+    <message>
+        <source>The measurement {what} is not saved.</source>
+        <translation>Số đo {what} chưa được lưu.</translation>
+    </message>
+    <message>
+        <source>Save it as a record of this item before continuing?</source>
+        <translation>Lưu nó thành ghi chép của hiện vật này trước khi tiếp tục?</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Bỏ</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Hủy</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsPanel</name>
+    <message>
+        <source>Record</source>
+        <extracomment>the overlay&apos;s colours (viewer.markers.COLOURS, not imported: the list works without the 3D viewer&apos;s libraries); a test keeps the two equal</extracomment>
+        <translation>Ghi chép</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Giá trị</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Tình trạng</translation>
+    </message>
+    <message>
+        <source>Add annotation…</source>
+        <translation>Thêm chú thích…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>Sửa…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Xóa…</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Xuất…</translation>
+    </message>
+    <message>
+        <source>Save this item&apos;s records as CSV or JSON</source>
+        <translation>Lưu các ghi chép của hiện vật này thành CSV hoặc JSON</translation>
+    </message>
+    <message>
+        <source>No measurements, landmarks or annotations yet. Measure or mark a point in the 3D view, then save it.</source>
+        <translation>Chưa có số đo, điểm mốc hay chú thích nào. Hãy đo hoặc đánh dấu một điểm trong khung 3D rồi lưu lại.</translation>
+    </message>
+    <message>
+        <source>needs review</source>
+        <translation>cần xem lại</translation>
+    </message>
+    <message>
+        <source>public</source>
+        <translation>công khai</translation>
+    </message>
+    <message>
+        <source>private</source>
+        <translation>riêng tư</translation>
+    </message>
+    <message>
+        <source>saved view</source>
+        <translation>có góc nhìn</translation>
+    </message>
+    <message>
+        <source>on an earlier scan version</source>
+        <translation>trên phiên bản quét trước</translation>
+    </message>
+    <message>
+        <source>Click a point on the model for the annotation</source>
+        <translation>Nhấp một điểm trên mô hình để đặt chú thích</translation>
+    </message>
+    <message>
+        <source>Needs the 3D view: a note is placed on a point of the model</source>
+        <translation>Cần khung xem 3D: chú thích được đặt tại một điểm của mô hình</translation>
+    </message>
+    <message>
+        <source>No item is shown.</source>
+        <translation>Chưa có hiện vật nào được hiển thị.</translation>
+    </message>
+    <message>
+        <source>Not saved</source>
+        <translation>Chưa lưu</translation>
+    </message>
+    <message>
+        <source>Saved: {what}</source>
+        <translation>Đã lưu: {what}</translation>
+    </message>
+    <message>
+        <source>Delete {what}? The deletion is logged with the whole record in the item&apos;s history.</source>
+        <translation>Xóa {what}? Việc xóa được ghi vào lịch sử của hiện vật cùng toàn bộ ghi chép.</translation>
+    </message>
+    <message>
+        <source>Delete record</source>
+        <translation>Xóa ghi chép</translation>
+    </message>
+    <message>
+        <source>Cannot delete the record</source>
+        <translation>Không xóa được ghi chép</translation>
+    </message>
+    <message>
+        <source>This item has no records yet, so nothing was exported (no file written).</source>
+        <translation>Hiện vật này chưa có ghi chép nào nên không có gì để xuất (không tạo tệp).</translation>
+    </message>
+    <message>
+        <source>Export records</source>
+        <translation>Xuất ghi chép</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>Xuất thất bại</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n record(s) to {path}</source>
+        <translation>
+            <numerusform>Đã xuất %n ghi chép vào {path}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No records were exported: {path} holds only the column names.</source>
+        <translation>Không có ghi chép nào được xuất: {path} chỉ chứa tên cột.</translation>
     </message>
 </context>
 <context>
@@ -1202,6 +1496,12 @@
         <source>Problems found: {changed} changed, {missing} missing, {untracked} untracked file(s); {ok} file(s) are intact. Restore damaged files from a backup; nothing was changed.</source>
         <translation>Phát hiện vấn đề: {changed} tệp bị thay đổi, {missing} tệp bị thiếu, {untracked} tệp không được theo dõi; {ok} tệp nguyên vẹn. Hãy khôi phục tệp hỏng từ bản sao lưu; không có gì bị thay đổi.</translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) are stored under the name an earlier version of the archive gave them; their contents match the recorded SHA-256, so nothing needs restoring. Run Fix names to move them to today&apos;s names (some cannot be opened on Windows until then).</source>
+        <translation>
+            <numerusform>%n tệp đang được lưu dưới tên do phiên bản kho lưu trữ trước đặt; nội dung vẫn khớp SHA-256 đã ghi nên không cần khôi phục gì. Hãy chạy Sửa tên tệp để chuyển chúng về tên hiện nay (trước đó một số tệp không mở được trên Windows).</numerusform>
+        </translation>
+    </message>
     <message>
         <source>File</source>
         <translation>Tệp</translation>
@@ -1229,6 +1529,38 @@
     <message>
         <source>untracked</source>
         <translation>không được theo dõi</translation>
+    </message>
+    <message>
+        <source>stored under an earlier name (run Fix names)</source>
+        <translation>lưu dưới tên cũ (chạy Sửa tên tệp)</translation>
+    </message>
+    <message>
+        <source>Fix names</source>
+        <translation>Sửa tên tệp</translation>
+    </message>
+    <message>
+        <source>Move those files to today&apos;s names: only files whose contents match the recorded SHA-256 are moved, and each move is logged.</source>
+        <translation>Chuyển các tệp đó về tên hiện nay: chỉ những tệp có nội dung khớp SHA-256 đã ghi mới được chuyển, và mỗi lần chuyển đều được ghi nhật ký.</translation>
+    </message>
+    <message>
+        <source>Moving files to their names…</source>
+        <translation>Đang chuyển tệp về đúng tên…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Moved %n file(s) to today&apos;s names.</source>
+        <translation>
+            <numerusform>Đã chuyển %n tệp về tên hiện nay.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) were left where they are: their contents differ from the recorded SHA-256 (restore them from a backup).</source>
+        <translation>
+            <numerusform>%n tệp được để nguyên chỗ cũ: nội dung khác SHA-256 đã ghi (hãy khôi phục chúng từ bản sao lưu).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Verify the archive again to check.</source>
+        <translation>Hãy kiểm tra lại kho lưu trữ để xác nhận.</translation>
     </message>
 </context>
 <context>
@@ -1354,6 +1686,18 @@
         <translation>Hướng nhìn</translation>
     </message>
     <message>
+        <source>Distance</source>
+        <translation>Khoảng cách</translation>
+    </message>
+    <message>
+        <source>Path (several points)</source>
+        <translation>Đường gấp khúc (nhiều điểm)</translation>
+    </message>
+    <message>
+        <source>Angle (3 points)</source>
+        <translation>Góc (3 điểm)</translation>
+    </message>
+    <message>
         <source>+Y up</source>
         <translation>+Y hướng lên</translation>
     </message>
@@ -1454,8 +1798,24 @@
         <translation>Lưu đường mặt cắt dạng SVG hoặc DXF theo milimét</translation>
     </message>
     <message>
+        <source>What the clicks measure</source>
+        <translation>Các cú nhấp dùng để đo gì</translation>
+    </message>
+    <message>
         <source>Measure distance</source>
         <translation>Đo khoảng cách</translation>
+    </message>
+    <message>
+        <source>Save measurement</source>
+        <translation>Lưu số đo</translation>
+    </message>
+    <message>
+        <source>Keep this measurement with the item (its records)</source>
+        <translation>Giữ số đo này cùng hiện vật (trong các ghi chép)</translation>
+    </message>
+    <message>
+        <source>Clear measurement</source>
+        <translation>Xóa số đo đang đo</translation>
     </message>
     <message>
         <source>Place landmarks</source>
@@ -1484,6 +1844,22 @@
     <message>
         <source>Fly to a saved view</source>
         <translation>Bay tới góc nhìn đã lưu</translation>
+    </message>
+    <message>
+        <source>Mark a point…</source>
+        <translation>Đánh dấu một điểm…</translation>
+    </message>
+    <message>
+        <source>Click the model to keep a landmark or an annotation there</source>
+        <translation>Nhấp vào mô hình để lưu một điểm mốc hoặc chú thích tại đó</translation>
+    </message>
+    <message>
+        <source>Export records…</source>
+        <translation>Xuất ghi chép…</translation>
+    </message>
+    <message>
+        <source>Save this item&apos;s measurements, landmarks and annotations as CSV or JSON</source>
+        <translation>Lưu các số đo, điểm mốc và chú thích của hiện vật này thành CSV hoặc JSON</translation>
     </message>
     <message>
         <source>Section</source>
@@ -1579,6 +1955,10 @@
     <message>
         <source>Landmark {name} at {xyz}</source>
         <translation>Điểm mốc {name} tại {xyz}</translation>
+    </message>
+    <message>
+        <source>No landmarks to export: place some first.</source>
+        <translation>Chưa có điểm mốc nào để xuất: hãy đặt điểm mốc trước.</translation>
     </message>
     <message>
         <source>Export landmarks</source>
