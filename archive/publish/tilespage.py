@@ -162,7 +162,7 @@ class TilesWriter:
         source = ArraySource(np.concatenate([p.vertices for p in clouds]), colours)
         out = folder / stem
         report = write_tileset(source, out, {}, local_budget=LOCAL_BUDGET)
-        return [out / TILESET, _export_page(out, {}, report)]
+        return [out / TILESET, write_export_page(out, {}, report)]
 
     def from_master(self, job: MasterJob) -> MasterOutput:
         from .export import MasterOutput
@@ -170,14 +170,14 @@ class TilesWriter:
         out = job.folder / job.stem
         report = tiles_from_master(TilesJob(job.master, job.units, job.up_axis, out, job.meta,
                                             local_budget(job.profile)))
-        return MasterOutput([out / TILESET, _export_page(out, job.meta, report)], None,
+        return MasterOutput([out / TILESET, write_export_page(out, job.meta, report)], None,
                             [*report.notes, report.summary()])
 
 
 TILES_WRITER = TilesWriter()
 
 
-def _export_page(out: Path, meta: Mapping[str, Any], report: TilesetReport) -> Path:
+def write_export_page(out: Path, meta: Mapping[str, Any], report: TilesetReport) -> Path:
     """``index.html`` beside an exported tileset, from the public values the tiles carry."""
     extras = meta.get("extras") or {}
     lang = "vi" if extras.get("title_vi") or not extras.get("title_en") else "en"
