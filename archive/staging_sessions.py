@@ -15,8 +15,9 @@ held belongs to a run that is over.
 
 from __future__ import annotations
 
+import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -84,4 +85,35 @@ class FileLockSessions:
         yield True  # one computer: a held lock is never lost while its process runs
 
 
-__all__ = ["FileLockSessions", "StagingClaim", "StagingSessions"]
+def remove_ended_sessions(staging: Path, own: str | None, sessions: StagingSessions,
+                          undo_placement: Callable[[str], list[str]]) -> list[str]:
+    """Remove from ``staging`` what sessions that are over left (but ``own``, and those still held):
+    each placement a session's intent names goes through ``undo_placement(storage_dir)`` first,
+    which removes it unless its row was committed. Returns what was removed."""
+    if not staging.exists():
+        return []
+    # Listed before the claims are asked: a session claims before it makes its folder.
+    entries = [e for e in sorted(staging.iterdir()) if e.name.split(".")[0] != own]
+    if not entries:
+        return []
+    removed: list[str] = []
+    with sessions.exclusive() as exclusive:  # no commit runs while placements are undone
+        active = sessions.in_use({e.name.split(".")[0] for e in entries}) if exclusive else set()
+        for entry in entries:
+            if exclusive and entry.name.split(".")[0] not in active:
+                removed += _remove_ended(entry, undo_placement)
+    return removed
+
+
+def _remove_ended(entry: Path, undo_placement: Callable[[str], list[str]]) -> list[str]:
+    removed: list[str] = []
+    for intent in (entry.glob("*.intent") if entry.is_dir() else [entry] if entry.suffix == ".intent" else []):
+        removed += undo_placement(intent.read_text().strip())
+    if entry.is_dir():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+    return [*removed, f"staging/{entry.name}"]
+
+
+__all__ = ["FileLockSessions", "StagingClaim", "StagingSessions", "remove_ended_sessions"]

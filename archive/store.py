@@ -31,7 +31,7 @@ from platform_support import (
 from .errors import Cancelled, StorageError
 from .portable import stored_name, stored_names
 from .safepaths import resolve_inside
-from .staging_sessions import FileLockSessions, StagingClaim, StagingSessions
+from .staging_sessions import FileLockSessions, StagingClaim, StagingSessions, remove_ended_sessions
 
 CHUNK = 4 * 1024 * 1024
 # Locks, read-only marking and directory fsync differ per system: platform_support owns them.
@@ -291,31 +291,8 @@ class FileStore:
         """Clean up after a crash: in every staging session that nobody holds, undo the
         placements whose row was never committed, then remove the session. Sessions
         still in use (another thread, process or PC importing) are left alone."""
-        if not self.staging.exists():
-            return []
         own = self._session[0].name if self._session else None
-        # Listed before the claims are asked: a session claims before it makes its folder.
-        entries = [e for e in sorted(self.staging.iterdir()) if e.name.split(".")[0] != own]
-        if not entries:
-            return []
-        removed: list[str] = []
-        with self.sessions.exclusive() as exclusive:  # no commit runs while placements are undone
-            active = self.sessions.in_use({e.name.split(".")[0] for e in entries}) if exclusive else set()
-            for entry in entries:
-                if exclusive and entry.name.split(".")[0] not in active:
-                    removed += self._remove_ended(entry, committed)
-        return removed
-
-    def _remove_ended(self, entry: Path, committed: Callable[[str], bool]) -> list[str]:
-        """Undo the uncommitted placements a session that is over left, then remove it."""
-        removed: list[str] = []
-        for intent in (entry.glob("*.intent") if entry.is_dir() else [entry] if entry.suffix == ".intent" else []):
-            removed += self._undo_placement(intent.read_text().strip(), committed)
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-        return [*removed, f"staging/{entry.name}"]
+        return remove_ended_sessions(self.staging, own, self.sessions, lambda d: self._undo_placement(d, committed))
 
     def _undo_placement(self, storage_dir: str, committed: Callable[[str], bool]) -> list[str]:
         target = self.root / storage_dir

@@ -73,15 +73,13 @@ def server() -> Iterator[Any]:
     if bin_dir is None:
         pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
     own = Server(bin_dir, durable=True).start()
-    previous = os.environ.get("PGUSER")
-    os.environ["PGUSER"] = "postgres"  # children open the archive as this user too
     yield own
-    os.environ.pop("PGUSER", None) if previous is None else os.environ.update(PGUSER=previous)
     own.stop()
 
 
 @pytest.fixture
-def root(server: Any, tmp_path: Path) -> Path:
+def root(server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PGUSER", "postgres")  # children open the archive as this user too
     folder = tmp_path / "share" / "team"
     Archive.create(folder, catalogue=server.new_database(server.catalogue_template())).close()
     return folder
