@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CorruptFile
-from .pickindex import CHUNK, Progress, RowFile, build_pick_index, find_pick_index, finite_bounds
+from .pickindex import CHUNK, Progress, RowFile, RowsOnDisk, build_pick_index, find_pick_index, finite_bounds
 from .store import CancelToken
 
 
@@ -46,7 +46,7 @@ def build_pick_index_for(master: Path, sha256: str, folder: Path, progress: Prog
         spill = folder / f"{sha256}.pick.spill.npy"
         try:
             origin = _spill_las(master, spill, cancel)
-            points = _NpyRows(spill)
+            points = RowsOnDisk(spill)
             try:
                 return build_pick_index(points, None, origin, folder, sha256, progress, cancel)
             finally:
@@ -140,21 +140,3 @@ def _spill_las(path: Path, out: Path, cancel: CancelToken | None) -> np.ndarray:
         raise CorruptFile(f"{path.name}: the LAS header declares {n:,} points but only {at:,} could be read.")
     return origin
 
-
-class _NpyRows(RowFile):
-    """An existing .npy of rows, read a slice at a time (an array-like for the build)."""
-
-    def __init__(self, path: Path) -> None:
-        self.fh = open(path, "rb")  # noqa: SIM115 - closed when the build is done with it
-        version = np.lib.format.read_magic(self.fh)
-        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read(self.fh)
-        super().__init__(path, shape, dtype)
-        self.offset = self.fh.tell()
-
-    def __len__(self) -> int:
-        return int(self.shape[0])
-
-    def __getitem__(self, sl: slice) -> np.ndarray:
-        a, b, _ = sl.indices(len(self))
-        return self.read_rows(a, b)
