@@ -130,7 +130,9 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
         if not (root / CATALOGUE).exists():
             if create:
                 return cls.create(root, agent)
-            raise StorageError(f"{root} is not an archive (no {CATALOGUE}); create one with `heritage init`")
+            unmounted = " If it is a network drive or a removable disk, connect it." if not any(root.iterdir()) else ""
+            raise StorageError(f"{root} is not an archive (no {CATALOGUE}); create one with `heritage init`."
+                               + unmounted)
         catalogue = root / CATALOGUE
         if not recover:
             return cls(root, SQLiteCatalogue.open(catalogue), agent)

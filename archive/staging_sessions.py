@@ -96,12 +96,15 @@ def remove_ended_sessions(staging: Path, own: str | None, sessions: StagingSessi
     entries = [e for e in sorted(staging.iterdir()) if e.name.split(".")[0] != own]
     if not entries:
         return []
+    ended = {e.name.split(".")[0] for e in entries} - sessions.in_use({e.name.split(".")[0] for e in entries})
     removed: list[str] = []
+    if not ended:
+        return removed  # the usual open: others are importing, nothing to clean
     with sessions.exclusive() as exclusive:  # no commit runs while placements are undone
-        active = sessions.in_use({e.name.split(".")[0] for e in entries}) if exclusive else set()
-        for entry in entries:
-            if exclusive and entry.name.split(".")[0] not in active:
-                removed += _remove_ended(entry, undo_placement)
+        if exclusive:  # (an ended session never comes back: its name is never claimed again)
+            for entry in entries:
+                if entry.name.split(".")[0] in ended:
+                    removed += _remove_ended(entry, undo_placement)
     return removed
 
 

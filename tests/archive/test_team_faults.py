@@ -388,3 +388,6 @@ def test_opening_a_team_archive_whose_folder_is_gone_says_so(root: Path):
     root.rename(away)
     with pytest.raises(StorageError, match="folder cannot be found.*network drive"):
         Archive.open(root)
+    root.mkdir()  # the empty mount point an unmounted share leaves
+    with pytest.raises(StorageError, match="not an archive.*network drive or a removable disk, connect it"):
+        Archive.open(root)
