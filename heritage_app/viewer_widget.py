@@ -156,7 +156,7 @@ class ViewerWidget(QWidget):
         """Show a big scan from its kept levels (:class:`viewer.streaming.LevelSet`): the
         coarsest first, finer ones when the camera rests (within :meth:`memory_budget`),
         picking on the master through its index. ``loaded`` follows the first picture."""
-        self._begin_opening(levels.master or levels.files[0].path, units, preview)
+        self._begin_opening(levels.master or (levels.files[0].path if levels.files else Path("scan")), units, preview)
         self.up_axis = up_axis or "y"
         if not levels.files:  # a big master whose levels are being made: never opened whole
             noun = self.tr("triangles") if levels.kind == "mesh" else self.tr("points")

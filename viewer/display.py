@@ -8,7 +8,6 @@ Textured meshes keep Open3D's lighting (textures cannot be re-lit per vertex).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,28 +179,3 @@ def _drawn_as_is(g: Any, settings: Settings, mode: str, is_mesh: bool) -> bool:
     if is_mesh:
         return bool(mode == "vertex_colors" and g.has_vertex_colors() and not g.has_textures())
     return bool(g.has_colors())
-
-
-def marker_layers(points: Sequence[np.ndarray], radius: float, polyline: bool,
-                  colour: tuple[float, float, float] = (1.0, 0.78, 0.1),
-                  ) -> list[o3d.geometry.Geometry3D]:
-    """Small spheres at (3,) ``points`` and, if ``polyline``, segments joining them."""
-    if not points:
-        return []
-    spheres = o3d.geometry.TriangleMesh()
-    for p in points:
-        s = o3d.geometry.TriangleMesh.create_sphere(radius=radius, resolution=8)
-        s.translate(np.asarray(p, dtype=float))
-        spheres += s
-    spheres.compute_vertex_normals()
-    spheres.paint_uniform_color(colour)
-    layers: list[o3d.geometry.Geometry3D] = [spheres]
-    if polyline and len(points) > 1:
-        pts = np.asarray(points, dtype=float)
-        ls = o3d.geometry.LineSet(o3d.utility.Vector3dVector(pts), o3d.utility.Vector2iVector(
-            np.column_stack([np.arange(len(pts) - 1), np.arange(1, len(pts))])))
-        ls.paint_uniform_color(colour)
-        layers.append(ls)
-    return layers
-
-
