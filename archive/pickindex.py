@@ -90,11 +90,11 @@ def build_pick_index(vertices: Any, faces: Any, origin: np.ndarray, folder: Path
     tmp = {r: p.with_name(p.name + ".tmp") for r, p in files.items()}
     try:
         if kind == "mesh":
-            count = _index_mesh(vertices, faces, shift, tmp, chunk, step)
+            count, leaves = _index_mesh(vertices, faces, shift, tmp, chunk, step)
         else:
-            count = _index_points(vertices, shift, tmp, chunk, step)
+            count, leaves = _index_points(vertices, shift, tmp, chunk, step)
         step("Index: boxes")
-        levels = _write_boxes(tmp, kind, chunk)
+        levels = _write_boxes(leaves, tmp["boxes"])
         for role in ("vertices", "faces", "boxes"):
             if tmp[role].exists():
                 os.replace(tmp[role], files[role])
@@ -128,7 +128,7 @@ class _Steps:
 # --- meshes ----------------------------------------------------------------------------
 
 def _index_mesh(vertices: Any, faces: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: int,
-                step: _Steps) -> int:
+                step: _Steps) -> tuple[int, np.ndarray]:
     n, m = len(vertices), len(faces)
     step("Index: vertices")
     lo, hi = _write_vertices(vertices, shift, tmp["vertices"], chunk, step)
@@ -152,21 +152,22 @@ def _index_mesh(vertices: Any, faces: Any, shift: np.ndarray, tmp: dict[str, Pat
         return grid.codes(centre)
 
     _external_sort(rows, codes, m, tmp["faces"], np.dtype(np.int32), chunk, step)
-    _renumber(local, tmp, chunk, step)
-    return m
+    return m, _renumber(local, tmp, chunk, step)
 
 
-def _renumber(local: np.ndarray, tmp: dict[str, Path], chunk: int, step: _Steps) -> None:
+def _renumber(local: np.ndarray, tmp: dict[str, Path], chunk: int, step: _Steps) -> np.ndarray:
     """Number the vertices in the order the sorted triangles first use them, so a leaf's
     triangles name a few neighbouring vertices: a pick on a cold disk reads a page or two
-    per leaf, not one per corner. Holds 8 bytes per vertex (the old-to-new map and back)."""
+    per leaf, not one per corner. Holds 8 bytes per vertex (the old-to-new map and back).
+    Returns the (leaves, 6) leaf boxes, made on the way."""
     n = len(local)
     new = np.full(n, -1, dtype=np.int32)
-    taken = 0
+    taken, leaves = 0, []
     with RowsOnDisk(tmp["faces"], writable=True) as faces:
-        for a in range(0, faces.shape[0], chunk):
+        for a in range(0, faces.shape[0], _leaf_aligned(chunk)):
             step.check()
-            f = faces.read_rows(a, a + chunk)
+            f = faces.read_rows(a, a + _leaf_aligned(chunk))
+            leaves.append(_leaf_boxes(local[f.reshape(-1)].reshape(len(f), 3, 3)))
             flat = f.reshape(-1)
             unseen = flat[new[flat] < 0]
             ids, first = np.unique(unseen, return_index=True)
@@ -182,6 +183,11 @@ def _renumber(local: np.ndarray, tmp: dict[str, Path], chunk: int, step: _Steps)
     with RowFile(tmp["vertices"], (n, 3), np.dtype(np.float32)) as out:
         for a in range(0, n, chunk):
             out.write_rows(a, local[old[a:a + chunk]])
+    return np.concatenate(leaves)
+
+
+def _leaf_aligned(chunk: int) -> int:
+    return max(LEAF, chunk // LEAF * LEAF)
 
 
 def _write_vertices(vertices: Any, shift: np.ndarray, out: Path, chunk: int,
@@ -207,7 +213,8 @@ def finite_bounds(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nda
 
 # --- clouds ----------------------------------------------------------------------------
 
-def _index_points(points: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: int, step: _Steps) -> int:
+def _index_points(points: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: int,
+                  step: _Steps) -> tuple[int, np.ndarray]:
     n = len(points)
     step("Index: bounds")
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
@@ -221,7 +228,10 @@ def _index_points(points: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: i
 
     _external_sort(rows, lambda a, b: grid.codes(rows(a, b).astype(np.float64)), n, tmp["vertices"],
                    np.dtype(np.float32), chunk, step)
-    return n
+    with RowsOnDisk(tmp["vertices"]) as placed:
+        leaves = [_leaf_boxes(placed.read_rows(a, a + _leaf_aligned(chunk))[:, None, :])
+                  for a in range(0, n, _leaf_aligned(chunk))]
+    return n, np.concatenate(leaves)
 
 
 # --- the out-of-core sort --------------------------------------------------------------
@@ -328,20 +338,12 @@ def _runs(histogram: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray]:
 
 # --- boxes -----------------------------------------------------------------------------
 
-def _write_boxes(tmp: dict[str, Path], kind: str, chunk: int) -> list[int]:
-    """Leaf boxes of the sorted rows and the levels above them; the count of each level."""
-    vertices = np.load(tmp["vertices"], mmap_mode="r")
-    rows = np.load(tmp["faces"], mmap_mode="r") if kind == "mesh" else vertices
-    step = max(LEAF, chunk // LEAF * LEAF)
-    leaves = []
-    for a in range(0, len(rows), step):
-        block = np.asarray(rows[a:a + step])
-        pts = vertices[block.reshape(-1)].reshape(len(block), 3, 3) if kind == "mesh" else block[:, None, :]
-        leaves.append(_leaf_boxes(pts))
-    levels = [np.concatenate(leaves)]
+def _write_boxes(leaves: np.ndarray, out: Path) -> list[int]:
+    """Write the leaf boxes and the levels above them into ``out``; the count of each level."""
+    levels = [leaves]
     while len(levels[-1]) > FAN:
         levels.append(_parents(levels[-1]))
-    with open(tmp["boxes"], "wb") as fh:
+    with open(out, "wb") as fh:
         np.save(fh, np.concatenate(levels).astype(np.float32))
     return [len(level) for level in levels]
 
