@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from platform_support import hard_link, remove_tree
 
 from .catalogue.sqlite_files import integrity_problems_of, stored_file_rows
+from .comparisons_io import copy_comparison_files
 from .errors import StorageError, UnsafeReference
 from .records import now
 from .safepaths import check_relative, resolve_inside
@@ -45,6 +46,7 @@ def backup(archive: Archive, dest: Path, progress: Progress | None = None, link:
         snapshot = partial / "catalogue.sqlite"
         archive.catalogue.snapshot(snapshot)
         files = _copy_files(archive.root, partial, snapshot, progress, link)
+        copy_comparison_files(archive.root, partial, snapshot, link)  # derived, but costly to rebuild
         manifest = {"created_at": now(), "files": files, "format": "heritage-archive-backup/1"}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
         move_into_place(partial, dest)
@@ -147,6 +149,7 @@ def restore(backup_dir: Path, dest: Path, progress: Progress | None = None) -> P
 def _restore_into(backup_dir: Path, snapshot: Path, work: Path, progress: Progress | None) -> None:
     FileStore(work).create_dirs()
     _copy_files(backup_dir, work, snapshot, progress)
+    copy_comparison_files(backup_dir, work, snapshot)
     for asset_dir in (p for p in (work / "objects").glob("*/*") if p.is_dir()):
         _make_read_only(asset_dir)
     # The catalogue comes last, under its real name only once complete: until then the

@@ -21,6 +21,7 @@ from platform_support import fsync_dir, hard_link, make_read_only, remove_tree
 
 from . import team
 from .catalogue.sqlite_files import stored_file_rows
+from .comparisons_io import copy_comparison_files
 from .errors import StorageError, UnsafeReference
 from .safepaths import check_relative, resolve_inside
 from .service import CATALOGUE, Archive
@@ -46,6 +47,7 @@ def migrate(src: Path, dest: Path, catalogue: str | None = None, progress: Progr
             source.catalogue.snapshot(snapshot)
             FileStore(work).create_dirs()
             _copy_files(source.root, work, snapshot, progress)
+            copy_comparison_files(source.root, work, snapshot, link=True)
             _install_catalogue(work, snapshot, catalogue)
             move_into_place(work, dest)
         except OSError as exc:

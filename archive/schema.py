@@ -253,3 +253,28 @@ def _search_lexemes(db: Database) -> None:
     each item's distinct words (``item_lexemes``, see ``archive.catalogue.postgres_sql``) in place
     of the trigram index; SQLite's full-text table already is one. Kept so both engines list the
     same steps."""
+
+
+@migrations(name="009_comparisons")
+def _comparisons(db: Database) -> None:
+    """Saved scan comparisons (``archive.comparisons``): the reference asset version of an item,
+    the version (of this or another item) measured against it, the parameters, the summary and
+    the rigid transform. A comparison against a scan later deleted keeps its figures (the
+    compared columns become NULL; ``compared`` still says what it was). The per-point deviations
+    and the report are derived files (``derived/comparisons/<uid>/``)."""
+    db.execute("""CREATE TABLE comparisons (
+  id INTEGER PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  asset_id INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+  compared_item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+  compared_asset_id INTEGER REFERENCES assets(id) ON DELETE SET NULL,
+  compared TEXT NOT NULL DEFAULT '{}',
+  parameters TEXT NOT NULL DEFAULT '{}',
+  summary TEXT NOT NULL DEFAULT '{}',
+  transform TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+)""")
+    db.execute("CREATE INDEX comparisons_item ON comparisons(item_id)")
+    db.execute("CREATE INDEX comparisons_compared_item ON comparisons(compared_item_id)")

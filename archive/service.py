@@ -24,6 +24,7 @@ from . import health, team
 from .access import TeamAccess
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .changes import ChangeEvent, ChangeFeed
+from .comparisons import Comparisons
 from .errors import EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .labels import item_label
@@ -65,7 +66,7 @@ def default_agent() -> str:
     return os.environ.get("HERITAGE_USER") or getpass.getuser()
 
 
-class Archive(Operations, ChangeFeed, Research, TeamAccess):
+class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
     def __init__(self, root: Path, catalogue: Catalogue, agent: str | None = None):
         """Use ``Archive.open`` or ``Archive.create``; this wraps an already opened catalogue."""
         self.root = root
@@ -541,6 +542,7 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
             with self.catalogue.transaction():
                 item = self.get(item_id)
                 item["records"] = self.records(item_id)  # kept with the item's copy in deleted/
+                item["comparisons"] = self.comparisons(item_id)
                 label = self.store.free_label(f"{now().replace(':', '')}-{item['accession']}".replace("/", "_"))
                 target = self.store.begin_withdrawal(label, item_id, item)
                 self._delete_rows(item, label)
@@ -549,6 +551,7 @@ class Archive(Operations, ChangeFeed, Research, TeamAccess):
                 self.store.undo_withdrawal(label)
             raise
         self.store.end_withdrawal(label)
+        self.drop_comparison_files(item["comparisons"], item_id)  # derived files of the rows that went
         return target
 
     def _delete_rows(self, item: dict[str, Any], label: str) -> None:

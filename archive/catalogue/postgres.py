@@ -25,6 +25,7 @@ from ..access import Access
 from ..errors import StorageError
 from ..search import SearchQuery
 from . import postgres_roles, postgres_schema
+from .comparisons_sql import ComparisonsSQL
 from .records_sql import PostgresRecords
 from .base import EVENT_COLUMNS, EventSummary
 from .postgres_notify import ChangeListener
@@ -87,7 +88,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
         raise unreachable(url, exc) from exc
 
 
-class PostgresCatalogue(PostgresRecords):  # research records: records_sql
+class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: records_sql; comparisons_sql
     """One connection to a team archive's database: open one per thread."""
 
     def __init__(self, url: str, conn: psycopg.Connection[Any], read_only: bool = False):

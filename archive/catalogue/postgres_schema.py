@@ -138,7 +138,7 @@ EXCEPTION WHEN others THEN
 END $$;
 """.replace(" TEXT", ' TEXT COLLATE "C"').replace('(detail TEXT COLLATE "C")', "(detail TEXT)")
 
-TABLES = ("items", "assets", "files", "events", "vocabulary", "pending_links", "records")
+TABLES = ("items", "assets", "files", "events", "vocabulary", "pending_links", "records", "comparisons")
 """Every table of the catalogue, parents before children (the order rows are copied in)."""
 
 
@@ -212,6 +212,31 @@ def _search_lexemes(cur: psycopg.Cursor) -> None:
     cur.execute("DROP INDEX items_words")
 
 
+COMPARISONS = """
+CREATE TABLE comparisons (
+  id BIGINT PRIMARY KEY,
+  uid TEXT NOT NULL UNIQUE,
+  item_id BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  asset_id BIGINT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+  compared_item_id BIGINT REFERENCES items(id) ON DELETE SET NULL,
+  compared_asset_id BIGINT REFERENCES assets(id) ON DELETE SET NULL,
+  compared TEXT NOT NULL DEFAULT '{}',
+  parameters TEXT NOT NULL DEFAULT '{}',
+  summary TEXT NOT NULL DEFAULT '{}',
+  transform TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX comparisons_item ON comparisons(item_id);
+CREATE INDEX comparisons_compared_item ON comparisons(compared_item_id);
+""".replace(" TEXT", ' TEXT COLLATE "C"')
+
+
+def _comparisons(cur: psycopg.Cursor) -> None:
+    """Saved scan comparisons (``archive.schema`` 009_comparisons)."""
+    cur.execute(COMPARISONS)
+
+
 STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("001_initial", _initial),
     ("002_asset_up_axis", _noop),
@@ -221,6 +246,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("006_research_records", _research_records),
     ("007_change_notices", _change_notices),
     ("008_search_lexemes", _search_lexemes),
+    ("009_comparisons", _comparisons),
 ]
 """(name, step) in order; the names are those of ``archive.schema.migrations`` (a test checks)."""
 

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from ..search import SearchQuery
 from . import sqlite_db
+from .comparisons_sql import ComparisonsSQL
 from .records_sql import SQLiteRecords
 from .base import EVENT_COLUMNS, EventLogPoller, EventSummary
 from .sqlite_sql import RANK_LIMIT, asset_summary_sql, rows_sql, search_sql
@@ -29,7 +30,7 @@ _CURRENT_MASTER = ("SELECT uid, storage_dir, main_file FROM assets WHERE item_id
                    " ORDER BY role != 'master', id DESC LIMIT 1")
 
 
-class SQLiteCatalogue(SQLiteRecords):  # research records: records_sql
+class SQLiteCatalogue(SQLiteRecords, ComparisonsSQL):  # research records: records_sql; comparisons_sql
     """One connection to ``catalogue.sqlite``: open one per thread."""
 
     def __init__(self, db: Database):

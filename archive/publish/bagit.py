@@ -105,6 +105,10 @@ def _write_payload(archive: Archive, item: dict[str, Any], work: Path, progress:
     records = bag_records(archive, item["id"], [a["id"] for a in item["assets"]])
     (work / "metadata" / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=2),
                                                     encoding="utf-8")
+    from archive.comparisons_io import BAG_FILE, bag_comparisons  # saved comparisons (figures, not files)
+
+    comparisons = bag_comparisons(archive, item["id"], [a["id"] for a in item["assets"]])
+    (work / "metadata" / BAG_FILE).write_text(json.dumps(comparisons, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def _asset_index(event: Mapping[str, Any], item: Mapping[str, Any]) -> int | None:
@@ -281,6 +285,7 @@ def import_bag_report(archive: Archive, path: Path, cancel: CancelToken | None =
     bag, doc, events = read_bag(Path(path), cancel)
     data = Path(bag.path) / "data"
     records = _read_records(data, Path(path).name, len(doc["assets"]))
+    comparisons = _read_comparisons(data, Path(path).name, len(doc["assets"]))
     for asset in doc["assets"]:
         _known_keys(Path(path).name, "asset record", asset, _asset_keys(archive))
     sources = [_asset_sources(data, asset) for asset in doc["assets"]]
@@ -297,7 +302,7 @@ def import_bag_report(archive: Archive, path: Path, cancel: CancelToken | None =
                     raise ImportFailed(f"{got.path}: its checksum differs from the bag's metadata")
         if cancel:
             cancel.check()
-        return _commit(archive, values, doc, events, staged, records)
+        return _commit(archive, values, doc, events, staged, records, comparisons)
     except BaseException:
         for stage in staged:
             archive.store.discard(stage)
@@ -340,8 +345,23 @@ def _read_records(data: Path, bag: str, assets: int) -> list[dict[str, Any]]:
     return records  # type: ignore[no-any-return]
 
 
+def _read_comparisons(data: Path, bag: str, assets: int) -> list[dict[str, Any]]:
+    """The bag's saved comparisons (metadata/comparisons.json; none in a bag from before them)."""
+    from archive.comparisons_io import BAG_FILE, check_bag_comparisons
+
+    path = data / "metadata" / BAG_FILE
+    if not path.is_file():
+        return []
+    try:
+        comparisons = json.loads(_bounded(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ImportFailed(f"{bag}: the bag's {BAG_FILE} cannot be read ({exc})") from exc
+    check_bag_comparisons(bag, comparisons, assets)
+    return comparisons  # type: ignore[no-any-return]
+
+
 def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], events: list[dict[str, Any]],
-            staged: list[Any], records: list[dict[str, Any]]) -> BagImport:
+            staged: list[Any], records: list[dict[str, Any]], comparisons: list[dict[str, Any]]) -> BagImport:
     def write() -> BagImport:
         vessel = values.get("serving_vessel")
         values["serving_vessel"] = archive.find_by_accession(vessel) if vessel else None
@@ -355,13 +375,15 @@ def _commit(archive: Archive, values: dict[str, Any], doc: Mapping[str, Any], ev
             (e["at"], e["agent"], e["type"], item_id, asset_ids[e["asset"] - 1] if e.get("asset") else None,
              e.get("field"), e.get("old_value"), e.get("new_value"), e.get("outcome") or "success", e.get("detail"))
             for e in events)
+        from archive.comparisons_io import restore_bag_comparisons
         from archive.research_io import restore_bag_records
 
         restored = restore_bag_records(archive, item_id, records, asset_ids)
+        compared, notes = restore_bag_comparisons(archive, item_id, comparisons, asset_ids)
         archive.log("ingest", item_id=item_id, detail={"from": "BagIt bag", "accession": item["accession"],
                                                        "files": sum(len(s.files) for s in staged),
-                                                       "records": restored})
-        result = BagImport(item_id, make_waiting_links(archive, item_id, item["accession"]))
+                                                       "records": restored, "comparisons": compared})
+        result = BagImport(item_id, make_waiting_links(archive, item_id, item["accession"]) + notes)
         if pending:  # kept by accession, never dropped: made when the vessel arrives
             result.notes.insert(0, keep_pending_link(archive, item_id, "serving_vessel", pending))
         return result

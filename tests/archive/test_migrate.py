@@ -41,6 +41,7 @@ def _fill(archive: Archive, tmp_path: Path) -> None:
     archive.update(dish, {"title_en": "Lotus seed sweet soup", "collections": ["Ẩm thực Huế"]})
     archive.add_vocabulary("materials", "Gỗ mít", "jackfruit wood", external_id="wd:Q3374355")
     _add_records(archive, report.imported[0])
+    _add_comparison(archive, report.imported, tmp_path)
     csv = tmp_path / "waiting.csv"
     csv.write_text("accession,kind,title_vi,serving_vessel\nD-9,dish,Bún hến,R-404\n", encoding="utf-8")
     archive.import_csv(csv)
@@ -56,6 +57,25 @@ def _add_records(archive: Archive, item: int) -> None:
                               text_vi="Nứt dọc.", view={"eye": [0, 0, 60], "target": [0, 0, 0], "up": [0, 1, 0],
                                                         "fov": 45}, public=True)
     archive.update_record(note, {"review": "needs_review"})
+
+
+def _add_comparison(archive: Archive, items: list[int], tmp_path: Path) -> None:
+    """A saved scan comparison of one item's scan against another's, with its derived files
+    (archive.comparisons)."""
+    files = tmp_path / "comparison-files"
+    files.mkdir()
+    (files / "deviations.npz").write_bytes(b"deviations")
+    summary = {"points": 10, "mean": 0.1, "mean_abs": 0.2, "rms": 0.3, "p95": 0.5, "max": 0.9, "min_signed": -0.9,
+               "max_signed": 0.4, "beyond_tolerance": 0.25}
+    archive.save_comparison(archive.assets(items[0])[0]["id"], archive.assets(items[1])[0]["id"],
+                            parameters={"tolerance": 0.5, "align": "global", "seed": 7}, summary=summary,
+                            transform=[[1, 0, 0, 2.5], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], unit=None,
+                            files=files)
+
+
+def _comparison_files(root: Path) -> dict[str, bytes]:
+    folder = root / "derived" / "comparisons"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def _tables(archive: Archive) -> dict[str, Any]:
@@ -103,14 +123,17 @@ def test_single_to_team_and_back_keeps_every_row_and_file(source: Archive, pg_se
     before = _tables(source)
     assert before["pending_links"] and before["events"] and len(before["files"]) >= 3
     assert len(before["records"]) == 4 and [v["external_id"] for v in before["vocabulary"] if v["external_id"]]
+    assert len(before["comparisons"]) == 1 and len(_comparison_files(source.root)) == 1
     team_dir = migrate(source.root, tmp_path / "team", catalogue=pg_server.new_database())
     assert (team_dir / "team.json").is_file() and not (team_dir / "catalogue.sqlite").exists()
     with Archive.open(team_dir) as team:
         _assert_same(_tables(team), before)
+        assert _comparison_files(team_dir) == _comparison_files(source.root)
         assert team.catalogue.fixity_rows() == source.catalogue.fixity_rows()
         back_dir = migrate(team_dir, tmp_path / "back")
         with Archive.open(back_dir) as back:
             _assert_same(_tables(back), before)
+            assert _comparison_files(back_dir) == _comparison_files(source.root)
             assert back.verify().ok
         assert team.verify().ok
     assert _tables(source) == before  # the source is only read
@@ -147,5 +170,6 @@ def test_cli_migrate_and_backup_of_a_team_archive(source: Archive, pg_server: An
     assert main(["restore", str(tmp_path / "backup"), str(tmp_path / "restored")]) == 0
     with Archive.open(tmp_path / "restored") as restored:
         _assert_same(_tables(restored), before)  # the backup event came after the snapshot
+    assert _comparison_files(tmp_path / "restored") == _comparison_files(source.root)
     with Archive.open(tmp_path / "team") as team:
         assert _tables(team)["events"][-1]["type"] == "backup"
