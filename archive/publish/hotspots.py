@@ -41,7 +41,7 @@ def camera(view_m: Mapping[str, Any]) -> dict[str, str]:
     """model-viewer's camera attributes for a view in the GLB's frame: ``orbit`` ("θ φ r"
     in rad, rad, m as plain numbers for the page script), ``target`` (metres) and ``fov`` (degrees)."""
     theta, phi, radius = orbit(view_m)
-    return {"orbit": f"{theta:.6f} {phi:.6f} {radius:.6f}", "target": metres(view_m["target"]),
+    return {"orbit": " ".join(f"{_zero(v):.6f}" for v in (theta, phi, radius)), "target": metres(view_m["target"]),
             "fov": f"{float(view_m['fov']):.3f}"}
 
 

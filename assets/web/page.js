@@ -44,10 +44,15 @@
     });
   }
 
-  // Guided tour: stop 0 is the page's own view; stops 1..n set model-viewer's camera from
-  // the saved views (already in the model's frame: orbit "theta phi radius" in rad, rad, m).
-  var DEFAULTS = { cameraOrbit: "auto auto auto", cameraTarget: "auto auto auto", fieldOfView: "auto",
-    minCameraOrbit: "auto", maxCameraOrbit: "auto", minFieldOfView: "auto", maxFieldOfView: "auto" };
+  // Guided tour: stop 0 is the visitor's own view (kept when the tour starts, given back at
+  // the end); stops 1..n set model-viewer's camera from the saved views (already in the
+  // model's frame: orbit "theta phi radius" in rad, rad, m).
+  function currentCamera() {
+    var o = viewer.getCameraOrbit(), t = viewer.getCameraTarget();
+    return { cameraOrbit: o.theta + "rad " + o.phi + "rad " + o.radius + "m",
+      cameraTarget: t.x + "m " + t.y + "m " + t.z + "m", fieldOfView: viewer.getFieldOfView() + "deg",
+      minCameraOrbit: "auto", maxCameraOrbit: "auto", minFieldOfView: "auto", maxFieldOfView: "auto" };
+  }
 
   function format(template, n, total) { return template.replace("{n}", n).replace("{total}", total); }
 
@@ -71,10 +76,19 @@
     };
   }
 
+  // The field of view first: model-viewer's "auto" orbit limits follow it, and would otherwise
+  // be worked out with the previous stop's field of view and clamp the new orbit.
   function applyCamera(values) {
-    ["minCameraOrbit", "maxCameraOrbit", "minFieldOfView", "maxFieldOfView", "cameraTarget", "cameraOrbit",
-      "fieldOfView"].forEach(function (name) { viewer[name] = values[name]; });
+    var seq = ++applying;
+    ["minFieldOfView", "maxFieldOfView", "fieldOfView"].forEach(function (name) { viewer[name] = values[name]; });
+    viewer.updateComplete.then(function () {
+      if (seq !== applying) { return; }  // a later stop was chosen meanwhile
+      ["minCameraOrbit", "maxCameraOrbit", "cameraTarget", "cameraOrbit"].forEach(function (name) {
+        viewer[name] = values[name];
+      });
+    });
   }
+  var applying = 0;
 
   function initTour() {
     var tour = document.getElementById("tour");
@@ -82,37 +96,42 @@
     var stops = tour.querySelectorAll(".tour-stop");
     var prev = document.getElementById("tour-prev"), next = document.getElementById("tour-next");
     var status = document.getElementById("tour-status");
-    var total = stops.length, current = 0;
+    var total = stops.length, current = 0, own = null;
     tour.querySelector(".tour-controls").hidden = false;
     root.setAttribute("data-tour", "ready");
 
     function show(n) {
-      current = Math.max(0, Math.min(total, n));
+      var loaded = root.getAttribute("data-model") === "loaded";
+      n = Math.max(0, Math.min(total, n));
+      if (loaded && current === 0 && n > 0) { own = currentCamera(); }
+      current = n;
       Array.prototype.forEach.call(stops, function (stop, i) { stop.hidden = i !== current - 1; });
       Array.prototype.forEach.call(viewer.querySelectorAll(".hotspot"), function (h) {
         var mine = current > 0 && stops[current - 1].getAttribute("data-hotspot") === h.slot;
         h.classList.toggle("tour-current", mine);
         setExpanded(h, mine);
       });
-      prev.disabled = current === 0;
-      next.disabled = current === total;
+      // aria-disabled, not disabled: a disabled button would drop the keyboard focus at either end
+      prev.setAttribute("aria-disabled", String(current === 0));
+      next.setAttribute("aria-disabled", String(current === total));
       status.textContent = current === 0 ? format(tour.getAttribute("data-intro"), 0, total)
         : format(tour.getAttribute("data-status"), current, total);
       tour.setAttribute("data-stop", String(current));
-      if (root.getAttribute("data-model") === "loaded") {
-        applyCamera(current === 0 ? DEFAULTS : cameraFor(stops[current - 1]));
-      }
+      if (loaded && (current > 0 || own)) { applyCamera(current > 0 ? cameraFor(stops[current - 1]) : own); }
     }
 
-    prev.addEventListener("click", function () { show(current - 1); });
-    next.addEventListener("click", function () { show(current + 1); });
+    function step(by) { if (current + by >= 0 && current + by <= total) { show(current + by); } }
+    prev.addEventListener("click", function () { step(-1); });
+    next.addEventListener("click", function () { step(1); });
     tour.addEventListener("keydown", function (event) {
       if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-        show(current + (event.key === "ArrowRight" ? 1 : -1));
+        step(event.key === "ArrowRight" ? 1 : -1);
         event.preventDefault();
       }
     });
-    viewer.addEventListener("load", function () { if (current > 0) { show(current); } });
+    viewer.addEventListener("load", function () {  // a stop chosen while the model was on its way
+      if (current > 0) { own = own || currentCamera(); show(current); }
+    });
     show(0);
   }
 

@@ -29,10 +29,15 @@ def chromium_path() -> str | None:
     return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
+#: How long one DevTools call may wait. A page compiling model-viewer's shaders in software
+#: (SwiftShader) on a busy machine keeps its main thread, and so Runtime.evaluate, for ~30 s.
+CALL_TIMEOUT = 120.0
+
+
 class WebSocket:
     """Client side of RFC 6455, text frames only (what DevTools speaks)."""
 
-    def __init__(self, url: str, timeout: float = 30.0):
+    def __init__(self, url: str, timeout: float = CALL_TIMEOUT):
         assert url.startswith("ws://")
         hostport, _, path = url[5:].partition("/")
         host, _, port = hostport.partition(":")
@@ -156,7 +161,7 @@ class Browser:
                 except TimeoutError:
                     continue
         finally:
-            self.ws.sock.settimeout(30)
+            self.ws.sock.settimeout(CALL_TIMEOUT)
 
     def evaluate(self, expression: str) -> Any:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
