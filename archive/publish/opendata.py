@@ -133,7 +133,9 @@ def write_open_data(archive: Archive, out: Path, base_url: str = "", collection:
     items = {i: archive.get(i) for i in ids}
     records = {i: public_record(item) for i, item in items.items()}
     iris = {i: jsonld.item_iri(records[i], "", "") for i in ids}  # site folders are the site's: a stable urn
-    rows, assets, graph, notes_rows, notes = [], [], [], [], []
+    rows, assets, graph = [], [], []
+    notes_rows: list[dict[str, Any]] = []
+    notes: list[str] = []
     for i in ids:
         research = _research(archive, items[i])
         notes_rows.extend(annotation_row(records[i], iris[i], r) for r in research.records)
