@@ -97,6 +97,8 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         self._read_only = read_only  # the shared folder cannot be written: no change could keep its files
         self._depth = 0
         self._item_columns = ", ".join(c for c in self._columns("items") if c not in _HIDDEN)
+        self._hits: dict[tuple[tuple[str, ...], bool], int] = {}  # bm25's document counts, while _hits_of holds
+        self._hits_of = ""
         self.who = postgres_roles.access(conn)  # who is connected, for messages and agents (postgres_roles)
 
     @classmethod
@@ -357,13 +359,23 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         return np.frombuffer(row[0], dtype=_ARRAY_ITEM, offset=20)["id"].astype(np.int64)
 
     def _bm25_stats(self, query: SearchQuery, matched: int) -> list[int]:
-        items, tokens = self._x(STATS_SQL).fetchone() or (0, 0)
+        items, tokens, version = self._x(STATS_SQL).fetchone() or (0, 0, "")
         found = phrases(query.text)
         filtered = any(getattr(query, f) for f in ("kind", "status", "period", "culinary_line", "collection",
                                                     "material")) or query.has_texture is not None
         if len(found) == 1 and not filtered:
             return [items, tokens, matched]  # the matches are the phrase's documents
-        return [items, tokens, *(self._one(*hits_sql(found, n)) for n in range(len(found)))]
+        if version != self._hits_of or len(self._hits) > 1000:
+            self._hits, self._hits_of = {}, version
+        return [items, tokens, *(self._phrase_hits(found, n) for n in range(len(found)))]
+
+    def _phrase_hits(self, found: list[list[str]], n: int) -> int:
+        """Items holding phrase ``n`` of ``found``, kept until items change: a query typed word by
+        word asks for its first words' counts again at every key."""
+        key = (tuple(found[n]), n == len(found) - 1)
+        if key not in self._hits:
+            self._hits[key] = int(self._one(*hits_sql(found, n)))
+        return self._hits[key]
 
     def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         if not ids:

@@ -43,6 +43,9 @@ def to_sqlite(conn: psycopg.Connection[Any], dest: Path) -> None:
     """Write the catalogue as it is at one moment (one REPEATABLE READ transaction) into a new
     SQLite catalogue file ``dest``."""
     db = sqlite_db.connect(dest, create=True)
+    # a page cache the size of a big catalogue's indexes: with SQLite's 2 MB, 100,000 items
+    # inserted in id order thrash the title index (25 s instead of 15 on a busy machine)
+    db.conn.execute("PRAGMA cache_size = -262144")
     try:
         with conn.transaction(), sqlite_db.write(db):
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

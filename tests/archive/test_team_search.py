@@ -136,3 +136,22 @@ def test_bulk_insert_keeps_every_field_as_sqlite_does(both: tuple[Archive, Archi
         assert {k: v for k, v in got[0].items() if not k.endswith("_at")} == \
             {k: v for k, v in got[1].items() if not k.endswith("_at")}
     assert team.search_ids(SearchQuery(text="an vang")) == single.search_ids(SearchQuery(text="an vang")) == [1]
+
+
+def test_ranking_follows_the_catalogue_as_it_changes(both: tuple[Archive, Archive]):
+    """bm25 weighs a word by how many items hold it: once more items hold "bun" (edited, so the
+    catalogue keeps as many items and words), an item with "bo" twice ranks above one with "bun"
+    twice: document counts are not kept from before."""
+    team, single = both
+    query = SearchQuery(text="bun bo")
+    orders = []
+    for archive in both:
+        archive.add_items([{"kind": "dish", "title_vi": "bún bún bò"}, {"kind": "dish", "title_vi": "bún bò bò"}]
+                          + [{"kind": "dish", "title_vi": "bò"}] * 3 + [{"kind": "dish", "title_vi": "xôi"}] * 20)
+    orders.append(team.search_ids(query))
+    assert orders[0] == single.search_ids(query) == [1, 2]
+    for archive in both:
+        for item in range(6, 12):  # six of the "xôi"
+            archive.update(item, {"title_vi": "bún"})
+    orders.append(team.search_ids(query))
+    assert orders[1] == single.search_ids(query) == [2, 1]
