@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from archive.publish.opendata import write_open_data
 
@@ -24,6 +25,7 @@ from .test_publish_privacy import FORBIDDEN, PUBLIC_NOTE, add_record_canaries
 from .test_publish_support import all_text, canary_archive
 
 DRAFT_TITLE = "Bản nháp chưa công bố 4b1e"
+OPEN_DB = "heritage.db"
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +86,30 @@ def test_annotations_table_holds_public_records_in_both_frames(opendata: Path) -
     assert [tuple(f)[2:5] for f in fks] == [("items", "item_id", "id")]
     csv_text = (opendata / "annotations.csv").read_text(encoding="utf-8")
     assert PUBLIC_NOTE["title_en"] in csv_text and csv_text.splitlines()[0].startswith("uid,item_id,")
+
+
+def test_annotations_on_a_fresh_archive(tmp_path: Path) -> None:
+    """Function-scoped, so the PostgreSQL pass runs it on a team archive too: a Z-up scan in
+    centimetres; the public landmark's point turned and scaled, the private one absent."""
+    import trimesh
+
+    from archive import Archive
+    from archive.importer import ImportOptions, import_paths
+
+    (tmp_path / "src").mkdir()
+    trimesh.creation.box(extents=(10, 20, 30)).export(tmp_path / "src" / "box.ply")
+    with Archive.create(tmp_path / "a") as archive:
+        item = import_paths(archive, [tmp_path / "src" / "box.ply"], ImportOptions(
+            kind="relic", item_fields={"title_vi": "Hộp", "status": "published"},
+            asset_fields={"units": "cm", "up_axis": "z"})).imported[0]
+        archive.add_record(item, "landmark", [[5.0, 10.0, 15.0]], title_en="Corner", public=True)
+        archive.add_record(item, "landmark", [[5.0, 10.0, -15.0]], title_en=FORBIDDEN[0])
+        write_open_data(archive, tmp_path / "out")
+    database = sqlite_utils.Database(tmp_path / "out" / OPEN_DB)  # the open data file, not the catalogue
+    rows = list(database.query("select title_en, points_master, points_m, master_unit from annotations"))
+    database.close()
+    assert rows == [{"title_en": "Corner", "points_master": "[[5.0, 10.0, 15.0]]", "points_m": "[[0.05, 0.15, -0.1]]",
+                     "master_unit": "cm"}]
 
 
 def test_vocabulary_external_ids_and_linked_data_dumps(opendata: Path) -> None:
