@@ -36,7 +36,7 @@ WEB = ASSETS / "web"
 VIEWER_FILES = ("model-viewer-umd.min.js", "LICENSE", "LICENSE.three", "LICENSE.lit", "LICENSE.gainmap-js",
                 "README.md")
 TILES_FILES = ("tiles.js", "tiles.css", "tiles-viewer/tiles-viewer.min.js", "tiles-viewer/LICENSE.3d-tiles-renderer",
-               "tiles-viewer/LICENSE.three", "tiles-viewer/README.md")
+               "tiles-viewer/LICENSE.three")
 
 #: model-viewer 4.4.0 inserts one fixed <style> element; allowed by its hash (a newer
 #: vendored version may need a new hash: the Chromium tests report the violation).

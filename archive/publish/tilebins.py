@@ -4,7 +4,7 @@ The first pass of the 3D Tiles writer (:mod:`.tiles3d`): every chunk of the clou
 by the octree cells of one depth and appended to one file per occupied cell (28 bytes a
 point: float64 x y z and RGBA). A bucket that ends up holding more than the writer may
 load at once is cut again, a level deeper, from its own file; none goes below
-:data:`MAX_DEPTH`, where the cells of every level's sampling grid still lie inside one bucket
+``log2(grid)``, where the cells of every level's sampling grid still lie inside one bucket
 (:mod:`.tilelevels` relies on that). Memory is one chunk plus the write buffer.
 """
 
@@ -95,8 +95,9 @@ class Binner:
         self.pending: dict[tuple[int, int, int], list[np.ndarray]] = {}
         self.held = 0
 
-    def add(self, records: np.ndarray) -> None:
-        q = np.clip(self.cube.cells(records["p"], self.depth), self.low, self.high)
+    def add(self, records: np.ndarray, points: np.ndarray | None = None) -> None:
+        """Buffer ``records``; ``points`` is their coordinates when at hand contiguously."""
+        q = np.clip(self.cube.cells(records["p"] if points is None else points, self.depth), self.low, self.high)
         side = 1 << self.depth
         key = (q[:, 0] * side + q[:, 1]) * side + q[:, 2]
         order = np.argsort(key, kind="stable")
@@ -128,6 +129,12 @@ class Binner:
         return [Bucket(self.depth, cell, n, self.path(cell)) for cell, n in sorted(self.counts.items())]
 
 
+def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(3,) min and max of (n, 3) ``points``, a column at a time (``min(0)`` over rows of
+    three is several times slower)."""
+    return (np.array([points[:, k].min() for k in range(3)]), np.array([points[:, k].max() for k in range(3)]))
+
+
 def to_records(chunk: Chunk) -> np.ndarray:
     points, colours = chunk
     records = np.empty(len(points), dtype=RECORD)
@@ -144,17 +151,18 @@ def first_depth(count: int, bucket_max: int, max_depth: int = MAX_DEPTH) -> int:
     return min(max_depth, math.ceil(math.log(count / (bucket_max / 2), 4)))
 
 
-def bin_chunks(chunks: Iterable[np.ndarray], folder: Path, cube: Cube, depth: int,
+def bin_chunks(chunks: Iterable[Chunk], folder: Path, cube: Cube, depth: int,
                cancel: CancelToken | None = None) -> tuple[list[Bucket], np.ndarray, np.ndarray]:
-    """Records of ``chunks`` into buckets at ``depth``; with the true bounds of the points."""
+    """The points of ``chunks`` into buckets at ``depth``; with their true bounds."""
     binner = Binner(folder, cube, depth)
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for records in chunks:
+    for points, colours in chunks:
         if cancel:
             cancel.check()
-        if len(records):
-            lo, hi = np.minimum(lo, records["p"].min(0)), np.maximum(hi, records["p"].max(0))
-            binner.add(records)
+        if len(points):
+            low, high = bounds(points)
+            lo, hi = np.minimum(lo, low), np.maximum(hi, high)
+            binner.add(to_records((points, colours)), points)
     return binner.buckets(), lo, hi
 
 
@@ -162,10 +170,12 @@ def rebin(buckets: list[Bucket], folder: Path, cube: Cube, depth: int) -> list[B
     """The same points in buckets of another cube (the header's box was wrong)."""
     fresh = folder / "rebinned"
     fresh.mkdir()
-    out, _, _ = bin_chunks((r for b in buckets for r in b.records()), fresh, cube, depth)
-    for b in buckets:
-        b.path.unlink()
-    return out
+    binner = Binner(fresh, cube, depth)
+    for bucket in buckets:
+        for records in bucket.records():
+            binner.add(records)
+        bucket.path.unlink()
+    return binner.buckets()
 
 
 def split_big(buckets: list[Bucket], cube: Cube, bucket_max: int, max_depth: int = MAX_DEPTH,

@@ -10,6 +10,10 @@ points left in its cell keeps them all and has no children.
 Every level's grid cell lies inside one bucket (buckets are never deeper than
 ``log2(grid)``: :data:`.tilebins.MAX_DEPTH`), so a bucket is decided on its own; tiles above
 the bucket get their share of points from each bucket below them.
+
+The grids nest (each level halves the one above), so one sort of the bucket's points by the
+Morton code of their finest cell makes every level's cells, and every tile, runs of
+consecutive points: a level is then a few passes over the points still left, not a sort.
 """
 
 from __future__ import annotations
@@ -33,65 +37,97 @@ def spacing(cube: Cube, grid: int, depth: int) -> float:
     return cube.size / (grid << depth)
 
 
+#: bits of a cell coordinate at the finest level a bucket is cut to (3 × 21 bits: one int64)
+CODE_BITS = 21
+
+
 def assign(points: np.ndarray, cube: Cube, bucket_depth: int, bucket_xyz: tuple[int, int, int], grid: int,
            leaf_max: int) -> Iterator[tuple[int, tuple[int, int, int], np.ndarray]]:
     """Yield ``(depth, tile xyz, indices into points)`` until every point of the bucket has
-    its tile. ``points`` (n, 3) float64 published metres, all in the bucket's cell."""
+    its tile. ``points`` (n, 3) float64 published metres, all in the bucket's cell (points
+    just outside, from a header box that lied, count as on its faces)."""
     bits = grid_bits(grid)
     assert bucket_depth <= bits, "a bucket deeper than log2(grid) would split the coarser levels' cells"
+    finest = bucket_depth + CODE_BITS - bits  # the last level: it keeps whatever is left
     edge = cube.size / (1 << bucket_depth)
     origin = cube.corner + np.asarray(bucket_xyz, dtype=np.float64) * edge
-    left = np.arange(len(points))
+    rel = points - origin
+    rel *= (1 << CODE_BITS) / edge  # in cells of the finest level
+    cells = np.floor(rel)
+    np.maximum(cells, 0, out=cells)
+    np.minimum(cells, (1 << CODE_BITS) - 1, out=cells)
+    cells = cells.astype(np.uint64)
+    code = (_spread(cells[:, 0]) << np.uint64(2)) | (_spread(cells[:, 1]) << np.uint64(1)) | _spread(cells[:, 2])
+    del cells
+    order = np.argsort(code)
+    code, rel = code[order], rel[order]
+    left = np.arange(len(points))  # positions in the sorted arrays, still in Morton order
     depth = 0
     while len(left):
-        step = spacing(cube, grid, depth)
-        rel = (points[left] - origin) / step
-        side = max(1, (grid << depth) >> bucket_depth)  # sampling cells along the bucket's edge
-        q = np.clip(np.floor(rel).astype(np.int64), 0, side - 1)
-        off_centre = np.square(rel - q - 0.5).sum(1)
-        if depth < bucket_depth:  # one tile above the bucket: sample only
-            key = (q[:, 0] * side + q[:, 1]) * side + q[:, 2]
-            taken = _nearest_per_cell(key, off_centre)
-            tile = tuple(int(c) >> (bucket_depth - depth) for c in bucket_xyz)
-            yield depth, (tile[0], tile[1], tile[2]), left[taken]
-        else:
-            per = 1 << (depth - bucket_depth)  # tiles along the bucket's edge at this depth
-            node = q >> bits
-            node_key = (node[:, 0] * per + node[:, 1]) * per + node[:, 2]
-            _, inverse, counts = np.unique(node_key, return_inverse=True, return_counts=True)
-            keep_all = counts[inverse] <= leaf_max
-            if depth - bucket_depth >= (62 - 3 * bits) // 3:  # cell keys stay within 63 bits: keep the rest
-                keep_all[:] = True
-            cell = q & (grid - 1)
-            key = (node_key << (3 * bits)) | (((cell[:, 0] << bits) | cell[:, 1]) << bits) | cell[:, 2]
-            sampled = np.flatnonzero(~keep_all)
-            mask = keep_all.copy()
-            mask[sampled[_nearest_per_cell(key[sampled], off_centre[sampled])]] = True
-            taken = np.flatnonzero(mask)
-            yield from _by_tile(depth, node_key[taken], left[taken], per, bucket_xyz)
-        done = np.zeros(len(left), bool)
-        done[taken] = True
-        left = left[~done]
+        coarser = finest - depth  # this level's cells are 2**coarser finest cells wide
+        key = code[left] >> np.uint64(3 * coarser)
+        r = rel[left]
+        r *= 0.5 ** coarser
+        r -= np.floor(r)
+        r -= 0.5
+        taken = _nearest_per_cell(key, np.einsum("ij,ij->i", r, r))
+        tile_key = key >> np.uint64(3 * bits) if depth >= bucket_depth else np.zeros(len(key), np.uint64)
+        if depth >= bucket_depth:  # a tile with few points left keeps them all and ends its branch
+            starts = np.flatnonzero(np.r_[True, tile_key[1:] != tile_key[:-1]])
+            sizes = np.diff(np.r_[starts, len(key)])
+            taken |= np.repeat(sizes <= leaf_max, sizes)
+            if depth == finest:
+                taken[:] = True
+        kept = np.flatnonzero(taken)
+        yield from _by_tile(depth, tile_key[kept], order[left[kept]], bucket_xyz, bucket_depth)
+        left = left[~taken]
         depth += 1
 
 
 def _nearest_per_cell(key: np.ndarray, off_centre: np.ndarray) -> np.ndarray:
-    """Sorted positions of the point nearest its cell's centre, one per distinct ``key``."""
+    """(n,) bool: in each run of equal (sorted) ``key``, the first point nearest its cell's centre."""
+    out = np.zeros(len(key), bool)
     if not len(key):
-        return np.zeros(0, np.int64)
-    order = np.lexsort((off_centre, key))
-    first = np.ones(len(order), bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    return np.sort(order[first])
+        return out
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    nearest = np.flatnonzero(off_centre == np.repeat(np.minimum.reduceat(off_centre, starts), sizes))
+    run = np.searchsorted(starts, nearest, side="right")
+    out[nearest[np.r_[True, run[1:] != run[:-1]]]] = True
+    return out
 
 
-def _by_tile(depth: int, node_key: np.ndarray, indices: np.ndarray, per: int,
-             bucket_xyz: tuple[int, int, int]) -> Iterator[tuple[int, tuple[int, int, int], np.ndarray]]:
-    order = np.argsort(node_key, kind="stable")
-    node_key, indices = node_key[order], indices[order]
-    starts = np.flatnonzero(np.r_[True, node_key[1:] != node_key[:-1]])
-    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(node_key)], strict=True):
-        k = int(node_key[a])
-        local = (k // (per * per), (k // per) % per, k % per)
-        tile = (bucket_xyz[0] * per + local[0], bucket_xyz[1] * per + local[1], bucket_xyz[2] * per + local[2])
-        yield depth, tile, indices[a:b]
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Each of the 21 low bits of ``v`` (uint64) moved to every third bit (a Morton code's part)."""
+    v = v & np.uint64(0x1FFFFF)
+    for shift, mask in ((32, 0x1F00000000FFFF), (16, 0x1F0000FF0000FF), (8, 0x100F00F00F00F00F),
+                        (4, 0x10C30C30C30C30C3), (2, 0x1249249249249249)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def _compact(v: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_spread`: every third bit of ``v`` (uint64) gathered."""
+    v = v & np.uint64(0x1249249249249249)
+    for shift, mask in ((2, 0x10C30C30C30C30C3), (4, 0x100F00F00F00F00F), (8, 0x1F0000FF0000FF),
+                        (16, 0x1F00000000FFFF), (32, 0x1FFFFF)):
+        v = (v | (v >> np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def _by_tile(depth: int, tile_key: np.ndarray, indices: np.ndarray, bucket_xyz: tuple[int, int, int],
+             bucket_depth: int) -> Iterator[tuple[int, tuple[int, int, int], np.ndarray]]:
+    """Runs of equal (sorted) ``tile_key`` (the Morton code of a tile's place in the bucket) as
+    (depth, tile xyz, indices)."""
+    if depth < bucket_depth:
+        tile = tuple(int(c) >> (bucket_depth - depth) for c in bucket_xyz)
+        yield depth, (tile[0], tile[1], tile[2]), indices
+        return
+    per = depth - bucket_depth  # a bucket holds 2**per tiles along each edge at this depth
+    starts = np.flatnonzero(np.r_[True, tile_key[1:] != tile_key[:-1]])
+    keys = tile_key[starts]
+    local = np.column_stack([_compact(keys >> np.uint64(2)), _compact(keys >> np.uint64(1)), _compact(keys)])
+    for n, (a, b) in enumerate(zip(starts.tolist(), [*starts[1:].tolist(), len(tile_key)], strict=True)):
+        x, y, z = (int(c) for c in local[n])
+        yield depth, ((bucket_xyz[0] << per) + x, (bucket_xyz[1] << per) + y, (bucket_xyz[2] << per) + z), \
+            indices[a:b]

@@ -43,7 +43,7 @@ from .cloudstream import CloudSource
 from .geometry import Model, Part
 from .glb import write_glb
 from .profiles import Progress
-from .tilebins import RECORD, Bucket, Cube, bin_chunks, first_depth, rebin, split_big, to_records
+from .tilebins import RECORD, Bucket, Cube, bin_chunks, bounds, first_depth, rebin, split_big
 from .tilelevels import assign, grid_bits, spacing
 
 TILESET = "tileset.json"
@@ -126,7 +126,7 @@ def _buckets(source: CloudSource, scratch: Path, bucket_max: int, max_depth: int
     deeper cut can help. A cube from a wrong header box is replaced by the points' own box."""
     cube = Cube.around(*source.bounds())
     depth = first_depth(source.count, bucket_max, max_depth)
-    buckets, lo, hi = bin_chunks((to_records(c) for c in source.chunks()), scratch, cube, depth, cancel)
+    buckets, lo, hi = bin_chunks(source.chunks(), scratch, cube, depth, cancel)
     if not buckets:
         raise EmptyModel("the cloud holds no points with finite coordinates")
     if not cube.holds(lo, hi):
@@ -183,7 +183,7 @@ def _write_tile(out: Path, key: Key, records: np.ndarray, centre: np.ndarray, co
     path.parent.mkdir(parents=True, exist_ok=True)
     part = Part(points - centre, colors=np.ascontiguousarray(records["c"]) if coloured else None)
     size = write_glb(Model([part]), [None], path, meta, "none", f"tile {key[0]}/{key[1]}-{key[2]}-{key[3]}")
-    return TileInfo(len(points), points.min(0), points.max(0), size)
+    return TileInfo(len(points), *bounds(points), size)
 
 
 # --- tileset.json ---------------------------------------------------------------------------

@@ -129,9 +129,11 @@ def test_every_point_is_in_exactly_one_tile(tmp_path: Path, bucket_max: int) -> 
     got, got_colours = tiles_points(tmp_path)
     assert report.points == len(got) == N
     assert np.array_equal(millimetres(got), millimetres(points))
-    order = np.lexsort(np.rint(got * 1000).astype(np.int64).T[::-1])  # colours travel with their points
-    ref = np.lexsort(np.rint(points * 1000).astype(np.int64).T[::-1])
-    assert np.array_equal(got_colours[order], colours[ref])
+    def rows(p: np.ndarray, c: np.ndarray) -> np.ndarray:  # colours travel with their points
+        r = np.column_stack([np.rint(p * 1000).astype(np.int64), c.astype(np.int64)])
+        return r[np.lexsort(r.T[::-1])]
+
+    assert np.array_equal(rows(got, got_colours), rows(points, colours))
 
 
 def test_each_level_is_a_uniform_sample(tileset: Path) -> None:
