@@ -5,6 +5,7 @@ cache. Sorting runs a new query; there is no proxy model over everything."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -16,15 +17,18 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QFont
 
-from archive import Archive, SearchQuery
+from archive import Archive, ArchiveError, SearchQuery
 
 from .i18n import value_label
 from .icons import placeholder
+from .outages import OFFLINE_S
 from .thumbnails import ThumbnailProvider
+from .timefmt import local_time
 
 PAGE = 64
 CACHE_ROWS = 4096
@@ -60,6 +64,9 @@ class CatalogueModel(QAbstractTableModel):
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumbnail_loaded)
         self.thumbnail_size = 48
+        self._offline_until = 0.0  # rows could not be read (the catalogue's server is away): ask again after
+        self._retry = QTimer(self, singleShot=True, interval=int(OFFLINE_S * 1000))
+        self._retry.timeout.connect(self._repaint_all)  # rows left blank are asked for again
 
     # -- data source -----------------------------------------------------------------------
     def set_archive(self, archive: Archive | None) -> None:
@@ -133,6 +140,10 @@ class CatalogueModel(QAbstractTableModel):
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
 
+    def _repaint_all(self) -> None:
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
     def refresh_items(self, item_ids: Sequence[int]) -> None:
         """Rows of ``item_ids`` changed: drop them from the cache and repaint them."""
         for item_id in item_ids:
@@ -165,9 +176,18 @@ class CatalogueModel(QAbstractTableModel):
         cached = self._cache.get(item_id)
         if cached is not None:
             return cached
+        if time.monotonic() < self._offline_until:
+            return None
         start = row - row % PAGE
         page = [i for i in self._ids[start : start + PAGE] if i not in self._cache]
-        for r in self.archive.rows(page):
+        try:
+            fetched = self.archive.rows(page)
+        except ArchiveError as exc:  # the server is away: rows read before stay on screen, these wait
+            self._offline_until = time.monotonic() + OFFLINE_S
+            self._retry.start()
+            self.queryFailed.emit(str(exc))
+            return None
+        for r in fetched:
             self._cache[r["id"]] = r
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
@@ -241,7 +261,7 @@ class CatalogueModel(QAbstractTableModel):
         if key == "detail":
             return "; ".join(row["materials"]) if row["kind"] == "relic" else (row["culinary_line"] or "")
         if key == "updated_at":
-            return (row["updated_at"] or "")[:16].replace("T", " ")
+            return local_time(row["updated_at"])
         return str(row.get(key) or "")
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

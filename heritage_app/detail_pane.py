@@ -29,6 +29,7 @@ from .asset_editor import AssetEditorDialog, AssetSaver
 from .i18n import field_label, value_label
 from .metadata_editor import EditorContext, MetadataEditor
 from .records_panel import RecordsPanel
+from .timefmt import local_time
 from .up_axis import master_asset
 
 if TYPE_CHECKING:
@@ -134,6 +135,11 @@ class AssetsView(QTreeWidget):
         self.setHeaderLabels([self.tr("Property"), self.tr("Value")])
         self.show_assets(self._assets)
 
+    def changeEvent(self, event: QEvent) -> None:  # labels, and times in the language's format
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     def show_assets(self, assets: list[dict[str, Any]]) -> None:
         self._assets = assets
         self.clear()
@@ -173,7 +179,7 @@ class AssetsView(QTreeWidget):
         rows.append((self.tr("Vertex colours"), self.tr("yes") if asset.get("vertex_colors") else self.tr("no")))
         size = sum(f["bytes"] for f in asset.get("files", []))
         rows.append((self.tr("Size"), human_size(size)))
-        rows.append((self.tr("Imported"), (asset.get("imported_at") or "").replace("T", " ")[:19]))
+        rows.append((self.tr("Imported"), local_time(asset.get("imported_at"))))
         for warning in asset.get("warnings") or []:
             rows.append((self.tr("Warning"), str(warning)))
         return rows
@@ -195,13 +201,18 @@ class HistoryView(QTreeWidget):
         self.setHeaderLabels([self.tr("When"), self.tr("Who"), self.tr("Event"), self.tr("Details")])
         self.show_events(self._events)
 
+    def changeEvent(self, event: QEvent) -> None:  # headers, and times in the language's format
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
     def show_events(self, events: list[dict[str, Any]]) -> None:
         self._events = events
         self.clear()
         for event in reversed(events):  # newest first
             item = QTreeWidgetItem(
                 self,
-                [(event["at"] or "").replace("T", " ")[:19], event["agent"] or "", event["type"], self._detail(event)],
+                [local_time(event["at"]), event["agent"] or "", event["type"], self._detail(event)],
             )
             item.setToolTip(3, item.text(3))
         for column, width in enumerate((150, 90, 70)):
@@ -279,6 +290,7 @@ class DetailPane(QWidget):
         self._units: str | None = None
         self._up_axis: str | None = None
         self._preview: QImage | None = None
+        self._files_message = ""  # why the scan's files cannot be read (the shared folder went away)
         self._last_change: dict[str, Any] | None = None  # the newest create/edit/import event
         self.preloader = ViewerPreloader(self)
         self.preloader.ready.connect(lambda: self._show_model(self._model_path, self._units, self._up_axis))
@@ -306,11 +318,14 @@ class DetailPane(QWidget):
         up_axis: str | None = None,
         preview: QImage | None = None,
         level: Any = None,
+        files_message: str = "",
     ) -> None:
         """Show ``item``; its model (recorded ``units`` and ``up_axis``) loads in the viewer
         with ``preview`` (its thumbnail) on screen meanwhile. ``level`` (a
-        ``levels_task.ViewLevels``) are kept levels to stream instead of the master."""
+        ``levels_task.ViewLevels``) are kept levels to stream instead of the master.
+        ``files_message``: why its files cannot be read now, said in place of the 3D view."""
         self.item = item
+        self._files_message = files_message
         self._preview = preview
         self.editor.load(item)
         self.assets.show_assets(item["assets"] if item else [])
@@ -367,7 +382,7 @@ class DetailPane(QWidget):
     def _changed_text(self) -> str:
         event = self._last_change or {}
         return self.tr("Last changed by {agent} at {at}").format(
-            agent=event.get("agent") or "?", at=(event.get("at") or "").replace("T", " ")[:19])
+            agent=event.get("agent") or "?", at=local_time(event.get("at")))
 
     # -- viewer ----------------------------------------------------------------------------
     def _ensure_viewer(self) -> None:
@@ -414,6 +429,8 @@ class DetailPane(QWidget):
     def _show_placeholder_text(self) -> None:
         if self.item is None:
             text = self.tr("3D view")
+        elif self._files_message:
+            text = self.tr("The 3D model cannot be shown now.\n\n{reason}").format(reason=self._files_message)
         elif self._model_path is None:
             text = self.tr("This item has no 3D model yet. Drop a scan on the window to import one.")
         elif not self.preloader.done:

@@ -20,6 +20,7 @@ from platform_support.locations import cache_dir, default_archive_dir, log_dir, 
 
 from . import logs
 from .i18n import value_label
+from .timefmt import local_time
 
 translate = QCoreApplication.translate  # the name pyside6-lupdate looks for
 
@@ -151,7 +152,7 @@ class ConflictDialog(QMessageBox):
         self.setWindowTitle(translate("Dialogs", "Changed by someone else"))
         self.setText(translate("Dialogs", "While you were editing, someone else saved the same field(s)."))
         line = translate("Dialogs", "{field}: changed by {agent} at {at}\n    saved: {theirs}\n    yours: {yours}")
-        lines = [line.format(field=c["field"], agent=c["agent"], at=str(c["at"]).replace("T", " ")[:19],
+        lines = [line.format(field=c["field"], agent=c["agent"], at=local_time(c["at"]),
                              theirs=_shown(c["theirs"]), yours=_shown(c["yours"])) for c in conflicts]
         self.setInformativeText("\n".join(lines))
         self.reload_button = self.addButton(translate("Dialogs", "Reload (take theirs)"),

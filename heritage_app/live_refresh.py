@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 from archive import Archive, ArchiveError, ChangeEvent, NotFound, SearchQuery
 
 from .tasks import Task
+from .timefmt import local_time
 from .up_axis import master_asset
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class ChangedElsewhereBar(QFrame):
         self.show()
 
     def retranslate(self) -> None:
-        agent, at = self._who[0] or "?", self._who[1].replace("T", " ")[:19]
+        agent, at = self._who[0] or "?", local_time(self._who[1])
         if self.deleted:
             text = self.tr("Deleted by {agent} at {at} while you were editing: your edits cannot be saved to it.")
         else:

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import Archive, ArchiveError, Change, ImportReport, SearchQuery
+from archive import Archive, ArchiveError, Change, ImportReport, SearchQuery, StorageError
 
-from . import dialogs, i18n
+from . import dialogs, i18n, outages
 from .catalogue_model import CatalogueModel
 from .catalogue_view import CatalogueView
 from .detail_pane import DetailPane
@@ -54,8 +54,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.settings = store.load()
-        self.archive: Archive | None = None
         set_viewer_budget(self.settings.viewer_memory_mb * MB)  # before any viewer opens a scan
+        self.archive: Archive | None = None
         self.archive_dir: Path | None = None
         self._shown_id: int | None = None
         self.import_dialog: ImportDialog | None = None
@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self.detail = DetailPane(EditorContext(self._vocabulary, self._link_search, self._link_label))
         self.detail.editor.saver = self._save_item
         self.detail.editor.loader = self._reload_item
+        self.detail.editor.history_of = lambda item_id: self.archive.history(item_id) if self.archive else []
+        self.detail.editor.closer = lambda: self._show(None)  # the item was deleted elsewhere
         self.detail.assets.asset_saver = self._save_asset
         self.detail.records.archive_getter = lambda: self.archive  # the item's research records
         # "Add this term…" beside a rejected vocabulary value; the search filters then list it too.
@@ -158,9 +160,6 @@ class MainWindow(QMainWindow):
         self.settings.render_thumbnails = self.thumbnails.render = on
         self.store.save(self.settings)
 
-    FIRST_RUN_SHARE = 0.85  # of the available screen: room to work in the viewer
-
-    def _first_run_layout(self) -> None:
     def open_viewer_memory(self) -> Any:
         """Settings › 3D viewer memory (window-modal); OK applies it to the open viewer at once."""
         from .viewer_memory_dialog import ViewerMemoryDialog
@@ -175,6 +174,9 @@ class MainWindow(QMainWindow):
         self.store.save(self.settings)
         set_viewer_budget(mb * MB)
 
+    FIRST_RUN_SHARE = 0.85  # of the available screen: room to work in the viewer
+
+    def _first_run_layout(self) -> None:
         """No saved layout yet: a window at a good share of the screen, centred, with the
         detail pane (and its viewer) as wide as the catalogue and more."""
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -369,25 +371,35 @@ class MainWindow(QMainWindow):
         if item_id is None or self.archive is None:
             self.detail.show_item(None, [], None)
             return
+        archive = self.archive
         try:
-            item = self.archive.get(item_id)
-            history = self.archive.history(item_id)
-        except ArchiveError as exc:
-            dialogs.show_error(self, self.tr("Cannot show the item"), exc)
+            item, history = outages.read_twice(lambda: (archive.get(item_id), archive.history(item_id)))
+        except ArchiveError as exc:  # the catalogue's server is away: the pane keeps what it shows
+            self._not_shown(exc)
             return
-        path, units, up_axis, preview, level = None, None, None, None, None
+        path, units, up_axis, preview, level, away = None, None, None, None, None, ""
         if item["assets"]:
             try:
+                self.archive.master_path(item_id)  # StorageError while the archive folder cannot be reached
                 path = self.archive.readable_master(item_id)  # side files stored under portable names resolve
                 level = view_level(self.archive, item_id, item["assets"])  # the viewer opens a kept level first
+                index_when_ready(self, item_id, level)  # levels kept before pick indexes existed get one
+            except StorageError as exc:  # the shared folder went away: the metadata still shows
+                away = str(exc)
             except ArchiveError:
                 path = None
             master = master_asset(item["assets"])
             units, up_axis = (master or {}).get("units"), recorded_up_axis(master)
-                index_when_ready(self, item_id, level)  # levels kept before pick indexes existed get one
             thumbnail = self.archive.thumbnail_path(item_id)
             preview = QImage(str(thumbnail)) if thumbnail is not None else None
-        self.detail.show_item(item, history, path, units, up_axis, preview, level=level)
+        self.detail.show_item(item, history, path, units, up_axis, preview, level=level, files_message=away)
+
+    def _not_shown(self, exc: ArchiveError) -> None:
+        """An item could not be read: the pane keeps the item it shows and the list selects it again."""
+        self._shown_id = (self.detail.item or {}).get("id")
+        if self._shown_id is not None:
+            self.view.select_item(self._shown_id, signal=False)
+        dialogs.show_error(self, self.tr("Cannot show the item"), exc)
 
     # -- editing ---------------------------------------------------------------------------
     def _save_item(self, item_id: int, changes: dict[str, Any], version: int | None = None) -> dict[str, Any]:

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import ArchiveError, ValidationError
+from archive import ArchiveError, NotFound, ValidationError
 from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
-from . import dialogs, vocabulary_dialog
+from . import dialogs, unsaved_edits, vocabulary_dialog
 from .field_widgets import (
     ChoiceEditor,
     FieldEditCommand,
@@ -118,6 +118,8 @@ class MetadataEditor(QWidget):
         # saver(item_id, changes, expected_version) -> the saved item; may raise EditConflict
         self.saver: Callable[[int, dict[str, Any], int | None], dict[str, Any]] | None = None
         self.loader: Callable[[int], dict[str, Any]] | None = None  # the item as saved now
+        self.history_of: Callable[[int], list[dict[str, Any]]] | None = None  # its events (who deleted it)
+        self.closer: Callable[[], None] | None = None  # the window shows no item (this one was deleted)
         self.terms = vocabulary_dialog.TermAdder(self)  # the window sets terms.add to Archive.add_vocabulary
         self.terms.added.connect(self._term_added)
         self.terms.failed.connect(self._term_failed)
@@ -353,9 +355,10 @@ class MetadataEditor(QWidget):
             return False
         except EditConflict as exc:
             return self._resolve_conflict(exc, changes)
-        except ArchiveError as exc:  # refused (the user's role, read-only media): said above the form, edits kept
-            self.banner.setText(self.tr("Not saved: {reason}").format(reason=dialogs.friendly_message(exc)))
-            self.banner.show()
+        except NotFound:  # deleted elsewhere meanwhile
+            return self._item_gone(changes)
+        except ArchiveError as exc:  # refused (role, read-only media) or the catalogue unreachable: edits kept
+            self._not_saved(exc)
             return False
         self.load(fresh)
         return True
@@ -366,9 +369,34 @@ class MetadataEditor(QWidget):
         if choice == "keep":
             return self._save(changes, conflict.current_version)
         if choice == "reload" and self.loader is not None:
-            self.load(self.loader(conflict.item_id))
+            try:
+                self.load(self.loader(conflict.item_id))
+            except NotFound:
+                return self._item_gone(changes)
+            except ArchiveError as exc:
+                self._not_saved(exc)
+                return False
             return True
         return False  # keep editing: the edits stay in the form
+
+    def _not_saved(self, exc: ArchiveError) -> None:
+        self.banner.setText(self.tr("Not saved: {reason}").format(reason=dialogs.friendly_message(exc)) + "\n"
+                            + self.tr("Your edits are still in the form: save again once this is resolved."))
+        self.banner.show()
+
+    def _item_gone(self, changes: dict[str, Any]) -> bool:
+        """The item was deleted elsewhere: the user copies the edits, closes the item (True: nothing
+        unsaved is left) or keeps editing; the edits are never dropped unasked."""
+        assert self.item is not None
+        choice = unsaved_edits.ask_after_deletion(self, self.item, changes, self.history_of)
+        if choice == "close":
+            self.closer() if self.closer is not None else self.load(None)
+            return True
+        said = self.tr("Not saved: this item was deleted elsewhere.")
+        copied = self.tr("Your edits were copied to the clipboard.") if choice == "copy" else ""
+        self.banner.setText(f"{said} {copied}".strip())
+        self.banner.show()
+        return False
 
     def revert(self) -> None:
         self.load(self.item)

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from archive import Archive, ArchiveError, CancelToken
+from archive import Archive, ArchiveError, CancelToken, StorageError
 
 from .tasks import TaskSignals, worker_archive
 from .up_axis import master_asset, recorded_up_axis
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 RENDER_SIZE = 256
 CACHE_SIZE = 1500
 BATCH = 24
+RETRY_MS = 30_000  # thumbnails of a shared folder that went away are asked for again this often
 
 
 Render = Callable[[Path, str], bytes]  # (master path, its up axis) -> PNG
@@ -54,6 +55,7 @@ class ThumbnailSignals(TaskSignals):
 
     loaded = Signal(int, QImage)
     missing = Signal(int)
+    unreachable = Signal(int)  # the archive folder cannot be reached: ask again later
 
 
 class ThumbnailJob(QRunnable):
@@ -72,6 +74,8 @@ class ThumbnailJob(QRunnable):
             archive = worker_archive(self.archive_dir)
         except (ArchiveError, OSError) as exc:  # the archive was closed, moved or unplugged meanwhile
             log.info("no thumbnails from %s: %s", self.archive_dir, exc)
+            for item_id in self.item_ids:
+                self.signals.unreachable.emit(item_id)
             self.signals.failed.emit(exc)
             self.signals.finished.emit()
             return
@@ -96,11 +100,25 @@ class ThumbnailJob(QRunnable):
         except Exception as exc:  # noqa: BLE001 - a model the renderer cannot draw keeps its placeholder
             log.warning("no thumbnail for item %s: %s", item_id, exc)
             path = None
+        if path is None and _folder_away(archive, item_id):
+            self.signals.unreachable.emit(item_id)
+            return
         image = QImage(str(path)) if path is not None else QImage()
         if image.isNull():
             self.signals.missing.emit(item_id)
             return
         self.signals.loaded.emit(item_id, image.scaled(self.size, self.size, aspectMode=_keep_aspect(), mode=_smooth()))
+
+
+def _folder_away(archive: Archive, item_id: int) -> bool:
+    """Whether the item's scan cannot be read because the archive folder (a shared drive) is away."""
+    try:
+        archive.master_path(item_id)
+    except StorageError:
+        return True
+    except ArchiveError:
+        pass
+    return False
 
 
 def _keep_aspect():
@@ -135,11 +153,15 @@ class ThumbnailProvider(QObject):
         self.pool.setMaxThreadCount(1)  # one renderer: Open3D offscreen rendering is not shared across threads
         self._timer = QTimer(self, singleShot=True, interval=30)
         self._timer.timeout.connect(self._start_batch)
+        self._away: set[int] = set()  # no picture because the archive folder could not be reached
+        self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry.timeout.connect(self.retry_unreachable)
 
     def set_archive(self, archive_dir: Path | None) -> None:
         self.cancel()
         self._cache.clear()
         self._missing.clear()
+        self._away.clear()
         self.archive_dir = archive_dir
 
     def get(self, item_id: int) -> QPixmap | None:
@@ -167,6 +189,7 @@ class ThumbnailProvider(QObject):
         job = ThumbnailJob(self.archive_dir, batch, self.size, self.render)
         job.signals.loaded.connect(self._on_loaded)
         job.signals.missing.connect(self._on_missing)
+        job.signals.unreachable.connect(self._on_unreachable)
         job.signals.finished.connect(lambda: self._job_done(job))
         self._jobs.add(job)
         self.pool.start(job)
@@ -186,6 +209,18 @@ class ThumbnailProvider(QObject):
 
     def _on_missing(self, item_id: int) -> None:
         self._missing.add(item_id)
+
+    def _on_unreachable(self, item_id: int) -> None:
+        self._missing.add(item_id)  # not asked again on every repaint while the folder is away…
+        self._away.add(item_id)
+        self._retry.start()
+
+    def retry_unreachable(self) -> None:
+        """…but again now: the cells repaint and ask for their pictures (the folder may be back)."""
+        away, self._away = self._away, set()
+        for item_id in away:
+            self._missing.discard(item_id)
+            self.loaded.emit(item_id)  # the model repaints the cell, which asks for it again
 
     def cancel(self) -> None:
         """Forget queued requests and stop running jobs at their next item."""

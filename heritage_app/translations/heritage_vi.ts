@@ -285,6 +285,37 @@
     </message>
 </context>
 <context>
+    <name>DeletedItemDialog</name>
+    <message>
+        <source>Item deleted elsewhere</source>
+        <translation>Mục đã bị xoá ở nơi khác</translation>
+    </message>
+    <message>
+        <source>{item} was deleted by {agent} at {at} while you were editing it.</source>
+        <translation>{item} đã bị {agent} xoá lúc {at} trong khi bạn đang sửa.</translation>
+    </message>
+    <message>
+        <source>{item} is no longer in the catalogue: it was deleted while you were editing it.</source>
+        <translation>{item} không còn trong danh mục: mục này đã bị xoá trong khi bạn đang sửa.</translation>
+    </message>
+    <message>
+        <source>Your edits cannot be saved to it. They are still in the form: copy them to paste into another item, or close the item.</source>
+        <translation>Không thể lưu các thay đổi của bạn vào mục này. Chúng vẫn còn trong biểu mẫu: hãy sao chép để dán vào một mục khác, hoặc đóng mục này.</translation>
+    </message>
+    <message>
+        <source>Copy my edits</source>
+        <translation>Sao chép các thay đổi của tôi</translation>
+    </message>
+    <message>
+        <source>Close the item</source>
+        <translation>Đóng mục này</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>Tiếp tục sửa</translation>
+    </message>
+</context>
+<context>
     <name>DetailPane</name>
     <message>
         <source>Metadata</source>
@@ -310,6 +341,14 @@
     <message>
         <source>3D view</source>
         <translation>Xem 3D</translation>
+    </message>
+    <message>
+        <source>The 3D model cannot be shown now.
+
+{reason}</source>
+        <translation>Hiện không thể hiển thị mô hình 3D.
+
+{reason}</translation>
     </message>
     <message>
         <source>This item has no 3D model yet. Drop a scan on the window to import one.</source>
@@ -840,6 +879,18 @@
     <message>
         <source>Saved</source>
         <translation>Đã lưu</translation>
+    </message>
+    <message>
+        <source>Your edits are still in the form: save again once this is resolved.</source>
+        <translation>Các thay đổi của bạn vẫn còn trong biểu mẫu: hãy lưu lại khi sự cố đã được khắc phục.</translation>
+    </message>
+    <message>
+        <source>Not saved: this item was deleted elsewhere.</source>
+        <translation>Chưa lưu: mục này đã bị xoá ở nơi khác.</translation>
+    </message>
+    <message>
+        <source>Your edits were copied to the clipboard.</source>
+        <translation>Các thay đổi của bạn đã được sao chép vào bộ nhớ tạm.</translation>
     </message>
     <message numerus="yes">
         <source>Not saved — %n problem(s):</source>
