@@ -165,10 +165,11 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder, sha256)
     done = find_levels(folder, sha256)
-    geometry = read_master(master)
-    kind = "mesh" if geometry.faces is not None else "points"
-    wanted = _targets(geometry, targets)
-    source = geometry
+    streamed = _streamed_cloud(master, targets)  # a big LAS/LAZ: its first level made while reading
+    geometry = read_master(master) if streamed is None else None
+    kind = "points" if geometry is None or geometry.faces is None else "mesh"
+    wanted = _targets(streamed[2] if streamed else geometry.primitives, kind == "mesh", targets)  # type: ignore[union-attr]
+    source = geometry if geometry is not None else streamed[0]  # type: ignore[index]
     for level, target in enumerate(wanted, start=1):
         if progress:
             progress(level - 1, len(wanted), f"Level {level}: about {target:,} {_noun(kind)}")
@@ -178,7 +179,7 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
         if kept is not None:
             source = read_level(kept.path)
             continue
-        reduced, spacing = reduce(source, target)
+        reduced, spacing = streamed[:2] if streamed and level == 1 else reduce(source, target)
         path = level_file(folder, sha256, level)
         write_level(reduced, path)
         done.append(LevelInfo(level, path, len(reduced.faces) if reduced.faces is not None else 0,
@@ -199,13 +200,33 @@ def _noun(kind: str) -> str:
     return "triangles" if kind == "mesh" else "points"
 
 
-def _targets(g: MasterGeometry, given: tuple[int, ...] | None) -> list[int]:
-    targets, above = [], g.primitives
-    for t in given or (LEVEL_TRIANGLES if g.faces is not None else LEVEL_POINTS):
+def _targets(count: int, mesh: bool, given: tuple[int, ...] | None) -> list[int]:
+    targets, above = [], count
+    for t in given or (LEVEL_TRIANGLES if mesh else LEVEL_POINTS):
         if t < above * MAX_SHARE:
             targets.append(t)
             above = t
     return targets
+
+
+def _streamed_cloud(master: Path, given: tuple[int, ...] | None) -> tuple[MasterGeometry, float, int] | None:
+    """(first level, its cell size, the master's point count) of a LAS/LAZ master of over twice
+    the first level's points, thinned while it is read a chunk at a time
+    (:func:`.publish.clouds.thin_las`: memory follows the level, not the 100M points);
+    None for any other master."""
+    from .formats.identify import identify
+
+    if identify(master) not in ("las", "laz"):
+        return None
+    from .formats.lidar import las_point_count
+    from .publish.clouds import thin_las
+
+    count = las_point_count(master)
+    wanted = _targets(count, False, given)
+    if not wanted or count <= 2 * wanted[0]:
+        return None
+    thin = thin_las(master, wanted[0])
+    return MasterGeometry(thin.points.astype(np.float32), None, thin.colours, thin.origin), thin.cell, count
 
 
 def _remove_stale(folder: Path, sha256: str) -> None:

@@ -34,23 +34,36 @@ def add_viewer_commands(subparsers: Any) -> None:
     snap.add_argument("--up", choices=UP_AXES,
                       help="the file's up axis: z for Z-up scans (most scanners and CAD), y for glTF "
                            "(default: the item's recorded up axis, else y)")
+    snap.add_argument("--every-triangle", action="store_true",
+                      help="draw every triangle of a big mesh (slow; by default a binary PLY of over 2 million "
+                           "triangles is drawn from a copy clustered to the picture's pixels)")
     snap.set_defaults(func=run_snapshot)
 
     cmp_ = subparsers.add_parser(
         "compare", help="align two scans and measure one against the other's surface (deviation summary)")
     cmp_.add_argument("reference", help="the reference scan: a 3D file, or ITEM_ID[:VERSION] with --archive")
     cmp_.add_argument("compared", help="the scan measured against it: a file, or ITEM_ID[:VERSION]")
-    cmp_.add_argument("--json", action="store_true", help="print the full record as JSON")
+    cmp_.add_argument("--json", action="store_true", help="print the full record as JSON (with --save: as kept)")
     cmp_.add_argument("--tolerance", type=float, default=0.5,
                       help="deviation counted as beyond tolerance, in mm (model units when units are unknown)")
     cmp_.add_argument("--report", metavar="DIR", help="write an HTML report with pictures to this folder")
-    cmp_.add_argument("--save", metavar="JSON", help="save the comparison record (with its parameters) to this file")
-    cmp_.add_argument("--align", default="auto", choices=("auto", "global", "none"),
-                      help="auto/global: feature-based registration, then ICP; none: the scans share one frame")
+    cmp_.add_argument("--save", action="store_true",
+                      help="keep the comparison in the archive (two ITEM_ID[:VERSION] with --archive), with its "
+                           "parameters, its deviations and its report as derived files")
+    cmp_.add_argument("--record", metavar="JSON", help="write the comparison record (with its parameters) to this file")
+    cmp_.add_argument("--pair", action="append", default=[], metavar="AX,AY,AZ=BX,BY,BZ",
+                      help="a point on the reference and the same point on the compared scan, each in its own "
+                           "file's coordinates; three or more give the coarse alignment (repeat the option)")
+    cmp_.add_argument("--align", default="auto", choices=("auto", "pairs", "global", "none"),
+                      help="auto: the pairs when given, else feature-based registration; then ICP; "
+                           "none: the scans share one frame")
     cmp_.add_argument("--no-icp", action="store_true", help="skip the ICP refinement")
     cmp_.add_argument("--units", choices=("mm", "cm", "m"), help="units of files whose units are not known")
     cmp_.add_argument("--up", choices=UP_AXES, help="up axis of files given by path (default y)")
     cmp_.set_defaults(func=run_compare)
+    from .compare_cli import add_comparisons_command
+
+    add_comparisons_command(subparsers)
 
     sec = subparsers.add_parser("section", help="export a section profile of a mesh as SVG or DXF (millimetres)")
     sec.add_argument("file", help="a 3D mesh file")
@@ -67,19 +80,20 @@ def run_snapshot(args: argparse.Namespace) -> int:
     """Write the PNG; exit 1 with one line on stderr when the file cannot be shown.
 
     The file is read in the viewer's isolated reader process, so a file that crashes a
-    native parser or exhausts memory gives one error line, not a dead interpreter."""
+    native parser or exhausts memory gives one error line, not a dead interpreter; a big
+    mesh is drawn from a copy clustered to the picture (:func:`viewer.thumbnail.picture_model`)."""
     from pathlib import Path
 
     from archive import ArchiveError
-    from viewer import ViewerError, load_model_isolated, render_image
-    from viewer.thumbnail import png_bytes
+    from viewer import ViewerError, render_image
+    from viewer.thumbnail import picture_model, png_bytes
 
     if not 16 <= args.size <= 8192:
         print("error: --size must be between 16 and 8192", file=sys.stderr)
         return 1
     try:
         path, up_axis = _snapshot_source(args)
-        model = load_model_isolated(path, up_axis=up_axis)
+        model = picture_model(path, args.size, up_axis=up_axis, every_triangle=args.every_triangle)
         image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
         Path(args.out).write_bytes(png_bytes(image))
     except (ViewerError, ArchiveError) as exc:
@@ -121,20 +135,25 @@ def run_compare(args: argparse.Namespace) -> int:
     from viewer.compare import CompareParams, compare
     from viewer.measure import convert
 
+    from .compare_cli import parse_pairs, save_in_archive
+
     try:
         sources = [_compare_source(args, spec) for spec in (args.reference, args.compared)]
-        ref, mov = (load_model_isolated(path, units=units, up_axis=up) for path, units, up in sources)
+        if args.save and None in (sources[0][3], sources[1][3]):
+            raise ValueError("--save keeps comparisons of archived scans: give two ITEM_ID[:VERSION] with --archive")
+        ref, mov = (load_model_isolated(path, units=units, up_axis=up) for path, units, up, _asset in sources)
         units = ref.units or mov.units
         tol = convert(args.tolerance, "mm", units) if units else args.tolerance
-        params = CompareParams(tolerance=tol, align=args.align, icp=not args.no_icp)
+        params = CompareParams(tolerance=tol, align=args.align, icp=not args.no_icp, pairs=parse_pairs(args.pair))
         result = compare(ref, mov, params)
         result.sources["reference"]["spec"], result.sources["compared"]["spec"] = args.reference, args.compared
-        if args.save:
-            result.save_json(args.save)
+        if args.record:
+            result.save_json(args.record)
         if args.report:
             from viewer.compare_report import write_report
 
             write_report(result, mov, args.report)
+        kept = save_in_archive(args, sources[0][3], sources[1][3], result, mov) if args.save else None
     except (ViewerError, ArchiveError, ValueError) as exc:
         print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
@@ -142,7 +161,7 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(result.to_record(), ensure_ascii=False, indent=2))
+        print(json.dumps(kept if kept is not None else result.to_record(), ensure_ascii=False, indent=2))
         return 0
     s, u = result.summary(), result.units or "units"
     print(f"compared {printable(args.compared)} against {printable(args.reference)} ({s['points']:,} points, "
@@ -150,6 +169,8 @@ def run_compare(args: argparse.Namespace) -> int:
     for name, key in (("mean (signed)", "mean"), ("RMS", "rms"), ("95th percentile", "p95"), ("max", "max")):
         print(f"  {name:<16} {s[key]:.4g} {u}")
     print(f"  beyond {params.tolerance:.4g} {u}: {s['beyond_tolerance'] * 100:.2f} %")
+    if kept is not None:
+        print(f"kept in the archive as comparison {kept['id']} (derived files in {printable(kept['folder'])})")
     return 0
 
 
@@ -175,27 +196,28 @@ def run_section(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_source(args: argparse.Namespace, spec: str) -> tuple[str, str | None, str]:
-    """(path, units, up axis) for a file, or with ``--archive`` for ``ITEM_ID[:VERSION]``:
-    VERSION counts the item's master assets from 1 (oldest); without it the newest."""
+def _compare_source(args: argparse.Namespace, spec: str) -> tuple[str, str | None, str, int | None]:
+    """(path, units, up axis, asset id or None) for a file, or with ``--archive`` for
+    ``ITEM_ID[:VERSION]``: VERSION counts the item's master assets from 1 (oldest); without it
+    the newest."""
     item, _, version = spec.partition(":")
     archive_dir = getattr(args, "archive", None)
     if not (archive_dir and item.isdigit() and (not version or version.isdigit())):
-        return spec, args.units, args.up or "y"
+        return spec, args.units, args.up or "y", None
     from archive import Archive
 
+    from .compare_store import scan_versions
     from .up_axis import recorded_up_axis
 
     with Archive.open(archive_dir) as archive:
-        assets = archive.assets(int(item))
-        masters = [a for a in assets if a.get("role") == "master"] or assets
+        masters = scan_versions(archive, int(item))
         if not masters:
             raise ValueError(f"item {item} has no 3D model")
         if version and not 1 <= int(version) <= len(masters):
             raise ValueError(f"item {item} has {len(masters)} version(s) of its master; there is no {version}")
         asset = masters[int(version) - 1] if version else masters[-1]
         units = asset.get("units") if asset.get("units") in ("mm", "cm", "m") else args.units
-        return str(archive.readable(asset).main), units, args.up or recorded_up_axis(asset)
+        return str(archive.readable(asset).main), units, args.up or recorded_up_axis(asset), int(asset["id"])
 
 
 def run_view(args: argparse.Namespace) -> int:

@@ -3,17 +3,29 @@
 All rendering goes through the process-wide :func:`viewer.service.default_service`
 thread (legacy GL via headless EGL, or Xvfb/X when a display exists); if no GL context can
 be made, the Filament renderer runs in a child process with a timeout.
+
+A picture of a big mesh does not need all of it: a binary PLY of more than
+:data:`PICTURE_TRIANGLES` triangles is read in chunks and clustered on a grid of about one
+cell per :data:`PIXELS_PER_CELL` pixels (:mod:`glbtools.cluster`) in a worker that never
+imports Open3D, while this process prepares the renderer; only the reduced mesh is drawn.
+Detail under a cell (two pixels) is averaged; nothing else of the picture changes.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from workers import JobLimits, WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, job_limits
+
+from .errors import CorruptFile, EmptyGeometry, LoadTimeout, ResourceLimit
 from .model import Model
+from .orientation import orient
 from .service import default_service
 from .session import ViewerSession
 from .settings import Settings
@@ -21,6 +33,12 @@ from .settings import Settings
 THUMBNAIL_SIZE = 256
 POSTER_SIZE = 1024
 THUMBNAIL_BACKGROUND = (0.93, 0.93, 0.92)
+#: a mesh of more triangles than this is drawn from a copy clustered to the picture's pixels
+PICTURE_TRIANGLES = 2_000_000
+#: picture pixels per grid cell along the model's longest side
+PIXELS_PER_CELL = 2.0
+#: the clustering worker: numpy only (no Open3D to import), one picture at a time
+_PICTURE_POOL = WorkerPool()
 
 
 def render_image(model: Model, width: int, height: int, *, view: str = "front",
@@ -30,7 +48,7 @@ def render_image(model: Model, width: int, height: int, *, view: str = "front",
     s = settings or Settings(background=THUMBNAIL_BACKGROUND)
     s = replace(s, mode=mode)  # type: ignore[arg-type]
     session = ViewerSession(settings=s)
-    session.set_model(model)
+    session.set_model(model, picker=None)  # nothing is picked in a picture: no ray-casting index
     session.reset_view(view)
     service = default_service()
     return service.call(lambda: session.render(width, height, renderer=service.renderer),
@@ -54,9 +72,7 @@ def render_thumbnail(path: str | Path, size: int = THUMBNAIL_SIZE, *, view: str 
     Raises the typed errors of :func:`viewer.loading.load_model` for files it cannot show.
     This is the ``render_thumbnail(path) -> PNG`` callable the archive takes.
     """
-    from .isolated import load_model_isolated  # a file that crashes its reader costs one thumbnail
-
-    model = load_model_isolated(path, units=units, up_axis=up_axis)
+    model = picture_model(path, size, units=units, up_axis=up_axis)
     return png_bytes(render_image(model, size, size, view=view, mode=mode))
 
 
@@ -69,3 +85,91 @@ def save_snapshot(path: str | Path, out: str | Path, size: int = 1024, *, view: 
                   mode: str = "auto", up_axis: str | None = None) -> None:
     """Render ``path`` (its up axis ``up_axis``) and write a PNG to ``out``."""
     Path(out).write_bytes(render_thumbnail(path, size, view=view, mode=mode, up_axis=up_axis))
+
+
+def picture_model(path: str | Path, size: int, *, units: str | None = None, up_axis: str | None = None,
+                  every_triangle: bool = False) -> Model:
+    """What to draw for a ``size``-pixel picture of ``path``: a big binary PLY mesh clustered
+    to the picture (see the module docstring; its ``warnings`` say so), anything else (or
+    everything, with ``every_triangle``) read whole in the isolated reader."""
+    from .isolated import load_model_isolated  # a file that crashes its reader costs one picture
+
+    p = Path(path)
+    job = None if every_triangle else start_clustering(p, size)
+    if job is not None:
+        model = finish_clustering(job, p, units, up_axis)
+        if model is not None:
+            return model
+    return load_model_isolated(p, units=units, up_axis=up_axis)
+
+
+@dataclass
+class ClusteringJob:
+    """A picture's clustering running in the worker (see :func:`start_clustering`)."""
+
+    future: Future[Any]
+    limits: JobLimits
+    cells: int
+
+
+def start_clustering(path: Path, size: int) -> ClusteringJob | None:
+    """Start clustering ``path`` for a ``size``-pixel picture in the worker; None (nothing
+    started) unless it is a binary triangle PLY of over :data:`PICTURE_TRIANGLES` triangles.
+    Only the header is read here."""
+    from glbtools.cluster import cluster_file  # a numpy-only module: the worker never imports Open3D
+    from glbtools.plymesh import PlyCorrupt, PlyLayoutError, open_ply_mesh
+
+    if path.suffix.lower() != ".ply" or not path.is_file():
+        return None
+    try:
+        mesh = open_ply_mesh(path)
+    except (PlyLayoutError, PlyCorrupt, OSError):
+        return None  # the general reader decides (and words the error)
+    if mesh.face_count <= PICTURE_TRIANGLES:
+        return None
+    # a cell number per vertex, per-cell sums, one chunk, the kept triangles
+    expected = mesh.vertex_count * 8 + mesh.face_count * 4 + 2 * 10**8
+    limits = job_limits(expected, path.stat().st_size, floor=10**9)
+    if not limits.fits:
+        return None  # the general reader refuses it with its own message
+    cells = max(16, round(size / PIXELS_PER_CELL))
+    future = _PICTURE_POOL.start(cluster_file, path, cells, memory=limits.memory)
+    return ClusteringJob(future, limits, cells)
+
+
+def finish_clustering(job: ClusteringJob, path: Path, units: str | None, up_axis: str | None) -> Model | None:
+    """The clustered model of a started job, turned for ``up_axis``; None when the file turned
+    out not to be a plain triangle PLY (the caller reads it whole). Raises the viewer's typed
+    errors for a damaged file, a time-out or memory over the limit."""
+    from glbtools.plymesh import PlyCorrupt, PlyLayoutError
+
+    try:
+        clustered = _PICTURE_POOL.wait(job.future, job.limits.timeout)
+    except PlyLayoutError:
+        return None
+    except PlyCorrupt as exc:
+        raise CorruptFile(str(exc)) from None
+    except ValueError as exc:  # no finite vertex, or no triangle left
+        raise EmptyGeometry(str(exc)) from None
+    except WorkerTimedOut:
+        raise LoadTimeout(f"{path.name} took longer than {job.limits.timeout:.0f} s to read; it was stopped.") from None
+    except (WorkerCrashed, WorkerCancelled):
+        raise CorruptFile(f"{path.name} made the 3D reader crash; the file is probably damaged or hostile.") from None
+    except MemoryError:
+        raise ResourceLimit(f"{path.name} needs more memory than the 3D reader may use "
+                            f"({job.limits.memory / 1024**3:.1f} GiB); it was stopped.") from None
+    return orient(_clustered_model(clustered, path, units), up_axis)
+
+
+def _clustered_model(c: Any, path: Path, units: str | None) -> Model:
+    import open3d as o3d
+
+    v3d = o3d.utility.Vector3dVector
+    mesh = o3d.geometry.TriangleMesh(v3d(c.vertices.astype(np.float64)), o3d.utility.Vector3iVector(c.faces))
+    mesh.vertex_normals = v3d(c.normals.astype(np.float64))
+    mesh.compute_triangle_normals()  # the legacy renderer draws a mesh unlit without them
+    if c.colours is not None:
+        mesh.vertex_colors = v3d(c.colours[:, :3] / 255.0)
+    note = (f"drawn from a copy of {len(c.faces):,} of its {c.source_triangles:,} triangles, clustered on a "
+            f"grid of {c.cell:.3g}-unit cells (detail under about {PIXELS_PER_CELL:g} pixels is averaged)")
+    return Model(geometry=mesh, kind="mesh", path=path, units=units, warnings=[note], origin=c.origin)

@@ -43,6 +43,14 @@ def inspect_las(path: Path, root: Path, limits: Limits) -> ScanInfo:
     return info
 
 
+def las_point_count(path: Path) -> int:
+    """The number of points a LAS/LAZ header declares (nothing else is read)."""
+    import laspy
+
+    with laspy.open(str(path)) as reader:
+        return int(reader.header.point_count)
+
+
 def _declare_las_units(info: ScanInfo, records: list[object]) -> None:
     """LAS coordinates are in the units of the file's coordinate system (metres without one)."""
     wkt = next((r for r in records if getattr(r, "record_id", None) == 2112), None)

@@ -9,7 +9,10 @@ non-finite coordinates (organised PCD clouds mark holes with NaN) are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,11 +61,7 @@ def read_las_lean(path: Path, chunk: int = 2_000_000) -> tuple[np.ndarray, np.nd
     zeros otherwise), (n, 4) uint8 RGBA colours or None. Peak memory is about 20 bytes per
     point plus one chunk, against ~70 for :func:`read_las`."""
 
-    def near_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
-        return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
-
-    points, raw, origin, n = read_las_chunks(path, near_centre, chunk)
+    points, raw, origin, n = read_las_chunks(path, _near_centre, chunk)
     at = len(points)
     if at < n:
         raise CorruptFile(f"{path.name}: the LAS header declares {n:,} points but only {at:,} could be read.")
@@ -72,6 +71,149 @@ def read_las_lean(path: Path, chunk: int = 2_000_000) -> tuple[np.ndarray, np.nd
         shift = 8 if raw.max(initial=0) > 255 else 0  # 16-bit colours (the LAS rule) or 8-bit values
         colours[:, :3] = raw >> shift
     return points, colours, origin
+
+
+@dataclass
+class ThinCloud:
+    """A cloud thinned while it was read (:func:`thin_las`, :func:`thin_chunks`).
+
+    points : (k, 3) float64 (relative to ``origin`` (3,) float64); colours : (k, 4) uint8 or
+    None; ``cell`` is the grid's cell size (the kept points' spacing) in the points' units;
+    ``total`` the points read.
+    """
+
+    points: np.ndarray
+    colours: np.ndarray | None
+    origin: np.ndarray
+    cell: float
+    total: int
+
+
+#: the first pass keeps one point per cell this many times finer than the target's cells
+FINE = 2.0
+Chunks = Iterable[tuple[np.ndarray, np.ndarray | None]]
+
+
+def thin_chunks(chunks: Chunks, lo: np.ndarray, hi: np.ndarray, target: int) -> ThinCloud:
+    """At most ``target`` of the points that ``chunks`` yields ((m, 3) float64, colours (m, k)
+    or None), one per cell of a regular grid, in memory that follows the points kept, not
+    the points read (100M points cost what a few million do). ``lo``, ``hi`` bound the
+    points (a LAS header's box; points outside land in the border cells).
+
+    Each chunk keeps one point per cell of a grid :data:`FINE` times finer than the
+    target's (guessed from the box as for a scanned surface); the grid for the target is
+    then found among those points by :func:`.budget.voxel_thin`, which keeps per cell the one
+    nearest its centre. The result differs from thinning every point at once only in which
+    point of a cell is kept (one within a fine cell of the best)."""
+    from .budget import voxel_thin
+
+    size = float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0
+    dims = np.floor((hi - lo) / size).astype(np.int64) + 1
+    while float(np.prod(dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
+        size *= 2
+        dims = np.floor((hi - lo) / size).astype(np.int64) + 1
+    kept = _FineCells()
+    for xyz, colours in chunks:
+        kept.add(xyz, colours, lo, size, dims)
+    points, colours, read = kept.result()
+    if not len(points):
+        return ThinCloud(points, colours, np.zeros(3), size, read)
+    keep, cell = voxel_thin(points, target, corner=lo)  # the grid laid from the box's corner
+    return ThinCloud(points[keep], None if colours is None else colours[keep], np.zeros(3), cell, read)
+
+
+def thin_las(path: Path, target: int, chunk: int = 2_000_000) -> ThinCloud:
+    """:func:`thin_chunks` of a LAS/LAZ file in its own frame and units: points relative to a
+    whole offset near the centre of georeferenced data (:func:`read_las_lean`'s rule), 16-bit
+    colours brought to 8 bits (8-bit files, which break the LAS rule, kept)."""
+    import laspy
+
+    with laspy.open(str(path)) as reader:
+        header: Any = reader.header
+        total = int(header.point_count)
+        lo, hi = np.asarray(header.mins, np.float64), np.asarray(header.maxs, np.float64)
+        origin = _near_centre(lo, hi)
+        rgb = {"red", "green", "blue"} <= set(header.point_format.dimension_names)
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+            for block in reader.chunk_iterator(chunk):
+                xyz = np.column_stack([np.asarray(getattr(block, a), dtype=np.float64) for a in "xyz"]) - origin
+                yield xyz, np.column_stack([block.red, block.green, block.blue]) if rgb else None
+
+        thin = thin_chunks(chunks(), lo - origin, hi - origin, target)
+    if thin.total < total:
+        raise CorruptFile(f"{path.name}: the LAS header declares {total:,} points but only {thin.total:,} could "
+                          "be read.")
+    if thin.colours is not None:
+        raw = thin.colours
+        thin.colours = np.full((len(raw), 4), 255, dtype=np.uint8)
+        thin.colours[:, :3] = raw >> (8 if raw.max(initial=0) > 255 else 0)
+    thin.origin = origin
+    return thin
+
+
+class _FineCells:
+    """One point per fine cell, kept across chunks. Duplicates are found by sorting one int64
+    per point (cell number above, position in the batch below): numpy's sort of plain
+    integers is several times faster than an argsort or ``unique``."""
+
+    MERGE_AT = 8_000_000
+
+    def __init__(self) -> None:
+        self.keys: list[np.ndarray] = []
+        self.points: list[np.ndarray] = []
+        self.raw: list[np.ndarray] = []
+        self.held = 0
+        self.read = 0
+
+    def add(self, xyz: np.ndarray, raw: np.ndarray | None, lo: np.ndarray, size: float, dims: np.ndarray) -> None:
+        self.read += len(xyz)
+        if not len(xyz):
+            return
+        q = np.clip(((xyz - lo) / size).astype(np.int64), 0, dims - 1)
+        keys = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
+        first = _first_of_each(keys)
+        self._hold(keys[first], xyz[first], None if raw is None else raw[first])
+        if self.held > self.MERGE_AT:
+            self._merge()
+
+    def _hold(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
+        self.keys.append(keys)
+        self.points.append(points)
+        if raw is not None:
+            self.raw.append(raw)
+        self.held += len(keys)
+
+    def _merge(self) -> None:
+        keys, points = np.concatenate(self.keys), np.concatenate(self.points)
+        raw = np.concatenate(self.raw) if self.raw else None
+        first = _first_of_each(keys)
+        self.keys, self.points, self.raw, self.held = [], [], [], 0
+        self._hold(keys[first], points[first], None if raw is None else raw[first])
+
+    def result(self) -> tuple[np.ndarray, np.ndarray | None, int]:
+        if not self.keys:
+            return np.zeros((0, 3)), None, self.read
+        self._merge()
+        return self.points[0], self.raw[0] if self.raw else None, self.read
+
+
+def _first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct key (sorted by key)."""
+    bits = max(int(len(keys) - 1).bit_length(), 1)
+    if int(keys.max(initial=0)) >= 1 << (63 - bits):  # no room for the index: the slower way
+        return np.unique(keys, return_index=True)[1]
+    packed = np.sort((keys << bits) | np.arange(len(keys), dtype=np.int64))
+    cell = packed >> bits
+    start = np.concatenate([[True], cell[1:] != cell[:-1]]) if len(packed) else np.zeros(0, bool)
+    return packed[start] & ((1 << bits) - 1)
+
+
+def _near_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A whole offset near the centre of georeferenced data (float32 would round it to
+    decimetres), zeros otherwise."""
+    centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
+    return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
 
 
 def read_e57(path: Path) -> Cloud:

@@ -37,7 +37,7 @@ from . import formats, html
 from .annotations import item_research
 from .geometry import load_model
 from .jsonld import licence_url
-from .levelsource import LevelSource, choose_web_level, web_glb_from_level  # noqa: F401 - re-exported
+from .levelsource import LevelSource, choose_web_level, web_glb_from_cloud, web_glb_from_level  # noqa: F401
 from .profiles import Profile, Progress, PublishError, RenderImage, get_profile
 from .public import Terms, master_asset, public_record, slug, title
 from .textures import Texture, find_original, original_candidates, prepare_texture
@@ -122,6 +122,8 @@ def write_from_master(job: MasterJob) -> MasterOutput:
             check_image(path, path.name)
     if job.fmt == "glb" and job.level is not None:
         return web_glb_from_level(job, job.level)
+    if job.fmt == "glb" and (thinned := web_glb_from_cloud(job)) is not None:
+        return thinned  # a cloud far over the budget, thinned while read (never whole in memory)
     from_master = getattr(formats.WRITERS.get(job.fmt), "from_master", None)
     if from_master is not None:  # a writer that reads the master itself, a chunk at a time (3D Tiles)
         return from_master(job)  # type: ignore[no-any-return]

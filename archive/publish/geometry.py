@@ -40,7 +40,8 @@ Z_UP_TO_Y_UP = to_y_up("z")  # (x, y, z) -> (x, z, -y): STL and LAS exports go b
 class Part:
     """One primitive.
 
-    vertices : (n, 3) float64; faces : (m, 3) int64 or None for a point cloud;
+    vertices : (n, 3) float64 (float32 as read from a big binary PLY, until turned into
+    metres); faces : (m, 3) int64 (int32 from a binary PLY) or None for a point cloud;
     normals : (n, 3) or None (a mesh's are computed on first use: see :meth:`vertex_normals`);
     uv : (n, 2) or None (glTF convention, v down);
     colors : (n, 4) uint8 or None; image : the base-colour texture or None;
@@ -124,6 +125,31 @@ def load_model(path: Path, units: str | None, up_axis: str = "y") -> Model:
         if part.normals is not None:
             part.normals = part.normals @ frame.rotation.T
     return Model(parts, notes)
+
+
+def read_ply(path: Path) -> list[Part]:
+    """A plain binary PLY (scanner output: float coordinates, byte colours, triangles) read in
+    chunks into float32 and int32 arrays (:mod:`glbtools.plymesh`); any other PLY (ASCII,
+    texture coordinates, quads, extra elements) through trimesh."""
+    from glbtools.plymesh import PlyCorrupt, PlyLayoutError, open_ply_mesh
+
+    try:
+        mesh = open_ply_mesh(path)
+        vertices, colours = mesh.read_vertices()
+        faces = mesh.read_faces() if mesh.face_count else None
+    except PlyLayoutError:
+        return read_with_trimesh(path)
+    except PlyCorrupt as exc:
+        raise CorruptFile(f"{path.name}: the master cannot be read for export ({exc})") from None
+    if not len(vertices) or (faces is not None and not len(faces)):
+        return read_with_trimesh(path)  # an empty element: trimesh's reading of it is the rule
+    finite = np.isfinite(vertices).all(1)
+    if not finite.all():  # as in _to_part: faces on NaN vertices go; a cloud's NaN points go
+        if faces is not None:
+            faces = faces[finite[faces].all(1)]
+        else:
+            vertices, colours = vertices[finite], None if colours is None else colours[finite]
+    return [Part(vertices, faces, colors=colours)]
 
 
 def read_obj(path: Path) -> list[Part]:
@@ -236,7 +262,7 @@ def _cloud_reader(read: Callable[[Path], clouds.Cloud]) -> Callable[[Path], list
 MasterReader = Callable[[Path], list[Part]]
 
 MASTER_READERS: dict[str, MasterReader] = {
-    "ply": read_with_trimesh,
+    "ply": read_ply,
     "obj": read_obj,
     "stl": read_with_trimesh,
     "off": read_with_trimesh,

@@ -71,6 +71,39 @@ def web_glb_from_level(job: MasterJob, level: LevelSource) -> MasterOutput:
     return MasterOutput([path], report, [*model.notes, note])
 
 
+def web_glb_from_cloud(job: MasterJob) -> MasterOutput | None:
+    """The web GLB of a point cloud master (LAS, LAZ, E57, a plain binary PLY cloud) of more
+    than twice the points the profile allows, thinned while it is read a chunk at a time
+    (:func:`.clouds.thin_chunks` over :func:`.cloudstream.master_source`), so a 100M-point
+    scan never sits in memory; None for any other master (the caller reads it whole)."""
+    from archive.formats.identify import identify
+
+    from .clouds import thin_chunks
+    from .cloudstream import PlySource, master_source
+
+    fmt = identify(job.master)
+    budget = profile_budget(job.profile, cloud=True)
+    if job.fmt != "glb" or budget is None or fmt not in ("las", "laz", "e57", "ply"):
+        return None
+    frame = model_frame(fmt, job.units, job.up_axis)
+    source = PlySource.open(job.master, frame) if fmt == "ply" else master_source(job.master, frame)
+    if source is None or source.count <= 2 * budget:
+        return None
+    thin = thin_chunks(source.chunks(), *source.bounds(), int(budget * 0.97))
+    notes = [] if frame.units_known else ["the master's units are unknown; it was taken as metres"]
+    model = Model([Part(thin.points, colors=thin.colours)], notes)
+    path = job.folder / f"{job.stem}.glb"
+    report = make_web_glb(model, job.profile, [], path, job.meta, job.name)
+    note = (f"thinned while it was read: one point per {thin.cell:.3g} m cell of a regular grid "
+            f"({len(thin.points):,} of the master's {thin.total:,} points); the geometric error is measured "
+            "against the thinned cloud")
+    report.master_points = thin.total
+    report.notes.append(note)
+    from .export import MasterOutput  # noqa: F811 - at run time (export imports this module)
+
+    return MasterOutput([path], report, [*model.notes, note])
+
+
 def profile_budget(profile: Profile, cloud: bool) -> int | None:
     """The most triangles (points for a cloud) ``profile`` lets a web copy keep: its hard
     cap, else its byte budget over what one takes in a GLB; None when it has neither."""

@@ -65,6 +65,8 @@ def make_web_glb(master: Model, profile: Profile, originals: list[bytes], path: 
                 prepare_texture(p.image, find_original(p.image, originals), profile.max_texture_px,
                                 profile.jpeg_quality) for p in model.parts]
     maps = [prepare_maps(p, profile) for p in model.parts]
+    tex_bytes = sum(len(t.data) for t in textures if t is not None) + _map_bytes(maps)
+    model = _first_guess(model, master, profile, tex_bytes)
     size = write_glb(model, textures, path, asset_meta, profile.compress, name, maps)
     budget = profile.max_bytes
     for _ in range(MAX_ATTEMPTS):
@@ -111,6 +113,25 @@ def point_spacing(model: Model, sample: int = 20_000) -> float | None:
     picked = points[np.random.default_rng(7).choice(len(points), size=min(sample, len(points)), replace=False)]
     distances, _ = cKDTree(points).query(picked, k=2, workers=-1)
     return float(np.median(distances[:, 1]))
+
+
+#: bytes a triangle (a point) takes in our GLB: float32 position and normal of about half a
+#: vertex and three uint32 indices (a point: position and colour), a little over
+GLB_BYTES_PER_TRIANGLE = 26
+GLB_BYTES_PER_POINT = 17
+
+
+def _first_guess(model: Model, master: Model, profile: Profile, tex_bytes: int) -> Model:
+    """``model`` reduced before it is first written when its geometry alone is well over the
+    byte budget: writing a 12M-triangle copy (and its normals) only to learn it is 30 times
+    too big costs more than the reduction itself. The budget loop corrects the estimate."""
+    budget = profile.max_bytes
+    geometry = model.triangles * GLB_BYTES_PER_TRIANGLE + model.points * GLB_BYTES_PER_POINT
+    if budget is None or geometry <= 2 * budget:
+        return model
+    room = max(budget * HEADROOM - tex_bytes, budget * 0.1)
+    ratio = room / geometry * _ratio(model, master)
+    return reduce_model(master, ratio, ratio)
 
 
 def _ratio(model: Model, master: Model) -> float:

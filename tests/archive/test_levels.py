@@ -239,3 +239,27 @@ def test_archive_reader_limits_follow_a_ply_headers_counts_and_the_machine(tmp_p
         fh.truncate(2 * 1024**3)  # sparse: a 2 GiB file on a "machine" of 4 GiB
     with pytest.raises(LimitExceeded, match="needs more than 4.0 GiB"):
         limits_for([big], total=4 * 1024**3)
+
+
+def test_a_big_las_gets_its_first_level_while_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.levels as levels_module
+    from archive.publish.budget import voxel_thin
+
+    path = _las(tmp_path, n=60_000)
+
+    def whole(_path: Path) -> None:
+        raise AssertionError("a big cloud must not be read whole")
+
+    monkeypatch.setattr(levels_module, "read_master", whole)
+    levels = build_levels(path, SHA, tmp_path / "lv", targets=(5000, 1000))
+    assert [lv.level for lv in levels] == [1, 2] and levels[0].points <= 5000
+    first = read_level(levels[0].path)
+    las = laspy.read(path)
+    every = np.column_stack([las.x, las.y, las.z])
+    kept = first.vertices.astype(np.float64) + first.origin
+    distance, _ = __import__("scipy.spatial", fromlist=["cKDTree"]).cKDTree(every).query(kept)
+    assert distance.max() < 2e-3  # real points of the master (float32 rounding aside)
+    _, cell = voxel_thin(every - every.min(0), 5000)
+    assert levels[0].spacing == pytest.approx(cell, rel=0.1)  # the grid thinning every point would choose
+    assert levels[0].points > 0.8 * len(voxel_thin(every - every.min(0), 5000)[0])
+    assert first.colours is not None
