@@ -64,6 +64,7 @@ class RecordsPanel(QWidget):
         self.tree.itemClicked.connect(lambda item, _c: self._activated(item))
         self.tree.itemDoubleClicked.connect(lambda _item, _c: self.edit_record())
         self.tree.currentItemChanged.connect(lambda *_: self.update_actions())
+        self.tree.setMinimumHeight(40)  # the pane's tabs may be short: the viewer takes most of the height
         self.empty = QLabel()
         self.empty.setObjectName("recordsEmpty")
         self.empty.setWordWrap(True)
@@ -72,6 +73,7 @@ class RecordsPanel(QWidget):
         self.note.setObjectName("recordsNote")
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)  # paths and titles are never HTML
+        self.note.hide()
         self.add_button, self.edit_button = QPushButton(), QPushButton()
         self.delete_button, self.export_button = QPushButton(), QPushButton()
         self.add_button.clicked.connect(self.addRequested)
@@ -111,7 +113,7 @@ class RecordsPanel(QWidget):
     def show_item(self, item: dict[str, Any] | None) -> None:
         """List ``item``'s records (none for None)."""
         if (item or {}).get("id") != (self.item or {}).get("id"):
-            self.note.clear()
+            self.say("")
         self.item = item
         self.reload()
 
@@ -123,10 +125,15 @@ class RecordsPanel(QWidget):
             try:
                 records = archive.records(int(self.item["id"]))
             except ArchiveError as exc:  # the item went, or the catalogue cannot be read: said, not raised
-                self.note.setText(str(exc))
+                self.say(str(exc))
         self.records = records
         self._fill()
         self.recordsShown.emit(list(records))
+
+    def say(self, text: str) -> None:
+        """A line under the list: what was saved or exported, or why not."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def master_id(self) -> int | None:
         asset = master_asset((self.item or {}).get("assets") or [])
@@ -213,7 +220,7 @@ class RecordsPanel(QWidget):
         """Keep a measurement (``points`` in the master's frame) as a record."""
         record_id = self.add_record("measurement", points, measure=measure)
         if record_id is not None:
-            self.note.setText(self.tr("Saved: {what}").format(what=describe(self._record(record_id))))
+            self.say(self.tr("Saved: {what}").format(what=describe(self._record(record_id))))
         return record_id
 
     def new_point_record(self, point: list[float], normal: list[float] | None = None,
@@ -287,7 +294,7 @@ class RecordsPanel(QWidget):
             return 0
         self.reload()
         if not self.records:
-            self.note.setText(self.tr("This item has no records yet, so nothing was exported (no file written)."))
+            self.say(self.tr("This item has no records yet, so nothing was exported (no file written)."))
             return 0
         if path is None:
             name = f"{self.item.get('accession') or 'item'}-records.csv"
@@ -301,7 +308,7 @@ class RecordsPanel(QWidget):
         except (ArchiveError, OSError) as exc:
             dialogs.show_error(self, self.tr("Export failed"), exc)
             return 0
-        self.note.setText(self.tr("Exported %n record(s) to {path}", "", count).format(path=path) if count else
+        self.say(self.tr("Exported %n record(s) to {path}", "", count).format(path=path) if count else
                           self.tr("No records were exported: {path} holds only the column names.").format(path=path))
         return count
 

@@ -35,6 +35,8 @@ class VerifyReportDialog(QDialog):
         self.setMinimumSize(640, 360)
         counts = report.counts
         misnamed = counts.get("misnamed", 0)
+        if misnamed:
+            self.setMinimumWidth(820)  # room for the longer status and the item
         lines = []
         if report.ok:
             lines.append(self.tr("All %n file(s) match their recorded SHA-256. The catalogue is intact.", "",
@@ -67,8 +69,11 @@ class VerifyReportDialog(QDialog):
         for entry in report.files:
             if entry["status"] != "ok":
                 status = statuses.get(entry["status"], entry["status"])
-                QTreeWidgetItem(tree, [printable(entry["path"]), status, printable(entry.get("item") or "")])
-        tree.setColumnWidth(0, 380)
+                row = QTreeWidgetItem(tree, [printable(entry["path"]), status, printable(entry.get("item") or "")])
+                row.setToolTip(1, status)
+        tree.setColumnWidth(0, 330 if misnamed else 380)
+        if misnamed:  # its status is the longest: shown whole
+            tree.resizeColumnToContents(1)
         tree.setVisible(tree.topLevelItemCount() > 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.fix_button = QPushButton(self.tr("Fix names"))

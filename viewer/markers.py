@@ -10,6 +10,7 @@ reports, tests).
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,6 +75,7 @@ class PreparedMarkers:
     colour_tuples: list[Colour]
     line_records: np.ndarray  # records with more than one point
     label_records: np.ndarray  # records with a label and points
+    label_widths: np.ndarray | None = None  # (r,) rough plate widths in pixels (for moving clashing labels)
 
 
 def prepare(records: Sequence[MarkerRecord]) -> PreparedMarkers:
@@ -89,7 +91,8 @@ def prepare(records: Sequence[MarkerRecord]) -> PreparedMarkers:
     labelled = np.array([bool(r.label) for r in recs], dtype=bool)
     return PreparedMarkers(recs, pts, n, first, anchor, np.repeat(np.arange(len(recs)), n), colours,
                            [tuple(c) for c in colours.tolist()],  # type: ignore[misc]
-                           np.flatnonzero(n > 1), np.flatnonzero(labelled & (n > 0)))
+                           np.flatnonzero(n > 1), np.flatnonzero(labelled & (n > 0)),
+                           np.array([LABEL_CHAR_PX * len(r.label) + 16 for r in recs], float))
 
 
 def layout(records: Sequence[MarkerRecord] | PreparedMarkers, camera: Camera, width: int, height: int,
@@ -115,9 +118,61 @@ def layout(records: Sequence[MarkerRecord] | PreparedMarkers, camera: Camera, wi
     for i, missing in zip(lr.tolist(), missing_points.tolist(), strict=True):
         if not missing:
             out.lines.append((px[p.first[i]:p.first[i] + p.counts[i]], p.colour_tuples[i]))
-    for i in p.label_records[shown[p.anchor[p.label_records]]].tolist():
-        out.labels.append((px[p.anchor[i]], p.records[i].label, p.colour_tuples[i]))
+    labelled = p.label_records[shown[p.anchor[p.label_records]]]
+    at = px[p.anchor[labelled]]
+    widths = p.label_widths[labelled] if p.label_widths is not None else np.full(len(labelled), 80.0)
+    # A plate that would run off the right edge goes on the point's left (both painters draw a plate
+    # from 8 px right of its anchor): the value stays whole on screen.
+    flip = at[:, 0] + LABEL_GAP_PX + widths > width
+    at[flip, 0] -= widths[flip] + 2 * LABEL_GAP_PX
+    at[:, 1] = _unclash(at, widths)
+    for i, xy in zip(labelled.tolist(), at, strict=True):
+        out.labels.append((xy, p.records[i].label, p.colour_tuples[i]))
     return out
+
+
+LABEL_GAP_PX = 8  # from a label's point to its plate (draw_overlay, heritage_app.marker_painting)
+LABEL_ROW_PX = 20  # a label plate's height on screen, with a pixel to spare (both painters)
+LABEL_CHAR_PX = 7  # a generous average character width of the plates' fonts
+MAX_SHIFT_ROWS = 3  # a label moves at most this many rows from its point
+MAX_MOVED = 64  # more clashing labels than this are a crowd, left as they are (and the frame cheap)
+
+
+def _unclash(at: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """(k,) label heights on screen for labels anchored at (k, 2) ``at`` whose plates are about
+    ``width`` pixels wide: a label that would cover another moves down a row at a time (records on
+    one point, a landmark at a measurement's end), at most ``MAX_SHIFT_ROWS``: in a crowd it stays
+    by its point. One vectorised test finds the labels that clash; only those are placed one by
+    one (about 3 µs each), and only up to ``MAX_MOVED`` of them."""
+    y = at[:, 1].copy()
+    if len(y) < 2:
+        return y
+    x0 = at[:, 0]
+    x1 = x0 + width
+    clash = (np.abs(y[:, None] - y[None, :]) < LABEL_ROW_PX) & (x0[:, None] < x1[None, :]) & (x0[None, :] < x1[:, None])
+    np.fill_diagonal(clash, False)
+    involved = np.flatnonzero(clash.any(axis=1))
+    if len(involved) > MAX_MOVED:
+        return y  # a crowd (most labels on top of others): moving a few rows would not make it readable
+    placed: list[tuple[float, float, float]] = []  # (top, x0, x1), kept sorted by top
+    limit = MAX_SHIFT_ROWS * LABEL_ROW_PX
+    for i in involved[np.argsort(y[involved], kind="stable")].tolist():
+        top = start = float(y[i])
+        a, b = float(x0[i]), float(x1[i])
+        j = bisect_left(placed, (top - LABEL_ROW_PX,))
+        while j < len(placed):
+            py, px0, px1 = placed[j]
+            if py >= top + LABEL_ROW_PX:
+                break  # sorted by top: nothing further down reaches this one
+            if a < px1 and px0 < b:
+                top = py + LABEL_ROW_PX
+                if top > start + limit:
+                    top = start
+                    break
+            j += 1
+        insort(placed, (top, a, b))
+        y[i] = top
+    return y
 
 
 _FONT: ImageFont.ImageFont | ImageFont.FreeTypeFont | None = None
