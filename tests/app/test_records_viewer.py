@@ -252,3 +252,16 @@ def test_a_third_click_starts_a_new_distance(win, up):
     measure(win, front_point(up, -15, 0), front_point(up, 15, 0), front_point(up, 0, 2))
     records = win.detail.viewer.records
     assert len(records.points) == 1 and not records.has_unsaved()
+
+
+def test_the_file_viewer_writes_no_landmarks_file_of_column_names_only(qtbot, tmp_path):
+    from heritage_app.viewer_widget import ViewerWidget
+
+    viewer = ViewerWidget()
+    qtbot.addWidget(viewer)
+    target = tmp_path / "landmarks.csv"
+    viewer.export_landmarks(str(target))
+    assert not target.exists() and "No landmarks to export" in viewer.status.text()
+    viewer.session.landmarks.add("Lip", np.array([1.0, 2.0, 3.0]))
+    viewer.export_landmarks(str(target))
+    assert target.read_text().splitlines()[1].startswith("Lip,1.0,2.0,3.0")
