@@ -639,6 +639,9 @@ class ViewerWidget(QWidget):
             return None
         from .compare_dialog import CompareDialog
 
-        dialog = CompareDialog(self.session.model, self, show_heat_map=self.show_model)
+        panel = self.records.panel if self.records is not None else None  # in the app: the shown item's
+        dialog = CompareDialog(self.session.model, self, show_heat_map=self.show_model,
+                               archive_getter=panel.archive_getter if panel else None,
+                               item=panel.item if panel else None)
         dialog.show()
         return dialog

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -302,7 +302,7 @@ def compare(reference: Model, compared: Model, params: CompareParams | None = No
     ref, mov = _scan(reference, units, shift), _scan(compared, units, shift)
     if len(ref.vertices) == 0 or len(mov.vertices) == 0:
         raise CompareError("One of the scans has no geometry to compare.")
-    pairs = np.asarray(p.pairs, float) - shift if p.pairs else None
+    pairs = _pairs_in_units(p.pairs, reference, compared, units) - shift if p.pairs else None
     report(progress, 0, 3, "Aligning the scans", cancel)
     t, fitness = align(ref, mov, p, pairs, rng)
     report(progress, 1, 3, "Measuring deviations", cancel)
@@ -322,6 +322,53 @@ def compare(reference: Model, compared: Model, params: CompareParams | None = No
                         time.perf_counter() - t0, sources)
     report(progress, 3, 3, "Compared", cancel)
     return result
+
+
+def _pairs_in_units(pairs: list[list[list[float]]], reference: Model, compared: Model,
+                    units: str | None) -> np.ndarray:
+    """(k, 2, 3) picked pairs, each point in its own scan's file frame, converted to ``units``
+    (as the scans themselves are: a pair picked on a scan in cm is compared in mm)."""
+    try:
+        arr = np.asarray(pairs, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.zeros(0)
+    if arr.ndim != 3 or arr.shape[1:] != (2, 3) or not np.isfinite(arr).all():
+        raise CompareError("Each pair needs one point on the reference and one on the compared scan (x, y, z).")
+    out = arr.copy()
+    for side, model in ((0, reference), (1, compared)):
+        if model.units and units:
+            out[:, side] *= convert(1.0, model.units, units)
+    return out
+
+
+def params_from_record(parameters: dict[str, Any]) -> CompareParams:
+    """The :class:`CompareParams` a saved comparison ran with (names it does not know are left out,
+    so a record of a later version still runs again)."""
+    known = {f.name for f in fields(CompareParams)}
+    return CompareParams(**{k: v for k, v in parameters.items() if k in known})
+
+
+def restored_comparison(compared: Model, units: str | None, params: CompareParams, transform: np.ndarray,
+                        sample_index: np.ndarray, deviations: np.ndarray, fitness: float = 0.0) -> Comparison:
+    """A :class:`Comparison` from what was kept of one (its transform, sampled indices and
+    deviations): the aligned points are the compared scan's vertices moved again, so showing a
+    saved comparison needs no alignment or distance computation.
+
+    Parameters
+    ----------
+    transform
+        (4, 4) as :attr:`Comparison.transform` (B's file frame, in ``units``, onto A's).
+    sample_index, deviations
+        (n,) as kept; raises CompareError when they do not fit the compared scan.
+    """
+    idx = np.asarray(sample_index, dtype=np.int64)
+    dev = np.asarray(deviations, dtype=np.float64)
+    if idx.shape != dev.shape or (len(idx) and (idx.min() < 0 or idx.max() >= len(compared.vertices))):
+        raise CompareError("The kept deviations do not belong to this scan; run the comparison again.")
+    scan = _scan(compared, units, np.zeros(3))
+    t = np.asarray(transform, dtype=float)
+    points = scan.vertices[idx] @ t[:3, :3].T + t[:3, 3]
+    return Comparison(points, dev, t, idx, units, params, fitness)
 
 
 # -- colours -----------------------------------------------------------------------------------

@@ -69,12 +69,62 @@ def legend_png(limit: float, units: str | None, width: int = 360, height: int = 
     return _png(img)
 
 
-def heat_map_model(comparison: Comparison, compared: Model) -> Model:
-    """A :class:`Model` of the aligned compared scan coloured by deviation (for the viewer)."""
+def heat_map_model(comparison: Comparison, compared: Model, frame: Model | None = None) -> Model:
+    """A :class:`Model` of the aligned compared scan coloured by deviation (for the viewer).
+
+    ``frame``: the reference as the viewer shows it; the heat map then stands as it does (its
+    turn to "up" and load offset), so the two can be looked at from the same side."""
     g = heat_map_geometry(comparison, compared)
     kind = "mesh" if compared.kind == "mesh" and hasattr(g, "triangles") else "points"
-    model = Model(g, kind, units=comparison.units)  # type: ignore[arg-type]
-    return model
+    if frame is None:
+        return Model(g, kind, units=comparison.units)  # type: ignore[arg-type]
+    g.translate(-np.asarray(frame.origin, dtype=float))
+    g.rotate(np.asarray(frame.rotation, dtype=float), center=np.zeros(3))
+    return Model(g, kind, path=compared.path, units=comparison.units, origin=np.asarray(frame.origin, float),  # type: ignore[arg-type]
+                 up_axis=frame.up_axis, rotation=np.asarray(frame.rotation, float))
+
+
+DEVIATIONS = "deviations.npz"
+"""The derived file of a comparison's per-point figures (see :func:`write_derived`)."""
+
+
+def write_derived(comparison: Comparison, folder: str | Path) -> Path:
+    """Write ``deviations.npz`` into ``folder``: the (n,) deviations (float32, in the
+    comparison's units), the (n,) sampled vertex indices of the compared scan, the transform
+    and the histogram (``histogram_counts`` (bins,), ``histogram_edges`` (bins + 1,)). With
+    the compared scan it is enough to show the heat map again (:func:`read_derived`)."""
+    path = Path(folder) / DEVIATIONS
+    counts, edges = comparison.histogram()
+    index = comparison.sample_index
+    small = np.uint32 if len(index) == 0 or int(index.max()) < 2**32 else np.int64
+    with open(path, "wb") as f:
+        np.savez(f, deviations=comparison.deviations.astype(np.float32), sample_index=index.astype(small),
+                 transform=comparison.transform, histogram_counts=counts, histogram_edges=edges)
+    return path
+
+
+def read_derived(folder: str | Path) -> dict[str, np.ndarray]:
+    """The arrays :func:`write_derived` wrote (no pickles are ever loaded); raises ViewerError
+    when the file is missing or damaged (run the comparison again)."""
+    from .errors import ViewerError
+
+    path = Path(folder) / DEVIATIONS
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: np.asarray(data[k]) for k in ("deviations", "sample_index", "transform")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ViewerError(f"The kept deviations cannot be read ({exc}); run the comparison again.") from exc
+    return arrays
+
+
+def write_comparison_files(comparison: Comparison, compared: Model, folder: str | Path,
+                           snapshot: np.ndarray | None = None, render: bool = True) -> Path:
+    """The derived files of a comparison in ``folder``: ``deviations.npz`` and the report
+    (:func:`write_report`); returns the folder."""
+    out = Path(folder)
+    write_report(comparison, compared, out, snapshot, render)
+    write_derived(comparison, out)
+    return out
 
 
 def render_heat_map(comparison: Comparison, compared: Model, size: int = 900, view: str = "iso") -> np.ndarray:

@@ -189,10 +189,6 @@
         <translation>So sánh bản quét</translation>
     </message>
     <message>
-        <source>Choose…</source>
-        <translation>Chọn…</translation>
-    </message>
-    <message>
         <source>Reference</source>
         <translation>Bản tham chiếu</translation>
     </message>
@@ -209,8 +205,24 @@
         <translation>Dung sai</translation>
     </message>
     <message>
-        <source>Aligned by feature matching, then ICP; deviation to the reference surface.</source>
-        <translation>Căn chỉnh bằng khớp đặc trưng rồi ICP; độ lệch so với bề mặt tham chiếu.</translation>
+        <source>Another item: accession or title</source>
+        <translation>Hiện vật khác: số đăng ký hoặc tên</translation>
+    </message>
+    <message>
+        <source>Aligned by three or more picked point pairs, else by feature matching; then ICP. Deviation: distance to the reference surface, negative inside.</source>
+        <translation>Căn chỉnh bằng ba cặp điểm chọn trở lên, nếu không thì bằng khớp đặc trưng; sau đó ICP. Độ lệch: khoảng cách đến bề mặt bản tham chiếu, âm khi nằm bên trong.</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>Tìm</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>Tệp…</translation>
+    </message>
+    <message>
+        <source>Coarse alignment from picked points</source>
+        <translation>Căn chỉnh thô từ các điểm đã chọn</translation>
     </message>
     <message>
         <source>Compare</source>
@@ -221,16 +233,52 @@
         <translation>Hiện bản đồ nhiệt</translation>
     </message>
     <message>
+        <source>Show the scan again</source>
+        <translation>Hiện lại bản quét</translation>
+    </message>
+    <message>
+        <source>Keep in the archive</source>
+        <translation>Lưu vào kho lưu trữ</translation>
+    </message>
+    <message>
         <source>Save report…</source>
         <translation>Lưu báo cáo…</translation>
+    </message>
+    <message>
+        <source>Kept comparisons of this item</source>
+        <translation>Các phép so sánh đã lưu của hiện vật này</translation>
+    </message>
+    <message>
+        <source>This item has one scan: find another item, or choose a file, to compare it with.</source>
+        <translation>Hiện vật này chỉ có một bản quét: hãy tìm một hiện vật khác hoặc chọn một tệp để so sánh.</translation>
+    </message>
+    <message>
+        <source>Version {n}: {file} ({date})</source>
+        <translation>Phiên bản {n}: {file} ({date})</translation>
+    </message>
+    <message>
+        <source>{n} scans of other items added to the list.</source>
+        <translation>Đã thêm {n} bản quét của hiện vật khác vào danh sách.</translation>
+    </message>
+    <message>
+        <source>No other item with a scan matches “{text}”.</source>
+        <translation>Không có hiện vật nào khác có bản quét khớp với “{text}”.</translation>
     </message>
     <message>
         <source>Scan to compare</source>
         <translation>Bản quét để so sánh</translation>
     </message>
     <message>
+        <source>File: {name}</source>
+        <translation>Tệp: {name}</translation>
+    </message>
+    <message>
         <source>Choose the scan to compare first.</source>
         <translation>Hãy chọn bản quét để so sánh trước.</translation>
+    </message>
+    <message>
+        <source>Choose two different scans.</source>
+        <translation>Hãy chọn hai bản quét khác nhau.</translation>
     </message>
     <message>
         <source>Aligning and measuring…</source>
@@ -239,6 +287,14 @@
     <message>
         <source>{n} points — mean {mean}, RMS {rms}, 95th percentile {p95}, max {max}; {beyond} % beyond the tolerance (alignment fitness {fit})</source>
         <translation>{n} điểm — trung bình {mean}, RMS {rms}, phân vị 95 {p95}, lớn nhất {max}; {beyond} % vượt dung sai (độ khớp căn chỉnh {fit})</translation>
+    </message>
+    <message>
+        <source>Kept in the archive with its report.</source>
+        <translation>Đã lưu vào kho lưu trữ cùng báo cáo.</translation>
+    </message>
+    <message>
+        <source>Reading the kept comparison…</source>
+        <translation>Đang đọc phép so sánh đã lưu…</translation>
     </message>
     <message>
         <source>Folder for the report</source>
@@ -1039,6 +1095,73 @@
     </message>
 </context>
 <context>
+    <name>PairsEditor</name>
+    <message>
+        <source>On the reference (x, y, z)</source>
+        <translation>Trên bản tham chiếu (x, y, z)</translation>
+    </message>
+    <message>
+        <source>On the compared scan (x, y, z)</source>
+        <translation>Trên bản quét được so sánh (x, y, z)</translation>
+    </message>
+    <message>
+        <source>Pick on the reference</source>
+        <translation>Chọn trên bản tham chiếu</translation>
+    </message>
+    <message>
+        <source>Pick on the compared scan</source>
+        <translation>Chọn trên bản quét được so sánh</translation>
+    </message>
+    <message>
+        <source>Add pair</source>
+        <translation>Thêm cặp</translation>
+    </message>
+    <message>
+        <source>Remove pair</source>
+        <translation>Xóa cặp</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Xóa hết</translation>
+    </message>
+    <message>
+        <source>Three or more pairs of matching points align the scans before ICP; without them a global registration does.</source>
+        <translation>Ba cặp điểm tương ứng trở lên sẽ căn chỉnh hai bản quét trước ICP; nếu không có, phép đăng ký toàn cục sẽ làm việc này.</translation>
+    </message>
+    <message>
+        <source>Pair {n} needs a point on each scan, written x, y, z.</source>
+        <translation>Cặp {n} cần một điểm trên mỗi bản quét, viết dạng x, y, z.</translation>
+    </message>
+    <message>
+        <source>The coarse alignment needs at least three pairs; there are {n}.</source>
+        <translation>Căn chỉnh thô cần ít nhất ba cặp; hiện có {n}.</translation>
+    </message>
+    <message>
+        <source>Choose the scan to compare first.</source>
+        <translation>Hãy chọn bản quét để so sánh trước.</translation>
+    </message>
+    <message>
+        <source>The 3D view is not available here: type the coordinates instead.</source>
+        <translation>Không dùng được khung nhìn 3D ở đây: hãy nhập tọa độ.</translation>
+    </message>
+    <message>
+        <source>the reference</source>
+        <translation>bản tham chiếu</translation>
+    </message>
+    <message>
+        <source>the compared scan</source>
+        <translation>bản quét được so sánh</translation>
+    </message>
+    <message>
+        <source>Click points on {what}: each click fills the next pair. Drag to turn the scan.</source>
+        <translation>Nhấp chọn điểm trên {what}: mỗi lần nhấp điền vào cặp tiếp theo. Kéo chuột để xoay bản quét.</translation>
+    </message>
+    <message>
+        <source>Point {n} picked.</source>
+        <translation>Đã chọn điểm {n}.</translation>
+    </message>
+</context>
+<context>
     <name>Problems</name>
     <message>
         <source>must not be negative</source>
@@ -1414,6 +1537,61 @@
     <message>
         <source>No records were exported: {path} holds only the column names.</source>
         <translation>Không có ghi chép nào được xuất: {path} chỉ chứa tên cột.</translation>
+    </message>
+</context>
+<context>
+    <name>SavedComparisons</name>
+    <message>
+        <source>Kept</source>
+        <translation>Ngày lưu</translation>
+    </message>
+    <message>
+        <source>Compared scan</source>
+        <translation>Bản quét được so sánh</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Bản tham chiếu</translation>
+    </message>
+    <message>
+        <source>RMS</source>
+        <translation>RMS</translation>
+    </message>
+    <message>
+        <source>95th percentile</source>
+        <translation>Phân vị 95</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>Lớn nhất</translation>
+    </message>
+    <message>
+        <source>Beyond tolerance</source>
+        <translation>Vượt dung sai</translation>
+    </message>
+    <message>
+        <source>Show heat map</source>
+        <translation>Hiện bản đồ nhiệt</translation>
+    </message>
+    <message>
+        <source>Open report</source>
+        <translation>Mở báo cáo</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Xóa…</translation>
+    </message>
+    <message>
+        <source>No comparison of this item is kept yet: run one, then Keep in the archive.</source>
+        <translation>Chưa có phép so sánh nào của hiện vật này được lưu: hãy chạy một phép so sánh, rồi bấm Lưu vào kho lưu trữ.</translation>
+    </message>
+    <message>
+        <source>Delete comparison</source>
+        <translation>Xóa phép so sánh</translation>
+    </message>
+    <message>
+        <source>Delete the comparison of {compared} against {reference}? Its figures and report go; the scans stay.</source>
+        <translation>Xóa phép so sánh {compared} với {reference}? Số liệu và báo cáo của nó sẽ mất; các bản quét vẫn giữ nguyên.</translation>
     </message>
 </context>
 <context>

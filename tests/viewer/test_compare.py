@@ -119,6 +119,73 @@ def test_three_picked_pairs_give_the_coarse_alignment() -> None:
     assert refined.summary()["rms"] < 1e-4 * 40.0  # ICP on independent samples: jitter of ~1e-5 extent
 
 
+def test_pairs_picked_on_a_scan_in_other_units_are_converted() -> None:
+    """Pairs are picked in each scan's own frame and units: on a copy kept in cm, moved, the
+    pairs' compared points are in cm and the coarse alignment still lands on the reference."""
+    box = trimesh.creation.box((40.0, 20.0, 10.0))
+    m = _rigid(120, (0, 0, 1), (30, 5, 0))
+    moved = box.copy()
+    moved.apply_transform(m)
+    in_cm = trimesh.Trimesh(moved.vertices / 10.0, moved.faces)
+    pairs = [[a.tolist(), ((m[:3, :3] @ a + m[:3, 3]) / 10.0).tolist()] for a in box.vertices[:3]]
+    coarse = compare(to_model(box, "mm"), to_model(in_cm, "cm"), CompareParams(pairs=pairs, icp=False))
+    assert coarse.summary()["rms"] < 1e-6
+
+
+@pytest.mark.parametrize("pairs", [[[[0, 0, 0], [1, 1]]] * 3, [[[0, 0, 0]]] * 3,
+                                   [[[0, 0, float("nan")], [0, 0, 0]]] * 3])
+def test_malformed_pairs_are_refused(pairs: list) -> None:
+    box = to_model(trimesh.creation.box((4.0, 2.0, 1.0)))
+    with pytest.raises(CompareError, match="one point on the reference"):
+        compare(box, box, CompareParams(pairs=pairs))
+
+
+def test_the_same_parameters_give_the_same_summary_again() -> None:
+    """A saved comparison is rebuildable: sampling, registration and ICP are seeded."""
+    box = trimesh.creation.annulus(10, 30, 20)
+    moved = box.copy()
+    moved.apply_transform(_rigid(25, (0, 1, 0.3), (3, 1, 2)))
+    params = CompareParams(tolerance=0.1, sample_points=2000)
+    first, again = (compare(to_model(box), to_model(moved), params) for _ in range(2))
+    for key, value in first.summary().items():
+        assert again.summary()[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    np.testing.assert_array_equal(first.sample_index, again.sample_index)
+
+
+def test_a_kept_comparison_shows_again_from_its_derived_file(tmp_path: Path) -> None:
+    from viewer.compare import params_from_record, restored_comparison
+    from viewer.compare_report import heat_map_model, read_derived, write_derived
+
+    result, mov = _dented_result()
+    write_derived(result, tmp_path)
+    kept = read_derived(tmp_path)
+    assert kept["deviations"].dtype == np.float32 and kept["sample_index"].dtype == np.uint32
+    params = params_from_record({**result.to_record()["parameters"], "from_a_later_version": 1})
+    again = restored_comparison(mov, result.units, params, kept["transform"], kept["sample_index"],
+                                kept["deviations"])
+    np.testing.assert_allclose(again.points, result.points, atol=1e-9)
+    np.testing.assert_allclose(again.deviations, result.deviations, atol=1e-5)
+    assert again.summary()["max"] == pytest.approx(result.summary()["max"], rel=1e-5)
+    frame = to_model(_sphere())
+    frame.rotation = np.array([[1.0, 0, 0], [0, 0, 1], [0, -1, 0]])  # a Z-up file shown Y-up
+    shown = heat_map_model(again, mov, frame)
+    np.testing.assert_allclose(shown.to_file(shown.vertices[5]), result.points[5], atol=1e-9)
+    other = to_model(trimesh.creation.box((1.0, 1.0, 1.0)))
+    with pytest.raises(CompareError, match="do not belong"):
+        restored_comparison(other, "mm", params, kept["transform"], kept["sample_index"], kept["deviations"])
+
+
+def test_damaged_derived_file_says_to_run_again(tmp_path: Path) -> None:
+    from viewer.compare_report import read_derived
+    from viewer.errors import ViewerError
+
+    (tmp_path / "deviations.npz").write_bytes(b"not a zip")
+    with pytest.raises(ViewerError, match="run the comparison again"):
+        read_derived(tmp_path)
+    with pytest.raises(ViewerError, match="run the comparison again"):
+        read_derived(tmp_path / "missing")
+
+
 def test_compared_in_the_reference_units() -> None:
     ref = _sphere(R)
     in_cm = trimesh.Trimesh(ref.vertices / 10.0, ref.faces)
@@ -198,7 +265,7 @@ def test_cli_prints_the_summary_of_two_files(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-m", "heritage_app.viewer_cli", "compare", str(tmp_path / "a.ply"),
                           str(tmp_path / "b.ply"), "--units", "mm", "--align", "none", "--json",
-                          "--save", str(tmp_path / "c.json")], cwd=root, capture_output=True, text=True, timeout=300)
+                          "--record", str(tmp_path / "c.json")], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
     assert record["summary"]["mean"] == pytest.approx(1.0, rel=0.01)
