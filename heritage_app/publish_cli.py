@@ -127,8 +127,10 @@ def cmd_open_data(args: argparse.Namespace) -> int:
 
     with _archive(args) as archive:
         report = write_open_data(archive, Path(args.out), base_url=args.base_url or "", collection=args.collection)
-    print(f"open data written to {printable(report.out)}: {report.items} published items "
-          f"({', '.join(report.files)})")
+    print(f"open data written to {printable(report.out)}: {report.items} published items, "
+          f"{report.annotations} annotation(s) ({', '.join(report.files)})")
+    for note in report.notes:  # public records left out: flagged for review, or on an older master version
+        print(f"note: {printable(note)}", file=sys.stderr)
     print(f"serve it with: datasette {printable(report.out / 'heritage.db')} -m "
           f"{printable(report.out / 'metadata.json')}  (pip install heritage-archive[publish])")
     return 0

@@ -66,6 +66,7 @@ def cmd_annotations(args: argparse.Namespace) -> int:
         return 0
     for record in records:
         print(_describe(record))
+    sys.stdout.flush()  # the records reach a shared console or pipe before the count, which follows them
     print(f"{len(records)} record(s)", file=sys.stderr)
     return 0
 
