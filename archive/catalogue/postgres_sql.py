@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..search import SORTS, SearchQuery
-from ..text import fold, tokens
+from ..text import tokens
 from .sqlite_sql import RANK_LIMIT, SORT_COLUMNS
 
 __all__ = ["RANK_LIMIT", "ROW_COLUMNS", "STATS_SQL", "IdSearch", "bm25", "hits_sql", "phrases", "lexemes_of",
@@ -42,9 +42,10 @@ _LEXEMES_BYTES = (1 << 20) - 1  # PostgreSQL's limit on the lexemes of one tsvec
 
 
 def search_columns(search_text: str) -> tuple[str, int, str | None]:
-    """(``words``, token count, ``lexemes`` as tsvector text or None) of an item's search text,
-    tokenized once as FTS5 would."""
-    found = _TOKEN.findall(fold(search_text))
+    """(``words``, token count, ``lexemes`` as tsvector text or None) of an item's search text
+    (``archive.records.search_text``: folded already), tokenized as FTS5 tokenizes it. Not folded
+    again: folding twice is not folding once ("ẞ" -> "ß" -> "ss"), and costs a pass per item."""
+    found = _TOKEN.findall(search_text)
     words = " " + " ".join(found) + " " if found else " "
     return words, len(found), lexemes_of(found)
 

@@ -155,3 +155,14 @@ def test_ranking_follows_the_catalogue_as_it_changes(both: tuple[Archive, Archiv
             archive.update(item, {"title_vi": "bún"})
     orders.append(team.search_ids(query))
     assert orders[1] == single.search_ids(query) == [2, 1]
+
+
+def test_the_search_text_is_split_as_sqlite_indexes_it_not_folded_again(both: tuple[Archive, Archive]):
+    """Folding is not idempotent ("ẞ" folds to "ß", which folds to "ss"): the words are those of
+    the search text as stored, which is what SQLite's full-text table indexes."""
+    team, single = both
+    for archive in both:
+        archive.add_items([{"kind": "other", "title_vi": "ẞ"}, {"kind": "other", "title_vi": "Straße"},
+                           {"kind": "other", "title_vi": "ss"}])
+    _same_hits(team, single, ["ẞ", "ß", "ss", "s", "strasse", "straße", "STRASSE"])
+    assert team.search_ids(SearchQuery(text="ẞ")) == [1]
