@@ -381,7 +381,7 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         if not ids:
             return []
         by_id = {}
-        for *values, textured, asset_count in self._x(*rows_sql(ids)):
+        for *values, textured, asset_count in self._x(*rows_sql(ids)).fetchall():
             row = dict(zip(ROW_COLUMNS, values, strict=True))
             for name in ("collections", "materials"):
                 row[name] = json.loads(row[name]) if row[name] and row[name] != "[]" else []

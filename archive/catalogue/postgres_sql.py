@@ -137,7 +137,7 @@ def search_sql(q: SearchQuery) -> IdSearch:
 
 def ranking_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
     """(id, words, word_count) of the matches ``ids``, to rank with ``bm25``."""
-    return "SELECT id, words, word_count FROM items WHERE id = ANY(%s)", [[int(i) for i in ids]]
+    return "SELECT id, words, word_count FROM items WHERE id = ANY(%s::bigint[])", [id_array(ids)]
 
 
 def hits_sql(found: list[list[str]], n: int) -> tuple[str, list[Any]]:
@@ -221,8 +221,13 @@ def rows_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
     """The display rows of ``ids`` in any order: ``ROW_COLUMNS``, then whether any asset is textured
     and how many assets the item has, in one query (one round trip for a page)."""
     sql = ("SELECT i.id, i.accession, i.kind, i.title_vi, i.title_en, i.status, i.period, i.collections,"
-           " i.culinary_line, i.materials, i.updated_at, coalesce(a.textured, 0), coalesce(a.n, 0)"
-           " FROM items i LEFT JOIN (SELECT item_id, max(textured) AS textured, count(*) AS n FROM assets"
-           " WHERE item_id = ANY(%s) GROUP BY item_id) a ON a.item_id = i.id WHERE i.id = ANY(%s)")
-    wanted = [int(i) for i in ids]
-    return sql, [wanted, wanted]
+           " i.culinary_line, i.materials, i.updated_at, coalesce(a.textured, 0), a.n FROM items i"
+           " LEFT JOIN LATERAL (SELECT max(textured) AS textured, count(*) AS n FROM assets"
+           " WHERE assets.item_id = i.id) a ON true WHERE i.id = ANY(%s::bigint[])")
+    return sql, [id_array(ids)]
+
+
+def id_array(ids: Sequence[int]) -> str:
+    """Ids as one bigint[] literal: psycopg adapts a list element by element (a millisecond for a
+    page of 200), where joining their digits costs a few microseconds."""
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"

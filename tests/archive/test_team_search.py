@@ -166,3 +166,22 @@ def test_the_search_text_is_split_as_sqlite_indexes_it_not_folded_again(both: tu
                            {"kind": "other", "title_vi": "ss"}])
     _same_hits(team, single, ["ẞ", "ß", "ss", "s", "strasse", "straße", "STRASSE"])
     assert team.search_ids(SearchQuery(text="ẞ")) == [1]
+
+
+def test_display_rows_count_assets_and_textures_as_sqlite_does(both: tuple[Archive, Archive], tmp_path: Path):
+    from .helpers import write_box_ply, write_textured_obj
+
+    team, single = both
+    for n, archive in enumerate(both):
+        scans = tmp_path / f"scans{n}"
+        scans.mkdir()
+        report = archive.import_paths([write_textured_obj(scans), write_box_ply(scans)])
+        assert not report.errors
+        archive.add_item({"kind": "dish", "title_vi": "Chè", "collections": ["Ẩm thực Huế"]})
+    ids = single.search_ids()
+    rows = team.rows(ids)
+    assert rows == single.rows(ids)
+    assert sorted((r["textured"], r["asset_count"]) for r in rows) == [(False, 0), (False, 1), (True, 1)]
+    for textured in (True, False):
+        q = SearchQuery(has_texture=textured)
+        assert team.search_ids(q) == single.search_ids(q)
