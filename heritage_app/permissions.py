@@ -2,7 +2,8 @@
 
 The database enforces a team archive's roles; this only tells the user before they try. What
 ``Archive.access()`` refuses is disabled with a tooltip saying why: importing, saving metadata
-and scan details, adding vocabulary terms, deleting, and the statuses reviewed/published for
+and scan details, writing research records (the Records tab, Save measurement, Mark a point, Save
+view), adding vocabulary terms, deleting, and the statuses reviewed/published for
 anyone but a reviewer. The status bar names the user and their role. A single-user archive
 allows everything, and nothing that writes on read-only media.
 """
@@ -98,6 +99,7 @@ class WindowPermissions(QObject):
                              (actions.save, "edit"), (actions.revert, "edit")):
             self._allow(action, need)
         self._lock_editor()
+        self.w.detail.records.set_locked(self.reason("edit"))  # research records: list and 3D view
         self._item_shown()
         self._show_role()
 

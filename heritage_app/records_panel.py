@@ -47,6 +47,7 @@ class RecordsPanel(QWidget):
     recordActivated = Signal(dict)  # noqa: N815 - clicked: show it in the 3D view
     addRequested = Signal()  # noqa: N815 - "Add annotation": the 3D view asks for a point
     changed = Signal(int)  # a record of this item was written here (its id)
+    lockChanged = Signal(str)  # noqa: N815 - why records may not be written now ("" when they may)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,6 +56,7 @@ class RecordsPanel(QWidget):
         self.item: dict[str, Any] | None = None
         self.records: list[dict[str, Any]] = []
         self.can_pick = False  # a 3D view is there to click a point in (set by records_viewer)
+        self.locked = ""  # why the user may not write records (permissions: viewer role, read-only media)
         self.dialog: RecordDialog | None = None
         self.tree = QTreeWidget()
         self.tree.setObjectName("recordsList")
@@ -169,15 +171,29 @@ class RecordsPanel(QWidget):
             words.append(self.tr("on an earlier scan version"))
         return ", ".join(words)
 
+    def set_locked(self, reason: str) -> None:
+        """Refuse writing records for ``reason`` (said in the buttons' tooltips), or allow it ("")."""
+        self.locked = reason
+        self.update_actions()
+        self.lockChanged.emit(reason)
+
     def update_actions(self) -> None:
         has_model = self.master_id() is not None
-        self.add_button.setEnabled(has_model and self.can_pick)
-        self.add_button.setToolTip(self.tr("Click a point on the model for the annotation") if self.can_pick
-                                   else self.tr("Needs the 3D view: a note is placed on a point of the model"))
+        self.add_button.setEnabled(has_model and self.can_pick and not self.locked)
+        self.add_button.setToolTip(self.locked or (
+            self.tr("Click a point on the model for the annotation") if self.can_pick
+            else self.tr("Needs the 3D view: a note is placed on a point of the model")))
         chosen = self.current_record() is not None
-        self.edit_button.setEnabled(chosen)
-        self.delete_button.setEnabled(chosen)
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(chosen and not self.locked)
+            button.setToolTip(self.locked)
         self.export_button.setEnabled(self.item is not None)
+
+    def _refused(self) -> bool:
+        """Whether writing is locked, saying why under the list (a double-click, a click in the 3D view)."""
+        if self.locked:
+            self.say(self.locked)
+        return bool(self.locked)
 
     def current_record(self) -> dict[str, Any] | None:
         row = self.tree.currentItem() if hasattr(self, "tree") else None
@@ -218,6 +234,8 @@ class RecordsPanel(QWidget):
 
     def save_measurement(self, measure: str, points: list[list[float]]) -> int | None:
         """Keep a measurement (``points`` in the master's frame) as a record."""
+        if self._refused():
+            return None
         record_id = self.add_record("measurement", points, measure=measure)
         if record_id is not None:
             self.say(self.tr("Saved: {what}").format(what=describe(self._record(record_id))))
@@ -226,7 +244,7 @@ class RecordsPanel(QWidget):
     def new_point_record(self, point: list[float], normal: list[float] | None = None,
                          view: dict[str, Any] | None = None, kind: str = "annotation") -> RecordDialog | None:
         """Open the dialog for a new landmark or annotation at ``point`` (the master's frame)."""
-        if self.item is None or self.master_id() is None:
+        if self.item is None or self.master_id() is None or self._refused():
             return None
         master = master_asset(self.item["assets"]) or {}
         draft = {"kind": kind, "points": [list(point)], "normal": normal, "view": view, "unit": master.get("units"),
@@ -244,7 +262,7 @@ class RecordsPanel(QWidget):
     def edit_record(self, record: dict[str, Any] | None = None) -> RecordDialog | None:
         """Open the dialog for ``record`` (the selected one by default)."""
         record = record or self.current_record()
-        if record is None:
+        if record is None or self._refused():
             return None
 
         def save(changes: dict[str, Any], version: int | None) -> dict[str, Any]:
@@ -264,7 +282,7 @@ class RecordsPanel(QWidget):
     def delete_record(self, record: dict[str, Any] | None = None) -> bool:
         """Delete ``record`` (the selected one by default) after the user confirms."""
         record = record or self.current_record()
-        if record is None:
+        if record is None or self._refused():
             return False
         what = f"{title_of(record) or kind_label(record['kind'])} — {describe(record)}"
         question = self.tr("Delete {what}? The deletion is logged with the whole record in the item's history.")

@@ -53,9 +53,12 @@ class RecordsInViewer(QObject):
         panel.recordsShown.connect(self.show_records)
         panel.recordActivated.connect(self.fly_to_record)
         panel.addRequested.connect(self.ask_for_point)
+        panel.lockChanged.connect(lambda _reason: self._apply_lock())
+        self._tips: dict[QWidget, str] = {}  # a control's own tooltip while a lock's reason replaces it
         viewer.loaded.connect(lambda _model: self._redraw())
         viewer.toolbar.show_records_tools(True)
         panel.update_actions()
+        self._apply_lock()
         self.show_records(panel.records)
 
     # -- the item's records --------------------------------------------------------------------
@@ -87,7 +90,23 @@ class RecordsInViewer(QObject):
                     markers.append(MarkerRecord(record["kind"], marker_label(record), self._display(record)))
             self.viewer.session.measurement.points = [model.from_file(p) for p in self.points]
         self.viewer.set_overlay_records(markers)
-        self.viewer.toolbar.save_measurement.setEnabled(self.has_unsaved())
+        self.viewer.toolbar.save_measurement.setEnabled(self.has_unsaved() and not self.panel.locked)
+
+    def _apply_lock(self) -> None:
+        """Save measurement, Mark a point and Save view write records: greyed out, saying why,
+        for a user who may not (``RecordsPanel.locked``); measuring and flying stay theirs."""
+        toolbar, reason = self.viewer.toolbar, self.panel.locked
+        if reason and toolbar.landmark.isChecked():
+            toolbar.landmark.setChecked(False)  # back to navigating: a click would open a record to save
+        for widget in (toolbar.save_measurement, toolbar.landmark, toolbar.save_view_button):
+            if reason:
+                self._tips.setdefault(widget, widget.toolTip())
+                widget.setToolTip(reason)
+            elif widget in self._tips:
+                widget.setToolTip(self._tips.pop(widget))
+        toolbar.landmark.setEnabled(not reason)
+        toolbar.save_view_button.setEnabled(not reason)
+        self._redraw()
 
     def _display(self, record: dict[str, Any]) -> np.ndarray:
         model = self.viewer.session.model
