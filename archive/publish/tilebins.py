@@ -1,20 +1,24 @@
 """Points sorted into octree buckets on disk, so a tileset is built a bucket at a time.
 
 The first pass of the 3D Tiles writer (:mod:`.tiles3d`): every chunk of the cloud is cut
-by the octree cells of one depth and appended to one file per occupied cell (28 bytes a
-point: float64 x y z and RGBA). A bucket that ends up holding more than the writer may
-load at once is cut again, a level deeper, from its own file; none goes below
-``log2(grid)``, where the cells of every level's sampling grid still lie inside one bucket
-(:mod:`.tilelevels` relies on that). Memory is one chunk plus the write buffer.
+by the octree cells of one depth and appended to one file per occupied cell (16 bytes a
+point: float32 x y z relative to the cube's ``origin``, as the tiles will hold them, and
+RGBA). A bucket that ends up holding more than the writer may load at once is cut again, a
+level deeper, from its own file; none goes below ``log2(grid)``, where the cells of every
+level's sampling grid still lie inside one bucket (:mod:`.tilelevels` relies on that).
+Memory is two chunks (one read ahead) plus the write buffer.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,26 +26,34 @@ from archive.store import CancelToken
 
 from .cloudstream import Chunk
 
-RECORD = np.dtype([("p", "<f8", (3,)), ("c", "u1", (4,))])
-#: records buffered in memory before they are appended to their files (~110 MB)
-FLUSH = 4_000_000
+T = TypeVar("T")
+
+RECORD = np.dtype([("p", "<f4", (3,)), ("c", "u1", (4,))])
+#: records buffered in memory before they are appended to their files (~100 MB)
+FLUSH = 6_000_000
 #: records read back at once when a bucket is cut again
 READ = 2_000_000
 
 
 @dataclass(frozen=True)
 class Cube:
-    """The octree's root cell: ``corner`` (3,) float64 and edge ``size`` in metres."""
+    """The octree's root cell: edge ``size`` in metres, ``corner`` (3,) float64 relative to
+    ``origin`` (3,) float64, the published point near its centre (rounded to the millimetre)
+    that every record and tile is relative to, so float32 keeps georeferenced detail."""
 
     corner: np.ndarray
     size: float
+    origin: np.ndarray
 
     @classmethod
     def around(cls, lo: np.ndarray, hi: np.ndarray) -> Cube:
-        extent = float(np.max(hi - lo)) if np.all(np.isfinite([lo, hi])) else 0.0
-        size = extent * (1 + 1e-9) if extent > 0 else 1.0
-        centre = (np.asarray(lo, dtype=np.float64) + np.asarray(hi, dtype=np.float64)) / 2
-        return cls(centre - size / 2, size)
+        """The cube about the published box ``lo``..``hi``."""
+        finite = bool(np.all(np.isfinite([lo, hi])))
+        extent = float(np.max(hi - lo)) if finite else 0.0
+        size = extent * (1 + 1e-6) if extent > 0 else 1.0
+        centre = (np.asarray(lo, dtype=np.float64) + np.asarray(hi, dtype=np.float64)) / 2 if finite else np.zeros(3)
+        origin = np.round(centre, 3)
+        return cls(centre - origin - size / 2, size, origin)
 
     def cells(self, points: np.ndarray, depth: int) -> np.ndarray:
         """(n, 3) int64 cell coordinates of ``points`` at ``depth``, clamped into the cube
@@ -51,7 +63,8 @@ class Cube:
         return np.clip(q, 0, side - 1, out=q)
 
     def holds(self, lo: np.ndarray, hi: np.ndarray) -> bool:
-        """Whether the box fits the cube snugly: inside it, and not lost in a cube too big."""
+        """Whether the box (relative to ``origin``) fits the cube snugly: inside it, and not
+        lost in a cube too big."""
         slack = 1e-3 * self.size
         inside = bool(np.all(lo >= self.corner - slack) and np.all(hi <= self.corner + self.size + slack))
         return inside and float(np.max(hi - lo)) > self.size / 2
@@ -135,8 +148,8 @@ def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.array([points[:, k].min() for k in range(3)]), np.array([points[:, k].max() for k in range(3)]))
 
 
-def to_records(chunk: Chunk) -> np.ndarray:
-    points, colours = chunk
+def to_records(points: np.ndarray, colours: np.ndarray | None) -> np.ndarray:
+    """Records of ``points`` (n, 3) float32 relative to the cube's origin and their colours."""
     records = np.empty(len(points), dtype=RECORD)
     records["p"] = points
     records["c"] = 255 if colours is None else colours
@@ -153,29 +166,62 @@ def first_depth(count: int, bucket_max: int, max_depth: int = MAX_DEPTH) -> int:
 
 def bin_chunks(chunks: Iterable[Chunk], folder: Path, cube: Cube, depth: int,
                cancel: CancelToken | None = None) -> tuple[list[Bucket], np.ndarray, np.ndarray]:
-    """The points of ``chunks`` into buckets at ``depth``; with their true bounds."""
+    """The points of ``chunks`` into buckets at ``depth``; with their true bounds (relative
+    to the cube's origin). The next chunk is read while one is binned (:func:`prefetched`)."""
     binner = Binner(folder, cube, depth)
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for points, colours in chunks:
+    for points, colours in prefetched(chunks):
         if cancel:
             cancel.check()
         if len(points):
-            low, high = bounds(points)
+            rel = points - cube.origin
+            rel32 = rel.astype(np.float32)
+            del rel
+            low, high = bounds(rel32)
             lo, hi = np.minimum(lo, low), np.maximum(hi, high)
-            binner.add(to_records((points, colours)), points)
+            binner.add(to_records(rel32, colours), rel32)
     return binner.buckets(), lo, hi
 
 
-def rebin(buckets: list[Bucket], folder: Path, cube: Cube, depth: int) -> list[Bucket]:
-    """The same points in buckets of another cube (the header's box was wrong)."""
-    fresh = folder / "rebinned"
-    fresh.mkdir()
-    binner = Binner(fresh, cube, depth)
-    for bucket in buckets:
-        for records in bucket.records():
-            binner.add(records)
-        bucket.path.unlink()
-    return binner.buckets()
+def prefetched(items: Iterable[T], ahead: int = 1) -> Iterator[T]:
+    """``items`` produced by a thread ``ahead`` of the consumer: decompressing the next LAZ
+    chunk (native code, without the interpreter lock) overlaps with binning this one."""
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put(("item", item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            slots.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="tiles-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on a full slot see the stop
+            try:
+                slots.get(timeout=0.2)
+            except queue.Empty:
+                pass
+        worker.join()
 
 
 def split_big(buckets: list[Bucket], cube: Cube, bucket_max: int, max_depth: int = MAX_DEPTH,

@@ -20,7 +20,8 @@ How: the cloud is read once in chunks (:mod:`.cloudstream`) into octree buckets 
 point in exactly one tile). Memory is one bucket (``bucket_max`` points) and one chunk.
 
 Frame: the tiles hold the published frame of the web GLB (:func:`.modelframe.model_frame`:
-y-up metres) less the root's centre, which the root's ``transform`` adds back; 3D Tiles turns
+y-up metres) less a point near the cloud's centre (float32 keeps a georeferenced scan's
+detail), which the root's ``transform`` adds back; 3D Tiles turns
 glTF's y-up into its own z-up (x, -z, y), the frame of every ``boundingVolume``.
 """
 
@@ -43,7 +44,7 @@ from .cloudstream import CloudSource
 from .geometry import Model, Part
 from .glb import write_glb
 from .profiles import Progress
-from .tilebins import RECORD, Bucket, Cube, bin_chunks, bounds, first_depth, rebin, split_big
+from .tilebins import RECORD, Bucket, Cube, bin_chunks, bounds, first_depth, split_big
 from .tilelevels import assign, grid_bits, spacing
 
 TILESET = "tileset.json"
@@ -104,11 +105,10 @@ def write_tileset(source: CloudSource, out: Path, asset_meta: Mapping[str, Any] 
     with work_folder(out, "tiles") as scratch:
         step(0, 3, "Sorting the points into octree buckets")
         cube, buckets = _buckets(source, scratch, bucket_max, bits, cancel)
-        centre = np.round(cube.corner + cube.size / 2, 3)
         step(1, 3, "Writing the tiles")
-        tiles = _write_tiles(buckets, cube, centre, out, scratch, grid, leaf_max, source.coloured, meta, cancel)
+        tiles = _write_tiles(buckets, cube, out, scratch, grid, leaf_max, source.coloured, meta, cancel)
     step(2, 3, "Writing tileset.json")
-    doc = tileset_json(tiles, cube, centre, grid)
+    doc = tileset_json(tiles, cube, grid)
     (out / TILESET).write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
     levels = max(k[0] for k in tiles) + 1
     report = TilesetReport(sum(t.count for t in tiles.values()), len(tiles), levels,
@@ -123,19 +123,22 @@ def write_tileset(source: CloudSource, out: Path, asset_meta: Mapping[str, Any] 
 def _buckets(source: CloudSource, scratch: Path, bucket_max: int, max_depth: int,
              cancel: CancelToken | None) -> tuple[Cube, list[Bucket]]:
     """The octree's cube and its buckets on disk, none over ``bucket_max`` points where a
-    deeper cut can help. A cube from a wrong header box is replaced by the points' own box."""
+    deeper cut can help. When the box a header declared does not fit the points, they are
+    read again around their own box (records relative to a far-off origin would lose detail)."""
     cube = Cube.around(*source.bounds())
     depth = first_depth(source.count, bucket_max, max_depth)
     buckets, lo, hi = bin_chunks(source.chunks(), scratch, cube, depth, cancel)
     if not buckets:
         raise EmptyModel("the cloud holds no points with finite coordinates")
     if not cube.holds(lo, hi):
-        cube = Cube.around(lo, hi)
-        buckets = rebin(buckets, scratch, cube, depth)
+        for bucket in buckets:
+            bucket.path.unlink()
+        cube = Cube.around(lo + cube.origin, hi + cube.origin)
+        buckets, _, _ = bin_chunks(source.chunks(), scratch, cube, depth, cancel)
     return cube, split_big(buckets, cube, bucket_max, max_depth, cancel)
 
 
-def _write_tiles(buckets: list[Bucket], cube: Cube, centre: np.ndarray, out: Path, scratch: Path, grid: int,
+def _write_tiles(buckets: list[Bucket], cube: Cube, out: Path, scratch: Path, grid: int,
                  leaf_max: int, coloured: bool, meta: dict[str, Any],
                  cancel: CancelToken | None) -> dict[Key, TileInfo]:
     """Each bucket's tiles written as it is decided; the points a bucket gives to tiles above
@@ -153,11 +156,11 @@ def _write_tiles(buckets: list[Bucket], cube: Cube, centre: np.ndarray, out: Pat
                 with open(above / _name(key, ".bin"), "ab") as fh:
                     records[index].tofile(fh)
             else:
-                tiles[key] = _write_tile(out, key, records[index], centre, coloured, meta)
+                tiles[key] = _write_tile(out, key, records[index], coloured, meta)
         bucket.path.unlink()
     for path in sorted(above.iterdir()):
         key = _key(path.stem)
-        tiles[key] = _write_tile(out, key, np.fromfile(path, dtype=RECORD), centre, coloured, meta)
+        tiles[key] = _write_tile(out, key, np.fromfile(path, dtype=RECORD), coloured, meta)
         path.unlink()
     return tiles
 
@@ -176,19 +179,20 @@ def tile_uri(key: Key) -> str:
     return f"tiles/{key[0]}/{key[1]}-{key[2]}-{key[3]}.glb"
 
 
-def _write_tile(out: Path, key: Key, records: np.ndarray, centre: np.ndarray, coloured: bool,
+def _write_tile(out: Path, key: Key, records: np.ndarray, coloured: bool,
                 meta: dict[str, Any]) -> TileInfo:
-    points = records["p"]
+    points = np.ascontiguousarray(records["p"])  # float32, relative to the cube's origin, as stored
     path = out / tile_uri(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = Part(points - centre, colors=np.ascontiguousarray(records["c"]) if coloured else None)
+    part = Part(points, colors=np.ascontiguousarray(records["c"]) if coloured else None)
     size = write_glb(Model([part]), [None], path, meta, "none", f"tile {key[0]}/{key[1]}-{key[2]}-{key[3]}")
-    return TileInfo(len(points), *bounds(points), size)
+    lo, hi = bounds(points)
+    return TileInfo(len(points), lo.astype(np.float64), hi.astype(np.float64), size)
 
 
 # --- tileset.json ---------------------------------------------------------------------------
 
-def tileset_json(tiles: Mapping[Key, TileInfo], cube: Cube, centre: np.ndarray, grid: int,
+def tileset_json(tiles: Mapping[Key, TileInfo], cube: Cube, grid: int,
                  max_depth: int | None = None) -> dict[str, Any]:
     """The tileset document of ``tiles`` (down to ``max_depth`` when given)."""
     kept = {k: t for k, t in tiles.items() if max_depth is None or k[0] <= max_depth}
@@ -202,12 +206,16 @@ def tileset_json(tiles: Mapping[Key, TileInfo], cube: Cube, centre: np.ndarray, 
         for child in children.get(key, []):
             lo, hi = np.minimum(lo, boxes[child][0]), np.maximum(hi, boxes[child][1])
         boxes[key] = (lo, hi)
-    pad = 1e-6 * cube.size  # the same margin on every box keeps each inside its parent's
+    deepest = max(k[0] for k in kept)
+
+    def pad(depth: int) -> float:  # a margin a little wider at each level up: a box stays inside
+        return 1e-6 * cube.size * (deepest + 1 - depth)  # its parent's once written as centre ± half
+
 
     def node(key: Key) -> dict[str, Any]:
         lo, hi = boxes[key]
         below = sorted(children.get(key, []))
-        out: dict[str, Any] = {"boundingVolume": {"box": _box(lo - pad - centre, hi + pad - centre)},
+        out: dict[str, Any] = {"boundingVolume": {"box": _box(lo - pad(key[0]), hi + pad(key[0]))},
                                "geometricError": spacing(cube, grid, key[0]) if below else 0.0,
                                "content": {"uri": tile_uri(key)}}
         if below:
@@ -216,8 +224,8 @@ def tileset_json(tiles: Mapping[Key, TileInfo], cube: Cube, centre: np.ndarray, 
 
     root = node((0, 0, 0, 0))
     root["refine"] = "ADD"
-    if centre.any():
-        x, y, z = (float(v) for v in centre)
+    if cube.origin.any():
+        x, y, z = (float(v) for v in cube.origin)
         root["transform"] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, x, -z, y, 1]  # the centre in z-up
     return {"asset": {"version": "1.1", "generator": "Heritage & Cuisine 3D Archive"},
             "geometricError": cube.size, "root": root}

@@ -156,7 +156,7 @@ def test_each_level_is_a_uniform_sample(tileset: Path) -> None:
         assert doc["root"]["geometricError"] / 2**depth == pytest.approx(spacing)
 
         def cells(p: np.ndarray, size: float = spacing) -> np.ndarray:
-            return np.unique(np.floor((p - cube.corner) / size).astype(np.int64), axis=0)
+            return np.unique(np.floor((p - cube.origin - cube.corner) / size).astype(np.int64), axis=0)
 
         level = np.concatenate(sampled[depth])
         assert len(level) > 500 and len(cells(level)) == len(level), f"level {depth}: one point per cell"
