@@ -335,7 +335,10 @@ class MainWindow(QMainWindow):
         if self.archive is None:
             return
         self.permissions.update()  # IT may have changed the user's role meanwhile
-        self._fill_choices()
+        try:
+            self._fill_choices()
+        except ArchiveError as exc:  # the catalogue's server is away: the filters keep their lists
+            self.statusBar().showMessage(str(exc), 8000)
         self.model.refresh_items(list(self.model._cache))
         self.model.reload()
         if self._shown_id is not None and self.detail.editor.is_dirty() is False:
@@ -509,7 +512,11 @@ class MainWindow(QMainWindow):
         if self.import_dialog is not None:  # a drop while the dialog is open adds to it
             self.import_dialog.add_paths(paths)
             return self.import_dialog
-        dialog = ImportDialog(self.archive, paths, self.detail.editor.item, self)
+        try:
+            dialog = ImportDialog(self.archive, paths, self.detail.editor.item, self)
+        except ArchiveError as exc:  # it reads the vocabularies: the catalogue's server is away
+            dialogs.show_error(self, self.tr("Cannot import the files"), exc)
+            return None
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.ops.start_import(dialog.selected_paths(), dialog.options()))
         dialog.finished.connect(lambda _r: setattr(self, "import_dialog", None))

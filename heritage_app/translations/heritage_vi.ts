@@ -848,6 +848,10 @@
         <translation>Đã xóa {item}</translation>
     </message>
     <message>
+        <source>Cannot import the files</source>
+        <translation>Không thể nhập các tệp</translation>
+    </message>
+    <message>
         <source>Restore finished</source>
         <translation>Đã khôi phục xong</translation>
     </message>

@@ -353,3 +353,13 @@ def test_with_the_shared_folder_gone_a_team_item_says_why_and_the_catalogue_stil
     select(win, ids[0])
     select(win, relic)
     assert UNREACHABLE not in win.detail.viewer_placeholder.text()
+
+
+def test_importing_or_refreshing_while_the_server_is_down_says_why(team_window, team, server, errors_said,
+                                                                  tmp_path):
+    win = team_window
+    server.crash()
+    assert win.import_files([write_box_ply(tmp_path / "in")]) is None  # the dialog reads the vocabularies
+    assert errors_said[-1][0] == "Cannot import the files" and UNREACHABLE in errors_said[-1][1]
+    win.refresh()  # what the window does after a task changed items
+    assert UNREACHABLE in win.statusBar().currentMessage()
