@@ -45,7 +45,6 @@ from viewer.measure import convert, format_length
 from .compare_pairs import COMPARED, REFERENCE, PairsEditor
 from .compare_store import keep_comparison, scan_source, scan_versions
 from .compare_tasks import CompareTask, KeptComparisonTask, ScanSource
-from .up_axis import recorded_up_axis
 
 FOUND_ITEMS = 20  # other items offered for one search
 
@@ -131,6 +130,7 @@ class CompareDialog(QDialog):
             self.saved = SavedComparisons(self.archive_getter, int(self.item["id"]), self)
             self.saved.showRequested.connect(self.show_kept)
             kept = QGroupBox(self.tr("Kept comparisons of this item"))
+            kept.setMaximumHeight(240)
             QVBoxLayout(kept).addWidget(self.saved)
             layout.addWidget(kept)
 
@@ -202,8 +202,8 @@ class CompareDialog(QDialog):
         archive = self.archive_getter()
         if archive is None:
             return None
-        path, units = scan_source(archive, data["asset"])
-        return ScanSource(path=path, units=units, asset_id=int(data["asset"]["id"]), label=box.currentText())
+        path, units, up_axis = scan_source(archive, data["asset"])
+        return ScanSource(path, units, up_axis, asset_id=int(data["asset"]["id"]), label=box.currentText())
 
     def _side_source(self, side: int) -> tuple[str, str | None, str] | None:
         """(path, units, up axis) for the pick view."""
@@ -213,10 +213,8 @@ class CompareDialog(QDialog):
         if source.model is not None:
             model = source.model
             return (str(model.path), model.units, model.up_axis) if model.path else None
-        box = self.reference_box if side == REFERENCE else self.compared_box
-        asset = (box.currentData() or {}).get("asset")
         assert source.path is not None
-        return source.path, source.units, recorded_up_axis(asset) if asset else "y"
+        return source.path, source.units, source.up_axis
 
     # -- running -----------------------------------------------------------------------------------
     def params(self) -> CompareParams:
@@ -281,8 +279,16 @@ class CompareDialog(QDialog):
         if self.result is not None and self.show_heat_map is not None:
             from viewer.compare_report import heat_map_model
 
-            self.show_heat_map(heat_map_model(*self.result, frame=self.reference))
+            heat = heat_map_model(*self.result, frame=self.reference)
+            self.show_heat_map(heat)
             self.scan_button.setEnabled(True)
+            viewer = self.parentWidget()  # the viewer that opened the dialog: turn to where it changed most
+            if hasattr(viewer, "fly_to") and hasattr(viewer, "session"):
+                from viewer.compare_report import change_view
+
+                view = change_view(self.result[0], heat, viewer.session.camera)
+                if view is not None:
+                    viewer.fly_to(view)
 
     def _show_scan(self) -> None:
         if self.show_heat_map is not None:

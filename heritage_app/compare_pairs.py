@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -47,8 +48,8 @@ class PairsEditor(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels([self.tr("On the reference (x, y, z)"),
                                               self.tr("On the compared scan (x, y, z)")])
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 220)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(120)
         self.table.itemChanged.connect(self._edited)
         self.pick_reference = QPushButton(self.tr("Pick on the reference"))
         self.pick_reference.clicked.connect(lambda: self.pick_on(REFERENCE))
@@ -62,15 +63,19 @@ class PairsEditor(QWidget):
         self.note = QLabel(self.tr("Three or more pairs of matching points align the scans before ICP; "
                                    "without them a global registration does."))
         self.note.setWordWrap(True)
-        row = QHBoxLayout()
-        for b in (self.pick_reference, self.pick_compared, add, remove, clear):
-            row.addWidget(b)
-        row.addStretch(1)
-        self.layout_ = QVBoxLayout(self)
+        picks, edits = QHBoxLayout(), QHBoxLayout()
+        for b in (self.pick_reference, self.pick_compared):
+            picks.addWidget(b)
+        for b in (add, remove, clear):
+            edits.addWidget(b)
+        left = QVBoxLayout()
+        left.addWidget(self.note)
+        left.addWidget(self.table, 1)
+        left.addLayout(picks)
+        left.addLayout(edits)
+        self.layout_ = QHBoxLayout(self)  # the pick view comes to the right of the table when needed
         self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.addWidget(self.note)
-        self.layout_.addWidget(self.table)
-        self.layout_.addLayout(row)
+        self.layout_.addLayout(left, 2)
 
     # -- the pairs -------------------------------------------------------------------------------
     def pairs(self) -> list[list[list[float]]]:
@@ -155,10 +160,11 @@ class PairsEditor(QWidget):
             self.view = load_viewer_widget(self)
             if self.view is None:
                 return None
-            self.view.setMinimumSize(360, 300)
+            self.view.setMinimumSize(420, 340)
+            self.view.toolbar.panel.hide()  # light, section and measuring belong to the main view
             self.view.picked.connect(self.take_pick)
             self.view.loaded.connect(lambda _model: self._mark())
-            self.layout_.insertWidget(1, self.view, 1)
+            self.layout_.addWidget(self.view, 3)
         return self.view
 
     def _mark(self) -> None:

@@ -29,10 +29,12 @@ def scan_versions(archive: Archive, item_id: int) -> list[dict[str, Any]]:
     return [{**a, "version": n} for n, a in enumerate(masters, start=1)]
 
 
-def scan_source(archive: Archive, asset: dict[str, Any]) -> tuple[str, str | None]:
-    """(file to read, units) of an archived scan, through the one door for readers."""
+def scan_source(archive: Archive, asset: dict[str, Any]) -> tuple[str, str | None, str]:
+    """(file to read, units, up axis) of an archived scan, through the one door for readers."""
+    from .up_axis import recorded_up_axis
+
     units = asset.get("units") if asset.get("units") in VIEWER_UNITS else None
-    return str(archive.readable(asset).main), units
+    return str(archive.readable(asset).main), units, recorded_up_axis(asset)
 
 
 def keep_comparison(archive: Archive, reference_asset_id: int, compared_asset_id: int, result: Comparison,

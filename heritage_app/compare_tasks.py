@@ -23,6 +23,7 @@ class ScanSource:
 
     path: str | None = None
     units: str | None = None
+    up_axis: str = "y"  # only how it stands (the comparison itself is made in the files' own frames)
     model: Model | None = None
     asset_id: int | None = None
     label: str = ""
@@ -31,7 +32,7 @@ class ScanSource:
         if self.model is not None:
             return self.model
         assert self.path is not None
-        return load_model_isolated(self.path, units=self.units, cancel=task.cancel)
+        return load_model_isolated(self.path, units=self.units, up_axis=self.up_axis, cancel=task.cancel)
 
 
 class CompareTask(ViewerTask):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -29,7 +30,9 @@ def _fmt(v: float, units: str | None) -> str:
 
 
 def histogram_png(comparison: Comparison, width: int = 720, height: int = 300, bins: int = 41) -> bytes:
-    """PNG of the deviation histogram: bars coloured like the heat map, dashed lines at ±tolerance."""
+    """PNG of the deviation histogram: bars coloured like the heat map, dashed lines at ±tolerance.
+    Bar heights follow the logarithm of the counts, so a small changed region (a dent, a chip)
+    still shows beside the many points that did not change."""
     lim = colour_range(comparison.deviations, comparison.params.tolerance)
     counts, edges = comparison.histogram(bins, lim)
     img = Image.new("RGB", (width, height), "white")
@@ -41,7 +44,7 @@ def histogram_png(comparison: Comparison, width: int = 720, height: int = 300, b
     bw = (right - left) / bins
     centres = (edges[:-1] + edges[1:]) / 2
     for i, (c, colour) in enumerate(zip(counts, heat_colours(centres, lim), strict=True)):
-        h = (bottom - top) * c / peak
+        h = (bottom - top) * np.log1p(c) / np.log1p(peak)
         rgb = tuple(int(x * 255) for x in colour)
         d.rectangle([left + i * bw, bottom - h, left + (i + 1) * bw - 1, bottom], fill=rgb, outline=(90, 90, 90))
     for x in (-comparison.params.tolerance, comparison.params.tolerance):
@@ -49,10 +52,11 @@ def histogram_png(comparison: Comparison, width: int = 720, height: int = 300, b
             px = left + (x + lim) / (2 * lim) * (right - left)
             for y in range(top, bottom, 8):
                 d.line([(px, y), (px, min(y + 4, bottom))], fill=(0, 0, 0))
-    for value in (-lim, 0.0, lim):
+    for value, anchor in ((-lim, "la"), (0.0, "ma"), (lim, "ra")):
         px = left + (value + lim) / (2 * lim) * (right - left)
-        d.text((px - 20, bottom + 6), _fmt(value, comparison.units), fill="black")
+        d.text((px, bottom + 6), _fmt(value, comparison.units), fill="black", anchor=anchor)
     d.text((4, top), f"{peak:,}", fill="black")
+    d.text((right, top), "points (log scale)", fill=(90, 90, 90), anchor="ra")
     return _png(img)
 
 
@@ -82,6 +86,30 @@ def heat_map_model(comparison: Comparison, compared: Model, frame: Model | None 
     g.rotate(np.asarray(frame.rotation, dtype=float), center=np.zeros(3))
     return Model(g, kind, path=compared.path, units=comparison.units, origin=np.asarray(frame.origin, float),  # type: ignore[arg-type]
                  up_axis=frame.up_axis, rotation=np.asarray(frame.rotation, float))
+
+
+def change_view(comparison: Comparison, heat_map: Model, camera: Any) -> dict[str, Any] | None:
+    """A view (``viewer.markers.camera_to_view`` shape, display frame) looking at where the scan
+    changed most: the points whose |deviation| is over half the largest, seen from outside (from
+    the model's centre through them), the whole model in the picture. None when nothing there is
+    beyond the tolerance. ``heat_map`` is :func:`heat_map_model`'s (its vertices are the
+    comparison's points, in order)."""
+    dev = np.abs(comparison.deviations)
+    if len(dev) == 0 or float(dev.max()) <= comparison.params.tolerance:
+        return None
+    pts = np.asarray(heat_map.vertices)[dev >= 0.5 * float(dev.max())]
+    target = pts.mean(axis=0)
+    outward = target - heat_map.center
+    up = np.asarray(camera.up, float)
+    outward -= (outward @ up) * up * 0.7  # mostly level: a vessel is seen from its side, a little from above
+    if np.linalg.norm(outward) < 1e-9 * heat_map.extent:
+        outward = -np.asarray(camera.front, float)
+    outward /= np.linalg.norm(outward)
+    distance = 0.75 * heat_map.extent / np.tan(np.radians(camera.fov_deg) / 2)
+    eye = target + outward * distance
+    if abs(outward @ up) > 0.99:  # looking straight down or up: another up
+        up = np.cross(outward, [1.0, 0.0, 0.0])
+    return {"eye": eye.tolist(), "target": target.tolist(), "up": up.tolist(), "fov": float(camera.fov_deg)}
 
 
 DEVIATIONS = "deviations.npz"
@@ -127,12 +155,33 @@ def write_comparison_files(comparison: Comparison, compared: Model, folder: str 
     return out
 
 
-def render_heat_map(comparison: Comparison, compared: Model, size: int = 900, view: str = "iso") -> np.ndarray:
-    """(size, size, 3) uint8 picture of the heat map (needs an OpenGL context)."""
+def render_heat_map(comparison: Comparison, compared: Model, size: int = 900, view: str = "auto") -> np.ndarray:
+    """(size, size, 3) uint8 picture of the heat map (needs an OpenGL context), standing as the
+    compared scan was loaded (its up axis). ``view="auto"``: turned about the vertical so that
+    where it changed most faces the camera (a three-quarter view when nothing is beyond the
+    tolerance); else one of ``viewer.camera.STANDARD_VIEWS``."""
     from .thumbnail import render_image
 
-    model = heat_map_model(comparison, compared)
+    model = heat_map_model(comparison, compared, frame=compared)
+    if view == "auto":
+        view = _face_the_change(comparison, model)
     return render_image(model, size, size, view=view, mode="vertex_colors" if model.kind == "mesh" else "points")
+
+
+def _face_the_change(comparison: Comparison, model: Model) -> str:
+    """Turn ``model``'s geometry about the display's vertical (y) so that the points that changed
+    most face +z (the "front" camera); returns the view to render from."""
+    dev = np.abs(comparison.deviations)
+    if len(dev) == 0 or float(dev.max()) <= comparison.params.tolerance:
+        return "iso"
+    outward = np.asarray(model.vertices)[dev >= 0.5 * float(dev.max())].mean(axis=0) - model.center
+    if np.hypot(outward[0], outward[2]) < 0.3 * abs(outward[1]):
+        return "top" if outward[1] > 0 else "bottom"
+    angle = float(np.arctan2(outward[0], outward[2]))
+    c, s = np.cos(-angle), np.sin(-angle)
+    model.geometry.rotate(np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]), center=model.center)
+    model.geometry_changed()
+    return "front"
 
 
 def write_report(comparison: Comparison, compared: Model, out_dir: str | Path,

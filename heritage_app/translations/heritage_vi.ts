@@ -1106,7 +1106,7 @@
     </message>
     <message>
         <source>On the compared scan (x, y, z)</source>
-        <translation>Trên bản quét được so sánh (x, y, z)</translation>
+        <translation>Trên bản so sánh (x, y, z)</translation>
     </message>
     <message>
         <source>Pick on the reference</source>

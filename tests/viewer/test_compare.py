@@ -274,3 +274,17 @@ def test_cli_prints_the_summary_of_two_files(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "heritage_app.viewer_cli", "compare", str(tmp_path / "a.ply"),
                           str(tmp_path / "missing.ply")], cwd=root, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+
+
+def test_the_heat_map_view_looks_at_where_it_changed_most() -> None:
+    from viewer.camera import Camera
+    from viewer.compare_report import change_view, heat_map_model
+
+    result, mov = _dented_result()  # the cap around +z is pushed in
+    heat = heat_map_model(result, mov)
+    camera = Camera()
+    view = change_view(result, heat, camera)
+    target, eye = np.asarray(view["target"]), np.asarray(view["eye"])
+    assert target[2] > 0.8 * R * 0.96 and eye[2] > target[2]  # at the cap, seen from outside it
+    unchanged = compare(to_model(_sphere()), to_model(_sphere()), CompareParams(align="none", icp=False))
+    assert change_view(unchanged, heat_map_model(unchanged, to_model(_sphere())), camera) is None
