@@ -25,9 +25,8 @@ from ..access import Access
 from ..errors import StorageError
 from ..search import SearchQuery
 from . import postgres_roles, postgres_schema
-from .comparisons_sql import ComparisonsSQL
-from .records_sql import PostgresRecords
 from .base import EVENT_COLUMNS, EventSummary
+from .comparisons_sql import ComparisonsSQL
 from .postgres_notify import ChangeListener
 from .postgres_sql import (
     RANK_LIMIT,
@@ -41,6 +40,7 @@ from .postgres_sql import (
     search_columns,
     search_sql,
 )
+from .records_sql import PostgresRecords
 from .sqlite_db import READ_ONLY
 
 WRITER_LOCK = 0x68657269  # "heri": the advisory lock every write transaction holds

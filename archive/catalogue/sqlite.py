@@ -20,9 +20,9 @@ from sqlite_utils import Database
 
 from ..search import SearchQuery
 from . import sqlite_db
+from .base import EVENT_COLUMNS, EventLogPoller, EventSummary
 from .comparisons_sql import ComparisonsSQL
 from .records_sql import SQLiteRecords
-from .base import EVENT_COLUMNS, EventLogPoller, EventSummary
 from .sqlite_sql import RANK_LIMIT, asset_summary_sql, rows_sql, search_sql
 
 _INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
