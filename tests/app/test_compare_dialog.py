@@ -226,3 +226,50 @@ def test_points_picked_on_each_scan_fill_their_column(qtbot, archive, item, monk
     view.cancel_loading()
     qtbot.waitUntil(lambda: not view._tasks and not view._inflight, timeout=60_000)
     dialog.close()
+
+
+def test_the_window_opens_the_dialog_on_the_shown_item(qtbot, tmp_path, settings_store, monkeypatch):
+    """Compare… in the viewer of the window knows the shown item and the open archive, shows the
+    heat map in that viewer and turns it to the dent."""
+    from viewer.renderer import legacy_available
+
+    if not legacy_available():
+        pytest.skip("no OpenGL context (neither headless EGL nor X)")
+    import heritage_app.viewer_widget  # noqa: F401 - loaded now: the detail pane builds its viewer at once
+    from heritage_app.main_window import MainWindow
+
+    root = tmp_path / "archive"
+    with Archive.create(root) as archive:
+        item = import_versions(archive, tmp_path / "scans", subdivisions=3)
+    monkeypatch.setenv("HERITAGE_NO_DIALOGS", "1")
+    monkeypatch.delenv("HERITAGE_NO_VIEWER", raising=False)
+    window = MainWindow(settings_store)
+    window.ops.show_summaries = False
+    assert window.open_archive(root)
+    window.resize(1300, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.view.select_item(item)
+    viewer = window.detail.viewer
+    qtbot.waitUntil(lambda: viewer.session.model is not None and viewer.session.picker is not None, timeout=60_000)
+    dialog = viewer.open_compare()
+    try:
+        assert dialog.item["id"] == item and dialog.reference_box.count() == 2
+        _run(qtbot, dialog)
+        dialog.heat_button.click()
+        assert viewer.session.model.has_colors
+        qtbot.waitUntil(lambda: not viewer._fly_timer.isActive(), timeout=5000)
+        shown, camera = viewer.session.model, viewer.session.camera
+        dev = np.abs(dialog.result[0].deviations)
+        dent = np.asarray(shown.vertices)[dev >= 0.5 * dev.max()].mean(axis=0)  # a sphere aligns turned anyhow
+        np.testing.assert_allclose(camera.target, dent, atol=1e-6)
+        outward, seen_from = dent - shown.center, camera.eye - camera.target
+        assert outward @ seen_from / np.linalg.norm(outward) / np.linalg.norm(seen_from) > 0.5  # from outside
+        assert dialog.keep() is not None and window.archive.comparisons(item)
+    finally:
+        dialog.close()
+        dialog.deleteLater()
+        viewer.cancel_loading()
+        qtbot.waitUntil(lambda: not viewer._tasks and not viewer._inflight, timeout=60_000)
+        window.close()
+        window.deleteLater()
