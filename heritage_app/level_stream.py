@@ -42,7 +42,7 @@ class LevelStreamController(QObject):
         self.task: LoadLevelTask | None = None
         self.frame: Any = None  # the first level shown: every later one is put in its frame
         self.picking_note = ""
-        self.lighter: list[Any] = []  # a copy lighter than the coarsest level, for moving frames
+        self.lighter: list[Any] = []  # copies lighter than the coarsest level, for moving frames
         self.stopped = False
         self.started = time.perf_counter()
         self.still = QTimer(self, singleShot=True, interval=STILL_MS)
@@ -131,15 +131,15 @@ class LevelStreamController(QObject):
             self.still.start()
 
     def _make_lighter(self, coarsest: Any) -> None:
-        """In the background: a copy lighter than the coarsest level, so moving frames fit."""
+        """In the background: copies lighter than the coarsest level, so moving frames fit."""
         task = MovingCopyTask(coarsest)
-        task.signals.succeeded.connect(lambda level: self._lighter_made(level))
+        task.signals.succeeded.connect(lambda levels: self._lighter_made(levels))
         self.viewer.track_task(task)
         QThreadPool.globalInstance().start(task)
 
-    def _lighter_made(self, level: Any) -> None:
-        if level is not None and not self.stopped:
-            self.lighter = [level]
+    def _lighter_made(self, levels: list[Any]) -> None:
+        if levels and not self.stopped:
+            self.lighter = levels
             self._show(redraw=False)
 
     def _failed(self, task: LoadLevelTask, exc: Any) -> None:

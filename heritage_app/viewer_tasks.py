@@ -120,16 +120,16 @@ class LoadLevelTask(ViewerTask):
 
 
 class MovingCopyTask(ViewerTask):
-    """Make the lightest copy of a model for moving frames (``viewer.lod.moving_copy``)."""
+    """Make lighter copies of a model for moving frames (``viewer.lod.moving_copies``)."""
 
     def __init__(self, model: Any) -> None:
         super().__init__()
         self.model = model
 
     def work(self) -> Any:
-        from viewer.lod import moving_copy
+        from viewer.lod import moving_copies
 
-        return moving_copy(self.model)
+        return moving_copies(self.model)
 
     def unexpected(self, exc: Exception) -> str:
         return f"Lighter copy failed ({type(exc).__name__}: {exc})."

@@ -112,29 +112,35 @@ def build_levels(model: Model, progress: ProgressFn | None = None,
     return levels
 
 
-#: The lightest copy drawn while moving: what software GL draws at 1280x800 within ~33 ms
-#: (measured on llvmpipe, 2 cores: ~60k triangles take 75 ms there, 20k about half as long
-#: again at half size); made in memory from the coarsest kept level of a big scan.
-MOVING_TRIANGLES = 20_000
-MOVING_POINTS = 100_000
+#: Lighter copies drawn while moving, made in memory from the coarsest kept level of a big
+#: scan: software GL (llvmpipe, 2 cores) draws ~60k triangles in ~75 ms at 1280x800, so the
+#: session picks the finest of these that its measured speed says fits the frame budget.
+MOVING_TRIANGLES = (20_000, 5_000)
+MOVING_POINTS = (100_000, 25_000)
 
 
-def moving_copy(model: Model, triangles: int = MOVING_TRIANGLES, points: int = MOVING_POINTS) -> Level | None:
-    """A lighter copy of ``model`` for moving frames (None when it is light enough already):
-    decimated to ``triangles``, or one point per voxel cell down to ``points``, in the
-    model's own frame."""
-    g = model.geometry
-    if isinstance(g, o3d.geometry.TriangleMesh):
-        if len(g.triangles) < 1.6 * triangles:
-            return None
-        mesh = decimate(g, triangles)
-        return Level(mesh, len(mesh.triangles))
-    if len(g.points) < 1.6 * points:
-        return None
-    from .readers import voxel_keep
+def moving_copies(model: Model, triangles: tuple[int, ...] = MOVING_TRIANGLES,
+                  points: tuple[int, ...] = MOVING_POINTS) -> list[Level]:
+    """Lighter copies of ``model`` for moving frames, finest first (none that would keep more
+    than 60 % of the one above): decimated to each of ``triangles``, or one point per voxel
+    cell down to each of ``points``; each from the one above, in the model's own frame."""
+    out: list[Level] = []
+    g: o3d.geometry.Geometry3D = model.geometry
+    is_mesh = isinstance(g, o3d.geometry.TriangleMesh)
+    for target in triangles if is_mesh else points:
+        have = len(g.triangles) if is_mesh else len(g.points)  # type: ignore[attr-defined]
+        if target > 0.6 * have:
+            continue
+        if is_mesh:
+            g = decimate(g, target)  # type: ignore[arg-type]
+            out.append(Level(g, len(g.triangles)))  # type: ignore[attr-defined]
+        else:
+            from .readers import voxel_keep
 
-    keep, _ = voxel_keep(np.asarray(g.points), points)
-    return Level(g.select_by_index(keep.tolist()), len(keep))
+            keep, _ = voxel_keep(np.asarray(g.points), target)  # type: ignore[attr-defined]
+            g = g.select_by_index(keep.tolist())  # type: ignore[attr-defined]
+            out.append(Level(g, len(keep)))
+    return out
 
 
 def choose_level(levels: list[Level], full_primitives: int, ms_per_million: float | None,

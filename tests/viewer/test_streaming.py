@@ -159,12 +159,26 @@ def test_moving_frames_shrink_when_even_the_lightest_level_is_too_slow_and_grow_
     assert session.moving_scale == 1.0
 
 
-def test_a_lighter_copy_for_moving_frames_is_made_only_when_the_coarsest_is_heavy(tmp_path: Path) -> None:
-    from viewer.lod import moving_copy
+def test_lighter_copies_for_moving_frames_are_made_only_below_the_coarsest(tmp_path: Path) -> None:
+    from viewer.lod import moving_copies
 
     heavy = load_level(_level_file(tmp_path, "h.L3.ply", 5, np.zeros(3)))  # 20,480 triangles
     light = load_level(_level_file(tmp_path, "l.L3.ply", 3, np.zeros(3)))  # 1,280
-    assert moving_copy(light, triangles=5000) is None
-    level = moving_copy(heavy, triangles=5000)
-    assert level is not None and 0 < len(level.geometry.triangles) <= 5000
-    assert np.allclose(np.asarray(level.geometry.vertices).max(0), heavy.bbox[1], atol=0.1)  # same frame
+    assert moving_copies(light, triangles=(5000, 1000)) == []
+    levels = moving_copies(heavy, triangles=(15_000, 5000, 1000))  # 15k keeps too much of 20k: skipped
+    assert [len(lv.geometry.triangles) for lv in levels] == [lv.primitives for lv in levels]
+    assert len(levels) == 2 and 4000 < levels[0].primitives <= 5000 and 0 < levels[1].primitives <= 1000
+    assert np.allclose(np.asarray(levels[0].geometry.vertices).max(0), heavy.bbox[1], atol=0.1)  # same frame
+
+
+def test_lighter_cloud_copies_are_spread_evenly(tmp_path: Path) -> None:
+    from viewer.lod import moving_copies
+
+    rng = np.random.default_rng(2)
+    g = MasterGeometry(rng.random((50_000, 3)).astype(np.float32), None, None, np.zeros(3))
+    cloud = load_level(write_level(g, tmp_path / "c.L3.ply"))
+    levels = moving_copies(cloud, points=(10_000,))
+    assert len(levels) == 1 and 0 < levels[0].primitives <= 10_000
+    pts = np.asarray(levels[0].geometry.points)
+    counts, _ = np.histogramdd(pts, bins=(4, 4, 4))
+    assert counts.min() > 0.5 * counts.mean()  # every part of the cloud keeps its share
