@@ -116,6 +116,15 @@ class LasSource:
     def chunks(self) -> Iterator[Chunk]:
         import laspy
 
+        try:
+            yield from self._chunks()
+        except (ValueError, RuntimeError, laspy.errors.LaspyException) as exc:  # a truncated or damaged file
+            raise CorruptFile(f"{self.path.name}: the point records cannot be read; the file is damaged or "
+                              f"truncated ({type(exc).__name__}: {exc})") from None
+
+    def _chunks(self) -> Iterator[Chunk]:
+        import laspy
+
         shift: int | None = None
         read = 0
         with laspy.open(str(self.path)) as reader:

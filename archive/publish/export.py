@@ -192,8 +192,10 @@ class ItemSource:
                         folder, stem, asset_meta(self.record), self.slug, level)
         # The master's limits even from a level: a reused worker may still hold a bigger job's address space.
         limits = limits_for(self.files)
+        seconds = getattr(formats.WRITERS.get(fmt), "seconds_for", None)  # a writer whose time follows the points
         return run_isolated(write_from_master, job, name=self.master_path.name, memory=limits.memory,
-                            timeout=limits.timeout, cancel=cancel)
+                            timeout=max(limits.timeout, seconds(self.asset)) if seconds else limits.timeout,
+                            cancel=cancel)
 
     def web_glb(self, path: Path, profile: Profile, cancel: CancelToken | None = None) -> WebCopyReport:
         """The web copy written to ``path`` (``.glb``), in the isolated worker."""

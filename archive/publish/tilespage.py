@@ -116,10 +116,15 @@ def write_item_tiles(source: ItemSource, folder: Path, profile: Profile,
     job = TilesJob(source.master_path, source.asset.get("units"), source.up_axis, folder,
                    _meta(source), local_budget(profile), "model.glb")
     limits = limits_for(source.files)
-    timeout = max(limits.timeout, 120.0 + int(source.asset.get("points") or 0) / 150_000)
     report = run_isolated(tiles_from_master, job, name=source.master_path.name, memory=limits.memory,
-                          timeout=timeout, cancel=cancel)
+                          timeout=max(limits.timeout, tiling_seconds(source.asset)), cancel=cancel)
     return TiledItem((folder / "model.glb").stat().st_size, report)
+
+
+def tiling_seconds(asset: Mapping[str, Any]) -> float:
+    """Time allowed to tile a master: 100M points took 8.5 minutes on a busy 2-core PC
+    (benchmarks/bench_tiles.py); twice that, and two minutes more."""
+    return 120.0 + 2 * int(asset.get("points") or 0) / 200_000
 
 
 def _meta(source: ItemSource) -> dict[str, Any]:
@@ -163,6 +168,11 @@ class TilesWriter:
         out = folder / stem
         report = write_tileset(source, out, {}, local_budget=LOCAL_BUDGET)
         return [out / TILESET, write_export_page(out, {}, report)]
+
+    @staticmethod
+    def seconds_for(asset: Mapping[str, Any]) -> float:
+        """The export's time limit for ``asset``'s master (the worker's default follows bytes)."""
+        return tiling_seconds(asset)
 
     def from_master(self, job: MasterJob) -> MasterOutput:
         from .export import MasterOutput

@@ -254,6 +254,20 @@ def test_a_las_header_box_that_lies_gives_the_same_tileset(tmp_path: Path) -> No
     assert np.array_equal(millimetres(tiles_points(tmp_path / "lying")[0]), millimetres(points))
 
 
+@pytest.mark.parametrize("suffix", [".las", ".laz"])
+def test_a_truncated_las_is_a_corrupt_file_and_leaves_nothing_behind(tmp_path: Path, suffix: str) -> None:
+    from archive.errors import CorruptFile
+
+    points, colours = terrain(60_000)
+    whole = _write_las(tmp_path / f"whole{suffix}", points, colours).read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(whole[:len(whole) // 2])
+    out = tmp_path / "out"
+    with pytest.raises(CorruptFile, match="damaged or truncated|declares"):
+        write_tileset(master_source(cut, model_frame("las", "m", "z")), out, bucket_max=20_000, **SMALL)
+    assert list(out.iterdir()) == []
+
+
 def _glb_bounds(path: Path) -> tuple[np.ndarray, np.ndarray]:
     data = path.read_bytes()
     doc = json.loads(data[20:20 + struct.unpack_from("<I", data, 12)[0]])
