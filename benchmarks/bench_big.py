@@ -197,6 +197,11 @@ def job_web(work: Path, triangles: int, rows: list) -> None:
     shutil.rmtree(out2, ignore_errors=True)
     warm = measure([*export, "--to", str(out2)])
     rows.append(row("web GLB, levels present", warm, peer, "gltfpack -si", 1.2, 1.5))
+    warm_glb = next(out2.glob("*.glb"))
+    master = load_model(ply, "m", "y")
+    e = budget.geometric_error(master, load_model(warm_glb, "m", "y"))
+    print(f"  levels present: {gltf_triangles(warm_glb):,} triangles; error against the master (not the level): "
+          f"mean {e.mean_rel:.3e}, max {e.max_rel:.3e}")
     shutil.rmtree(folder, ignore_errors=True)
 
 

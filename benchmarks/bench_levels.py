@@ -4,8 +4,9 @@
 
 Makes a binary PLY of about ``--triangles`` by subdividing a corpus scan (the Stanford bunny
 when present, else an icosphere) under ``--work`` (never committed), and its GLB for gltfpack.
-Each step runs in its own process under ``/usr/bin/time`` so time and peak memory are the
-process's own. Prints, side by side and as ratios measured in the same run:
+Each step runs in its own process; time and peak memory (the summed resident memory of the
+process and its children: the levels build simplifies big meshes in worker processes) are
+measured by :func:`bigscan.measure`. Prints, side by side and as ratios measured in the same run:
 
 * building the levels (``archive.levels.build_levels``) vs ``gltfpack -si R`` to the first
   level's size (target: <= 2x gltfpack's time, bounded memory);
@@ -16,7 +17,6 @@ process's own. Prints, side by side and as ratios measured in the same run:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -42,12 +42,12 @@ def make_input(work: Path, triangles: int) -> Path:
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak resident GB) of ``cmd`` run under /usr/bin/time."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *cmd], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{cmd[0]} failed: {out.stderr[-2000:]}")
-    seconds, kb = out.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(kb) / 1024**2
+    """(seconds, peak resident GB of the command and its children)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bigscan import measure
+
+    run = measure(cmd)
+    return run.seconds, run.gb
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ most smaller than a pixel. Here every vertex falls into a cubic cell of a grid w
 ``cells_across`` cells along the model's longest side; each occupied cell becomes one
 vertex (the mean of the vertices in it, their mean colour), each triangle whose corners
 end in three different cells is kept once, and the rest vanish (Rossignac and Borrel's
-vertex clustering). With cells of one or two pixels, what the picture loses is detail
+vertex clustering). With cells of a few pixels, what the picture loses is detail
 under a cell: sub-pixel relief is averaged (it would alias anyway), features thinner than a
 cell merge. Shading comes from the area-weighted normals of the kept triangles.
 

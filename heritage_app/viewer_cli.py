@@ -9,15 +9,18 @@ from typing import Any
 
 from archive.text import printable
 
+#: the viewer's standard views (viewer.camera.STANDARD_VIEWS) and display modes
+#: (viewer.settings.DISPLAY_MODES), named here so that building the command line does not
+#: import Open3D (a test keeps them equal)
+VIEWS = ("back", "bottom", "front", "iso", "left", "right", "top")
+DISPLAY_MODES = ("auto", "textured", "shaded", "vertex_colors", "wireframe", "points")
 #: an archived item's snapshot is drawn from its finest kept level of at most this many triangles
 SNAPSHOT_PRIMITIVES = 1_000_000
 
 
 def add_viewer_commands(subparsers: Any) -> None:
     """Register the ``view`` and ``snapshot`` subcommands on an argparse subparsers object."""
-    from viewer.camera import STANDARD_VIEWS
-    from viewer.orientation import UP_AXES
-    from viewer.settings import DISPLAY_MODES
+    from glbtools.frames import UP_AXES
 
     view = subparsers.add_parser("view", help="open a 3D file in the viewer window")
     view.add_argument("file", help="any supported 3D file")
@@ -29,7 +32,7 @@ def add_viewer_commands(subparsers: Any) -> None:
                                    "detail when one was built, with its recorded up axis)")
     snap.add_argument("--out", required=True, help="PNG file to write")
     snap.add_argument("--size", type=int, default=1024, help="image width and height in pixels")
-    snap.add_argument("--view", default="front", choices=sorted(STANDARD_VIEWS))
+    snap.add_argument("--view", default="front", choices=VIEWS)
     snap.add_argument("--mode", default="auto", choices=DISPLAY_MODES)
     snap.add_argument("--up", choices=UP_AXES,
                       help="the file's up axis: z for Z-up scans (most scanners and CAD), y for glTF "
@@ -81,30 +84,35 @@ def run_snapshot(args: argparse.Namespace) -> int:
 
     The file is read in the viewer's isolated reader process, so a file that crashes a
     native parser or exhausts memory gives one error line, not a dead interpreter; a big
-    mesh is drawn from a copy clustered to the picture (:func:`viewer.thumbnail.picture_model`)."""
+    mesh is drawn from a copy clustered to the picture (:func:`viewer.thumbnail.picture_model`),
+    its clustering started before Open3D is imported (the worker reads while it loads)."""
     from pathlib import Path
 
     from archive import ArchiveError
-    from viewer import ViewerError, render_image
-    from viewer.thumbnail import picture_model, png_bytes
+    from glbtools.clusterjob import start_clustering
 
     if not 16 <= args.size <= 8192:
         print("error: --size must be between 16 and 8192", file=sys.stderr)
         return 1
     try:
         path, up_axis = _snapshot_source(args)
-        model = picture_model(path, args.size, up_axis=up_axis, every_triangle=args.every_triangle)
+        job = None if args.every_triangle else start_clustering(Path(path), args.size)
+        from viewer import render_image
+        from viewer.thumbnail import picture_model, png_bytes
+
+        model = picture_model(path, args.size, up_axis=up_axis, every_triangle=args.every_triangle, job=job)
         image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
         Path(args.out).write_bytes(png_bytes(image))
-    except (ViewerError, ArchiveError) as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"error: cannot write {printable(args.out)}: {exc.strerror}", file=sys.stderr)
-        return 1
     except Exception as exc:  # noqa: BLE001 (one clear line, never a traceback)
-        print(f"error: {printable(args.file)} could not be shown ({type(exc).__name__}: {printable(exc)})",
-              file=sys.stderr)
+        from viewer import ViewerError
+
+        if isinstance(exc, (ViewerError, ArchiveError)):
+            print(f"error: {printable(exc)}", file=sys.stderr)
+        elif isinstance(exc, OSError):
+            print(f"error: cannot write {printable(args.out)}: {exc.strerror}", file=sys.stderr)
+        else:
+            print(f"error: {printable(args.file)} could not be shown ({type(exc).__name__}: {printable(exc)})",
+                  file=sys.stderr)
         return 1
     return 0
 

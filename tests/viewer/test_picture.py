@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from glbtools import clusterjob
 from viewer import thumbnail
 from viewer.errors import CorruptFile, ViewerError
 from viewer.isolated import load_model_isolated
@@ -20,7 +21,7 @@ from viewer.thumbnail import picture_model, render_image
 @pytest.fixture
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any mesh over 1,000 triangles counts as big (real ones are over 2 million)."""
-    monkeypatch.setattr(thumbnail, "PICTURE_TRIANGLES", 1_000)
+    monkeypatch.setattr(clusterjob, "PICTURE_TRIANGLES", 1_000)
 
 
 def _bumpy(path: Path, encoding: str = "binary", up_z: bool = False) -> Path:
@@ -54,7 +55,7 @@ def test_the_clustered_picture_matches_every_triangle_drawn(tmp_path: Path, smal
 def test_other_files_are_read_whole(tmp_path: Path, small_threshold: None, monkeypatch: pytest.MonkeyPatch,
                                     encoding: str) -> None:
     if encoding == "small":
-        monkeypatch.setattr(thumbnail, "PICTURE_TRIANGLES", 10**6)
+        monkeypatch.setattr(clusterjob, "PICTURE_TRIANGLES", 10**6)
     model = picture_model(_bumpy(tmp_path / "b.ply", "ascii" if encoding == "ascii" else "binary"), 256)
     assert model.n_primitives == 81_920
     assert not any("clustered" in w for w in model.warnings)
@@ -100,3 +101,43 @@ def test_snapshot_command_draws_the_clustered_copy_or_every_triangle(tmp_path: P
                                   every_triangle=every)
         assert run_snapshot(args) == 0
         assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_archived_item_is_drawn_from_its_kept_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive import Archive
+    from archive.levels import build_archive_levels
+    from heritage_app import viewer_cli
+
+    with Archive.create(tmp_path / "arc") as archive:
+        assert not archive.import_paths([_bumpy(tmp_path / "b.ply")]).errors
+        (item,) = archive.search_ids()
+        build_archive_levels(archive, targets=(20_000, 5_000))
+        level = archive.level_path(item, viewer_cli.SNAPSHOT_PRIMITIVES)
+    assert level is not None and ".L1." in level.name
+    drawn: list[str] = []
+    real = thumbnail.picture_model
+
+    def spy(path: str | Path, size: int, **kwargs: object) -> object:
+        drawn.append(str(path))
+        return real(path, size, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(thumbnail, "picture_model", spy)
+    args = argparse.Namespace(file=str(item), out=str(tmp_path / "i.png"), size=64, view="front", mode="auto",
+                              up=None, every_triangle=False, archive=str(tmp_path / "arc"))
+    assert viewer_cli.run_snapshot(args) == 0
+    assert drawn == [str(level)]
+
+
+def test_the_command_line_is_built_without_open3d_and_offers_the_viewers_choices() -> None:
+    import subprocess
+    import sys
+
+    from heritage_app import viewer_cli
+    from viewer.camera import STANDARD_VIEWS
+    from viewer.settings import DISPLAY_MODES
+
+    assert set(viewer_cli.VIEWS) == set(STANDARD_VIEWS) and viewer_cli.DISPLAY_MODES == DISPLAY_MODES
+    probe = ("import sys; from heritage_app.cli import build_parser; build_parser(); "
+             "print('open3d' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # a snapshot's worker starts reading before Open3D loads
