@@ -144,13 +144,24 @@ def moving_copies(model: Model, triangles: tuple[int, ...] = MOVING_TRIANGLES,
 
 
 def choose_level(levels: list[Level], full_primitives: int, ms_per_million: float | None,
-                 budget_ms: float) -> Level | None:
-    """Largest level predicted to render within ``budget_ms`` (None: the full model fits)."""
+                 budget_ms: float, measured: dict[int, float] | None = None,
+                 full_id: int | None = None) -> Level | None:
+    """Largest level predicted to render within ``budget_ms`` (None: the full model fits).
+
+    A level (or the full model, by ``full_id``) already drawn is judged by its own measured
+    frame time (``measured``: ``id(geometry)`` -> ms); others by ``ms_per_million``. Software
+    GL pays for pixels as well as primitives, so a light level can still miss the budget,
+    and only its own time says so."""
     rate = ms_per_million or DEFAULT_MS_PER_MILLION
-    if full_primitives * rate / 1e6 <= budget_ms or not levels:
+    measured = measured or {}
+
+    def cost(key: int | None, primitives: int) -> float:
+        return measured.get(key, primitives * rate / 1e6) if key is not None else primitives * rate / 1e6
+
+    if not levels or cost(full_id, full_primitives) <= budget_ms:
         return None
     for lvl in levels:
-        if lvl.primitives * rate / 1e6 <= budget_ms:
+        if cost(id(lvl.geometry), lvl.primitives) <= budget_ms:
             return lvl
     return levels[-1]
 

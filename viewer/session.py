@@ -67,6 +67,7 @@ class ViewerSession:
         self._layers: OrderedDict[tuple[object, ...], list[o3d.geometry.Geometry3D]] = OrderedDict()
         self._last_slot_layers: dict[str, int] = {}
         self.ms_per_million: float | None = None
+        self.frame_ms: dict[int, float] = {}  # id(geometry) drawn -> its measured full-size frame time
         self.moving_scale = 1.0
         self.last_frame: dict[str, object] = {}
 
@@ -96,6 +97,7 @@ class ViewerSession:
         """Show a new model: camera framed on it, measurements cleared. ``picker`` is the
         picker to use ("model": one on this model; None: picking off until one is given)."""
         self.shown = Shown(model, [], _bounds_of(model))
+        self.frame_ms.clear()
         self.picker = Picker(model) if picker == "model" else picker  # type: ignore[assignment]
         self.measurement = Measurement(model_units=model.units)
         self.landmarks = Landmarks(units=model.units)
@@ -195,8 +197,8 @@ class ViewerSession:
             return np.tile(bg, (height, width, 1))
         self._forget_layers(shown)
         model = shown.model
-        level = choose_level(shown.levels, model.n_primitives, self.ms_per_million,
-                             s.frame_budget_ms) if moving else None
+        level = choose_level(shown.levels, model.n_primitives, self.ms_per_million, s.frame_budget_ms,
+                             self.frame_ms, id(model.geometry)) if moving else None
         geometry = level.geometry if level is not None else model.geometry
         prims = level.primitives if level is not None else model.n_primitives
         scale = self.moving_scale if moving and shrink else 1.0
@@ -210,6 +212,9 @@ class ViewerSession:
         img = r.render(layers, cam, shown.bounds, w, h, render_options(s, mode), slot)
         ms = (time.perf_counter() - t0) * 1000.0
         uploaded = self._learn_rate(slot, id(layers[0]), prims, ms, scale)
+        if not uploaded and scale == 1:
+            key = id(geometry)
+            self.frame_ms[key] = ms if key not in self.frame_ms else 0.7 * self.frame_ms[key] + 0.3 * ms
         if moving and shrink and not uploaded:
             lightest = level is None or level is shown.levels[-1]
             self._learn_scale(ms, s.frame_budget_ms, lightest)
@@ -242,6 +247,8 @@ class ViewerSession:
         live = {id(shown.model.geometry), *(id(lv.geometry) for lv in shown.levels)}
         for key in [k for k in self._layers if k[0] not in live]:
             del self._layers[key]
+        for gid in [g for g in self.frame_ms if g not in live]:
+            del self.frame_ms[gid]
 
     def _learn_rate(self, slot: str, layers_id: int, prims: int, ms: float, scale: float) -> bool:
         """Update the measured cost per million primitives (skipping upload frames and

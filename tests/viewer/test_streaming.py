@@ -182,3 +182,15 @@ def test_lighter_cloud_copies_are_spread_evenly(tmp_path: Path) -> None:
     pts = np.asarray(levels[0].geometry.points)
     counts, _ = np.histogramdd(pts, bins=(4, 4, 4))
     assert counts.min() > 0.5 * counts.mean()  # every part of the cloud keeps its share
+
+
+def test_a_level_already_drawn_is_judged_by_its_own_frame_time() -> None:
+    """Software GL pays for pixels too: a 20k-triangle level can miss 33 ms at 1280x800 though
+    the rate per triangle says it fits; its measured time decides."""
+    from viewer.lod import Level, choose_level
+
+    a, b, c = (Level(object(), n) for n in (60_000, 20_000, 5_000))  # type: ignore[arg-type]
+    assert choose_level([a, b, c], 1_000_000, 100.0, 33.0) is a  # predicted: 6 ms
+    measured = {id(a.geometry): 80.0, id(b.geometry): 41.0}
+    assert choose_level([a, b, c], 1_000_000, 100.0, 33.0, measured) is c
+    assert choose_level([a, b, c], 1_000_000, 100.0, 33.0, {id(a.geometry): 20.0}) is a
