@@ -83,7 +83,9 @@ class TilesetReport:
         text = (f"{self.points:,} points in {self.tiles:,} tiles over {self.levels} levels "
                 f"({self.bytes / 1e6:.1f} MB; spacing {self.root_spacing * 1000:.1f} mm at the root, "
                 f"{self.finest_spacing * 1000:.2f} mm at the finest level)")
-        if self.local_levels:
+        if self.local_levels >= self.levels:
+            text += "; opened from file:// the page shows every level"
+        elif self.local_levels:
             text += (f"; opened from file:// the page shows the first {self.local_levels} levels "
                      f"({self.local_bytes / 1e6:.1f} MB): serve the folder for every level")
         return text
