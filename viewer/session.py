@@ -97,7 +97,7 @@ class ViewerSession:
         """Show a new model: camera framed on it, measurements cleared. ``picker`` is the
         picker to use ("model": one on this model; None: picking off until one is given)."""
         self.shown = Shown(model, [], _bounds_of(model))
-        self.frame_ms.clear()
+        self.frame_ms = {}  # a new dict, never cleared in place: the render thread may be reading the old one
         self.picker = Picker(model) if picker == "model" else picker  # type: ignore[assignment]
         self.measurement = Measurement(model_units=model.units)
         self.landmarks = Landmarks(units=model.units)
@@ -247,8 +247,9 @@ class ViewerSession:
         live = {id(shown.model.geometry), *(id(lv.geometry) for lv in shown.levels)}
         for key in [k for k in self._layers if k[0] not in live]:
             del self._layers[key]
-        for gid in [g for g in self.frame_ms if g not in live]:
-            del self.frame_ms[gid]
+        times = self.frame_ms
+        for gid in [g for g in list(times) if g not in live]:
+            times.pop(gid, None)
 
     def _learn_rate(self, slot: str, layers_id: int, prims: int, ms: float, scale: float) -> bool:
         """Update the measured cost per million primitives (skipping upload frames and
