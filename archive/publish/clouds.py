@@ -9,7 +9,7 @@ non-finite coordinates (organised PCD clouds mark holes with NaN) are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,7 @@ class ThinCloud:
 
 
 #: the first pass keeps one point per cell this many times finer than the target's cells
-FINE = 2.0
+FINE = 1.5
 Chunks = Iterable[tuple[np.ndarray, np.ndarray | None]]
 
 
@@ -105,7 +105,7 @@ def thin_chunks(chunks: Chunks, lo: np.ndarray, hi: np.ndarray, target: int) -> 
     then found among those points by :func:`.budget.voxel_thin`, which keeps per cell the one
     nearest its centre. The result differs from thinning every point at once only in which
     point of a cell is kept (one within a fine cell of the best)."""
-    from .budget import voxel_thin
+    from .budget import voxel_thin  # late: budget reaches this module through geometry
 
     size = float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0
     dims = np.floor((hi - lo) / size).astype(np.int64) + 1
@@ -125,31 +125,55 @@ def thin_chunks(chunks: Chunks, lo: np.ndarray, hi: np.ndarray, target: int) -> 
 def thin_las(path: Path, target: int, chunk: int = 2_000_000) -> ThinCloud:
     """:func:`thin_chunks` of a LAS/LAZ file in its own frame and units: points relative to a
     whole offset near the centre of georeferenced data (:func:`read_las_lean`'s rule), 16-bit
-    colours brought to 8 bits (8-bit files, which break the LAS rule, kept)."""
+    colours brought to 8 bits (8-bit files, which break the LAS rule, kept).
+
+    The fine cells are found on the file's own integer coordinates (no float copy of 100M
+    points), and a LAS 1.4 file's other fields (intensity, time…) are not even decompressed;
+    decompressing the coordinates is then nearly all the work."""
     import laspy
 
-    with laspy.open(str(path)) as reader:
+    from .budget import voxel_thin  # late: budget reaches this module through geometry
+
+    wanted = laspy.DecompressionSelection
+    with laspy.open(str(path), decompression_selection=wanted.XY_RETURNS_CHANNEL | wanted.Z | wanted.RGB) as reader:
         header: Any = reader.header
         total = int(header.point_count)
         lo, hi = np.asarray(header.mins, np.float64), np.asarray(header.maxs, np.float64)
         origin = _near_centre(lo, hi)
+        scale, offset = np.asarray(header.scales, np.float64), np.asarray(header.offsets, np.float64)
         rgb = {"red", "green", "blue"} <= set(header.point_format.dimension_names)
-
-        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-            for block in reader.chunk_iterator(chunk):
-                xyz = np.column_stack([np.asarray(getattr(block, a), dtype=np.float64) for a in "xyz"]) - origin
-                yield xyz, np.column_stack([block.red, block.green, block.blue]) if rgb else None
-
-        thin = thin_chunks(chunks(), lo - origin, hi - origin, target)
-    if thin.total < total:
-        raise CorruptFile(f"{path.name}: the LAS header declares {total:,} points but only {thin.total:,} could "
-                          "be read.")
-    if thin.colours is not None:
-        raw = thin.colours
-        thin.colours = np.full((len(raw), 4), 255, dtype=np.uint8)
-        thin.colours[:, :3] = raw >> (8 if raw.max(initial=0) > 255 else 0)
-    thin.origin = origin
-    return thin
+        size = float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0
+        step = np.maximum(np.floor(size / scale), 1).astype(np.int64)  # a fine cell in file integers
+        first = np.round((lo - offset) / scale).astype(np.int64)
+        dims = (np.round((hi - offset) / scale).astype(np.int64) - first) // step + 1
+        while float(np.prod(dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
+            step *= 2
+            dims = (np.round((hi - offset) / scale).astype(np.int64) - first) // step + 1
+        narrow = bool((np.abs(first) < 2**30).all() and (dims * step < 2**30).all())  # int32 cannot overflow
+        kept = _FineCells()
+        for block in reader.chunk_iterator(chunk):
+            ints = [np.asarray(getattr(block, a)) for a in "XYZ"]
+            keys = np.zeros(len(ints[0]), dtype=np.int64)
+            for k in range(3):  # a difference times a float32 reciprocal: no integer division
+                start = np.int32(first[k]) if narrow else np.int64(first[k])
+                q = ((ints[k] - start) * np.float32(1 / step[k])).astype(np.int64)
+                keys = keys * dims[k] + np.clip(q, 0, dims[k] - 1)
+            one = _first_of_each(keys)
+            xyz = np.column_stack([ints[k][one] * scale[k] + (offset[k] - origin[k]) for k in range(3)])
+            kept.read += len(keys)
+            kept.hold(keys[one], xyz, np.column_stack([block.red[one], block.green[one], block.blue[one]])
+                      if rgb else None)
+    points, raw, read = kept.result()
+    if read < total:
+        raise CorruptFile(f"{path.name}: the LAS header declares {total:,} points but only {read:,} could be read.")
+    if not len(points):
+        return ThinCloud(points, None, origin, size, read)
+    keep, cell = voxel_thin(points, target, corner=lo - origin)
+    colours = None
+    if raw is not None:
+        colours = np.full((len(keep), 4), 255, dtype=np.uint8)
+        colours[:, :3] = raw[keep] >> (8 if raw.max(initial=0) > 255 else 0)
+    return ThinCloud(points[keep], colours, origin, cell, read)
 
 
 class _FineCells:
@@ -165,6 +189,7 @@ class _FineCells:
         self.raw: list[np.ndarray] = []
         self.held = 0
         self.read = 0
+        self.limit = self.MERGE_AT  # merge when more than this is held (doubles with what survives)
 
     def add(self, xyz: np.ndarray, raw: np.ndarray | None, lo: np.ndarray, size: float, dims: np.ndarray) -> None:
         self.read += len(xyz)
@@ -173,23 +198,25 @@ class _FineCells:
         q = np.clip(((xyz - lo) / size).astype(np.int64), 0, dims - 1)
         keys = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
         first = _first_of_each(keys)
-        self._hold(keys[first], xyz[first], None if raw is None else raw[first])
-        if self.held > self.MERGE_AT:
-            self._merge()
+        self.hold(keys[first], xyz[first], None if raw is None else raw[first])
 
-    def _hold(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
+    def hold(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
+        """Keep these points, one per cell already (``keys``): merged with the rest later."""
         self.keys.append(keys)
         self.points.append(points)
         if raw is not None:
             self.raw.append(raw)
         self.held += len(keys)
+        if self.held > self.limit:
+            self._merge()
+            self.limit = max(self.MERGE_AT, 2 * self.held)
 
     def _merge(self) -> None:
         keys, points = np.concatenate(self.keys), np.concatenate(self.points)
         raw = np.concatenate(self.raw) if self.raw else None
         first = _first_of_each(keys)
-        self.keys, self.points, self.raw, self.held = [], [], [], 0
-        self._hold(keys[first], points[first], None if raw is None else raw[first])
+        self.keys, self.points, self.raw = [keys[first]], [points[first]], [] if raw is None else [raw[first]]
+        self.held = len(first)
 
     def result(self) -> tuple[np.ndarray, np.ndarray | None, int]:
         if not self.keys:
