@@ -37,6 +37,7 @@ class Run:
     stdout: str
     stderr: str
     cpu: float = 0.0  # user + system seconds of the command and its children (sampled)
+    returncode: int = 0
 
     @property
     def gb(self) -> float:
@@ -82,7 +83,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, check: bool = Tru
         t.join()
     if check and proc.returncode:
         raise SystemExit(f"{' '.join(cmd[:3])}… failed ({proc.returncode}): {out.get('err', '')[-3000:]}")
-    return Run(seconds, peak, out.get("out", ""), out.get("err", ""), sum(cpu.values()))
+    return Run(seconds, peak, out.get("out", ""), out.get("err", ""), sum(cpu.values()), proc.returncode)
 
 
 # --- meshes ---------------------------------------------------------------------------------
