@@ -18,7 +18,7 @@ def vocabulary_events(archive: Archive) -> list[dict]:
 def test_adding_a_term_logs_it_with_its_labels(tmp_path):
     with Archive.create(tmp_path / "a", agent="lan") as archive:
         archive.add_vocabulary("materials", "gỗ lim", "ironwood")
-        assert {"value": "gỗ lim", "label_en": "ironwood"} in archive.vocabulary("materials")
+        assert {"value": "gỗ lim", "label_en": "ironwood", "external_id": ""} in archive.vocabulary("materials")
         [event] = vocabulary_events(archive)
         assert event["agent"] == "lan" and event["field"] == "materials" and "gỗ lim" in event["new_value"]
         assert "ironwood" in event["detail"]

@@ -113,7 +113,7 @@ def _drawn(browser: Browser, name: str) -> float:
 
 
 def test_served_page_streams_finer_tiles_as_the_camera_comes_closer(browser: Browser, server: str) -> None:
-    browser.open(f"{server}/cloud/index.html", wait_for=LOADED, timeout=90)
+    browser.open(f"{server}/cloud/index.html", wait_for=LOADED, timeout=240)
     first = _settle(browser, 0)
     glbs = [u for u in _requests(browser) if u.endswith(".glb")]
     assert first["loaded"] == first["requested"] == len(glbs) > 0 and first["failed"] == 0
@@ -131,7 +131,7 @@ def test_served_page_streams_finer_tiles_as_the_camera_comes_closer(browser: Bro
 def test_page_from_a_file_shows_the_coarse_levels_from_their_script_copies(browser: Browser,
                                                                            published: Path) -> None:
     folder = published / "cloud"
-    browser.open((folder / "index.html").as_uri(), wait_for=LOADED, timeout=90)
+    browser.open((folder / "index.html").as_uri(), wait_for=LOADED, timeout=240)
     stats = _settle(browser, 0)
     scripts = [u for u in _requests(browser) if u.endswith(".glb.js")]
     assert stats["failed"] == 0 and stats["loaded"] == len(scripts) > 0
@@ -147,7 +147,7 @@ def test_page_from_a_file_shows_the_coarse_levels_from_their_script_copies(brows
 def test_site_page_of_a_big_cloud_shows_its_tiles(browser: Browser, server: str, published: Path, via: str) -> None:
     rel = "site/items/s-1/index.html"
     url = f"{server}/{rel}" if via == "http" else (published / rel).as_uri()
-    browser.open(url, wait_for=LOADED, timeout=90)
+    browser.open(url, wait_for=LOADED, timeout=240)
     stats = _settle(browser, 0)
     assert stats["failed"] == 0
     assert _drawn(browser, f"tiles-site-{via}") > 0.05
