@@ -18,8 +18,9 @@ from workers import JobLimits, WorkerPool, job_limits
 from .cluster import ClusteredMesh, cluster_file
 from .plymesh import PlyCorrupt, PlyLayoutError, open_ply_mesh
 
-#: a mesh of more triangles than this is drawn from a copy clustered to the picture's pixels
-PICTURE_TRIANGLES = 2_000_000
+#: a mesh of more triangles than this, and than half the picture's pixels, is drawn from a
+#: copy clustered to the picture's pixels
+PICTURE_TRIANGLES = 500_000
 #: picture pixels per grid cell along the model's longest side
 PIXELS_PER_CELL = 2.5
 #: the clustering worker, one picture at a time
@@ -43,14 +44,14 @@ class ClusteringJob:
 def start_clustering(path: Path, size: int) -> ClusteringJob | None:
     """Start clustering ``path`` for a ``size``-pixel picture in the worker; None (nothing
     started) unless it is a plain binary triangle PLY of over :data:`PICTURE_TRIANGLES`
-    triangles. Only the header is read here."""
+    triangles and over one for every two pixels of the picture. Only the header is read here."""
     if path.suffix.lower() != ".ply" or not path.is_file():
         return None
     try:
         mesh = open_ply_mesh(path)
     except (PlyLayoutError, PlyCorrupt, OSError):
         return None  # the general reader decides (and words the error)
-    if mesh.face_count <= PICTURE_TRIANGLES:
+    if mesh.face_count <= max(PICTURE_TRIANGLES, size * size // 2):
         return None
     # a cell number per vertex, per-cell sums, one chunk, the kept triangles
     expected = mesh.vertex_count * 8 + mesh.face_count * 4 + 2 * 10**8

@@ -38,8 +38,9 @@ def add_viewer_commands(subparsers: Any) -> None:
                       help="the file's up axis: z for Z-up scans (most scanners and CAD), y for glTF "
                            "(default: the item's recorded up axis, else y)")
     snap.add_argument("--every-triangle", action="store_true",
-                      help="draw every triangle of a big mesh (slow; by default a binary PLY of over 2 million "
-                           "triangles is drawn from a copy clustered to the picture's pixels)")
+                      help="draw every triangle of a big mesh (slow; by default a binary PLY of over half a "
+                           "million triangles, and over one per two pixels, is drawn from a copy clustered to "
+                           "the picture's pixels)")
     snap.set_defaults(func=run_snapshot)
 
     cmp_ = subparsers.add_parser(

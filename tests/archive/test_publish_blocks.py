@@ -13,7 +13,7 @@ import trimesh
 from archive.publish import blocks, budget, webcopy
 from archive.publish.blocks import partition, simplify_big
 from archive.publish.budget import decimate, geometric_error
-from archive.publish.geometry import Model, Part, load_model
+from archive.publish.geometry import Model, Part, load_model, read_with_trimesh
 from archive.publish.profiles import get_profile
 
 
@@ -85,17 +85,12 @@ def test_a_big_binary_ply_master_is_read_lean_as_trimesh_reads_it(tmp_path: Path
     path = tmp_path / "m.ply"
     path.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary"))
     (part,) = load_model(path, "mm", "z").parts
-    (slow,) = Model(budget_read_with_trimesh(path)).parts
-    assert part.vertices.dtype == np.float64
+    (slow,) = read_with_trimesh(path)
+    assert part.vertices.dtype == np.float64 and part.faces is not None
+    assert part.faces.dtype == np.int32  # read lean (trimesh gives int64)
     np.testing.assert_allclose(part.vertices, (slow.vertices @ _z_up().T) * 0.001, atol=1e-9)
     np.testing.assert_array_equal(part.faces, slow.faces)
     np.testing.assert_array_equal(part.colors, slow.colors)
-
-
-def budget_read_with_trimesh(path: Path) -> list[Part]:
-    from archive.publish.geometry import read_with_trimesh
-
-    return read_with_trimesh(path)
 
 
 def _z_up() -> np.ndarray:

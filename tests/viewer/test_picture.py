@@ -20,7 +20,7 @@ from viewer.thumbnail import picture_model, render_image
 
 @pytest.fixture
 def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any mesh over 1,000 triangles counts as big (real ones are over 2 million)."""
+    """Any mesh over 1,000 triangles counts as big (really over half a million, and one per two pixels)."""
     monkeypatch.setattr(clusterjob, "PICTURE_TRIANGLES", 1_000)
 
 
