@@ -62,7 +62,9 @@ def build_pick_index_for(master: Path, sha256: str, folder: Path, progress: Prog
 def _mapped_ply(path: Path) -> tuple[Any, Any, np.ndarray] | None:
     """(vertex x/y/z view, triangle view, origin of the ``comment origin``) of a binary
     little-endian PLY of triangles, memory-mapped; None for any other layout."""
-    from .formats.ply import _origin, _triangle_dtype, read_header
+    from glbtools.plymesh import ply_origin
+
+    from .formats.ply import _triangle_dtype, read_header
 
     header = read_header(path)
     if header.encoding != "binary_little_endian" or not header.elements or header.elements[0].name != "vertex":
@@ -81,12 +83,12 @@ def _mapped_ply(path: Path) -> tuple[Any, Any, np.ndarray] | None:
     rows = np.memmap(path, dtype=vdtype, mode="r", offset=header.data_offset, shape=(vertex.count,))
     xyz = _Columns(rows, ("x", "y", "z"))
     if not nfaces or fdtype is None:
-        return xyz, None, _origin(header.comments)
+        return xyz, None, ply_origin(header.comments)
     recs = np.memmap(path, dtype=fdtype, mode="r", offset=end, shape=(nfaces,))
     for a in range(0, nfaces, CHUNK):
         if not (recs["n"][a:a + CHUNK] == 3).all():
             return None
-    return xyz, recs["v"], _origin(header.comments)
+    return xyz, recs["v"], ply_origin(header.comments)
 
 
 class _Columns:

@@ -123,7 +123,7 @@ def open_ply_mesh(path: Path) -> PlyMesh:
     if any(vprops[names.index(a)][1] not in ("f4", "f8") for a in "xyz"):
         raise PlyLayoutError(f"{path.name}: the coordinates are not floats")
     vdtype = np.dtype([(n, "<" + t) for n, t, _ in vprops])
-    if set(names) & _COLOUR_NAMES and _colour_names(vdtype) is None:
+    if set(names) & _COLOUR_NAMES and ply_colour_names(vdtype) is None:
         raise PlyLayoutError(f"{path.name}: colours stored in a form other than bytes")
     fdtype, nfaces = None, 0
     if rest:
@@ -137,7 +137,7 @@ def open_ply_mesh(path: Path) -> PlyMesh:
     if path.stat().st_size < needed:
         raise PlyCorrupt(f"{path.name}: the file is shorter than its header declares; it is truncated")
     return PlyMesh(path, nverts, nfaces, vdtype, offset, fdtype, offset + nverts * vdtype.itemsize,
-                   _colour_names(vdtype), _origin(comments))
+                   ply_colour_names(vdtype), ply_origin(comments))
 
 
 Property = tuple[str, str, str | None]  # name, value type, list count type (None for a scalar)
@@ -190,7 +190,8 @@ def _rows(path: Path, dtype: np.dtype, offset: int, count: int, chunk: int) -> I
             yield start, raw.view(dtype)
 
 
-def _colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
+def ply_colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
+    """The names of a PLY vertex's 8-bit colour properties (RGB, plus alpha when present)."""
     names = set(dtype.names or ())
     for trio in (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue")):
         if set(trio) <= names and all(dtype[c] == np.uint8 for c in trio):
@@ -199,7 +200,8 @@ def _colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
     return None
 
 
-def _origin(comments: list[str]) -> np.ndarray:
+def ply_origin(comments: list[str]) -> np.ndarray:
+    """The ``comment origin x y z`` the archive's own level files carry (zeros otherwise)."""
     for c in comments:
         words = c.split()
         if len(words) == 4 and words[0] == "origin":
@@ -210,4 +212,4 @@ def _origin(comments: list[str]) -> np.ndarray:
     return np.zeros(3)
 
 
-__all__ = ["CHUNK", "PlyCorrupt", "PlyLayoutError", "PlyMesh", "open_ply_mesh"]
+__all__ = ["CHUNK", "PlyCorrupt", "PlyLayoutError", "PlyMesh", "open_ply_mesh", "ply_colour_names", "ply_origin"]

@@ -18,6 +18,7 @@ from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix, resolve_ref
 from archive.formats.units import declare, unit_in_comments
+from glbtools.plymesh import ply_colour_names, ply_origin
 
 _TYPES = {
     "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1", "short": "i2", "int16": "i2",
@@ -440,7 +441,7 @@ def map_binary_ply(path: Path) -> PlyArrays | None:
     vertices = np.empty((vertex.count, 3), dtype=np.float64 if kind == np.float64 else np.float32)
     for k, axis in enumerate("xyz"):
         vertices[:, k] = rows[axis]
-    colours = _ply_colours(rows, names)
+    colours = _ply_colours(rows)
     del rows
     faces = None
     if fdtype is not None and nfaces:
@@ -452,7 +453,7 @@ def map_binary_ply(path: Path) -> PlyArrays | None:
         del recs
         if len(faces) and (faces.min() < 0 or faces.max() >= vertex.count):
             raise CorruptFile(f"{path.name}: a face of the PLY names a vertex that does not exist.")
-    return PlyArrays(vertices, faces, colours, _origin(header.comments))
+    return PlyArrays(vertices, faces, colours, ply_origin(header.comments))
 
 
 def _triangle_dtype(face: Element) -> np.dtype | None:
@@ -462,24 +463,13 @@ def _triangle_dtype(face: Element) -> np.dtype | None:
     return np.dtype([("n", "<" + prop.count_dtype), ("v", "<" + prop.dtype, (3,))])
 
 
-def _ply_colours(rows: np.ndarray, names: set[str]) -> np.ndarray | None:
-    for trio in (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue")):
-        if set(trio) <= names and all(rows.dtype[c] == np.uint8 for c in trio):
-            out = np.full((len(rows), 4), 255, dtype=np.uint8)
-            for k, c in enumerate(trio):
-                out[:, k] = rows[c]
-            if "alpha" in names and rows.dtype["alpha"] == np.uint8:
-                out[:, 3] = rows["alpha"]
-            return out
-    return None
+def _ply_colours(rows: np.ndarray) -> np.ndarray | None:
+    names = ply_colour_names(rows.dtype)
+    if names is None:
+        return None
+    out = np.full((len(rows), 4), 255, dtype=np.uint8)
+    for k, c in enumerate(names):
+        out[:, k] = rows[c]
+    return out
 
 
-def _origin(comments: list[str]) -> np.ndarray:
-    for c in comments:
-        words = c.split()
-        if len(words) == 4 and words[0] == "origin":
-            try:
-                return np.array([float(w) for w in words[1:]], dtype=np.float64)
-            except ValueError:
-                break
-    return np.zeros(3)

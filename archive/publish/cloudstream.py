@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from archive.errors import CorruptFile
+from glbtools.plymesh import ply_colour_names, ply_origin
 
 from .modelframe import ModelFrame
 
@@ -152,7 +153,7 @@ class PlySource:
         self.path, self.frame, self.rows, self.origin, self.chunk = path, frame, rows, origin, chunk
         self.moved = _Affine(frame)
         self.count = len(rows)
-        self.coloured = _ply_colour_names(rows.dtype) is not None
+        self.coloured = ply_colour_names(rows.dtype) is not None
 
     @classmethod
     def open(cls, path: Path, frame: ModelFrame) -> PlySource | None:
@@ -171,7 +172,7 @@ class PlySource:
         if path.stat().st_size < header.data_offset + vertex.count * dtype.itemsize:
             raise CorruptFile(f"{path.name}: the PLY is shorter than its header declares; it is truncated.")
         rows = np.memmap(path, dtype=dtype, mode="r", offset=header.data_offset, shape=(vertex.count,))
-        return cls(path, frame, rows, _origin(header.comments))
+        return cls(path, frame, rows, ply_origin(header.comments))
 
     def _slices(self) -> Iterator[np.ndarray]:
         for a in range(0, self.count, self.chunk):
@@ -187,7 +188,7 @@ class PlySource:
         return _box_in_frame(self.frame, lo + self.origin, hi + self.origin)
 
     def chunks(self) -> Iterator[Chunk]:
-        trio = _ply_colour_names(self.rows.dtype)
+        trio = ply_colour_names(self.rows.dtype)
         for rows in self._slices():
             points = np.column_stack([rows[a].astype(np.float64) for a in "xyz"]) + self.origin
             colours = None
@@ -196,28 +197,6 @@ class PlySource:
                 for k, name in enumerate(trio):
                     colours[:, k] = rows[name]
             yield _finite(self.moved(points), colours)
-
-
-def _ply_colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
-    """The names of a PLY's 8-bit colour properties (RGB, plus alpha when present)."""
-    names = set(dtype.names or ())
-    for trio in (("red", "green", "blue"), ("r", "g", "b"), ("diffuse_red", "diffuse_green", "diffuse_blue")):
-        if set(trio) <= names and all(dtype[c] == np.uint8 for c in trio):
-            alpha = ("alpha",) if "alpha" in names and dtype["alpha"] == np.uint8 else ()
-            return trio + alpha
-    return None
-
-
-def _origin(comments: list[str]) -> np.ndarray:
-    """The ``comment origin x y z`` of the archive's own level files (zeros otherwise)."""
-    for c in comments:
-        words = c.split()
-        if len(words) == 4 and words[0] == "origin":
-            try:
-                return np.array([float(w) for w in words[1:]], dtype=np.float64)
-            except ValueError:
-                break
-    return np.zeros(3)
 
 
 class E57Source:
