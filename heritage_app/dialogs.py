@@ -127,19 +127,27 @@ def _delete_on_close():
 
 def ask_unsaved(parent: QWidget | None, what: str) -> str:
     """Ask what to do with unsaved edits of ``what``: "save", "discard" or "cancel"."""
+    return ask_save_discard_cancel(
+        parent, translate("Dialogs", "Unsaved changes"),
+        translate("Dialogs", "The metadata of {item} has unsaved changes.").format(item=what),
+        translate("Dialogs", "Save them before continuing?"), translate("Dialogs", "Discard changes"))
+
+
+def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str, question: str, discard: str) -> str:
+    """A Save / ``discard`` / Cancel question (Save is the default): "save", "discard" or "cancel"."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(translate("Dialogs", "Unsaved changes"))
-    box.setText(translate("Dialogs", "The metadata of {item} has unsaved changes.").format(item=what))
-    box.setInformativeText(translate("Dialogs", "Save them before continuing?"))
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(question)
     save = box.addButton(translate("Dialogs", "Save"), QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton(translate("Dialogs", "Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+    discard_button = box.addButton(discard, QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(translate("Dialogs", "Cancel"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(save)
     box.exec()
     clicked = box.clickedButton()
     box.deleteLater()
-    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+    return "save" if clicked is save else "discard" if clicked is discard_button else "cancel"
 
 
 class ConflictDialog(QMessageBox):

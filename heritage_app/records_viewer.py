@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from viewer.markers import MarkerRecord, camera_to_view, framing_view, view_from_file, view_to_file
 from viewer.measure import convert, polyline_length
 
+from .dialogs import ask_save_discard_cancel
 from .record_dialog import value_text
 from .records_panel import RecordsPanel, title_of
 
@@ -272,16 +273,8 @@ def angle_deg(points: list[np.ndarray]) -> float:
 
 def ask_unsaved_measurement(parent: QWidget | None, what: str) -> str:
     """Ask what to do with an unsaved measurement: "save", "discard" or "cancel" (tests replace it)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(translate("RecordsInViewer", "Unsaved measurement"))
-    box.setText(translate("RecordsInViewer", "The measurement {what} is not saved.").format(what=what))
-    box.setInformativeText(translate("RecordsInViewer", "Save it as a record of this item before continuing?"))
-    save = box.addButton(translate("RecordsInViewer", "Save"), QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton(translate("RecordsInViewer", "Discard"), QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(translate("RecordsInViewer", "Cancel"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(save)
-    box.exec()
-    clicked = box.clickedButton()
-    box.deleteLater()
-    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+    return ask_save_discard_cancel(
+        parent, translate("RecordsInViewer", "Unsaved measurement"),
+        translate("RecordsInViewer", "The measurement {what} is not saved.").format(what=what),
+        translate("RecordsInViewer", "Save it as a record of this item before continuing?"),
+        translate("RecordsInViewer", "Discard"))

@@ -941,6 +941,10 @@
         <translation>Đã lưu</translation>
     </message>
     <message>
+        <source>Not saved: {reason}</source>
+        <translation>Chưa lưu: {reason}</translation>
+    </message>
+    <message>
         <source>Your edits are still in the form: save again once this is resolved.</source>
         <translation>Các thay đổi của bạn vẫn còn trong biểu mẫu: hãy lưu lại khi sự cố đã được khắc phục.</translation>
     </message>
@@ -961,10 +965,6 @@
     <message>
         <source>The term was not added</source>
         <translation>Chưa thêm được thuật ngữ</translation>
-    </message>
-    <message>
-        <source>Not saved: {reason}</source>
-        <translation>Chưa lưu: {reason}</translation>
     </message>
 </context>
 <context>
@@ -1417,16 +1417,8 @@
         <translation>Lưu nó thành ghi chép của hiện vật này trước khi tiếp tục?</translation>
     </message>
     <message>
-        <source>Save</source>
-        <translation>Lưu</translation>
-    </message>
-    <message>
         <source>Discard</source>
         <translation>Bỏ</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Hủy</translation>
     </message>
 </context>
 <context>
