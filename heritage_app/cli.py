@@ -140,6 +140,7 @@ def _show_results(args: argparse.Namespace, query: SearchQuery) -> int:
             _print_json([_item_json(archive, i) for i in ids])
         else:
             _print_rows(archive.rows(ids))
+            sys.stdout.flush()  # the rows reach a shared console or pipe before the count, which follows them
             print(f"{len(ids)} item(s)", file=sys.stderr)
     return 0
 

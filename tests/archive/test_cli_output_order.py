@@ -1,4 +1,4 @@
-"""What ``heritage annotations`` and ``heritage open-data`` print (heritage_app.records_cli,
+"""What ``heritage list``, ``heritage annotations`` and ``heritage open-data`` print (heritage_app.records_cli,
 heritage_app.publish_cli): the record count on its own line after the records, even when stdout
 and stderr share one pipe; open-data's annotation count and the notes on records it left out."""
 
@@ -38,6 +38,18 @@ def test_the_record_count_follows_the_records_on_a_shared_pipe(tmp_path: Path):
     lines = done.stdout.splitlines()
     assert lines[-1] == "2 record(s)"
     assert "Vết nứt" in lines[-3] and "Đỉnh" in lines[-2] and all(line.endswith("(0, 0, 15)") for line in lines[-3:-1])
+
+
+def test_the_item_count_follows_the_rows_on_a_shared_pipe(tmp_path: Path):
+    root, _ = _box_archive(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as for users
+    done = subprocess.run([sys.executable, "-c", "import sys; from heritage_app.cli import main; sys.exit(main())",
+                           "--archive", str(root), "list"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, encoding="utf-8",
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "1 item(s)" and "R-1" in lines[-2] and "Hộp" in lines[-2]
 
 
 def test_open_data_prints_the_annotations_published_and_those_left_out(tmp_path: Path, capsys):
