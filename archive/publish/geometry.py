@@ -166,11 +166,19 @@ class Parts(list[Part]):
         self.notes: list[str] = list(notes or [])
 
 
+class _SideFiles(trimesh.resolvers.FilePathResolver):
+    """The master's folder, reached with Windows-style references too (``map_Kd .\\tex.jpg`` in
+    an MTL written on Windows): the import resolved them the same way, so export must as well."""
+
+    def get(self, name: str) -> bytes:
+        return bytes(super().get(name.replace("\\", "/")))
+
+
 def read_with_trimesh(path: Path) -> list[Part]:
     """Meshes (and PLY point clouds) through trimesh; an OBJ's MTL and a PLY's TextureFile
     are read for what trimesh leaves out."""
     try:
-        loaded: Any = trimesh.load(str(path), force="scene", process=False)
+        loaded: Any = trimesh.load(str(path), force="scene", process=False, resolver=_SideFiles(str(path)))
     except Exception as exc:  # noqa: BLE001 - trimesh raises anything on bad files
         raise CorruptFile(f"{path.name}: the master cannot be read for export ({type(exc).__name__}: {exc})") from exc
     parts = Parts()

@@ -184,3 +184,17 @@ def test_other_formats_round_trip_through_trimesh(tmp_path: Path, writer: str) -
     assert np.allclose(np.sort(back.extents), np.sort(expected), rtol=1e-4)
     if writer == "stl":  # z-up millimetres for slicers
         assert np.allclose(back.extents, [100, 300, 200], rtol=1e-4)  # the y-up height became z
+
+
+def test_an_mtl_written_on_windows_keeps_its_texture(tmp_path: Path) -> None:
+    """``map_Kd .\\tex.png`` (a Windows path in the MTL) is the texture the import recorded: the
+    export must carry it, not drop it without a word."""
+    folder = tmp_path / "scan"
+    folder.mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(folder / "tex.png")
+    (folder / "m.mtl").write_text("newmtl red\nKd 1 1 1\nmap_Kd .\\tex.png\n")
+    (folder / "q.obj").write_text("mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\n"
+                                  "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl red\nf 1/1 2/2 3/3\nf 1/1 3/3 4/4\n")
+    model = load_model(folder / "q.obj", units="m")
+    images = [part.image for part in model.parts if part.image is not None]
+    assert images and images[0].convert("RGB").getpixel((1, 1)) == (200, 30, 30)
