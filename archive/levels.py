@@ -4,14 +4,17 @@ A big scan (5-50M triangles, 20M-1G points) is far more than a thumbnail, a firs
 or a web copy needs. After import each master gets a short chain of lighter copies:
 
 * meshes: quadric edge collapse with the web export's own decimation
-  (:func:`archive.publish.budget.decimate`: seam-aware when the mesh has colours, a
-  texture's colours baked into the vertices first), each level made from the one above;
+  (:func:`archive.publish.budget.decimate`: seam-aware when the mesh has colours or texture
+  coordinates), each level made from the one above. A textured master's levels keep its
+  texture coordinates and its texture (several textures packed into one atlas, smaller for
+  coarser levels: :mod:`glbtools.leveltexture`); its vertex colours are not kept;
 * clouds: one point per cell of a voxel grid (:func:`archive.publish.budget.voxel_thin`),
   spread evenly in space, with the grid's spacing recorded.
 
 Each level is a binary little-endian PLY (float32 coordinates relative to ``comment origin``,
-uchar RGBA colours, int32 triangles) named by the master's SHA-256 and its number, so a level
-of an older master is never used; ``<sha256>.json`` lists the levels done so far and is
+uchar RGBA colours or float texture coordinates with a ``TextureFile`` image next to it, int32
+triangles: :mod:`glbtools.levelfile`) named by the master's SHA-256 and its number, so a
+level of an older master is never used; ``<sha256>.json`` lists the levels done so far and is
 rewritten after each one, so a build stopped half way resumes where it was. Everything here
 can be deleted and rebuilt.
 """
@@ -36,6 +39,9 @@ LEVEL_POINTS = (4_000_000, 1_000_000, 250_000)
 #: a level is made only when it keeps under this share of the one above (else it saves little)
 MAX_SHARE = 0.6
 FORMAT_VERSION = 1
+#: manifests written since textured levels exist say whether the levels carry a texture; a
+#: textured master's levels made before (texture colours baked into vertices) are made again
+TEXTURED_KEY = "textured"
 
 Progress = Callable[[int, int, str], None]
 
@@ -68,13 +74,23 @@ class MasterGeometry:
     """A master merged into one part, in its own frame and units.
 
     vertices : (n, 3) float32 relative to ``origin`` (3,) float64; faces : (m, 3) int32 or
-    None for a cloud; colours : (n, 4) uint8 or None.
+    None for a cloud; colours : (n, 4) uint8 or None; uv : (n, 2) float32 texture
+    coordinates (glTF's way: v down) or None; texture : the image they address (PIL) or None.
     """
 
     vertices: np.ndarray
     faces: np.ndarray | None
     colours: np.ndarray | None
     origin: np.ndarray
+    uv: np.ndarray | None = None
+    texture: Any = None
+    #: the master's materials hold more than a base colour and its texture (other maps, a
+    #: colour factor): the levels show its texture, but a web copy must start from the master
+    other_material: bool = False
+
+    @property
+    def textured(self) -> bool:
+        return self.uv is not None and self.texture is not None
 
     @property
     def primitives(self) -> int:
@@ -97,6 +113,9 @@ def find_levels(folder: Path, sha256: str) -> list[LevelInfo]:
     out = []
     for row in data["levels"]:
         path = folder / row["path"]
+        texture = row.get("texture")
+        if texture is not None and not (folder / str(texture)).is_file():
+            continue  # a textured level without its image is a level to make again
         if path.is_file() and path.name.startswith(sha256 + "."):
             out.append(LevelInfo(row["level"], path, row["triangles"], row["points"], row.get("spacing")))
     return out
@@ -137,13 +156,45 @@ def _read_manifest(folder: Path, sha256: str) -> dict[str, Any] | None:
     return data
 
 
-def _write_manifest(folder: Path, sha256: str, levels: list[LevelInfo], complete: bool, kind: str) -> None:
+def _write_manifest(folder: Path, sha256: str, levels: list[LevelInfo], complete: bool, kind: str,
+                    source: MasterGeometry | None = None) -> None:
     data = {"version": FORMAT_VERSION, "sha256": sha256, "kind": kind, "complete": complete,
-            "levels": [lv.as_dict() for lv in levels]}
+            TEXTURED_KEY: bool(source is not None and source.textured),
+            "other_material": bool(source is not None and source.other_material),
+            "levels": [_row(folder, lv) for lv in levels]}
     target = _manifest(folder, sha256)
     tmp = target.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)
+
+
+def _row(folder: Path, level: LevelInfo) -> dict[str, Any]:
+    """A level's manifest row; a textured level names its image (so a lost image is noticed)."""
+    from glbtools.levelfile import read_level_arrays
+
+    row = level.as_dict()
+    if level.triangles:
+        try:
+            texture = read_level_arrays(level.path).texture
+        except (OSError, ValueError):
+            texture = None
+        if texture is not None:
+            row["texture"] = texture
+    return row
+
+
+def plain_textured_levels(folder: Path, sha256: str) -> bool:
+    """Whether the complete levels in ``folder`` keep the master's texture and the master's
+    materials hold nothing else (so a web copy may start from a level)."""
+    data = _read_manifest(folder, sha256)
+    return bool(levels_complete(folder, sha256) and data and data.get(TEXTURED_KEY) and not data.get("other_material"))
+
+
+def baked_texture_levels(folder: Path, sha256: str) -> bool:
+    """Whether the levels in ``folder`` were made before levels kept textures (a textured
+    master's then hold its texture baked into vertex colours, and must be made again)."""
+    data = _read_manifest(folder, sha256)
+    return data is not None and data.get("kind") == "mesh" and TEXTURED_KEY not in data
 
 
 def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | None = None,
@@ -181,16 +232,16 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
             continue
         reduced, spacing = streamed[:2] if streamed and level == 1 else reduce(source, target)
         path = level_file(folder, sha256, level)
-        write_level(reduced, path)
+        write_level(reduced, path, level)
         done.append(LevelInfo(level, path, len(reduced.faces) if reduced.faces is not None else 0,
                               0 if reduced.faces is not None else len(reduced.vertices), spacing))
-        _write_manifest(folder, sha256, done, False, kind)
+        _write_manifest(folder, sha256, done, False, kind, geometry)
         source = reduced
     if done:  # the viewer picks on the master through this index, never by loading it whole
         from .pickindex_read import ensure_pick_index
 
         ensure_pick_index(master, sha256, folder, geometry, progress, cancel)
-    _write_manifest(folder, sha256, done, True, kind)
+    _write_manifest(folder, sha256, done, True, kind, geometry)
     if progress:
         progress(len(wanted), len(wanted), "Levels ready")
     return done
@@ -245,10 +296,15 @@ def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None
         keep, cell = voxel_thin(g.vertices, target)
         return MasterGeometry(g.vertices[keep], None, None if g.colours is None else g.colours[keep],
                               g.origin), cell
-    part = decimate(Part(g.vertices, g.faces, colors=g.colours), target)
+    if g.textured:  # seam-aware (archive.publish.seams): each kept vertex keeps an original's UV
+        part = decimate(Part(g.vertices, g.faces, uv=g.uv, image=g.texture), target)
+    else:
+        part = decimate(Part(g.vertices, g.faces, colors=g.colours), target)
     assert part.faces is not None
-    return MasterGeometry(np.asarray(part.vertices, dtype=np.float32), part.faces.astype(np.int32),
-                          part.colors, g.origin), None
+    vertices, faces = np.asarray(part.vertices, dtype=np.float32), part.faces.astype(np.int32)
+    if part.uv is not None:
+        return MasterGeometry(vertices, faces, None, g.origin, np.asarray(part.uv, dtype=np.float32), g.texture), None
+    return MasterGeometry(vertices, faces, part.colors, g.origin), None
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -290,9 +346,40 @@ def _from_parts(path: Path, fmt: str) -> MasterGeometry:
     if meshes:
         offsets = np.cumsum([0] + [len(p.vertices) for p in meshes])[:-1]
         faces = np.concatenate([p.faces + o for p, o in zip(meshes, offsets, strict=True)])  # type: ignore[operator]
+    if meshes and any(_textured(p) for p in meshes):
+        uv, texture = _level_texture(meshes)
+        g = _local(vertices, faces, None, np.zeros(3), uv, texture)
+        g.other_material = any(_other_material(p) for p in meshes)
+        return g
     coloured = any(p.colors is not None or p.image is not None for p in chosen)
     colours = np.concatenate([_part_colours(p) for p in chosen]) if coloured else None
     return _local(vertices, faces, colours, np.zeros(3))
+
+
+def _textured(part: Any) -> bool:
+    return part.image is not None and part.uv is not None
+
+
+def _other_material(part: Any) -> bool:
+    """Whether ``part``'s material holds more than its base-colour texture (see MasterGeometry)."""
+    from .publish.materials import BASE_COLOR
+
+    maps = part.details.maps if part.details is not None else {}
+    blended = part.details is not None and part.details.alpha_mode not in (None, "OPAQUE")
+    return (any(slot != BASE_COLOR for slot in maps) or part.colors is not None
+            or not np.allclose(part.base_color, 1.0) or blended)
+
+
+def _level_texture(meshes: list[Any]) -> tuple[np.ndarray, Any]:
+    """((n, 2) float32 texture coordinates of every part, v down; one image): the texture of
+    a single textured part, else an atlas (:func:`glbtools.leveltexture.atlas`) in which an
+    untextured part is one cell of its base colour."""
+    from glbtools.leveltexture import atlas, solid
+
+    charts = [(p.uv, p.image) if _textured(p) else (np.full((len(p.vertices), 2), 0.5, np.float32),
+                                                     solid(p.base_color)) for p in meshes]
+    moved, image = atlas(charts)
+    return np.concatenate(moved).astype(np.float32, copy=False), image
 
 
 def _part_colours(part: Any) -> np.ndarray:
@@ -312,7 +399,7 @@ def _part_colours(part: Any) -> np.ndarray:
 
 
 def _local(vertices: np.ndarray, faces: np.ndarray | None, colours: np.ndarray | None,
-           origin: np.ndarray) -> MasterGeometry:
+           origin: np.ndarray, uv: np.ndarray | None = None, texture: Any = None) -> MasterGeometry:
     """Coordinates as float32 near zero: far-off (georeferenced) ones are moved by a whole
     offset first, which float32 would otherwise round to decimetres."""
     if not len(vertices):
@@ -331,48 +418,51 @@ def _local(vertices: np.ndarray, faces: np.ndarray | None, colours: np.ndarray |
         origin = origin + shift
     vertices = np.asarray(vertices, dtype=np.float32)
     faces = None if faces is None else np.asarray(faces, dtype=np.int32)
-    return MasterGeometry(vertices, faces, colours, np.asarray(origin, dtype=np.float64))
+    return MasterGeometry(vertices, faces, colours, np.asarray(origin, dtype=np.float64), uv, texture)
 
 
 def read_level(path: Path) -> MasterGeometry:
-    """A level file written by :func:`write_level`."""
-    from .formats.ply import map_binary_ply
+    """A level file written by :func:`write_level`, its texture (when it has one) decoded."""
+    from glbtools.levelfile import LevelFileError, read_level_arrays
 
-    arrays = map_binary_ply(path)
-    if arrays is None:
-        raise CorruptFile(f"{path.name}: not a level file of this archive; delete it to rebuild")
-    return MasterGeometry(arrays.vertices.astype(np.float32, copy=False), arrays.faces, arrays.colours,
-                          arrays.origin)
+    try:
+        arrays = read_level_arrays(path)
+    except LevelFileError as exc:
+        raise CorruptFile(f"{exc} It is not a level file of this archive; delete it to rebuild.") from None
+    uv, texture = None, None
+    if arrays.texture is not None:
+        texture = _open_texture(path.parent / arrays.texture)
+        uv = np.column_stack([arrays.uv[:, 0], 1.0 - arrays.uv[:, 1]]).astype(np.float32)  # type: ignore[index]
+    return MasterGeometry(np.asarray(arrays.vertices, dtype=np.float32), arrays.faces, arrays.colours,
+                          arrays.origin, uv, texture)
 
 
-def write_level(g: MasterGeometry, path: Path) -> Path:
-    """Binary PLY: float32 x y z (relative to the ``origin`` comment), RGBA, int32 triangles."""
-    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
-    if g.colours is not None:
-        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
-    rows = np.empty(len(g.vertices), dtype=fields)
-    rows["x"], rows["y"], rows["z"] = g.vertices.T
-    if g.colours is not None:
-        for k, name in enumerate(("red", "green", "blue", "alpha")):
-            rows[name] = g.colours[:, k]
-    head = ["ply", "format binary_little_endian 1.0", "comment Heritage archive level of detail",
-            "comment origin " + " ".join(repr(float(c)) for c in g.origin), f"element vertex {len(rows)}"]
-    head += [f"property {'float' if t == '<f4' else 'uchar'} {n}" for n, t in fields]
-    if g.faces is not None:
-        head += [f"element face {len(g.faces)}", "property list uchar int vertex_indices"]
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(("\n".join([*head, "end_header"]) + "\n").encode("ascii"))
-        fh.write(rows.tobytes())
-        del rows
-        if g.faces is not None:
-            rec = np.empty(len(g.faces), dtype=[("n", "u1"), ("v", "<i4", (3,))])
-            rec["n"], rec["v"] = 3, g.faces
-            fh.write(rec.tobytes())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+def _open_texture(path: Path) -> Any:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return img
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise CorruptFile(f"{path.name}: the level's texture cannot be read ({exc}); "
+                          "delete the levels to rebuild.") from None
+
+
+def write_level(g: MasterGeometry, path: Path, level: int = 1) -> Path:
+    """Binary PLY (:mod:`glbtools.levelfile`): float32 x y z relative to the ``origin`` comment,
+    RGBA or texture coordinates, int32 triangles; a textured level's image is written first,
+    next to it, at most :func:`glbtools.leveltexture.level_texture_px` of ``level`` across."""
+    from glbtools.levelfile import LevelArrays, write_level_arrays
+
+    name, uv = None, None
+    if g.textured:
+        from glbtools.leveltexture import level_texture_px, save_texture
+
+        name = save_texture(g.texture, path.parent, path.stem, level_texture_px(level))
+        uv = np.column_stack([g.uv[:, 0], 1.0 - g.uv[:, 1]]).astype(np.float32)  # type: ignore[index]  # v up in the file
+    return write_level_arrays(LevelArrays(g.vertices, g.faces, None if g.textured else g.colours, uv, name,
+                                          g.origin), path)
 
 
 # --- the archive's side ----------------------------------------------------------------
@@ -411,6 +501,10 @@ def item_levels(archive: Any, item_id: int) -> list[LevelInfo]:
     return find_levels(archive.store.derived / "levels" / uid, sha)
 
 
+def _textured_asset(archive: Any, item_id: int, uid: str) -> bool:
+    return any(a.get("uid") == uid and a.get("textured") for a in archive.assets(item_id))
+
+
 def _build_in_worker(master: Path, sha256: str, folder: Path, targets: tuple[int, ...] | None) -> list[LevelInfo]:
     return build_levels(master, sha256, folder, targets=targets)
 
@@ -422,7 +516,8 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
     worker; the levels finished so far are kept and the next run resumes from them.
     ``targets`` replaces the default level sizes (tests, benchmarks)."""
     from .errors import ArchiveError, Cancelled
-    from .isolation import limits_for, run_isolated
+    from .isolation import run_isolated
+    from .levels_limits import levels_limits
 
     report = LevelsReport([], [], [], {})
     ids = list(item_ids) if item_ids is not None else archive.search_ids()
@@ -437,13 +532,15 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
         folder = archive.store.derived / "levels" / uid
         if progress:
             progress(n, len(ids), f"Levels of detail: {path.name}")
+        if baked_texture_levels(folder, sha) and _textured_asset(archive, item_id, uid):
+            _manifest(folder, sha).unlink()  # made before levels kept textures: made again
         if levels_complete(folder, sha) and (has_pick_index(folder, sha) or not find_levels(folder, sha)):
             (report.kept if find_levels(folder, sha) else report.small).append(item_id)
             continue
         try:
-            limits = limits_for([path], per_byte=6)
+            limits = levels_limits(path, targets)  # follows what the job holds and what the machine has
             levels = run_isolated(_build_in_worker, path, sha, folder, targets, name=path.name, cancel=cancel,
-                                  memory=limits.memory, timeout=max(limits.timeout, 300.0 + path.stat().st_size / 2e6))
+                                  memory=limits.memory, timeout=limits.timeout)
         except Cancelled:
             raise
         except ArchiveError as exc:

@@ -2,9 +2,12 @@
 
 Levels are files the archive wrote itself (``derived/levels/``, see ``archive.levels``): a
 binary little-endian PLY of float32 ``x y z`` relative to a ``comment origin``, optional
-``red green blue alpha`` bytes and ``int32`` triangles. That one layout is read here through
-a memory map, checked against the file's size, with no parser in between; anything else
-raises :class:`~viewer.errors.CorruptFile` and the caller falls back to the isolated reader.
+``red green blue alpha`` bytes or texture coordinates with a ``TextureFile`` image next to it,
+and ``int32`` triangles (:mod:`glbtools.levelfile`). That one layout is read here through a
+memory map, checked against the file's size, with no parser in between; anything else raises
+:class:`~viewer.errors.CorruptFile` and the caller falls back to the isolated reader. A
+textured level is shown with its texture; one whose image is missing or broken is shown
+without it, with a note in the model's ``warnings``.
 
 Every level of one master is put in the same display frame (``frame``: origin and turn of
 the first one shown), so levels can replace each other on screen without a jump and picks
@@ -13,75 +16,86 @@ map back to the master's own coordinates.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import open3d as o3d
 
+from glbtools.levelfile import LevelArrays, LevelFileError
+from glbtools.levelfile import read_level_arrays as read_level
+
 from .errors import CorruptFile
 from .model import Geometry, Kind, Model
 from .orientation import display_rotation, normalise_up_axis, orient
 
-_VERTEX = ["property float x", "property float y", "property float z"]
-_COLOUR = ["property uchar red", "property uchar green", "property uchar blue", "property uchar alpha"]
-_FACE = "property list uchar int vertex_indices"
+#: most pixels of a level's texture taken into the viewer (8k x 8k: 256 MB as RGBA)
+MAX_TEXTURE_PIXELS = 8192 * 8192
 
 
 def read_level_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
     """(vertices (n, 3) float32 map, triangles (m, 3) int32 or None, colours (n, 4) uint8 or
     None, origin (3,) float64) of a level file; CorruptFile for any other layout."""
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    end = head.find(b"end_header\n")
-    if not head.startswith(b"ply\n") or end < 0:
-        raise CorruptFile(f"{path.name}: not a level file (no PLY header).")
-    offset = end + len(b"end_header\n")
-    lines = head[:end].decode("ascii", "replace").splitlines()
-    if "format binary_little_endian 1.0" not in lines:
-        raise CorruptFile(f"{path.name}: not a binary level file.")
-    origin = _origin(lines)
-    props = [ln for ln in lines if ln.startswith(("property", "element"))]
-    nv = _count(props, "vertex")
-    coloured = props[1:8] == [*_VERTEX, *_COLOUR]
-    if props[1:4] != _VERTEX:
-        raise CorruptFile(f"{path.name}: a level's vertices are float x y z.")
-    rest = props[8 if coloured else 4:]
-    nf = _count(rest, "face") if rest else 0
-    if rest and rest[1:] != [_FACE]:
-        raise CorruptFile(f"{path.name}: a level's faces are lists of three int indices.")
-    vdtype = np.dtype([("xyz", "<f4", (3,))] + ([("rgba", "u1", (4,))] if coloured else []))
-    fdtype = np.dtype([("n", "u1"), ("v", "<i4", (3,))])
-    if path.stat().st_size != offset + nv * vdtype.itemsize + nf * fdtype.itemsize:
-        raise CorruptFile(f"{path.name}: the level file's size does not match its header; delete it to rebuild.")
-    rows = np.memmap(path, dtype=vdtype, mode="r", offset=offset, shape=(nv,))
-    faces = None
-    if nf:
-        recs = np.memmap(path, dtype=fdtype, mode="r", offset=offset + nv * vdtype.itemsize, shape=(nf,))
-        faces = np.ascontiguousarray(recs["v"])
-        if (recs["n"] != 3).any() or faces.min() < 0 or faces.max() >= nv:
-            raise CorruptFile(f"{path.name}: a face of the level names a vertex that does not exist.")
-    return rows["xyz"], faces, (rows["rgba"] if coloured else None), origin
+    arrays = _arrays(path)
+    return arrays.vertices, arrays.faces, arrays.colours, arrays.origin
 
 
-def _origin(lines: list[str]) -> np.ndarray:
-    for ln in lines:
-        found = re.fullmatch(r"comment origin (\S+) (\S+) (\S+)", ln)
-        if found:
-            try:
-                origin = np.array([float(v) for v in found.groups()], dtype=np.float64)
-            except ValueError:
-                break
-            if np.isfinite(origin).all():
-                return origin
-    return np.zeros(3)
+def _arrays(path: Path) -> LevelArrays:
+    try:
+        return read_level(path)
+    except LevelFileError as exc:
+        raise CorruptFile(str(exc)) from None
 
 
-def _count(props: list[str], name: str) -> int:
-    words = props[0].split() if props else []
-    if len(words) != 3 or words[:2] != ["element", name] or not words[2].isdigit():
-        raise CorruptFile(f"a level file must declare its {name} element here")
-    return int(words[2])
+def level_texture(path: Path, arrays: LevelArrays) -> tuple[np.ndarray | None, str | None]:
+    """((h, w, 3) uint8 texture of a textured level, or None; a note when it has one that
+    cannot be shown: missing, unreadable or too big). The texture is the level's own file,
+    named by a bare name next to it."""
+    if arrays.texture is None:
+        return None, None
+    from PIL import Image, UnidentifiedImageError
+
+    image_path = path.parent / arrays.texture
+    try:
+        with Image.open(image_path) as img:
+            if img.width * img.height > MAX_TEXTURE_PIXELS:
+                return None, (f"{path.name}: its texture {arrays.texture} is {img.width} x {img.height} pixels, "
+                              "more than the viewer takes; shown without it.")
+            return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
+    except FileNotFoundError:
+        return None, f"{path.name}: its texture {arrays.texture} is missing; shown without it (rebuild the levels)."
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        return None, (f"{path.name}: its texture {arrays.texture} cannot be read ({exc}); shown without it "
+                      "(rebuild the levels).")
+
+
+def level_geometry(path: Path, arrays: LevelArrays, points: np.ndarray) -> tuple[Geometry, list[str]]:
+    """The level's Open3D geometry on ``points`` (n, 3) float64 (its vertices, placed by the
+    caller): a mesh with normals and its colours or texture (per-corner coordinates, one
+    texture), or a cloud; and notes on what could not be shown."""
+    notes: list[str] = []
+    rgb = None if arrays.colours is None else o3d.utility.Vector3dVector(
+        np.asarray(arrays.colours[:, :3], np.float64) / 255.0)
+    if arrays.faces is None:
+        cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points))
+        if rgb is not None:
+            cloud.colors = rgb
+        return cloud, notes
+    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(points), o3d.utility.Vector3iVector(arrays.faces))
+    mesh.compute_vertex_normals()
+    mesh.compute_triangle_normals()  # the legacy renderer draws unlit without them
+    if rgb is not None:
+        mesh.vertex_colors = rgb
+    texture, note = level_texture(path, arrays)
+    if note:
+        notes.append(note)
+    if texture is not None and arrays.uv is not None:
+        corners = np.asarray(arrays.uv, dtype=np.float64)[arrays.faces.reshape(-1)]
+        corners[:, 1] = 1.0 - corners[:, 1]  # the file's v is up; Open3D samples images top down
+        mesh.triangle_uvs = o3d.utility.Vector2dVector(corners)
+        del corners
+        mesh.triangle_material_ids = o3d.utility.IntVector(np.zeros(len(arrays.faces), np.int32))
+        mesh.textures = [o3d.geometry.Image(texture)]  # type: ignore[call-overload]
+    return mesh, notes
 
 
 def load_level(path: str | Path, up_axis: str | None = None, frame: Model | None = None) -> Model:
@@ -90,34 +104,22 @@ def load_level(path: str | Path, up_axis: str | None = None, frame: Model | None
     :func:`viewer.loading.load_model` does). Triangle and vertex normals are computed for
     meshes; clouds are drawn unlit and get none."""
     p = Path(path)
-    vertices, faces, colours, level_origin = read_level_arrays(p)
-    local = np.asarray(vertices, dtype=np.float64)
+    arrays = _arrays(p)
+    local = np.asarray(arrays.vertices, dtype=np.float64)
     if frame is None:
         rotation, axis = display_rotation(up_axis), normalise_up_axis(up_axis)
-        origin = level_origin + _recentre_shift(local)
+        origin = arrays.origin + _recentre_shift(local)
     else:
         rotation, axis, origin = frame.rotation, frame.up_axis, np.asarray(frame.origin, dtype=np.float64)
-    shift = level_origin - origin
+    shift = arrays.origin - origin
     if shift.any():
         local += shift
     display = local @ rotation.T if not np.allclose(rotation, np.eye(3)) else local
     del local
-    kind: Kind = "mesh" if faces is not None else "points"
-    rgb = None if colours is None else o3d.utility.Vector3dVector(np.asarray(colours[:, :3], np.float64) / 255.0)
-    geometry: Geometry
-    if faces is not None:
-        mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(display), o3d.utility.Vector3iVector(faces))
-        mesh.compute_vertex_normals()
-        mesh.compute_triangle_normals()  # the legacy renderer draws unlit without them
-        if rgb is not None:
-            mesh.vertex_colors = rgb
-        geometry = mesh
-    else:
-        cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(display))
-        if rgb is not None:
-            cloud.colors = rgb
-        geometry = cloud
-    return Model(geometry=geometry, kind=kind, path=p, origin=origin, rotation=rotation, up_axis=axis)
+    kind: Kind = "mesh" if arrays.faces is not None else "points"
+    geometry, notes = level_geometry(p, arrays, display)
+    return Model(geometry=geometry, kind=kind, path=p, origin=origin, rotation=rotation, up_axis=axis,
+                 warnings=notes)
 
 
 def _recentre_shift(points: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from PIL import Image
 
 import glbtools
 from glbtools.las import read_las_chunks
+from glbtools.levelfile import LevelFileError, is_level_file
 
 from .convert import points_to_o3d, scene_to_o3d
 from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
@@ -28,8 +29,10 @@ from .model import Geometry
 Reader = Callable[[Path], "Geometry | Thinned | None"]
 
 
-def read_mesh_or_points(path: Path) -> Geometry | None:
+def read_mesh_or_points(path: Path) -> Geometry | Thinned | None:
     """PLY/OBJ/STL/OFF through Open3D; a file with vertices but no faces becomes a cloud."""
+    if path.suffix.lower() == ".ply" and is_level_file(path):
+        return read_level_file(path)  # Open3D's PLY reader would drop a level's texture
     if path.suffix.lower() == ".ply" and _ply_header_has_crlf(path):
         # Open3D's PLY parser (rply) crashes the process on CRLF headers; trimesh copes.
         return read_with_trimesh(path)
@@ -51,6 +54,22 @@ def read_mesh_or_points(path: Path) -> Geometry | None:
             cloud.colors = mesh.vertex_colors
         return cloud
     return read_with_trimesh(path)  # e.g. UTF-16 OBJ, which Open3D cannot parse
+
+
+def read_level_file(path: Path) -> Geometry | Noted:
+    """An archive level file (:mod:`glbtools.levelfile`) with its colours or its texture, placed
+    at its file coordinates; a texture that cannot be shown comes back as a note."""
+    from .level_files import level_geometry, read_level
+
+    try:
+        arrays = read_level(path)
+    except LevelFileError as exc:
+        raise CorruptFile(str(exc)) from None
+    points = np.asarray(arrays.vertices, dtype=np.float64)
+    if arrays.origin.any():
+        points += arrays.origin
+    geometry, notes = level_geometry(path, arrays, points)
+    return Noted(geometry, " ".join(notes)) if notes else geometry
 
 
 def _ply_origin(path: Path) -> np.ndarray | None:
@@ -178,6 +197,10 @@ class Thinned(NamedTuple):
 
     geometry: Geometry
     note: str
+
+
+#: a reader's geometry with a note on what of the file it does not show (a level's texture)
+Noted = Thinned
 
 
 def read_las(path: Path) -> Geometry | Thinned | None:

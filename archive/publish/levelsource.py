@@ -2,7 +2,9 @@
 
 A web GLB keeps a few hundred thousand triangles; decimating a 12-50M-triangle master to
 that costs minutes and gigabytes, decimating its ~1M-triangle level costs seconds. A level
-holds colours per vertex, not textures, so only masters without a texture start from one.
+holds colours per vertex, or the master's texture coordinates and its texture (scaled to at
+most 4096 px for the finest level); a textured master starts from one only when its levels
+keep its texture and its materials hold nothing more (no other maps, no colour factor).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def level_model(path: Path, fmt: str | None, units: str | None, up_axis: str) ->
     vertices = model_frame(fmt, units, up_axis).points(g.vertices.astype(np.float64) + g.origin)
     faces = None if g.faces is None else g.faces.astype(np.int64)
     notes = [] if units or (fmt or "") in METRE_FORMATS else ["the master's units are unknown; it was taken as metres"]
-    return Model([Part(vertices, faces, colors=g.colours)], notes)
+    return Model([Part(vertices, faces, colors=g.colours, uv=g.uv, image=g.texture)], notes)
 
 
 def web_glb_from_level(job: MasterJob, level: LevelSource) -> MasterOutput:
@@ -122,11 +124,26 @@ def profile_budget(profile: Profile, cloud: bool) -> int | None:
     return min(budgets) if budgets else None
 
 
+def _plain_texture_fits(archive: Archive, item_id: int, profile: Profile) -> bool:
+    from archive.levels import master_of, plain_textured_levels
+    from glbtools.leveltexture import level_texture_px
+
+    found = master_of(archive, item_id)
+    if found is None:
+        return False
+    uid, _, sha = found
+    finest = level_texture_px(1)
+    return plain_textured_levels(archive.store.derived / "levels" / uid, sha) and (
+        profile.max_texture_px is not None and profile.max_texture_px <= finest)
+
+
 def choose_web_level(archive: Archive, item_id: int, asset: Mapping[str, Any], profile: Profile) -> LevelSource | None:
-    """The kept level a web copy under ``profile`` should start from: only for a master
-    without a texture (a level holds colours per vertex, not the texture), whose recorded
-    count is over the profile's budget, and a level that still holds at least that budget."""
-    if asset.get("textured"):
+    """The kept level a web copy under ``profile`` should start from: for a master whose
+    recorded count is over the profile's budget, a level that still holds at least that
+    budget; a textured master only when its levels keep its texture at no less than the
+    profile's texture size and its materials hold nothing more
+    (:func:`archive.levels.plain_textured_levels`)."""
+    if asset.get("textured") and not _plain_texture_fits(archive, item_id, profile):
         return None
     faces, points = int(asset.get("faces") or 0), int(asset.get("points") or 0)
     master = faces or points

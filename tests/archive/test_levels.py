@@ -71,11 +71,11 @@ def test_a_level_keeps_vertex_colours(tmp_path: Path) -> None:
     assert level.vertices.dtype == np.float32 and level.faces is not None and level.faces.dtype == np.int32
 
 
-def test_a_texture_is_baked_into_the_levels_colours(tmp_path: Path) -> None:
+def test_a_textured_master_is_read_with_its_texture_not_baked_colours(tmp_path: Path) -> None:
     obj = write_textured_obj(tmp_path)
     g = read_master(obj)
-    assert g.colours is not None
-    assert np.allclose(g.colours[:, :3].mean(0), (20, 60, 160), atol=1)
+    assert g.colours is None and g.textured and g.uv is not None and g.uv.shape == (len(g.vertices), 2)
+    assert np.asarray(g.texture.convert("RGB")).reshape(-1, 3).mean(0).round().tolist() == [20, 60, 160]
 
 
 def test_a_small_master_gets_no_level(tmp_path: Path) -> None:
@@ -213,7 +213,7 @@ def test_a_web_glb_without_a_budget_below_the_master_reads_the_master(tmp_path: 
     assert result.web is not None and result.web.triangles == 20_480
 
 
-def test_a_textured_master_is_never_exported_from_a_level(tmp_path: Path) -> None:
+def test_a_textured_master_whose_levels_lack_its_texture_is_exported_from_the_master(tmp_path: Path) -> None:
     from archive.publish.export import choose_web_level
     from archive.publish.profiles import Profile
 

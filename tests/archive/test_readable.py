@@ -110,6 +110,10 @@ def _import(archive: Archive, path: Path) -> int:
 
 
 def _is_textured(geometry) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the master (or level) read shows the texture's colour: its texture, or colours."""
+    if geometry.textured:
+        rgb = np.asarray(geometry.texture.convert("RGB")).reshape(-1, 3).astype(int)
+        return bool((np.abs(rgb - COLOUR).max(axis=1) <= 2).all())
     if geometry.colours is None:
         return False
     rgb = np.asarray(geometry.colours)[:, :3].astype(int)
@@ -215,7 +219,8 @@ def test_levels_carry_the_texture(obj_archive):
     report = build_archive_levels(archive, [item_id], targets=(1000,))
     assert report.built == [item_id], report
     (level,) = item_levels(archive, item_id)
-    assert _is_textured(read_level(level.path))
+    kept = read_level(level.path)
+    assert kept.textured and _is_textured(kept)
 
 
 def test_the_viewer_loader_gets_the_textured_mesh(obj_archive):
