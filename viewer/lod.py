@@ -5,11 +5,18 @@ Meshes are decimated with quadric edge collapse (fast-simplification); vertex co
 textures, sampled to vertex colours first) are carried over from the nearest original
 vertices. Clouds are subsampled with a fixed seed.
 
-How the moving-frame level is chosen: the renderer's cost per primitive is measured on
-every frame; while moving, the session takes the largest level whose predicted time fits
+How the moving-frame level is chosen: a frame costs a fixed part that follows its pixels
+(clear, read back, convert: ~10 ms at 1280x800 on Mesa llvmpipe, 2 cores, before any
+geometry) plus a part that follows the primitives drawn. Every full-size frame's time is kept
+per level drawn; :func:`frame_cost` fits both parts to those times, and while moving the session
+takes the largest level whose time (its own when drawn before, else predicted) fits
 ``Settings.frame_budget_ms`` (33 ms). Before any measurement it assumes
-:data:`DEFAULT_MS_PER_MILLION` (measured on Mesa llvmpipe, 2 cores: ~100k triangles in
-~29 ms at 640x480). Levels are capped at 250k primitives.
+:data:`DEFAULT_FIXED_MS_PER_MEGAPIXEL` and :data:`DEFAULT_MS_PER_MILLION`. Levels are capped at
+250k primitives.
+
+A closed mesh (every edge shared by two triangles once coincident vertices are merged) shows
+no back face from outside, so its moving frames skip them: on software GL that halves the
+fragments drawn (Nefertiti at 1280x800: 5k triangles 22 -> 15 ms, 20k 37 -> 20 ms).
 """
 
 from __future__ import annotations
@@ -27,12 +34,48 @@ from .progress import CancelToken, ProgressFn, report
 LEVEL_TARGETS = (250_000, 100_000, 40_000)
 POINT_TARGETS = (1_000_000, 400_000, 150_000)
 DEFAULT_MS_PER_MILLION = 290.0
+DEFAULT_FIXED_MS_PER_MEGAPIXEL = 10.0
+#: A mesh counts as closed (back faces hidden while moving) with at most this share of open
+#: (or wrongly wound) edges and of its area left open (the sum of its vector areas).
+OPEN_EDGE_SHARE = 0.02
+OPEN_AREA_SHARE = 0.05
 
 
 @dataclass
 class Level:
+    """A lighter copy drawn while moving; ``closed``: a closed surface (back faces may be skipped)."""
+
     geometry: o3d.geometry.Geometry3D
     primitives: int
+    closed: bool = False
+
+
+def is_closed_surface(mesh: o3d.geometry.Geometry3D) -> bool:
+    """True when no back face can show from outside ``mesh``: a triangle mesh, vertices at the
+    same place merged (readers often split them per face), whose triangles agree on their
+    winding (no edge twice in one direction), wind outwards (positive volume) and close up
+    (their vector areas cancel: a sheet or a bowl keeps ~1 or ~0.5 of its area; the cut of a
+    scan or pin holes of decimation keep a few per cent). Open edges up to 2 % pass."""
+    if not isinstance(mesh, o3d.geometry.TriangleMesh) or not mesh.has_triangles():
+        return False
+    v = np.asarray(mesh.vertices)
+    span = float(np.ptp(v, axis=0).max()) or 1.0
+    q = np.floor((v - v.min(axis=0)) / (span * 1e-6)).astype(np.int64)  # 0 .. 1e6: 20 bits each
+    _, first, welded = np.unique((q[:, 0] << 40) | (q[:, 1] << 20) | q[:, 2], return_index=True,
+                                 return_inverse=True)
+    t = welded.ravel()[np.asarray(mesh.triangles)].astype(np.int64)
+    v = v[first]  # one position per merged vertex
+    directed = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
+    undirected = np.sort(directed, axis=1)
+    _, twice_one_way = np.unique((directed[:, 0] << 32) | directed[:, 1], return_counts=True)
+    _, uses = np.unique((undirected[:, 0] << 32) | undirected[:, 1], return_counts=True)
+    p0, p1, p2 = (v[t[:, k]] - v.mean(axis=0) for k in range(3))
+    cross = np.cross(p1 - p0, p2 - p0)  # twice each triangle's vector area
+    area = float(np.linalg.norm(cross, axis=1).sum())
+    return bool(np.count_nonzero(uses == 1) <= OPEN_EDGE_SHARE * len(uses)
+                and np.count_nonzero(twice_one_way > 1) <= OPEN_EDGE_SHARE * len(uses)
+                and float(np.einsum("ij,ij->", p0, cross)) > 0.0
+                and np.linalg.norm(cross.sum(axis=0)) <= OPEN_AREA_SHARE * area)
 
 
 def _mesh_colours(mesh: o3d.geometry.TriangleMesh) -> np.ndarray | None:
@@ -95,6 +138,7 @@ def build_levels(model: Model, progress: ProgressFn | None = None,
     wanted = [t for t in targets if t * 1.6 < model.n_primitives]
     levels: list[Level] = []
     source: o3d.geometry.Geometry3D = model.geometry
+    closed = bool(wanted) and is_closed_surface(source)
     for i, target in enumerate(wanted):
         report(progress, i, len(wanted), f"Preparing a lighter copy ({target:,})", cancel)
         g = _cached(model, target, cache_dir)
@@ -106,7 +150,7 @@ def build_levels(model: Model, progress: ProgressFn | None = None,
             else:
                 break
             _store(model, target, cache_dir, g)
-        levels.append(Level(g, target))
+        levels.append(Level(g, target, closed))
         source = g
     report(progress, len(wanted), len(wanted), "Lighter copies ready", cancel)
     return levels
@@ -127,13 +171,15 @@ def moving_copies(model: Model, triangles: tuple[int, ...] = MOVING_TRIANGLES,
     out: list[Level] = []
     g: o3d.geometry.Geometry3D = model.geometry
     is_mesh = isinstance(g, o3d.geometry.TriangleMesh)
+    closed: bool | None = None  # of the model they are made from: decimation may open seams
     for target in triangles if is_mesh else points:
         have = len(g.triangles) if is_mesh else len(g.points)  # type: ignore[attr-defined]
         if target > 0.6 * have:
             continue
         if is_mesh:
+            closed = is_closed_surface(g) if closed is None else closed
             g = decimate(g, target)  # type: ignore[arg-type]
-            out.append(Level(g, len(g.triangles)))  # type: ignore[attr-defined]
+            out.append(Level(g, len(g.triangles), closed))  # type: ignore[attr-defined]
         else:
             from .readers import voxel_keep
 
@@ -143,20 +189,42 @@ def moving_copies(model: Model, triangles: tuple[int, ...] = MOVING_TRIANGLES,
     return out
 
 
+def frame_cost(samples: list[tuple[int, float]], pixels: int,
+               ms_per_million: float | None = None) -> tuple[float, float]:
+    """(fixed ms, ms per million primitives) of a frame of ``pixels``, fitted to measured
+    ``samples`` ((primitives, ms) of full-size frames of that size, one per level drawn).
+
+    Two or more levels give a line (slope and intercept, neither below zero); one level keeps
+    the rate (``ms_per_million`` or the default) and puts the rest of its time in the fixed
+    part; none: the defaults."""
+    rate = ms_per_million or DEFAULT_MS_PER_MILLION
+    fixed = DEFAULT_FIXED_MS_PER_MEGAPIXEL * pixels / 1e6
+    prims = np.array([p for p, _ in samples], dtype=float)
+    ms = np.array([m for _, m in samples], dtype=float)
+    if len(samples) >= 2 and np.ptp(prims) > 0.2 * prims.max():
+        slope, intercept = np.polyfit(prims / 1e6, ms, 1)
+        return max(float(intercept), 0.0), max(float(slope), 1.0)
+    if samples:
+        return max(float(np.min(ms - prims * rate / 1e6)), 0.0), rate
+    return fixed, rate
+
+
 def choose_level(levels: list[Level], full_primitives: int, ms_per_million: float | None,
                  budget_ms: float, measured: dict[int, float] | None = None,
-                 full_id: int | None = None) -> Level | None:
+                 full_id: int | None = None, fixed_ms: float = 0.0) -> Level | None:
     """Largest level predicted to render within ``budget_ms`` (None: the full model fits).
 
     A level (or the full model, by ``full_id``) already drawn is judged by its own measured
-    frame time (``measured``: ``id(geometry)`` -> ms); others by ``ms_per_million``. Software
-    GL pays for pixels as well as primitives, so a light level can still miss the budget,
-    and only its own time says so."""
+    frame time (``measured``: ``id(geometry)`` -> ms); others by ``fixed_ms`` plus
+    ``ms_per_million`` per million primitives (:func:`frame_cost`). Software GL pays for pixels
+    as well as primitives, so a light level can still miss the budget, and only its own time
+    says so."""
     rate = ms_per_million or DEFAULT_MS_PER_MILLION
     measured = measured or {}
 
     def cost(key: int | None, primitives: int) -> float:
-        return measured.get(key, primitives * rate / 1e6) if key is not None else primitives * rate / 1e6
+        predicted = fixed_ms + primitives * rate / 1e6
+        return measured.get(key, predicted) if key is not None else predicted
 
     if not levels or cost(full_id, full_primitives) <= budget_ms:
         return None

