@@ -14,7 +14,17 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from workers import JobLimits, WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, job_limits, limit_memory
+from workers import (
+    MACHINE_SHARE,
+    JobLimits,
+    WorkerCancelled,
+    WorkerCrashed,
+    WorkerPool,
+    WorkerTimedOut,
+    job_limits,
+    limit_memory,
+    machine_memory,
+)
 
 from .errors import Cancelled, CorruptFile, LimitExceeded
 from .formats import DEFAULT_LIMITS, Limits, ScanInfo
@@ -97,6 +107,24 @@ def limits_for(files: Iterable[Path], per_byte: int = 8, total: int | None = Non
     return limits
 
 
+def limits_for_holding(name: str, held: int, timeout: float, total: int | None = None, task: str = "read") -> JobLimits:
+    """Memory and time for a job whose peak follows what it holds, not its input's size (a
+    cloud thinned while it is read a chunk at a time): the floor plus ``held`` bytes and half
+    as much again for the allocator's slack, at most :data:`workers.MACHINE_SHARE` of this
+    machine's memory (``total`` bytes when given), so a big machine never starves the job
+    and a small one is asked for no more than it has. Raises ``LimitExceeded`` naming the
+    figures when even the floor plus ``held`` is more than that share."""
+    machine = total if total is not None else machine_memory()
+    cap = int(MACHINE_SHARE * machine)
+    needed = MEMORY_FLOOR + int(held)
+    if needed > cap:
+        raise LimitExceeded(f"{name}: to {task} it needs about {needed / 1024**3:.1f} GiB of memory, but this "
+                            f"computer lets the reader use {cap / 1024**3:.1f} GiB ({MACHINE_SHARE:.0%} of its "
+                            f"{machine / 1024**3:.1f} GiB); do it on a computer with at least "
+                            f"{needed / MACHINE_SHARE / 1024**3:.0f} GiB of memory")
+    return JobLimits(min(MEMORY_FLOOR + int(1.5 * held), cap), timeout, needed, cap)
+
+
 #: Bytes per vertex and per triangle of a PLY master while exporting or building levels
 #: (float64 copies, normals, decimation's quadrics): a compact binary PLY is far smaller.
 PLY_BYTES_PER_VERTEX = 100
@@ -127,5 +155,5 @@ def run_isolated(fn: Callable[..., T], *args: Any, name: str, memory: int, timeo
     return _result(_start(fn, args, memory, cancel), name, timeout, cancel, memory)
 
 
-__all__ = ["MEMORY_FLOOR", "POOL", "TIMEOUT_S", "inspect_isolated", "limit_memory", "limits_for", "memory_for",
-           "run_isolated", "start_inspection"]
+__all__ = ["MEMORY_FLOOR", "POOL", "TIMEOUT_S", "inspect_isolated", "limit_memory", "limits_for", "limits_for_holding",
+           "memory_for", "run_isolated", "start_inspection"]

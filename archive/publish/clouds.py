@@ -9,7 +9,7 @@ non-finite coordinates (organised PCD clouds mark holes with NaN) are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,10 @@ class ThinCloud:
 
 #: the first pass keeps one point per cell this many times finer than the target's cells
 FINE = 1.5
+#: the fine cells may hold at most this many times the target's points: a cloud that fills a
+#: volume (vegetation, a noisy scan) rather than a surface would otherwise keep nearly every
+#: point read; past it the fine grid is made twice as coarse, so memory follows the target
+HOLD = 4
 Chunks = Iterable[tuple[np.ndarray, np.ndarray | None]]
 
 
@@ -107,17 +111,15 @@ def thin_chunks(chunks: Chunks, lo: np.ndarray, hi: np.ndarray, target: int) -> 
     point of a cell is kept (one within a fine cell of the best)."""
     from .budget import voxel_thin  # late: budget reaches this module through geometry
 
-    size = float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0
-    dims = np.floor((hi - lo) / size).astype(np.int64) + 1
-    while float(np.prod(dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
-        size *= 2
-        dims = np.floor((hi - lo) / size).astype(np.int64) + 1
-    kept = _FineCells()
+    grid = _FloatGrid(lo, hi, float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0)
+    kept = _FineCells(grid.keys, grid.coarsen, HOLD * max(target, 1))
     for xyz, colours in chunks:
-        kept.add(xyz, colours, lo, size, dims)
+        kept.read += len(xyz)
+        if len(xyz):
+            kept.add(grid.keys(xyz), xyz, colours)
     points, colours, read = kept.result()
     if not len(points):
-        return ThinCloud(points, colours, np.zeros(3), size, read)
+        return ThinCloud(points, colours, np.zeros(3), grid.size, read)
     keep, cell = voxel_thin(points, target, corner=lo)  # the grid laid from the box's corner
     return ThinCloud(points[keep], None if colours is None else colours[keep], np.zeros(3), cell, read)
 
@@ -143,31 +145,21 @@ def thin_las(path: Path, target: int, chunk: int = 2_000_000) -> ThinCloud:
         scale, offset = np.asarray(header.scales, np.float64), np.asarray(header.offsets, np.float64)
         rgb = {"red", "green", "blue"} <= set(header.point_format.dimension_names)
         size = float((hi - lo).max()) / np.sqrt(max(target, 1)) / FINE or 1.0
-        step = np.maximum(np.floor(size / scale), 1).astype(np.int64)  # a fine cell in file integers
         first = np.round((lo - offset) / scale).astype(np.int64)
-        dims = (np.round((hi - offset) / scale).astype(np.int64) - first) // step + 1
-        while float(np.prod(dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
-            step *= 2
-            dims = (np.round((hi - offset) / scale).astype(np.int64) - first) // step + 1
-        narrow = bool((np.abs(first) < 2**30).all() and (dims * step < 2**30).all())  # int32 cannot overflow
-        kept = _FineCells()
+        last = np.round((hi - offset) / scale).astype(np.int64)
+        grid = _IntGrid(first, last, np.maximum(np.floor(size / scale), 1).astype(np.int64))
+        kept = _FineCells(grid.keys, grid.coarsen, HOLD * max(target, 1))
         for block in reader.chunk_iterator(chunk):
-            ints = [np.asarray(getattr(block, a)) for a in "XYZ"]
-            keys = np.zeros(len(ints[0]), dtype=np.int64)
-            for k in range(3):  # a difference times a float32 reciprocal: no integer division
-                start = np.int32(first[k]) if narrow else np.int64(first[k])
-                q = ((ints[k] - start) * np.float32(1 / step[k])).astype(np.int64)
-                keys = keys * dims[k] + np.clip(q, 0, dims[k] - 1)
-            one = _first_of_each(keys)
-            xyz = np.column_stack([ints[k][one] * scale[k] + (offset[k] - origin[k]) for k in range(3)])
-            kept.read += len(keys)
-            kept.hold(keys[one], xyz, np.column_stack([block.red[one], block.green[one], block.blue[one]])
-                      if rgb else None)
-    points, raw, read = kept.result()
+            ints = np.column_stack([np.asarray(getattr(block, a)) for a in "XYZ"])
+            kept.read += len(ints)
+            if len(ints):
+                kept.add(grid.keys(ints), ints, np.column_stack([block.red, block.green, block.blue]) if rgb else None)
+    held, raw, read = kept.result()
     if read < total:
         raise CorruptFile(f"{path.name}: the LAS header declares {total:,} points but only {read:,} could be read.")
-    if not len(points):
-        return ThinCloud(points, None, origin, size, read)
+    if not len(held):
+        return ThinCloud(np.zeros((0, 3)), None, origin, size, read)
+    points = held * scale + (offset - origin)  # the kept points only, as float64 in the file's units
     keep, cell = voxel_thin(points, target, corner=lo - origin)
     colours = None
     if raw is not None:
@@ -176,45 +168,108 @@ def thin_las(path: Path, target: int, chunk: int = 2_000_000) -> ThinCloud:
     return ThinCloud(points[keep], colours, origin, cell, read)
 
 
+class _FloatGrid:
+    """Fine cells of ``size`` laid from ``lo`` over the box (lo, hi) of float coordinates."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, size: float) -> None:
+        self.lo, self.hi, self.size = lo, hi, size
+        self.dims = self._dims()
+        while float(np.prod(self.dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
+            self.coarsen()
+
+    def _dims(self) -> np.ndarray:
+        return np.floor((self.hi - self.lo) / self.size).astype(np.int64) + 1
+
+    def coarsen(self) -> None:
+        self.size *= 2
+        self.dims = self._dims()
+
+    def keys(self, xyz: np.ndarray) -> np.ndarray:
+        """(n,) int64 cell numbers of (n, 3) points (points outside the box: its border cells)."""
+        q = np.clip(((xyz - self.lo) / self.size).astype(np.int64), 0, self.dims - 1)
+        return (q[:, 0] * self.dims[1] + q[:, 1]) * self.dims[2] + q[:, 2]
+
+
+class _IntGrid:
+    """Fine cells of ``step`` file integers per axis laid from ``first`` (a LAS file's own
+    integer coordinates: no float copy of every point)."""
+
+    def __init__(self, first: np.ndarray, last: np.ndarray, step: np.ndarray) -> None:
+        self.first, self.last, self.step = first, last, step
+        self.dims = self._dims()
+        while float(np.prod(self.dims.astype(np.float64))) >= 2**40:  # keys must leave room for an index
+            self.coarsen()
+
+    def _dims(self) -> np.ndarray:
+        # int32 arithmetic when it cannot overflow: half the memory traffic of int64
+        self.narrow = bool((np.abs(self.first) < 2**30).all() and ((self.last - self.first) < 2**30).all())
+        return (self.last - self.first) // self.step + 1
+
+    def coarsen(self) -> None:
+        self.step = self.step * 2
+        self.dims = self._dims()
+
+    def keys(self, ints: np.ndarray) -> np.ndarray:
+        """(n,) int64 cell numbers of (n, 3) integer coordinates."""
+        keys = np.zeros(len(ints), dtype=np.int64)
+        for k in range(3):  # a difference times a float32 reciprocal: no integer division
+            start = np.int32(self.first[k]) if self.narrow and ints.dtype == np.int32 else np.int64(self.first[k])
+            q = ((ints[:, k] - start) * np.float32(1 / self.step[k])).astype(np.int64)
+            keys = keys * self.dims[k] + np.clip(q, 0, self.dims[k] - 1)
+        return keys
+
+
 class _FineCells:
-    """One point per fine cell, kept across chunks. Duplicates are found by sorting one int64
-    per point (cell number above, position in the batch below): numpy's sort of plain
-    integers is several times faster than an argsort or ``unique``."""
+    """One point per fine cell, kept across chunks, never more than about ``cap`` of them.
+
+    Duplicates are found by sorting one int64 per point (cell number above, position in the
+    batch below): numpy's sort of plain integers is several times faster than an argsort or
+    ``unique``. When more than ``cap`` cells are occupied, ``coarsen()`` makes the grid twice
+    as coarse and the points held are numbered again by ``keys_of`` (the grid the next chunks
+    use), so the points held stay under ``cap`` plus twice that between merges, whatever the
+    cloud's shape and size.
+    """
 
     MERGE_AT = 8_000_000
 
-    def __init__(self) -> None:
+    def __init__(self, keys_of: Callable[[np.ndarray], np.ndarray], coarsen: Callable[[], None], cap: int) -> None:
+        self.keys_of, self.coarsen, self.cap = keys_of, coarsen, max(cap, 1)
         self.keys: list[np.ndarray] = []
         self.points: list[np.ndarray] = []
         self.raw: list[np.ndarray] = []
         self.held = 0
         self.read = 0
-        self.limit = self.MERGE_AT  # merge when more than this is held (doubles with what survives)
+        self.coarsened = 0  # times the grid was made coarser to stay under ``cap``
+        self.limit = self._limit(0)
 
-    def add(self, xyz: np.ndarray, raw: np.ndarray | None, lo: np.ndarray, size: float, dims: np.ndarray) -> None:
-        self.read += len(xyz)
-        if not len(xyz):
-            return
-        q = np.clip(((xyz - lo) / size).astype(np.int64), 0, dims - 1)
-        keys = (q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]
+    def _limit(self, held: int) -> int:
+        """Merge when more than this is held: doubles with what survives, within twice the cap."""
+        return min(max(self.MERGE_AT, 2 * held), 2 * self.cap)
+
+    def add(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
+        """Keep one of these points per cell (``keys``: their cells on the grid in use)."""
         first = _first_of_each(keys)
-        self.hold(keys[first], xyz[first], None if raw is None else raw[first])
-
-    def hold(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
-        """Keep these points, one per cell already (``keys``): merged with the rest later."""
-        self.keys.append(keys)
-        self.points.append(points)
+        self.keys.append(keys[first])
+        self.points.append(points[first])
         if raw is not None:
-            self.raw.append(raw)
-        self.held += len(keys)
+            self.raw.append(raw[first])
+        self.held += len(first)
         if self.held > self.limit:
             self._merge()
-            self.limit = max(self.MERGE_AT, 2 * self.held)
+            self.limit = self._limit(self.held)
 
     def _merge(self) -> None:
         keys, points = np.concatenate(self.keys), np.concatenate(self.points)
         raw = np.concatenate(self.raw) if self.raw else None
+        self.keys, self.points, self.raw = [], [], []  # let the pieces go before the sort
         first = _first_of_each(keys)
+        while len(first) > self.cap:
+            self.coarsen()
+            self.coarsened += 1
+            keys, points = keys[first], points[first]
+            raw = None if raw is None else raw[first]
+            keys = self.keys_of(points)
+            first = _first_of_each(keys)
         self.keys, self.points, self.raw = [keys[first]], [points[first]], [] if raw is None else [raw[first]]
         self.held = len(first)
 

@@ -1,0 +1,68 @@
+"""Memory and time for building one master's levels of detail in the isolated worker.
+
+A big LAS/LAZ cloud is never held whole: its first level is thinned while it is read a chunk at
+a time (:func:`.publish.clouds.thin_las`, which keeps at most :data:`.publish.clouds.HOLD`
+times the level's points), the coarser levels come from that level, and the pick index is
+sorted out of core a chunk at a time (:mod:`.pickindex`). So the job's memory follows the
+first level's size and the chunk, not the file: a 100M-point LAZ and a 1G-point one need the
+same. Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time
+from the points to read. Any other master is read whole, and keeps the file-size rule
+(:func:`.isolation.limits_for`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers import JobLimits
+
+#: bytes per point the fine cells may hold (:data:`.publish.clouds.HOLD` x the level's
+#: points): int32 x/y/z, an int64 cell and uint16 RGB, twice over between merges, copied and
+#: sorted at a merge; then the float64 copy that the level's grid is chosen on
+BYTES_PER_HELD_POINT = 100
+#: bytes per point of one chunk in flight: laspy's record and decompression buffers, the cells
+#: and their sort; the pick index's codes, rows and their order
+BYTES_PER_CHUNK_POINT = 200
+#: bytes per point read that stay until the end: the pick index's leaf boxes (24 per 64 points)
+BYTES_PER_POINT_READ = 1
+#: the first level (thinning), then the pick index (every point read again, sorted, written)
+SECONDS_PER_MILLION_POINTS = 6.0
+BASE_SECONDS = 300.0
+
+
+def levels_limits(master: Path, targets: tuple[int, ...] | None = None, total: int | None = None) -> JobLimits:
+    """Memory (address space) and time for :func:`.levels.build_levels` of ``master`` in the
+    worker; ``total`` replaces this machine's memory (tests). Raises ``LimitExceeded`` with
+    what the job needs and what the machine has when it cannot be done here."""
+    from .isolation import limits_for, limits_for_holding
+
+    streamed = _streamed_points(master, targets)
+    if streamed is None:
+        limits = limits_for([master], per_byte=6, total=total)
+        return JobLimits(limits.memory, max(limits.timeout, BASE_SECONDS + master.stat().st_size / 2e6),
+                         limits.needed, limits.cap)
+    count, first = streamed
+    from .pickindex import CHUNK
+    from .publish.clouds import HOLD
+
+    held = (HOLD * first * BYTES_PER_HELD_POINT + min(CHUNK, count) * BYTES_PER_CHUNK_POINT
+            + count * BYTES_PER_POINT_READ)
+    seconds = BASE_SECONDS + SECONDS_PER_MILLION_POINTS * count / 1e6
+    return limits_for_holding(master.name, held, seconds, total, task="build its levels of detail")
+
+
+def _streamed_points(master: Path, targets: tuple[int, ...] | None) -> tuple[int, int] | None:
+    """(points, first level's points) of a LAS/LAZ master whose first level is thinned while it
+    is read (the rule of :func:`.levels.build_levels`); None for any other master."""
+    from .formats.identify import identify
+
+    if identify(master) not in ("las", "laz"):
+        return None
+    from .formats.lidar import las_point_count
+    from .levels import _targets
+
+    count = las_point_count(master)
+    wanted = _targets(count, False, targets)
+    if not wanted or count <= 2 * wanted[0]:
+        return None
+    return count, wanted[0]

@@ -1,0 +1,124 @@
+"""A big cloud's levels are built in memory that follows the levels, not the file: the fine
+cells of the thinning stay under a cap whatever the cloud's shape, and the isolated worker's
+limit is computed from what the job holds and what the machine has."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import laspy
+import numpy as np
+import pytest
+
+from archive.errors import LimitExceeded
+from archive.isolation import MEMORY_FLOOR, limits_for
+from archive.levels_limits import levels_limits
+from archive.publish.clouds import HOLD, thin_chunks, thin_las
+
+GIB = 1024**3
+
+
+def _volume(n: int) -> np.ndarray:
+    """Points filling a cube (vegetation, noise): nearly every point has a fine cell of its own."""
+    return np.random.default_rng(7).random((n, 3)) * 10.0
+
+
+def _las(path: Path, points: np.ndarray) -> Path:
+    header = laspy.LasHeader(point_format=2, version="1.2")
+    header.scales = [0.0001] * 3
+    header.offsets = [0.0] * 3
+    las = laspy.LasData(header)
+    las.x, las.y, las.z = points.T
+    las.red = las.green = las.blue = np.full(len(points), 40_000, np.uint16)
+    las.write(path)
+    return path
+
+
+def _peak_bytes(fn) -> int:  # type: ignore[no-untyped-def]
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _one_per_cell(points: np.ndarray, cell: float, corner: np.ndarray) -> bool:
+    cells = np.floor((points - corner) / cell)
+    return len(np.unique(cells, axis=0)) == len(cells)
+
+
+def test_a_volume_las_is_thinned_in_memory_that_follows_the_target(tmp_path: Path) -> None:
+    points = _volume(600_000)
+    path = _las(tmp_path / "volume.las", points)
+    target = 2000
+    result = {}
+    peak = _peak_bytes(lambda: result.setdefault("thin", thin_las(path, target, chunk=40_000)))
+    thin = result["thin"]
+    # every point held as a fine cell would be 600k x (cell, x/y/z, colour): tens of MB
+    assert peak < 12e6, f"{peak / 1e6:.1f} MB held for a {target}-point level"
+    assert thin.total == len(points) and 0.3 * target < len(thin.points) <= target
+    assert _one_per_cell(thin.points + thin.origin, thin.cell, points.min(0))
+
+
+def test_a_volume_in_chunks_is_thinned_in_memory_that_follows_the_target() -> None:
+    points = _volume(600_000)
+    chunk = 40_000
+    result = {}
+
+    def run() -> None:
+        chunks = ((points[a:a + chunk].copy(), None) for a in range(0, len(points), chunk))
+        result["thin"] = thin_chunks(chunks, points.min(0), points.max(0), 2000)
+
+    peak = _peak_bytes(run)
+    thin = result["thin"]
+    assert peak < 12e6, f"{peak / 1e6:.1f} MB held for a 2000-point level"
+    assert thin.total == len(points) and 600 < len(thin.points) <= 2000
+    assert (np.isin(thin.points.view("V24"), points.view("V24"))).all()  # real points, unmoved
+
+
+def test_a_surface_keeps_its_fine_grid(tmp_path: Path) -> None:
+    """The cap is far above what a scanned surface occupies: thinning it is unchanged."""
+    rng = np.random.default_rng(3)
+    xy = rng.random((200_000, 2)) * 10
+    points = np.column_stack([xy, np.sin(xy[:, 0])])
+    thin = thin_las(_las(tmp_path / "surface.las", points), 3000, chunk=30_000)
+    assert 0.8 * 3000 < len(thin.points) <= 3000
+    assert HOLD * 3000 > 1.5**2 * 3000 * 1.3  # room for the fine cells of a gently curved surface
+
+
+def _big_las(tmp_path: Path, file_bytes: int) -> Path:
+    """A real 60,000-point LAS followed by padding up to ``file_bytes`` (sparse: no disk used):
+    a file far bigger than the points it holds, as a LAZ is small beside what it decodes to."""
+    path = _las(tmp_path / "big.las", _volume(60_000))
+    with open(path, "r+b") as fh:
+        fh.truncate(file_bytes)
+    return path
+
+
+def test_levels_limit_of_a_streamed_cloud_follows_its_level_not_its_file(tmp_path: Path) -> None:
+    path = _big_las(tmp_path, 6 * GIB)
+    with pytest.raises(LimitExceeded):  # the rule for masters read whole: the file must fit
+        limits_for([path], per_byte=6, total=8 * GIB)
+    small = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
+    assert small.needed < MEMORY_FLOOR + 200e6 and small.memory <= small.cap
+    assert levels_limits(path, targets=(5000, 1000), total=64 * GIB).memory == small.memory  # not the machine's share
+    bigger = levels_limits(path, targets=(20_000, 5000), total=8 * GIB)
+    assert bigger.needed > small.needed  # a finer first level holds more
+
+
+def test_a_machine_too_small_for_the_levels_is_told_what_they_need(tmp_path: Path) -> None:
+    path = _big_las(tmp_path, 10**6 + 2_000_000)
+    with pytest.raises(LimitExceeded, match=r"needs about 2\.\d GiB .* lets the reader use 1\.6 GiB .* at least 3 GiB"):
+        levels_limits(path, targets=(5000, 1000), total=2 * GIB)
+
+
+def test_the_levels_time_limit_follows_the_points(tmp_path: Path) -> None:
+    path = _big_las(tmp_path, 2 * 10**6)
+    few = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
+    with open(path, "r+b") as fh:  # the header's point count (LAS 1.2, offset 107) says 100M
+        fh.seek(107)
+        fh.write((100_000_000).to_bytes(4, "little"))
+    many = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
+    assert many.timeout > few.timeout + 500
