@@ -261,22 +261,17 @@ def _targets(count: int, mesh: bool, given: tuple[int, ...] | None) -> list[int]
 
 
 def _streamed_cloud(master: Path, given: tuple[int, ...] | None) -> tuple[MasterGeometry, float, int] | None:
-    """(first level, its cell size, the master's point count) of a LAS/LAZ master of over twice
-    the first level's points, thinned while it is read a chunk at a time
-    (:func:`.publish.clouds.thin_las`: memory follows the level, not the 100M points);
-    None for any other master."""
-    from .formats.identify import identify
+    """(first level, its cell size, the master's point count) of a LAS/LAZ or plain PLY cloud
+    master of over twice the first level's points, thinned while it is read a chunk at a time
+    (:func:`.publish.cloudstream.thin_cloud_master`: memory follows the level, not the 100M
+    points); None for any other master."""
+    from .publish.cloudstream import streamed_cloud_points, thin_cloud_master
 
-    if identify(master) not in ("las", "laz"):
+    count = streamed_cloud_points(master)
+    wanted = _targets(count or 0, False, given)
+    if count is None or not wanted or count <= 2 * wanted[0]:
         return None
-    from .formats.lidar import las_point_count
-    from .publish.clouds import thin_las
-
-    count = las_point_count(master)
-    wanted = _targets(count, False, given)
-    if not wanted or count <= 2 * wanted[0]:
-        return None
-    thin = thin_las(master, wanted[0])
+    thin = thin_cloud_master(master, wanted[0])
     return MasterGeometry(thin.points.astype(np.float32), None, thin.colours, thin.origin), thin.cell, count
 
 

@@ -1,12 +1,13 @@
 """Memory and time for building one master's levels of detail in the isolated worker.
 
-A big LAS/LAZ cloud is never held whole: its first level is thinned while it is read a chunk at
-a time (:func:`.publish.clouds.thin_las`, which keeps at most :data:`.publish.clouds.HOLD`
-times the level's points), the coarser levels come from that level, and the pick index is
-sorted out of core a chunk at a time (:mod:`.pickindex`). So the job's memory follows the
-first level's size and the chunk, not the file: a 100M-point LAZ and a 1G-point one need the
-same. Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time
-from the points to read. Any other master is read whole, and keeps the file-size rule
+A big LAS/LAZ or plain PLY cloud is never held whole: its first level is thinned while it is
+read a chunk at a time (:func:`.publish.cloudstream.thin_cloud_master`, which keeps at most
+:data:`.publish.clouds.HOLD` times the level's points), the coarser levels come from that
+level, and the pick index is sorted out of core a chunk at a time (:mod:`.pickindex`). So the
+job's memory follows the first level's size and the chunk, not the file: a 100M-point LAZ and
+a 1G-point one need nearly the same (a PLY's memory maps add its size to the address space).
+Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time from the
+points to read. Any other master is read whole, and keeps the file-size rule
 (:func:`.isolation.limits_for`).
 """
 
@@ -42,27 +43,26 @@ def levels_limits(master: Path, targets: tuple[int, ...] | None = None, total: i
         return JobLimits(limits.memory, max(limits.timeout, BASE_SECONDS + master.stat().st_size / 2e6),
                          limits.needed, limits.cap)
     count, first = streamed
+    from .formats.identify import identify
     from .pickindex import CHUNK
     from .publish.clouds import HOLD
 
     held = (HOLD * first * BYTES_PER_HELD_POINT + min(CHUNK, count) * BYTES_PER_CHUNK_POINT
             + count * BYTES_PER_POINT_READ)
+    if identify(master) == "ply":  # read through memory maps (the thinning's, the pick index's): address space
+        held += 2 * master.stat().st_size
     seconds = BASE_SECONDS + SECONDS_PER_MILLION_POINTS * count / 1e6
     return limits_for_holding(master.name, held, seconds, total, task="build its levels of detail")
 
 
 def _streamed_points(master: Path, targets: tuple[int, ...] | None) -> tuple[int, int] | None:
-    """(points, first level's points) of a LAS/LAZ master whose first level is thinned while it
+    """(points, first level's points) of a cloud master whose first level is thinned while it
     is read (the rule of :func:`.levels.build_levels`); None for any other master."""
-    from .formats.identify import identify
-
-    if identify(master) not in ("las", "laz"):
-        return None
-    from .formats.lidar import las_point_count
     from .levels import _targets
+    from .publish.cloudstream import streamed_cloud_points
 
-    count = las_point_count(master)
-    wanted = _targets(count, False, targets)
-    if not wanted or count <= 2 * wanted[0]:
+    count = streamed_cloud_points(master)
+    wanted = _targets(count or 0, False, targets)
+    if count is None or not wanted or count <= 2 * wanted[0]:
         return None
     return count, wanted[0]

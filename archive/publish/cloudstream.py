@@ -278,3 +278,44 @@ def master_source(path: Path, frame: ModelFrame) -> CloudSource:
         colours = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
                                   for p in clouds])
     return ArraySource(points, colours)
+
+
+# --- a master's first level of detail, thinned while it is read -----------------------------
+
+def streamed_cloud_points(path: Path) -> int | None:
+    """The points of a cloud master that can be thinned and indexed a chunk at a time (a
+    LAS/LAZ, a binary PLY holding only vertices), from its header; None for any other master
+    (read whole)."""
+    from archive.formats.identify import identify
+
+    fmt = identify(path)
+    if fmt in ("las", "laz"):
+        from archive.formats.lidar import las_point_count
+
+        return las_point_count(path)
+    if fmt == "ply":
+        source = PlySource.open(path, ModelFrame(np.eye(3), 1.0))
+        return None if source is None else source.count
+    return None
+
+
+def thin_cloud_master(path: Path, target: int) -> Any:
+    """A :class:`.clouds.ThinCloud` of at most ``target`` points of a master that
+    :func:`streamed_cloud_points` counts, in the master's own frame and units, relative to its
+    ``origin`` (a whole offset near the centre of georeferenced data): a LAS/LAZ thinned on its
+    own integer coordinates (:func:`.clouds.thin_las`), a PLY through its memory map a slice at
+    a time (:func:`.clouds.thin_chunks`). Memory follows ``target``, not the master."""
+    from archive.formats.identify import identify
+
+    from .clouds import _near_centre, thin_chunks, thin_las
+
+    if identify(path) in ("las", "laz"):
+        return thin_las(path, target)
+    source = PlySource.open(path, ModelFrame(np.eye(3), 1.0))
+    if source is None:
+        raise ValueError(f"{path.name}: not a cloud that can be read a chunk at a time")
+    lo, hi = source.bounds()
+    thin = thin_chunks(source.chunks(), lo, hi, target)
+    thin.origin = _near_centre(lo, hi)
+    thin.points = thin.points - thin.origin
+    return thin

@@ -122,3 +122,43 @@ def test_the_levels_time_limit_follows_the_points(tmp_path: Path) -> None:
         fh.write((100_000_000).to_bytes(4, "little"))
     many = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
     assert many.timeout > few.timeout + 500
+
+
+def _ply_cloud(path: Path, points: np.ndarray) -> Path:
+    """A scanner's cloud: a binary PLY of coloured vertices only, georeferenced far from zero."""
+    rows = np.empty(len(points), dtype=[("x", "<f8"), ("y", "<f8"), ("z", "<f8"),
+                                         ("red", "u1"), ("green", "u1"), ("blue", "u1")])
+    rows["x"], rows["y"], rows["z"] = points.T
+    rows["red"], rows["green"], rows["blue"] = 200, 100, 50
+    head = ("ply\nformat binary_little_endian 1.0\nelement vertex %d\nproperty double x\nproperty double y\n"
+            "property double z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n") % len(rows)
+    path.write_bytes(head.encode("ascii") + rows.tobytes())
+    return path
+
+
+def test_a_big_ply_cloud_gets_its_first_level_while_it_is_read(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.levels as levels_module
+    from archive.levels import build_levels, read_level
+    from archive.pickindex import find_pick_index
+
+    rng = np.random.default_rng(11)
+    xy = rng.random((80_000, 2)) * 10
+    points = np.column_stack([xy, np.sin(xy[:, 0])]) + [500_000.0, 2_000_000.0, 30.0]
+    path = _ply_cloud(tmp_path / "scan.ply", points)
+
+    def whole(_path: Path) -> None:
+        raise AssertionError("a big cloud must not be read whole")
+
+    monkeypatch.setattr(levels_module, "read_master", whole)
+    levels = build_levels(path, "cd" * 32, tmp_path / "lv", targets=(5000, 1000))
+    assert [lv.level for lv in levels] == [1, 2] and 4000 < levels[0].points <= 5000
+    first = read_level(levels[0].path)
+    assert np.abs(first.origin).max() > 1e5 and np.abs(first.vertices).max() < 100  # float32 near zero
+    kept = first.vertices.astype(np.float64) + first.origin
+    distance, _ = __import__("scipy.spatial", fromlist=["cKDTree"]).cKDTree(points).query(kept)
+    assert distance.max() < 1e-3  # real points of the master (float32 rounding aside)
+    assert first.colours is not None and (first.colours[:, :3] == [200, 100, 50]).all()
+    assert find_pick_index(tmp_path / "lv", "cd" * 32) is not None
+    limits = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
+    assert limits.needed < MEMORY_FLOOR + 100e6  # the level and the file's maps, not the whole cloud
