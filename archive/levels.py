@@ -331,7 +331,12 @@ def _from_parts(path: Path, fmt: str) -> MasterGeometry:
     reader = MASTER_READERS.get(fmt)
     if reader is None:
         raise UnsupportedFormat(f"{path.name}: no levels can be made from {fmt.upper()} files")
-    parts = reader(path)
+    parts = None
+    if fmt == "obj":  # a photogrammetry OBJ (v, vt, f a/t, one material) without trimesh's float64 copies
+        from .publish.objtextured import textured_obj_parts
+
+        parts = textured_obj_parts(path)
+    parts = reader(path) if parts is None else parts
     meshes = [p for p in parts if p.faces is not None and len(p.faces)]
     chosen = meshes or [p for p in parts if p.faces is None]
     if not chosen:

@@ -180,3 +180,37 @@ def test_a_web_copy_of_a_textured_master_starts_from_its_textured_level(tmp_path
         scene = trimesh.load(next((tmp_path / "out").rglob("*.glb")), force="scene")
         (mesh,) = scene.geometry.values()
         assert mesh.visual.uv is not None and mesh.visual.material.baseColorTexture is not None
+
+
+@pytest.mark.parametrize("corner", ["{0}/{0}", "{0}/{0}/{0}"])
+def test_the_fast_obj_reader_gives_what_trimesh_gives(tmp_path: Path, corner: str) -> None:
+    from archive.publish.geometry import read_with_trimesh
+    from archive.publish.objtextured import textured_obj_parts
+
+    path = textured_obj(tmp_path, gradient=True)
+    lines = path.read_text().splitlines()
+    if corner != "{0}/{0}":  # the same file with a normal index on every corner
+        def with_normals(line: str) -> str:
+            return "f " + " ".join(corner.format(c.split("/")[0]) for c in line.split()[1:])
+
+        lines = [with_normals(ln) if ln.startswith("f ") else ln for ln in lines] + ["vn 0 0 1"] * 2000
+        path.write_text("\n".join(lines) + "\n")
+    (fast,), (slow,) = textured_obj_parts(path), read_with_trimesh(path)  # type: ignore[misc]
+    assert fast.faces.shape == slow.faces.shape and fast.image.size == slow.image.size
+    corners = [np.column_stack([p.vertices[p.faces.ravel()], p.uv[p.faces.ravel()]]) for p in (fast, slow)]
+    assert np.abs(corners[0] - corners[1]).max() < 1e-6  # the same corners, in the same order
+
+
+@pytest.mark.parametrize("change", ["two materials", "a quad", "no texture coordinates", "relative indices"])
+def test_the_fast_obj_reader_leaves_other_files_to_trimesh(tmp_path: Path, change: str) -> None:
+    from archive.publish.objtextured import read_textured_obj
+
+    path = textured_obj(tmp_path)
+    text = path.read_text()
+    first_face = next(ln for ln in text.splitlines() if ln.startswith("f "))
+    changed = {"two materials": text + "usemtl other\nf 1/1 2/2 3/3\n",
+               "a quad": text + "f 1/1 2/2 3/3 4/4\n",
+               "no texture coordinates": text.replace(first_face, "f 1//1 2//2 3//3"),
+               "relative indices": text + "f -1/-1 -2/-2 -3/-3\n"}[change]
+    path.write_text(changed)
+    assert read_textured_obj(path) is None
