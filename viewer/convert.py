@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import open3d as o3d
-import trimesh
+
+if TYPE_CHECKING:
+    import trimesh  # imported when a file is read through trimesh: importing it (and SciPy) costs over a second
 
 
 def _texture_image(visual: Any) -> np.ndarray | None:
@@ -114,6 +116,8 @@ def _promote_colour_attribute(geometry: Any) -> None:
     colours = np.asarray(stored)
     if colours.dtype.kind == "f":
         colours = np.clip(colours * 255.0, 0, 255)
+    import trimesh
+
     geometry.visual = trimesh.visual.ColorVisuals(geometry, vertex_colors=colours.astype(np.uint8))
 
 
@@ -130,6 +134,8 @@ def points_to_o3d(points: np.ndarray, colours: np.ndarray | None = None) -> o3d.
 
 def scene_to_o3d(loaded: Any) -> o3d.geometry.TriangleMesh | o3d.geometry.PointCloud | None:
     """Convert what ``trimesh.load`` returned into Open3D geometry (None when empty)."""
+    import trimesh
+
     if isinstance(loaded, trimesh.Scene):
         for geometry in loaded.geometry.values():
             _promote_colour_attribute(geometry)

@@ -15,8 +15,6 @@ from typing import NamedTuple
 
 import numpy as np
 import open3d as o3d
-import trimesh
-from PIL import Image
 
 import glbtools
 from glbtools.las import read_las_chunks
@@ -95,6 +93,11 @@ def _ply_header_has_crlf(path: Path) -> bool:
 def read_with_trimesh(path: Path) -> Geometry | None:
     """Fallback and glTF/GLB reader (trimesh decodes Draco through DracoPy; meshopt-compressed
     views are decoded first, see :func:`meshopt_decoded_glb`)."""
+    # Imported here, not at the top: trimesh brings SciPy (over a second), which a model read
+    # by Open3D or from its levels never needs.
+    import trimesh
+    from PIL import Image
+
     plain = meshopt_decoded_glb(path)
     try:
         with warnings.catch_warnings():
