@@ -278,3 +278,11 @@ def _comparisons(db: Database) -> None:
 )""")
     db.execute("CREATE INDEX comparisons_item ON comparisons(item_id)")
     db.execute("CREATE INDEX comparisons_compared_item ON comparisons(compared_item_id)")
+
+
+@migrations(name="010_search_postings")
+def _search_postings(db: Database) -> None:
+    """Nothing to change here: on PostgreSQL this step keeps each search token's items as compact
+    id sets (``item_postings``, see ``archive.catalogue.postgres_postings``), so a search matching
+    most of the catalogue reads a few rows; SQLite's full-text table already answers it. Kept so
+    both engines list the same steps."""

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import Archive, SearchQuery  # noqa: E402
 from archive.catalogue import SQLiteCatalogue  # noqa: E402
-from archive.catalogue.postgres_sql import search_columns  # noqa: E402
+from archive.catalogue.postgres_postings import encode, postings_of  # noqa: E402
+from archive.catalogue.postgres_sql import search_columns_and_tokens  # noqa: E402
 from archive.fields import ITEM_FIELDS  # noqa: E402
 from archive.records import search_text, sort_title, to_row  # noqa: E402
 from archive.store import FileStore  # noqa: E402
@@ -33,17 +34,19 @@ from tests.archive.pg import Server, find_bin_dir  # noqa: E402
 
 def copy_reference(archive: Archive, rows: list[dict]) -> float:
     """COPY of the already-validated, converted rows (items with their search columns, their
-    lexemes, one event each) into the team archive's own tables, indexes and triggers: what the
-    database alone costs for the rows ``add_items`` writes."""
+    lexemes, their tokens' postings, one event each) into the team archive's own tables, indexes
+    and triggers: what the database alone costs for the rows ``add_items`` writes."""
     items = [archive.prepare_item(r, check_accession=False) for r in rows]
     columns = [f.name for f in ITEM_FIELDS if any(i[f.name] not in (None, []) for i in items)]
-    converted, lexemes = [], []
+    converted, lexemes, tokens = [], [], []
     for n, item in enumerate(items, start=1):
         row = to_row(item)
         text = search_text(item)
-        words, count, item_lexemes = search_columns(text)
+        words, count, item_lexemes, item_tokens = search_columns_and_tokens(text)
         converted.append([n, "t", "t", sort_title(item), *(row[c] for c in columns), text, words, count])
         lexemes.append((n, item_lexemes))
+        tokens.append((n, item_tokens))
+    postings = [(token, block, encode(offsets)) for (token, block), offsets in postings_of(tokens).items()]
     names = ["id", "created_at", "updated_at", "sort_title", *columns, "search_text", "words", "word_count"]
     conn = archive.catalogue.conn  # type: ignore[attr-defined]
     start = time.perf_counter()
@@ -53,6 +56,10 @@ def copy_reference(archive: Archive, rows: list[dict]) -> float:
                 copy.write_row(values)
         with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
             for values in lexemes:
+                copy.write_row(values)
+        with cur.copy("COPY item_postings (token, block, ids) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "int8", "bytea"])
+            for values in postings:
                 copy.write_row(values)
         with cur.copy("COPY events (at, agent, type, item_id, outcome, detail) FROM STDIN") as copy:
             for n in range(1, len(rows) + 1):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from psycopg.rows import dict_row
 from ..access import Access
 from ..errors import StorageError
 from ..search import SearchQuery
-from . import postgres_roles, postgres_schema
+from . import postgres_postings, postgres_roles, postgres_schema
 from .base import EVENT_COLUMNS, EventSummary
 from .comparisons_sql import ComparisonsSQL
 from .postgres_notify import ChangeListener
@@ -37,7 +39,7 @@ from .postgres_sql import (
     phrases,
     ranking_sql,
     rows_sql,
-    search_columns,
+    search_columns_and_tokens,
     search_sql,
 )
 from .records_sql import PostgresRecords
@@ -281,13 +283,15 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         """Insert one item with its search text; returns its id (one more than the largest, as SQLite)."""
         row = dict(row)
         given = row.pop("id", None)
-        words, count, lexemes = search_columns(search_text)
+        words, count, lexemes, tokens = search_columns_and_tokens(search_text)
         names = ["id", *row, "search_text", "words", "word_count"]
         first = "%s" if given is not None else "(SELECT coalesce(max(id), 0) + 1 FROM items)"
         values = ", ".join([first, *["%s"] * (len(names) - 1)])
         params = [*([given] if given is not None else []), *row.values(), search_text, words, count]
         item_id = int(self._one(f"INSERT INTO items ({', '.join(names)}) VALUES ({values}) RETURNING id", params))
         self._x("INSERT INTO item_lexemes (id, lexemes) VALUES (%s, %s::tsvector)", [item_id, lexemes])
+        with self._guard():
+            postgres_postings.change(self.conn.cursor(), postgres_postings.postings_of([(item_id, tokens)]))
         return item_id
 
     def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -295,28 +299,43 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         """Insert many items at once (``columns`` include ``id``) with COPY."""
         texts = dict(search_texts)
         at = list(columns).index("id")
-        lexemes = []
+        lexemes, tokens = [], []
+        largest = self._one("SELECT max(id) FROM items")  # postings of higher blocks are all new
         with self._guard(), self.conn.cursor() as cur:
             cur.adapters.register_dumper(bool, _BoolAsInteger)
             with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
                 for values in rows:
                     text = texts.get(values[at], "")
-                    words, count, item_lexemes = search_columns(text)
+                    words, count, item_lexemes, item_tokens = search_columns_and_tokens(text)
                     copy.write_row((*values, text, words, count))
                     lexemes.append((values[at], item_lexemes))
-            with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
-                for item in lexemes:
-                    copy.write_row(item)
+                    tokens.append((values[at], item_tokens))
+            with ThreadPoolExecutor(1) as pool:  # the postings are worked out while the server indexes the lexemes
+                postings = pool.submit(postgres_postings.postings_of, sorted(tokens, key=itemgetter(0)))
+                with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
+                    for item in lexemes:
+                        copy.write_row(item)
+                postgres_postings.change(cur, postings.result(), fresh_above=-1 if largest is None
+                                         else largest >> postgres_postings.BLOCK_BITS)
 
     def update_item(self, item_id: int, row: dict[str, Any], search_text: str | None = None) -> None:
         row = dict(row)
         if search_text is not None:
-            words, count, lexemes = search_columns(search_text)
+            words, count, lexemes, tokens = search_columns_and_tokens(search_text)
             row.update(search_text=search_text, words=words, word_count=count)
             self._x("INSERT INTO item_lexemes (id, lexemes) VALUES (%s, %s::tsvector)"
                     " ON CONFLICT (id) DO UPDATE SET lexemes = EXCLUDED.lexemes", [item_id, lexemes])
+            self._move_postings(item_id, tokens)
         sets = ", ".join(f"{k} = %s" for k in row)
         self._x(f"UPDATE items SET {sets} WHERE id = %s", [*row.values(), item_id])
+
+    def _move_postings(self, item_id: int, tokens: set[str] | None) -> None:
+        """Take an item out of the postings of the tokens it no longer holds, add it to its new ones."""
+        old = postgres_postings.tokens_of(self._one("SELECT words FROM items WHERE id = %s", [item_id]) or "")
+        new = tokens or set()
+        plus, minus = (postgres_postings.postings_of([(item_id, part)]) for part in (new - old, old - new))
+        with self._guard():
+            postgres_postings.change(self.conn.cursor(), plus, minus)
 
     def unlink_serving_vessel(self, vessel_id: int) -> list[tuple[int, int]]:
         return [(r[0], r[1]) for r in self._x(
@@ -327,6 +346,7 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         self._x("DELETE FROM files WHERE asset_id IN (SELECT id FROM assets WHERE item_id = %s)", [item_id])
         self._x("DELETE FROM assets WHERE item_id = %s", [item_id])
         self._x("DELETE FROM item_lexemes WHERE id = %s", [item_id])
+        self._move_postings(item_id, None)
         self._x("DELETE FROM items WHERE id = %s", [item_id])
 
     def collections(self) -> list[str]:
@@ -340,7 +360,11 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         search = search_sql(query)
         if not search.sort_here:
             return self._ids(search.sql, search.params).tolist()
-        matches = np.sort(self._ids(search.sql, search.params))
+        if search.terms:  # typed words alone: their postings, whatever their hits (postgres_postings)
+            rows = self._x(*postgres_postings.matching_sql(search.terms), binary=True).fetchall()
+            matches = postgres_postings.combine(rows, len(search.terms))
+        else:
+            matches = np.sort(self._ids(search.sql, search.params))
         ordered = matches[::-1] if search.descending else matches
         end = None if query.limit is None else query.offset + query.limit
         ids: list[int] = ordered[query.offset:end].tolist()

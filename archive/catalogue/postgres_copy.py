@@ -14,9 +14,9 @@ from typing import Any
 import psycopg
 
 from ..errors import StorageError
-from . import sqlite_db
+from . import postgres_postings, sqlite_db
 from .postgres_schema import TABLES
-from .postgres_sql import search_columns
+from .postgres_sql import search_columns_and_tokens
 
 _HIDDEN = ("search_text", "words", "word_count")
 _BATCH = 5000
@@ -86,7 +86,7 @@ def from_sqlite(source: Path, conn: psycopg.Connection[Any]) -> None:
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false)"
                              f" FROM {table}")
             # the planner's figures for the new rows now, not when autovacuum comes by
-            conn.execute(f"ANALYZE {', '.join(TABLES)}, item_lexemes")
+            conn.execute(f"ANALYZE {', '.join(TABLES)}, item_lexemes, item_postings")
     finally:
         lite.close()
 
@@ -103,18 +103,20 @@ def _copy_table(lite: sqlite3.Connection, conn: psycopg.Connection[Any], table: 
 
 
 def _copy_items(lite: sqlite3.Connection, conn: psycopg.Connection[Any], columns: list[str]) -> None:
-    """Items with their search text, its words and its lexemes (the search columns SQLite keeps
-    in its full-text table), tokenized once."""
+    """Items with their search text, its words, its lexemes and its postings (the search columns
+    SQLite keeps in its full-text table), tokenized once."""
     rows = lite.execute(f"SELECT {', '.join('i.' + c for c in columns)}, coalesce(f.text, '') FROM items i"
                         " LEFT JOIN items_fts f ON f.rowid = i.id ORDER BY i.id")
     at = columns.index("id")
-    lexemes = []
+    lexemes, tokens = [], []
     with conn.cursor() as cur:
         with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
             for row in rows:
-                words, count, item_lexemes = search_columns(row[-1])
+                words, count, item_lexemes, item_tokens = search_columns_and_tokens(row[-1])
                 copy.write_row((*row, words, count))
                 lexemes.append((row[at], item_lexemes))
+                tokens.append((row[at], item_tokens))
         with cur.copy("COPY item_lexemes (id, lexemes) FROM STDIN") as copy:
             for item in lexemes:
                 copy.write_row(item)
+        postgres_postings.change(cur, postgres_postings.postings_of(tokens), fresh_above=-1)  # in id order; none yet

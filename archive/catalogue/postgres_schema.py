@@ -8,7 +8,9 @@ byte (``COLLATE "C"``) as SQLite does, whatever the server's default locale, so 
 equality match. The search text (folded, see ``archive.text``) is kept three times: as given
 (``search_text``, what SQLite's full-text table holds), as its word tokens separated by single
 spaces (``words``, for phrases and ranking) and, since step 008, as the set of its distinct
-tokens (``item_lexemes``, under a GIN index), which the search queries match first.
+tokens (``item_lexemes``, under a GIN index), which the search queries match first; since step
+010 each token's items are kept as compact id sets too (``item_postings``), which answer a search
+of typed words alone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import psycopg
 
 from ..text import fold
 from ..vocab import SEED_VOCABULARIES
+from . import postgres_postings
 from .postgres_notify import NOTIFY_TRIGGER
 from .postgres_sql import lexemes_of
 
@@ -237,6 +240,14 @@ def _comparisons(cur: psycopg.Cursor) -> None:
     cur.execute(COMPARISONS)
 
 
+def _search_postings(cur: psycopg.Cursor) -> None:
+    """Each token's items as compact id sets (``postgres_postings``), filled from the items'
+    words: a search matching most of the catalogue reads a few rows instead of every match."""
+    cur.execute(postgres_postings.SCHEMA)
+    postgres_postings.build(cur)
+    cur.execute("ANALYZE item_postings")
+
+
 STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("001_initial", _initial),
     ("002_asset_up_axis", _noop),
@@ -247,6 +258,7 @@ STEPS: list[tuple[str, Callable[[psycopg.Cursor], None]]] = [
     ("007_change_notices", _change_notices),
     ("008_search_lexemes", _search_lexemes),
     ("009_comparisons", _comparisons),
+    ("010_search_postings", _search_postings),
 ]
 """(name, step) in order; the names are those of ``archive.schema.migrations`` (a test checks)."""
 

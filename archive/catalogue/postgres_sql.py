@@ -45,18 +45,34 @@ def search_columns(search_text: str) -> tuple[str, int, str | None]:
     """(``words``, token count, ``lexemes`` as tsvector text or None) of an item's search text
     (``archive.records.search_text``: folded already), tokenized as FTS5 tokenizes it. Not folded
     again: folding twice is not folding once ("ẞ" -> "ß" -> "ss"), and costs a pass per item."""
+    words, count, lexemes, _tokens = search_columns_and_tokens(search_text)
+    return words, count, lexemes
+
+
+def search_columns_and_tokens(search_text: str) -> tuple[str, int, str | None, set[str]]:
+    """``search_columns`` and the item's distinct tokens cut as lexemes are (``postgres_postings``)."""
     found = _TOKEN.findall(search_text)
     words = " " + " ".join(found) + " " if found else " "
-    return words, len(found), lexemes_of(found)
+    distinct = distinct_lexemes(found)
+    return words, len(found), lexemes_text(distinct), distinct
 
 
 def lexemes_of(found: list[str]) -> str | None:
     """The tokens ``found`` as tsvector text (their distinct lexemes), or None when they would overflow one."""
+    return lexemes_text(distinct_lexemes(found))
+
+
+def distinct_lexemes(found: list[str]) -> set[str]:
+    """The distinct tokens of ``found``, each cut to ``LEXEME_CHARS``."""
     distinct = set(found)
-    chars = sum(map(len, distinct))
-    if chars > LEXEME_CHARS and max(map(len, distinct)) > LEXEME_CHARS:
+    if sum(map(len, distinct)) > LEXEME_CHARS and max(map(len, distinct)) > LEXEME_CHARS:
         distinct = {t[:LEXEME_CHARS] for t in distinct}
-        chars = sum(map(len, distinct))
+    return distinct
+
+
+def lexemes_text(distinct: set[str]) -> str | None:
+    """Distinct lexemes as tsvector text, or None when they would overflow one."""
+    chars = sum(map(len, distinct))
     if chars * 4 > _LEXEMES_BYTES and sum(len(t.encode()) for t in distinct) > _LEXEMES_BYTES:
         return None
     return "'" + "' '".join(distinct) + "'" if distinct else ""
@@ -107,6 +123,9 @@ class IdSearch:
     params: list[Any]
     sort_here: bool
     descending: bool = False
+    terms: list[tuple[str, bool]] | None = None
+    """Set when the SQL is the text index alone and each typed word one token (shorter than
+    ``LEXEME_CHARS``): (token, as a prefix or not), which ``postgres_postings`` answers alone."""
 
 
 def search_sql(q: SearchQuery) -> IdSearch:
@@ -121,8 +140,8 @@ def search_sql(q: SearchQuery) -> IdSearch:
     descending = q.descending and not ranked
     if found:
         match, match_params = match_sql(found)
-        if sort_here and not where:
-            return IdSearch(match, match_params, sort_here=True, descending=descending)  # the text index alone
+        if sort_here and not where:  # the text index alone
+            return IdSearch(match, match_params, sort_here=True, descending=descending, terms=_terms(found))
         where.insert(0, f"i.id IN ({match})")
         params = [*match_params, *params]
     sql = "SELECT i.id FROM items i" + (" WHERE " + " AND ".join(where) if where else "")
@@ -133,6 +152,12 @@ def search_sql(q: SearchQuery) -> IdSearch:
         sql += " LIMIT %s OFFSET %s"
         params = [*params, q.limit, q.offset]
     return IdSearch(sql, params, sort_here=False)
+
+
+def _terms(found: list[list[str]]) -> list[tuple[str, bool]] | None:
+    if any(len(phrase) > 1 or len(phrase[0]) >= LEXEME_CHARS for phrase in found):
+        return None  # a phrase of several tokens, or one too long for a lexeme: checked against words
+    return [(phrase[0], n == len(found) - 1) for n, phrase in enumerate(found)]
 
 
 def ranking_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:
