@@ -214,3 +214,20 @@ def test_the_fast_obj_reader_leaves_other_files_to_trimesh(tmp_path: Path, chang
                "relative indices": text + "f -1/-1 -2/-2 -3/-3\n"}[change]
     path.write_text(changed)
     assert read_textured_obj(path) is None
+
+
+def test_a_textured_master_with_more_material_than_its_texture_is_exported_from_the_master(tmp_path: Path) -> None:
+    from archive.publish.export import choose_web_level
+    from archive.publish.profiles import Profile
+
+    src = textured_obj(tmp_path / "src")
+    # a normal map too: the web copy must keep it
+    (src.parent / "scan.mtl").write_text("newmtl m0\nKd 1 1 1\nmap_Kd tex0.png\nmap_Bump tex0.png\n")
+    with Archive.create(tmp_path / "archive") as archive:
+        item_id = add(archive, src, "relic", title_vi="Bát", accession="HUE-T2")
+        build_archive_levels(archive, [item_id], targets=(1000,))
+        (level,) = item_levels(archive, item_id)
+        assert read_level(level.path).textured  # the viewer still gets the texture
+        asset = archive.get(item_id)["assets"][0]
+        profile = Profile("t", "t", max_triangles=500, max_texture_px=2048)
+        assert choose_web_level(archive, item_id, asset, profile) is None
