@@ -141,3 +141,13 @@ def test_a_catalogue_made_before_the_postings_gets_them_on_open(team: Archive):
     with Archive.open(root) as upgraded:
         _agree(upgraded)
         assert upgraded.search_ids(SearchQuery(text="bun bo")) == [1]
+
+
+def test_rows_of_a_page_share_no_lists(team: Archive):
+    ids = team.add_items([{"kind": "relic", "title_vi": f"Chuông {n}", "collections": ["Ẩm thực Huế"],
+                           "materials": ["đồng"]} for n in range(3)])
+    rows = team.rows(ids)
+    rows[0]["collections"].append("Khác")
+    rows[1]["materials"].clear()
+    assert [r["collections"] for r in rows] == [["Ẩm thực Huế", "Khác"], ["Ẩm thực Huế"], ["Ẩm thực Huế"]]
+    assert [r["materials"] for r in rows] == [["đồng"], [], ["đồng"]]
