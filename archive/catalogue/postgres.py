@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from ..search import SearchQuery
 from . import postgres_postings, postgres_roles, postgres_schema
 from .base import EVENT_COLUMNS, EventSummary
 from .comparisons_sql import ComparisonsSQL
+from .postgres_connect import connect, lost, rerunnable, unreachable, where
 from .postgres_notify import ChangeListener
 from .postgres_sql import (
     RANK_LIMIT,
@@ -53,21 +54,6 @@ _CURRENT_MASTER = ("SELECT uid, storage_dir, main_file FROM assets WHERE item_id
                    " ORDER BY role IS DISTINCT FROM 'master', id DESC LIMIT 1")
 
 
-def where(url: str) -> str:
-    """host:port/database of a URL, for messages (never the user or password)."""
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    return f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
-
-
-def unreachable(url: str, exc: BaseException) -> StorageError:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "password" in detail or "authentication" in detail or "role" in detail:
-        return StorageError(f"The catalogue server at {where(url)} refused the login ({detail}): set PGUSER and "
-                            "PGPASSWORD, or add the password to ~/.pgpass (pgpass.conf on Windows).")
-    return StorageError(f"The catalogue server cannot be reached at {where(url)} ({detail}): check the network "
-                        "and that the server is running; nothing was changed.")
-
-
 def _value(v: Any) -> Any:
     return int(v) if isinstance(v, bool) else v
 
@@ -80,13 +66,6 @@ class _BoolAsInteger(Dumper):
 
     def dump(self, obj: bool) -> bytes:
         return b"1" if obj else b"0"
-
-
-def connect(url: str) -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="heritage")
-    except psycopg.Error as exc:
-        raise unreachable(url, exc) from exc
 
 
 class _ListColumns:
@@ -154,9 +133,19 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
 
     def _x(self, sql: str, params: Sequence[Any] = (), rows: bool = False, binary: bool = False
            ) -> psycopg.Cursor[Any]:
-        """Run one statement; connection trouble becomes a StorageError."""
-        if self.conn.closed and self._depth == 0:  # the server came back: carry on with a new connection
-            self.conn = connect(self.url)
+        """Run one statement; connection trouble becomes a StorageError. A read outside a transaction
+        whose connection had died unseen (the server restarted, an idle session was ended) runs again
+        on a new connection, so the first look after a restart just works (postgres_connect)."""
+        was_open = not self.conn.closed  # not a connection that just failed to open: that is not tried twice
+        try:
+            return self._run(sql, params, rows, binary)
+        except StorageError:
+            if not (was_open and self.conn.closed and self._depth == 0 and rerunnable(sql)):
+                raise
+        return self._run(sql, params, rows, binary)
+
+    def _run(self, sql: str, params: Sequence[Any], rows: bool, binary: bool) -> psycopg.Cursor[Any]:
+        self._ready()
         try:
             cur = self.conn.cursor(row_factory=dict_row) if rows else self.conn.cursor(binary=binary)
             return cur.execute(sql, [_value(v) for v in params])  # type: ignore[arg-type]
@@ -164,8 +153,23 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
             raise StorageError(postgres_roles.denied(self.who, exc, sql)) from exc
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
-        except psycopg.OperationalError as exc:
-            raise unreachable(self.url, exc) from exc
+        except psycopg.Error as exc:
+            if lost(self.conn, exc):
+                raise unreachable(self.url, exc) from exc
+            raise
+
+    def _ready(self) -> None:
+        """Outside a transaction: a new connection for a closed one (the server came back), and
+        none left inside a transaction that nobody will end (its statements would all be refused)."""
+        if self._depth:
+            return
+        if not self.conn.closed and self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                self.conn.rollback()
+            except psycopg.Error:
+                self.conn.close()
+        if self.conn.closed:
+            self.conn = connect(self.url)
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._x(sql, params).fetchone()
@@ -188,17 +192,28 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
             return
         if self._read_only:
             raise StorageError(READ_ONLY)
-        with self._guard():
-            if self.conn.closed:
-                self.conn = connect(self.url)
-            with self.conn.transaction():
-                self._depth = 1
-                try:
-                    self._x(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                    self._x("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
-                    yield
-                finally:
-                    self._depth = 0
+        with self._guard(), ExitStack() as stack:
+            self._begin(stack)
+            self._depth = 1
+            try:
+                self._x(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                self._x("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+                yield
+            finally:
+                self._depth = 0
+
+    def _begin(self, stack: ExitStack) -> None:
+        """BEGIN, on a new connection when the one held had died unseen: nothing was sent yet, so
+        the first save after a server restart just works."""
+        try:
+            self._ready()
+            stack.enter_context(self.conn.transaction())
+        except psycopg.Error as exc:
+            if not lost(self.conn, exc):
+                raise
+            self.conn.close()
+            self.conn = connect(self.url)
+            stack.enter_context(self.conn.transaction())
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -208,7 +223,9 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
             raise StorageError(postgres_roles.denied(self.who, exc, "COPY")) from exc
         except psycopg.errors.LockNotAvailable as exc:
             raise StorageError("The catalogue is busy (another user is saving a large change); try again.") from exc
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
+            if not lost(self.conn, exc):
+                raise
             raise StorageError(f"{unreachable(self.url, exc)} The change was not saved.") from exc
 
     def integrity_problems(self, quick: bool = False) -> list[str]:

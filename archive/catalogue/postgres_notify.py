@@ -14,10 +14,14 @@ holds, and ``fileno()`` is that socket, for an event loop to watch (Qt's QSocket
 from __future__ import annotations
 
 import logging
+import select
 import time
 from typing import Any
 
 import psycopg
+
+from ..errors import StorageError
+from .postgres_connect import connect
 
 CHANNEL = "heritage_changes"
 RETRY_S = 10.0  # after a lost connection, how long to wait before listening again
@@ -42,10 +46,10 @@ class ChangeListener:
         self._listen()
 
     def _listen(self) -> None:
-        try:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5, application_name="heritage-listen")
-        except psycopg.Error as exc:
-            log.info("not listening for changes (%s); the app looks on its timer instead", type(exc).__name__)
+        try:  # connect_timeout and keepalives: a server gone silent is noticed in seconds (postgres_connect)
+            conn = connect(self.url, application_name="heritage-listen")
+        except StorageError as exc:
+            log.info("not listening for changes (%s); the app looks on its timer instead", exc)
             self._retry_at = time.monotonic() + RETRY_S
             return
         try:
@@ -66,21 +70,37 @@ class ChangeListener:
 
     def pending(self) -> bool:
         """Whether a notice arrived since the last call; drains them all, never waits. While the
-        connection is lost it says True (a change may go unnoticed) and tries again every RETRY_S."""
+        connection is lost it says True (a change may go unnoticed) and listens again at the next
+        call, then every RETRY_S while the server cannot be reached."""
         if self._conn is None or self._conn.closed:
             self._conn = None
             if time.monotonic() >= self._retry_at:
                 self._listen()
             return True
         try:
-            return sum(1 for _notice in self._conn.notifies(timeout=0)) > 0
-        except psycopg.Error as exc:  # the server went away or restarted
+            arrived = self._drain()
+            if _readable(self._conn.fileno()):  # more than notices: the server's goodbye, then the end
+                arrived += self._drain()  # reading the end raises here, at this look rather than the next
+            return arrived > 0
+        except psycopg.Error as exc:  # the server went away or restarted, or the keepalives found it silent
             log.info("lost the change-notice connection (%s)", type(exc).__name__)
             self.close()
-            self._retry_at = time.monotonic() + RETRY_S
+            self._retry_at = 0.0  # the next look listens again (a restarted server is back by then)
             return True
+
+    def _drain(self) -> int:
+        assert self._conn is not None
+        return sum(1 for _notice in self._conn.notifies(timeout=0))
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _readable(fd: int) -> bool:
+    """Whether the socket holds something to read now (select works on sockets everywhere)."""
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True  # a socket that cannot be asked about: reading it says what happened

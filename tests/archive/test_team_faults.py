@@ -238,15 +238,13 @@ def test_a_server_restart_during_an_import_fails_it_cleanly_and_the_next_import_
             return done
 
         archive.store.place = place_then_restart  # type: ignore[method-assign]
-        with pytest.raises(StorageError, match="catalogue server cannot be reached"):
+        # the commit connects again, and finds the staging claim gone with the server's restart
+        with pytest.raises(StorageError, match="catalogue server cannot be reached|connection to the catalogue "
+                                               "server was lost during the import"):
             import_paths(archive, [write_box_ply(tmp_path / "in")], ImportOptions(isolate=False))
         archive.store.place = place  # type: ignore[method-assign]
         assert objects_in(root) == []
-        try:
-            archive.count()  # the first call may only learn that the connection is gone…
-        except StorageError as exc:
-            assert "cannot be reached" in str(exc)
-        assert archive.count() == 0  # …the next one connects again
+        assert archive.count() == 0  # the first call after the failure connects again
         report = import_paths(archive, [write_box_ply(tmp_path / "in")], ImportOptions(isolate=False))
         assert len(report.imported) == 1
     assert problems(root) == []
