@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from platform_support import temp_beside
+
 from .errors import CorruptFile, EmptyModel
 from .store import CancelToken
 
@@ -163,7 +165,7 @@ def _write_manifest(folder: Path, sha256: str, levels: list[LevelInfo], complete
             "other_material": bool(source is not None and source.other_material),
             "levels": [_row(folder, lv) for lv in levels]}
     target = _manifest(folder, sha256)
-    tmp = target.with_suffix(".json.tmp")
+    tmp = temp_beside(target)  # a name of this PC and process: two PCs may build the same levels at once
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(tmp, target)
 

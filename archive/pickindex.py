@@ -33,6 +33,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from platform_support import replacing, temp_beside
+
 from .errors import CorruptFile, EmptyModel
 from .store import CancelToken
 
@@ -87,7 +89,7 @@ def build_pick_index(vertices: Any, faces: Any, origin: np.ndarray, folder: Path
     step = _Steps(progress, cancel, 6)
     shift = np.zeros(3) if shift is None else np.asarray(shift, dtype=np.float64)
     kind = "mesh" if faces is not None and len(faces) else "points"
-    tmp = {r: p.with_name(p.name + ".tmp") for r, p in files.items()}
+    tmp = {r: temp_beside(p) for r, p in files.items()}  # two PCs may index the same master at once
     try:
         if kind == "mesh":
             count, leaves = _index_mesh(vertices, faces, shift, tmp, chunk, step)
@@ -103,9 +105,8 @@ def build_pick_index(vertices: Any, faces: Any, origin: np.ndarray, folder: Path
             p.unlink(missing_ok=True)
     manifest = {"version": FORMAT_VERSION, "sha256": sha256, "kind": kind, "origin": [float(c) for c in origin],
                 "vertices": n, "faces": count if kind == "mesh" else 0, "leaf": LEAF, "fan": FAN, "levels": levels}
-    part = files["manifest"].with_suffix(".json.part")
-    part.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    os.replace(part, files["manifest"])
+    with replacing(files["manifest"]) as part:
+        part.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     step("Index ready")
     return files["manifest"]
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from platform_support import temp_beside
+
 MAGIC = "comment Heritage archive level of detail"
 _XYZ = ["property float x", "property float y", "property float z"]
 _RGBA = ["property uchar red", "property uchar green", "property uchar blue", "property uchar alpha"]
@@ -134,7 +136,7 @@ def write_level_arrays(level: LevelArrays, path: Path) -> Path:
         rows["rgba"] = level.colours
     if level.uv is not None:
         rows["uv"] = level.uv
-    tmp = path.with_suffix(".tmp")
+    tmp = temp_beside(path)  # a name of this PC and process: two PCs may write the same level at once
     with open(tmp, "wb") as fh:
         fh.write(("\n".join([*head, "end_header"]) + "\n").encode("ascii"))
         fh.write(rows.tobytes())

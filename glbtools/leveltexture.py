@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from platform_support import temp_beside
+
 #: longest side of the texture kept with level 1, 2, 3…; never scaled up
 LEVEL_TEXTURE_PX = (4096, 2048, 1024)
 #: longest side of an atlas made of several textures
@@ -78,7 +80,7 @@ def save_texture(image: Image.Image, folder: Path, stem: str, longest: int) -> s
     picture = scaled(image, longest)
     alpha = _has_alpha(picture)
     name = f"{stem}.{'png' if alpha else 'jpg'}"
-    tmp = folder / f"{name}.tmp"
+    tmp = temp_beside(folder / name)  # a name of this PC and process: two PCs may write it at once
     with open(tmp, "wb") as fh:
         if alpha:
             picture.convert("RGBA").save(fh, format="PNG", compress_level=1)

@@ -5,7 +5,8 @@ never imports ``fcntl`` or ``resource`` and never reads ``/proc``
 (``tests/test_platform.py`` greps for it); it calls these functions instead:
 
 - :mod:`.files`: file locks (the ``filelock`` package), read-only marking, directory fsync,
-  hard links with a copy fallback, and the file system a folder lives on (``psutil``);
+  files replaced whole through a temporary name no other PC uses, hard links with a copy
+  fallback, and the file system a folder lives on (``psutil``);
 - :mod:`.processes`: the worker start method (``spawn`` everywhere but Linux, or as
   ``HERITAGE_START_METHOD`` says) and the worker memory limit (``RLIMIT_AS`` on Linux,
   ``psutil`` watchdogs in the worker and in its parent elsewhere);
@@ -30,6 +31,8 @@ from .files import (
     make_read_only,
     make_writable,
     remove_tree,
+    replacing,
+    temp_beside,
 )
 from .gl import Open3DUnavailable, import_open3d, open3d_error_message
 from .locations import Locations, user_locations
@@ -47,6 +50,6 @@ __all__ = [
     "START_METHOD_ENV", "FileSystem", "HeldLock", "MemoryGuard", "Open3DUnavailable", "filesystem", "fsync_dir",
     "hard_link", "hold_lock", "import_open3d", "limit_memory", "link_or_copy", "lock_held", "make_folders_writable",
     "make_read_only", "make_writable", "remove_tree", "memory_guard", "kernel_limits_memory", "process_memory",
-    "open3d_error_message", "start_method",
+    "open3d_error_message", "replacing", "start_method", "temp_beside",
     "Locations", "user_locations",
 ]

@@ -1,11 +1,17 @@
-"""Files: locks, read-only marking, directory fsync, links, and which file system a folder is on."""
+"""Files: locks, read-only marking, directory fsync, files replaced whole, links, and which file
+system a folder is on."""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import shutil
+import socket
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +123,30 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- files replaced whole --------------------------------------------------------------------
+
+def temp_beside(target: Path) -> Path:
+    """A temporary path in ``target``'s folder that no other writer uses, in this process or in
+    another, on this PC or on another one sharing the folder: ``<name>.<host>-<pid>-<random>.tmp``.
+    Write it whole, then ``os.replace`` it onto ``target``: one rename in one folder, atomic on a
+    network share too, so two PCs making the same thumbnail at once each put a whole file there.
+    It begins with ``target``'s name: a cleanup that keeps the files of a name keeps it too."""
+    host = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:24] or "host"
+    return target.with_name(f"{target.name}.{host}-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """The path to write ``target``'s new content to (:func:`temp_beside`); when the block ends
+    without an error it replaces ``target`` at once, and it is removed after an error."""
+    tmp = temp_beside(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # --- links -------------------------------------------------------------------------------
