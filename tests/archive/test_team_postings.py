@@ -106,14 +106,17 @@ def test_rows_change_and_combine_across_sparse_and_dense_blocks(team: Archive):
 
 def test_the_postings_follow_every_write(team: Archive, tmp_path: Path):
     ids = team.add_items(ITEMS)
+    team.add_items([{**item, "accession": f"X-{n}"} for n, item in enumerate(ITEMS)])  # into the same rows
     single = team.add_item({"kind": "dish", "title_vi": "Cơm hến", "tags": ["Huế"]})
     _agree(team)
     team.update(ids[0], {"title_vi": "Bánh khoái", "tags": []})
     team.update(ids[1], {"status": "reviewed"})  # not the search text
     team.delete(single, confirmed=True)
     _agree(team)
-    assert team.search_ids(SearchQuery(text="bun")) == team.search_ids(SearchQuery(text="com")) == []
+    assert team.search_ids(SearchQuery(text="com")) == []
+    assert team.search_ids(SearchQuery(text="bun")) == [ids[0] + 4]  # the second batch's copy
     assert team.search_ids(SearchQuery(text="banh kh")) == [ids[0]]
+    assert sorted(team.search_ids(SearchQuery(text="chen"))) == [ids[1], ids[2], ids[1] + 4, ids[2] + 4]
 
 
 def test_a_catalogue_migrated_in_has_its_postings(pg_server: Any, tmp_path: Path):
