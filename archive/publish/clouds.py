@@ -93,7 +93,10 @@ class ThinCloud:
 FINE = 1.5
 #: the fine cells may hold at most this many times the target's points: a cloud that fills a
 #: volume (vegetation, a noisy scan) rather than a surface would otherwise keep nearly every
-#: point read; past it the fine grid is made twice as coarse, so memory follows the target
+#: point read; past it the fine grid is made twice as coarse, so memory follows the target.
+#: A scanned surface fills 3-8 (the 100M-point tiled statue of bench_cloud100m: 3.99); the
+#: level's grid is chosen afterwards among the points kept, so a coarser fine grid leaves it
+#: as fine and as full (tests/archive/test_cloud_levels_memory.py)
 HOLD = 4
 Chunks = Iterable[tuple[np.ndarray, np.ndarray | None]]
 
@@ -150,10 +153,14 @@ def thin_las(path: Path, target: int, chunk: int = 2_000_000) -> ThinCloud:
         grid = _IntGrid(first, last, np.maximum(np.floor(size / scale), 1).astype(np.int64))
         kept = _FineCells(grid.keys, grid.coarsen, HOLD * max(target, 1))
         for block in reader.chunk_iterator(chunk):
-            ints = np.column_stack([np.asarray(getattr(block, a)) for a in "XYZ"])
-            kept.read += len(ints)
-            if len(ints):
-                kept.add(grid.keys(ints), ints, np.column_stack([block.red, block.green, block.blue]) if rgb else None)
+            ints = [np.asarray(getattr(block, a)) for a in "XYZ"]
+            kept.read += len(ints[0])
+            if not len(ints[0]):
+                continue
+            keys = grid.keys(ints)
+            one = _first_of_each(keys)  # stacked for the points kept only
+            kept.hold(keys[one], np.column_stack([c[one] for c in ints]),
+                      np.column_stack([block.red[one], block.green[one], block.blue[one]]) if rgb else None)
     held, raw, read = kept.result()
     if read < total:
         raise CorruptFile(f"{path.name}: the LAS header declares {total:,} points but only {read:,} could be read.")
@@ -209,12 +216,13 @@ class _IntGrid:
         self.step = self.step * 2
         self.dims = self._dims()
 
-    def keys(self, ints: np.ndarray) -> np.ndarray:
-        """(n,) int64 cell numbers of (n, 3) integer coordinates."""
-        keys = np.zeros(len(ints), dtype=np.int64)
-        for k in range(3):  # a difference times a float32 reciprocal: no integer division
-            start = np.int32(self.first[k]) if self.narrow and ints.dtype == np.int32 else np.int64(self.first[k])
-            q = ((ints[:, k] - start) * np.float32(1 / self.step[k])).astype(np.int64)
+    def keys(self, ints: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        """(n,) int64 cell numbers of (n, 3) integer coordinates, or of their three columns."""
+        columns = [ints[:, k] for k in range(3)] if isinstance(ints, np.ndarray) else ints
+        keys = np.zeros(len(columns[0]), dtype=np.int64)
+        for k, column in enumerate(columns):  # a difference times a float32 reciprocal: no integer division
+            start = np.int32(self.first[k]) if self.narrow and column.dtype == np.int32 else np.int64(self.first[k])
+            q = ((column - start) * np.float32(1 / self.step[k])).astype(np.int64)
             keys = keys * self.dims[k] + np.clip(q, 0, self.dims[k] - 1)
         return keys
 
@@ -249,11 +257,15 @@ class _FineCells:
     def add(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
         """Keep one of these points per cell (``keys``: their cells on the grid in use)."""
         first = _first_of_each(keys)
-        self.keys.append(keys[first])
-        self.points.append(points[first])
+        self.hold(keys[first], points[first], None if raw is None else raw[first])
+
+    def hold(self, keys: np.ndarray, points: np.ndarray, raw: np.ndarray | None) -> None:
+        """Keep these points, one per cell already (``keys``): merged with the rest later."""
+        self.keys.append(keys)
+        self.points.append(points)
         if raw is not None:
-            self.raw.append(raw[first])
-        self.held += len(first)
+            self.raw.append(raw)
+        self.held += len(keys)
         if self.held > self.limit:
             self._merge()
             self.limit = self._limit(self.held)

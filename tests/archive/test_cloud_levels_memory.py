@@ -14,7 +14,7 @@ import pytest
 from archive.errors import LimitExceeded
 from archive.isolation import MEMORY_FLOOR, limits_for
 from archive.levels_limits import levels_limits
-from archive.publish.clouds import HOLD, thin_chunks, thin_las
+from archive.publish.clouds import thin_chunks, thin_las
 
 GIB = 1024**3
 
@@ -78,14 +78,35 @@ def test_a_volume_in_chunks_is_thinned_in_memory_that_follows_the_target() -> No
     assert (np.isin(thin.points.view("V24"), points.view("V24"))).all()  # real points, unmoved
 
 
-def test_a_surface_keeps_its_fine_grid(tmp_path: Path) -> None:
-    """The cap is far above what a scanned surface occupies: thinning it is unchanged."""
-    rng = np.random.default_rng(3)
-    xy = rng.random((200_000, 2)) * 10
-    points = np.column_stack([xy, np.sin(xy[:, 0])])
-    thin = thin_las(_las(tmp_path / "surface.las", points), 3000, chunk=30_000)
-    assert 0.8 * 3000 < len(thin.points) <= 3000
-    assert HOLD * 3000 > 1.5**2 * 3000 * 1.3  # room for the fine cells of a gently curved surface
+@pytest.mark.parametrize("shape", ["waves", "sphere"])
+def test_a_capped_fine_grid_thins_as_well_as_an_unbounded_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              shape: str) -> None:
+    """Surfaces that fill more fine cells than the cap allows: the level is as full and its
+    spacing as fine as with every fine cell kept."""
+    import archive.publish.clouds as clouds
+
+    if shape == "waves":
+        xy = np.random.default_rng(3).random((300_000, 2)) * 10
+        points = np.column_stack([xy, np.sin(xy[:, 0]) * 3])
+    else:
+        t, p = np.meshgrid(np.linspace(0, np.pi, 550), np.linspace(0, 2 * np.pi, 550))
+        points = np.column_stack([(np.sin(t) * np.cos(p)).ravel(), (np.sin(t) * np.sin(p)).ravel(), np.cos(t).ravel()])
+    path = _las(tmp_path / "surface.las", points * 5 + 5)
+    coarsened = []
+    result = clouds._FineCells.result
+
+    def noted(self: clouds._FineCells) -> tuple[np.ndarray, np.ndarray | None, int]:
+        coarsened.append(self.coarsened)
+        return result(self)
+
+    monkeypatch.setattr(clouds._FineCells, "result", noted)
+    capped = thin_las(path, 3000, chunk=30_000)
+    assert coarsened[0] > 0  # the surface filled more fine cells than the cap
+    monkeypatch.setattr(clouds, "HOLD", 10**6)
+    free = thin_las(path, 3000, chunk=30_000)
+    assert len(capped.points) <= 3000 and len(capped.points) >= 0.97 * len(free.points)
+    assert capped.cell <= 1.03 * free.cell
+    assert _one_per_cell(capped.points + capped.origin, capped.cell, (points * 5 + 5).min(0))
 
 
 def _big_las(tmp_path: Path, file_bytes: int) -> Path:
@@ -130,8 +151,9 @@ def _ply_cloud(path: Path, points: np.ndarray) -> Path:
                                          ("red", "u1"), ("green", "u1"), ("blue", "u1")])
     rows["x"], rows["y"], rows["z"] = points.T
     rows["red"], rows["green"], rows["blue"] = 200, 100, 50
-    head = ("ply\nformat binary_little_endian 1.0\nelement vertex %d\nproperty double x\nproperty double y\n"
-            "property double z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n") % len(rows)
+    head = (f"ply\nformat binary_little_endian 1.0\nelement vertex {len(rows)}\nproperty double x\n"
+            "property double y\nproperty double z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n"
+            "end_header\n")
     path.write_bytes(head.encode("ascii") + rows.tobytes())
     return path
 
