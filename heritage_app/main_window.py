@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from archive import Archive, ArchiveError, Change, ImportReport, SearchQuery, StorageError
 
 from . import dialogs, i18n, outages
+from .after_paint import AfterFirstPaint
 from .catalogue_model import CatalogueModel
 from .catalogue_view import CatalogueView
 from .detail_pane import DetailPane
@@ -44,6 +45,8 @@ from .up_axis import master_asset, recorded_up_axis
 from .welcome import WelcomePage
 from .window_actions import WindowActions, export_dialog_class
 
+AUTO_BACKUP_DELAY_MS = 3000  # after opening an archive: the window is shown and painted first
+
 log = logging.getLogger(__name__)
 
 
@@ -59,6 +62,8 @@ class MainWindow(QMainWindow):
         self.archive_dir: Path | None = None
         self._shown_id: int | None = None
         self.import_dialog: ImportDialog | None = None
+        self.auto_backup_task: Task | None = None
+        self.after_paint = AfterFirstPaint(self)  # work the first screen does not show waits for it
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.tasks = TaskManager(self)
@@ -244,9 +249,11 @@ class MainWindow(QMainWindow):
         self.settings.remember_archive(path)
         self.store.save(self.settings)
         self._show_archive_state()
-        self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=archive.count()), 5000)
+        self.after_paint.call(lambda: self._say_opened(archive, path))  # counting every item waits
         if not os.environ.get("HERITAGE_NO_AUTO_BACKUP") and not archive.read_only:  # nowhere to write one
-            self.auto_backup_task = self.ops.auto_backup()  # at most one a day; the newest five kept
+            # A copy of the whole catalogue: a while after the window is shown and painted.
+            self.after_paint.call(lambda: QTimer.singleShot(AUTO_BACKUP_DELAY_MS, self,
+                                                            lambda: self._start_auto_backup(archive)))
         if archive.warnings:  # sync folder, network drive, lost changes: the user must know
             box = QMessageBox(QMessageBox.Icon.Warning, self.tr("About this archive"), "\n\n".join(archive.warnings),
                               parent=self)
@@ -255,6 +262,18 @@ class MainWindow(QMainWindow):
         if self.model.rowCount():
             self.view.select_item(self.model.item_id(0))
         return True
+
+    def _say_opened(self, archive: Archive, path: Path) -> None:
+        if self.archive is archive:
+            try:
+                count = archive.count()
+            except ArchiveError:  # the catalogue's server went away meanwhile: the list says so
+                return
+            self.statusBar().showMessage(self.tr("Opened {path}: {n} item(s)").format(path=path, n=count), 5000)
+
+    def _start_auto_backup(self, archive: Archive) -> None:
+        if self.archive is archive:  # not closed or replaced meanwhile
+            self.auto_backup_task = self.ops.auto_backup()  # at most one a day; the newest five kept
 
     def close_archive(self) -> None:
         self.live.stop()
@@ -325,7 +344,8 @@ class MainWindow(QMainWindow):
         self.search.set_choices(None, values["periods"], values["materials"], values["culinary_lines"])
         task = Task(lambda archive, _p, _c: archive.collections(), archive_dir=self.archive_dir, title="collections")
         task.signals.succeeded.connect(self.search.set_collections)
-        self.tasks.run_read(task)
+        archive = self.archive
+        self.after_paint.call(lambda: self.archive is archive and self.tasks.run_read(task))
 
     # -- searching and selecting -----------------------------------------------------------
     def run_query(self, query: SearchQuery) -> None:

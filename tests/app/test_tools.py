@@ -89,6 +89,22 @@ def test_opening_an_archive_makes_the_daily_backup(qtbot, window, tmp_path: Path
     root = tmp_path / "fresh"
     Archive.create(root).close()
     assert window.open_archive(root)
+    assert window.auto_backup_task is None  # a whole-catalogue copy waits until the window is painted
+    qtbot.waitUntil(lambda: window.auto_backup_task is not None, timeout=15_000)
     _finish(qtbot, window, window.auto_backup_task)
     assert [p.name[:5] for p in (root / "backups").iterdir()] == ["auto-"]
     assert (next((root / "backups").iterdir()) / "catalogue.sqlite").exists()
+
+
+def test_no_daily_backup_for_an_archive_closed_before_it_was_due(qtbot, window, tmp_path: Path, monkeypatch):
+    from archive import Archive
+    from heritage_app.main_window import AUTO_BACKUP_DELAY_MS
+
+    monkeypatch.delenv("HERITAGE_NO_AUTO_BACKUP")
+    root = tmp_path / "fresh"
+    Archive.create(root).close()
+    assert window.open_archive(root)
+    window.close_archive()
+    qtbot.wait(AUTO_BACKUP_DELAY_MS + 500)
+    assert window.auto_backup_task is None
+    assert list((root / "backups").glob("auto-*")) == []
