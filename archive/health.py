@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 import tempfile
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,12 +90,21 @@ def _backups(root: Path) -> list[Path]:
 def auto_backup(archive: Archive, keep: int = 5, min_age_hours: float = 20.0) -> Path | None:
     """Make an automatic backup under ``backups/`` unless a recent one exists; keep the newest
     ``keep``. A new backup that fails its integrity check is removed and never replaces a
-    good one."""
-    from .backup import backup
-
+    good one. On a team archive only one PC at a time runs this (a lock in the catalogue's
+    server); the others return None at once."""
     if archive.read_only:
         return None  # read-only media: there is nowhere to put one
-    existing = sorted(_backups(archive.root))
+    one_pc = getattr(archive.catalogue, "only_one", None)  # a team archive: one PC at a time backs it up
+    with one_pc("auto-backup") if one_pc else nullcontext(True) as ours:
+        if not ours:
+            return None  # another PC of the team is making it now
+        return _auto_backup(archive, keep, min_age_hours)
+
+
+def _auto_backup(archive: Archive, keep: int, min_age_hours: float) -> Path | None:
+    from .backup import backup
+
+    existing = sorted(_backups(archive.root))  # read once the job is ours: another PC may have just made one
     if existing and _age_hours(existing[-1]) < min_age_hours:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")

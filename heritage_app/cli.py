@@ -292,7 +292,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     with _archive(args) as archive:
         if args.auto:  # for a daily scheduled task: keeps the newest --keep, never drops a good one for a bad one
             made = archive.auto_backup(keep=args.keep, min_age_hours=0 if args.now else 20)
-            print(f"backup written to {printable(made)}" if made else "a recent automatic backup exists; nothing to do")
+            print(f"backup written to {printable(made)}" if made else
+                  "a recent automatic backup exists, or another computer is making one now; nothing to do")
             return 0
         dest = archive.backup(Path(args.dir))
     print(f"backup written to {printable(dest)}")

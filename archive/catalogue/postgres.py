@@ -127,6 +127,13 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
 
         return PostgresStagingSessions(self.url)
 
+    def only_one(self, job: str) -> Any:
+        """A context giving True while this PC runs ``job`` (the automatic backup) and no other PC
+        of the team does; False while another holds it (postgres_jobs)."""
+        from .postgres_jobs import only_one
+
+        return only_one(self.url, job)
+
     @property
     def read_only(self) -> bool:
         return self._read_only
