@@ -231,3 +231,20 @@ def test_a_textured_master_with_more_material_than_its_texture_is_exported_from_
         asset = archive.get(item_id)["assets"][0]
         profile = Profile("t", "t", max_triangles=500, max_texture_px=2048)
         assert choose_web_level(archive, item_id, asset, profile) is None
+
+
+def test_the_collapse_mapping_is_the_replays(tmp_path: Path) -> None:
+    import fast_simplification
+
+    from archive.publish.seams import collapse_mapping
+
+    vertices, _, faces = _grid(0.0)
+    unit, tris = vertices - vertices.mean(0), faces.astype(np.int32)
+    points, reduced, collapses = fast_simplification.simplify(unit, tris, target_count=500, agg=2.0,
+                                                              return_collapses=True)
+    mapping = collapse_mapping(len(unit), tris, np.asarray(collapses), len(points), len(reduced))
+    replayed, _, expected = fast_simplification.replay_simplification(unit, tris, collapses)
+    assert mapping is not None and np.array_equal(mapping < 0, expected < 0)
+    ok = expected >= 0
+    assert np.abs(points[mapping[ok]] - replayed[expected[ok]]).max() < 1e-6
+    assert collapse_mapping(len(unit), tris, np.asarray(collapses), len(points) + 1, len(reduced)) is None
