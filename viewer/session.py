@@ -222,10 +222,12 @@ class ViewerSession:
         ms = (time.perf_counter() - t0) * 1000.0
         uploaded = self._uploaded(slot, id(layers[0]))
         if not uploaded and scale == 1:
-            self._learn_cost(id(geometry), prims, ms, w * h)
+            self._learn_cost(id(geometry), prims, ms, w * h, fit=moving)
         if moving and shrink and not uploaded:
             lightest = level is None or level is shown.levels[-1]
-            self._learn_scale(ms, s.frame_budget_ms, lightest)
+            # At full size the level's smoothed time decides: one slow frame (other work on the
+            # machine) must not halve the picture for the rest of the session.
+            self._learn_scale(self.frame_ms.get(id(geometry), ms) if scale == 1 else ms, s.frame_budget_ms, lightest)
         self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode, "scale": scale,
                            "back_faces": options.show_back_face}
         return img
@@ -273,11 +275,14 @@ class ViewerSession:
             self.frame_ms, self._frame_prims = {}, {}
             self.fixed_ms = None
 
-    def _learn_cost(self, key: int, prims: int, ms: float, pixels: int) -> None:
-        """Keep a full-size frame's time for the geometry drawn (smoothed) and refit the fixed
-        and per-primitive parts of the frame cost to all levels drawn at this size."""
+    def _learn_cost(self, key: int, prims: int, ms: float, pixels: int, fit: bool = True) -> None:
+        """Keep a full-size frame's time for the geometry drawn (smoothed) and, for moving frames
+        (``fit``: drawn as moving frames are, back faces skipped on closed scans), refit the fixed
+        and per-primitive parts of the frame cost to all levels drawn so at this size."""
         times = self.frame_ms
         times[key] = ms if key not in times else 0.7 * times[key] + 0.3 * ms
+        if not fit:
+            return
         self._frame_prims[key] = prims
         samples = [(self._frame_prims[k], t) for k, t in list(times.items()) if k in self._frame_prims]
         self.fixed_ms, self.ms_per_million = frame_cost(samples, pixels, self.ms_per_million)
