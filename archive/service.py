@@ -277,10 +277,12 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
             first = self.catalogue.next_item_id()
             ids = list(range(first, first + len(items)))
             self._assign_accessions(items, ids)
-            rows = [[i, stamp, stamp, sort_title(item), *row_values(item, columns)]
-                    for i, item in zip(ids, items, strict=True)]
+            # generators: the rows are converted as the catalogue writes them, so on a server the
+            # conversion overlaps the server's indexing instead of coming before it
+            rows = ([i, stamp, stamp, sort_title(item), *row_values(item, columns)]
+                    for i, item in zip(ids, items, strict=True))
             names = ["id", "created_at", "updated_at", "sort_title", *columns]
-            texts = [(i, search_text(item)) for i, item in zip(ids, items, strict=True)]
+            texts = ((i, search_text(item)) for i, item in zip(ids, items, strict=True))
             self.catalogue.insert_items(names, rows, texts)
             self.catalogue.log_events((stamp, self.agent, "create", i, None, None, None, None, "success", detail)
                                       for i in ids)

@@ -154,3 +154,15 @@ def test_rows_of_a_page_share_no_lists(team: Archive):
     rows[1]["materials"].clear()
     assert [r["collections"] for r in rows] == [["Ẩm thực Huế", "Khác"], ["Ẩm thực Huế"], ["Ẩm thực Huế"]]
     assert [r["materials"] for r in rows] == [["đồng"], [], ["đồng"]]
+
+
+def test_a_bulk_insert_reads_search_texts_in_any_order_as_the_rows_come(team: Archive):
+    catalogue = team.catalogue
+    rows = iter([[1, "A-1", "dish", "t", "t"], [2, "A-2", "dish", "t", "t"], [3, "A-3", "dish", "t", "t"]])
+    texts = iter([(2, "com hen"), (1, "bun bo hue")])  # out of order, and none for item 3
+    with catalogue.transaction():
+        catalogue.insert_items(["id", "accession", "kind", "created_at", "updated_at"], rows, texts)
+    assert team.search_ids(SearchQuery(text="bun hue")) == [1]
+    assert team.search_ids(SearchQuery(text="hen")) == [2]
+    assert catalogue.conn.execute("SELECT words FROM items WHERE id = 3").fetchone()[0] == " "
+    _agree(team)
