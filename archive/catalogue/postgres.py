@@ -10,6 +10,7 @@ wait. A lost or refused connection is a StorageError saying so, never a driver t
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -29,7 +30,7 @@ from ..search import SearchQuery
 from . import postgres_postings, postgres_roles, postgres_schema
 from .base import EVENT_COLUMNS, EventSummary
 from .comparisons_sql import ComparisonsSQL
-from .postgres_connect import connect, lost, rerunnable, unreachable, where
+from .postgres_connect import connect, found_dead_at_once, lost, rerunnable, unreachable, where
 from .postgres_notify import ChangeListener
 from .postgres_sql import (
     RANK_LIMIT,
@@ -82,23 +83,6 @@ class _ListColumns:
         if parsed is None:
             parsed = self._parsed[text] = json.loads(text)
         return list(parsed)
-
-
-class _TextsById:
-    """An item's search text from (id, text) pairs read only as far as needed: a generator of
-    them is consumed alongside the rows it belongs to."""
-
-    def __init__(self, pairs: Iterable[tuple[int, str]]) -> None:
-        self._pairs = iter(pairs)
-        self._read: dict[int, str] = {}
-
-    def __call__(self, item_id: int) -> str:
-        while item_id not in self._read:
-            pair = next(self._pairs, None)
-            if pair is None:
-                return ""
-            self._read[pair[0]] = pair[1]
-        return self._read.pop(item_id)
 
 
 class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: records_sql; comparisons_sql
@@ -160,12 +144,13 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         """Run one statement; connection trouble becomes a StorageError. A read outside a transaction
         whose connection had died unseen (the server restarted, an idle session was ended) runs again
         on a new connection, so the first look after a restart just works (postgres_connect)."""
-        was_open = not self.conn.closed  # not a connection that just failed to open: that is not tried twice
+        was_open, began = not self.conn.closed, time.monotonic()
         try:
             return self._run(sql, params, rows, binary)
         except StorageError:
-            if not (was_open and self.conn.closed and self._depth == 0 and rerunnable(sql)):
-                raise
+            if not (was_open and self.conn.closed and self._depth == 0 and rerunnable(sql)
+                    and found_dead_at_once(began)):
+                raise  # a connection that failed to open, or timed out (the network is down), is not tried twice
         return self._run(sql, params, rows, binary)
 
     def _run(self, sql: str, params: Sequence[Any], rows: bool, binary: bool) -> psycopg.Cursor[Any]:
@@ -352,10 +337,8 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
 
     def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                      search_texts: Iterable[tuple[int, str]]) -> None:
-        """Insert many items at once (``columns`` include ``id``) with COPY. ``search_texts`` is read
-        as the rows are (in the same order is best), so both may be generators converting each item
-        while the server indexes the one before."""
-        text_of = _TextsById(search_texts)
+        """Insert many items at once (``columns`` include ``id``) with COPY."""
+        texts = dict(search_texts)
         at = list(columns).index("id")
         lexemes, tokens = [], []
         largest = self._one("SELECT max(id) FROM items")  # postings of higher blocks are all new
@@ -363,7 +346,7 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
             cur.adapters.register_dumper(bool, _BoolAsInteger)
             with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
                 for values in rows:
-                    text = text_of(values[at])
+                    text = texts.get(values[at], "")
                     words, count, item_lexemes, item_tokens = search_columns_and_tokens(text)
                     copy.write_row((*values, text, words, count))
                     lexemes.append((values[at], item_lexemes))

@@ -15,12 +15,15 @@ comes from :func:`connect`, with :data:`OPTIONS`:
 A connection that died while idle (the server restarted) only says so at its next statement.
 :func:`rerunnable` tells which statements may then simply run again on a new connection: reads
 outside a transaction change nothing, so running them twice is harmless; a write is never run
-twice (it may have been done before the answer was lost).
+twice (it may have been done before the answer was lost). A statement that failed after waiting
+(:func:`found_dead_at_once` says no) met a silent network: it is not run again, so the user
+hears "cannot be reached" after the six seconds, not after ten.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import psycopg
@@ -31,6 +34,7 @@ CONNECT_TIMEOUT_S = 4  # seconds to open a connection, login included (libpq's m
 KEEPALIVE_IDLE_S = 3  # silence before the first probe
 KEEPALIVE_INTERVAL_S = 1  # between probes
 KEEPALIVE_COUNT = 3  # unanswered probes before the connection is dead: about 6 s in all
+DEAD_AT_ONCE_S = 1.0  # a statement failing sooner found its connection closed, not the network silent
 USER_TIMEOUT_MS = 6000  # nothing heard this long while a statement or a probe waits: the connection is dead
 OPTIONS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_S,
@@ -81,10 +85,19 @@ def rerunnable(sql: str) -> bool:
     return bool(_READ.match(sql)) and not _WRITE.search(sql)
 
 
+def found_dead_at_once(began: float) -> bool:
+    """Whether a statement begun at ``began`` (``time.monotonic()``) failed at once, as on a
+    connection the server had closed (restarted, ended the session): a new one will likely work.
+    One that failed after waiting timed out on a silent network, where a new connection would
+    only wait as long again."""
+    return time.monotonic() - began < DEAD_AT_ONCE_S
+
+
 def lost(conn: psycopg.Connection[Any], exc: BaseException) -> bool:
     """Whether ``exc`` ended the connection: the server went away, restarted, or ended the session
     (an idle-in-transaction timeout says so with an InternalError, not an OperationalError)."""
     return isinstance(exc, psycopg.OperationalError) or (isinstance(exc, psycopg.Error) and conn.closed)
 
 
-__all__ = ["CONNECT_TIMEOUT_S", "OPTIONS", "connect", "lost", "rerunnable", "unreachable", "where"]
+__all__ = ["CONNECT_TIMEOUT_S", "OPTIONS", "connect", "found_dead_at_once", "lost", "rerunnable", "unreachable",
+           "where"]

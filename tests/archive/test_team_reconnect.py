@@ -11,7 +11,9 @@ and runs on both passes.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -238,3 +240,59 @@ def test_a_timeout_written_in_the_url_wins(silent_server: int):
     with pytest.raises(StorageError, match="cannot be reached"):
         connect(f"postgresql://someone@127.0.0.1:{silent_server}/team?connect_timeout=2")
     assert time.monotonic() - began < 3.5
+
+
+# In a network namespace of its own (only loopback, taken down mid-session: every packet is dropped
+# silently, as with a pulled cable), a server on loopback; prints how long a read and the change
+# listener took to give up.
+SILENT_NETWORK = """
+import select, subprocess, sys, time
+sys.path.insert(0, {root!r})
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+from tests.archive.pg import Server, find_bin_dir
+from archive.catalogue.postgres import PostgresCatalogue
+from archive.catalogue.postgres_notify import ChangeListener
+from archive.errors import StorageError
+server = Server(find_bin_dir()).start()
+try:
+    url = server.admin_url(server.new_database().rsplit("/", 1)[1])
+    catalogue = PostgresCatalogue.open(url, create=True)
+    listener = ChangeListener(url)
+    assert catalogue.count_items() == 0 and listener.listening and not listener.pending()
+    subprocess.run(["ip", "link", "set", "lo", "down"], check=True)
+    began = time.monotonic()
+    try:
+        catalogue.count_items()
+        print("read answered")
+    except StorageError as exc:
+        print(f"read {{time.monotonic() - began:.1f}} {{exc}}", flush=True)
+    select.select([listener.fileno()], [], [], 60)  # the kernel gives up on the idle socket
+    print(f"listener {{time.monotonic() - began:.1f}} {{listener.pending()}} {{listener.listening}}", flush=True)
+finally:
+    subprocess.run(["ip", "link", "set", "lo", "up"])
+    server.stop()
+"""
+
+
+def _can_unshare_the_network() -> bool:
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None or shutil.which("ip") is None:
+        return False
+    return subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
+
+
+@on_postgres
+@pytest.mark.skipif(not _can_unshare_the_network(), reason="needs a network namespace of its own (root, unshare, ip)")
+def test_a_server_gone_silent_mid_session_is_given_up_in_seconds(tmp_path: Path):
+    """Keepalives and the TCP user timeout at work: without them the read waits the system's
+    retransmissions out (a quarter of an hour) and the listener never learns its server is gone."""
+    from archive.catalogue import postgres_connect
+
+    from .faults import ROOT
+
+    bound = postgres_connect.USER_TIMEOUT_MS / 1000 + 3
+    done = subprocess.run(["unshare", "-n", sys.executable, "-c", SILENT_NETWORK.format(root=str(ROOT))],
+                          capture_output=True, text=True, timeout=120, check=False)
+    lines = {line.split(" ", 1)[0]: line.split(" ") for line in done.stdout.splitlines()}
+    assert "read" in lines and "listener" in lines, done.stdout + done.stderr[-3000:]
+    assert float(lines["read"][1]) < bound and "cannot be reached" in done.stdout
+    assert float(lines["listener"][1]) < 2 * bound and lines["listener"][2:] == ["True", "False"]
