@@ -85,6 +85,23 @@ class _ListColumns:
         return list(parsed)
 
 
+class _TextsById:
+    """An item's search text from (id, text) pairs read only as far as needed: a generator of
+    them is consumed alongside the rows it belongs to."""
+
+    def __init__(self, pairs: Iterable[tuple[int, str]]) -> None:
+        self._pairs = iter(pairs)
+        self._read: dict[int, str] = {}
+
+    def __call__(self, item_id: int) -> str:
+        while item_id not in self._read:
+            pair = next(self._pairs, None)
+            if pair is None:
+                return ""
+            self._read[pair[0]] = pair[1]
+        return self._read.pop(item_id)
+
+
 class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: records_sql; comparisons_sql
     """One connection to a team archive's database: open one per thread."""
 
@@ -337,8 +354,10 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
 
     def insert_items(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                      search_texts: Iterable[tuple[int, str]]) -> None:
-        """Insert many items at once (``columns`` include ``id``) with COPY."""
-        texts = dict(search_texts)
+        """Insert many items at once (``columns`` include ``id``) with COPY. ``search_texts`` is read
+        as the rows are (in the same order is best), so both may be generators converting each item
+        while the server indexes the one before."""
+        text_of = _TextsById(search_texts)
         at = list(columns).index("id")
         lexemes, tokens = [], []
         largest = self._one("SELECT max(id) FROM items")  # postings of higher blocks are all new
@@ -346,7 +365,7 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
             cur.adapters.register_dumper(bool, _BoolAsInteger)
             with cur.copy(f"COPY items ({', '.join(columns)}, search_text, words, word_count) FROM STDIN") as copy:
                 for values in rows:
-                    text = texts.get(values[at], "")
+                    text = text_of(values[at])
                     words, count, item_lexemes, item_tokens = search_columns_and_tokens(text)
                     copy.write_row((*values, text, words, count))
                     lexemes.append((values[at], item_lexemes))
