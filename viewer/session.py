@@ -70,6 +70,7 @@ class ViewerSession:
         self.fixed_ms: float | None = None  # part of a full-size frame that does not follow primitives
         self.frame_ms: dict[int, float] = {}  # id(geometry) drawn -> its measured full-size frame time
         self._frame_prims: dict[int, int] = {}  # id(geometry) drawn -> its primitives
+        self._recent_ms: dict[int, list[float]] = {}  # id(geometry) drawn -> its last full-size frame times
         self._frame_size = (0, 0)  # the size frame_ms was measured at
         self.moving_scale = 1.0
         self.last_frame: dict[str, object] = {}
@@ -101,7 +102,7 @@ class ViewerSession:
         picker to use ("model": one on this model; None: picking off until one is given)."""
         self.shown = Shown(model, [], _bounds_of(model))
         # New dicts, never cleared in place: the render thread may be reading the old ones.
-        self.frame_ms, self._frame_prims = {}, {}
+        self.frame_ms, self._frame_prims, self._recent_ms = {}, {}, {}
         self.picker = Picker(model) if picker == "model" else picker  # type: ignore[assignment]
         self.measurement = Measurement(model_units=model.units)
         self.landmarks = Landmarks(units=model.units)
@@ -225,9 +226,10 @@ class ViewerSession:
             self._learn_cost(id(geometry), prims, ms, w * h, fit=moving)
         if moving and shrink and not uploaded:
             lightest = level is None or level is shown.levels[-1]
-            # At full size the level's smoothed time decides: one slow frame (other work on the
-            # machine) must not halve the picture for the rest of the session.
-            self._learn_scale(self.frame_ms.get(id(geometry), ms) if scale == 1 else ms, s.frame_budget_ms, lightest)
+            # At full size the median of the level's last frames decides: one slow frame (other
+            # work on the machine) must not halve the picture for the rest of the session.
+            recent = self._recent_ms.get(id(geometry), [ms])
+            self._learn_scale(float(np.median(recent)) if scale == 1 else ms, s.frame_budget_ms, lightest)
         self.last_frame = {"level": slot, "primitives": prims, "ms": ms, "mode": mode, "scale": scale,
                            "back_faces": options.show_back_face}
         return img
@@ -258,9 +260,9 @@ class ViewerSession:
         live = {id(shown.model.geometry), *(id(lv.geometry) for lv in shown.levels)}
         for key in [k for k in self._layers if k[0] not in live]:
             del self._layers[key]
-        times = self.frame_ms
-        for gid in [g for g in list(times) if g not in live]:
-            times.pop(gid, None)
+        for times in (self.frame_ms, self._frame_prims, self._recent_ms):
+            for gid in [g for g in list(times) if g not in live]:
+                times.pop(gid, None)
 
     def _uploaded(self, slot: str, layers_id: int) -> bool:
         """True when this frame uploaded its geometry (its time says nothing about later ones)."""
@@ -272,7 +274,7 @@ class ViewerSession:
         """Frame times hold for one size: a new size starts over (new dicts, see set_model)."""
         if (width, height) != self._frame_size:
             self._frame_size = (width, height)
-            self.frame_ms, self._frame_prims = {}, {}
+            self.frame_ms, self._frame_prims, self._recent_ms = {}, {}, {}
             self.fixed_ms = None
 
     def _learn_cost(self, key: int, prims: int, ms: float, pixels: int, fit: bool = True) -> None:
@@ -281,6 +283,7 @@ class ViewerSession:
         and per-primitive parts of the frame cost to all levels drawn so at this size."""
         times = self.frame_ms
         times[key] = ms if key not in times else 0.7 * times[key] + 0.3 * ms
+        self._recent_ms[key] = [*self._recent_ms.get(key, [])[-2:], ms]
         if not fit:
             return
         self._frame_prims[key] = prims

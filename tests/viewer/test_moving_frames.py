@@ -168,3 +168,45 @@ def _with(settings, **changes):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     return replace(settings, **changes)
+
+
+class _ClockedRenderer:
+    """Draws nothing; each frame takes the next of ``frame_ms`` on a fake clock."""
+
+    name = "clocked"
+
+    def __init__(self, frame_ms: list[float]) -> None:
+        self.frame_ms, self.now = list(frame_ms), 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def render(self, layers, camera, bounds, width, height, options, slot="full"):  # type: ignore[no-untyped-def]
+        self.now += self.frame_ms.pop(0) / 1000.0
+        return np.zeros((height, width, 3), np.uint8)
+
+    def close(self) -> None:
+        pass
+
+
+def test_one_slow_frame_does_not_shrink_moving_frames_but_a_slow_level_does(monkeypatch) -> None:
+    """Other work on the machine can make one frame slow; only the level's smoothed full-size
+    time may halve the picture for the rest of the session."""
+    import viewer.session as session_module
+    from viewer import ViewerSession
+
+    light = to_model(_sphere(2))
+    renderer = _ClockedRenderer([5.0, 20.0, 20.0, 90.0, 20.0] + [90.0] * 6)
+    monkeypatch.setattr(session_module.time, "perf_counter", renderer.clock)
+    session = ViewerSession(renderer)  # type: ignore[arg-type]
+    session.set_model(to_model(_sphere(5)), picker=None)
+    session.show_level(session.model, [], [Level(light.geometry, light.n_primitives)])  # type: ignore[arg-type]
+    session.ms_per_million = 1e6  # only the lighter level fits
+    for _ in range(5):  # upload, two frames of 20 ms, one of 90 ms, one of 20 ms
+        session.render(1280, 800, moving=True, shrink=True)
+    assert session.moving_scale == 1.0
+    for _ in range(6):  # the level itself is slow now
+        session.render(1280, 800, moving=True, shrink=True)
+        if session.moving_scale < 1:
+            break
+    assert session.moving_scale < 1
