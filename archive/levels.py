@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from platform_support import temp_beside
+from platform_support import remove_stale_temps, temp_beside
 
 from .errors import CorruptFile, EmptyModel
 from .store import CancelToken
@@ -281,6 +281,7 @@ def _remove_stale(folder: Path, sha256: str) -> None:
     for f in folder.iterdir():
         if f.is_file() and not f.name.startswith(sha256 + "."):
             f.unlink(missing_ok=True)
+    remove_stale_temps(folder)  # of builds killed half-way (a cancel ends the worker), here or on another PC
 
 
 def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None]:

@@ -30,6 +30,7 @@ from .files import (
     make_folders_writable,
     make_read_only,
     make_writable,
+    remove_stale_temps,
     remove_tree,
     replacing,
     temp_beside,
@@ -50,6 +51,6 @@ __all__ = [
     "START_METHOD_ENV", "FileSystem", "HeldLock", "MemoryGuard", "Open3DUnavailable", "filesystem", "fsync_dir",
     "hard_link", "hold_lock", "import_open3d", "limit_memory", "link_or_copy", "lock_held", "make_folders_writable",
     "make_read_only", "make_writable", "remove_tree", "memory_guard", "kernel_limits_memory", "process_memory",
-    "open3d_error_message", "replacing", "start_method", "temp_beside",
+    "open3d_error_message", "remove_stale_temps", "replacing", "start_method", "temp_beside",
     "Locations", "user_locations",
 ]

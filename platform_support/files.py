@@ -10,6 +10,7 @@ import shutil
 import socket
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,8 +134,33 @@ def temp_beside(target: Path) -> Path:
     Write it whole, then ``os.replace`` it onto ``target``: one rename in one folder, atomic on a
     network share too, so two PCs making the same thumbnail at once each put a whole file there.
     It begins with ``target``'s name: a cleanup that keeps the files of a name keeps it too."""
-    host = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:24] or "host"
-    return target.with_name(f"{target.name}.{host}-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    return target.with_name(f"{target.name}.{_host()}-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:24] or "host"
+
+
+_TEMP = re.compile(r"\.([A-Za-z0-9-]+)-(\d+)-[0-9a-f]{8}\.tmp$")
+
+
+def remove_stale_temps(folder: Path, older_than_s: float = 3600.0) -> list[Path]:
+    """Remove the :func:`temp_beside` files in ``folder`` whose writer is gone: a process of this
+    PC that has ended (a worker killed when its build was cancelled), or any left unchanged for
+    ``older_than_s`` (another PC's: it may still be writing a younger one). Returns them."""
+    removed = []
+    for path in folder.glob("*.tmp"):
+        found = _TEMP.search(path.name)
+        if found is None:
+            continue
+        try:
+            ended = found[1] == _host() and not psutil.pid_exists(int(found[2]))
+            if ended or time.time() - path.stat().st_mtime > older_than_s:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
 
 
 @contextmanager

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import trimesh
 
-from archive.levels import find_levels, levels_complete, read_level
+from archive.levels import build_levels, find_levels, levels_complete, read_level
 from archive.pickindex import find_pick_index
 from platform_support import replacing, temp_beside
 
@@ -85,3 +88,24 @@ def test_replacing_puts_the_new_file_whole_or_leaves_the_old_one(tmp_path: Path)
     with replacing(target) as tmp:
         tmp.write_text("new")
     assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["index.json"]
+
+
+def test_a_build_removes_the_temporary_files_of_killed_builds_and_keeps_those_being_written(tmp_path: Path):
+    """A cancelled build ends its worker half-way through a file; the next build of the item removes
+    what such a process of this PC left, and what any PC left untouched for an hour."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    host = "".join(c for c in socket.gethostname() if c.isalnum() or c == "-")[:24]
+    folder = tmp_path / "levels"
+    folder.mkdir()
+    names = {"killed here": f"{SHA}.L1.ply.{host}-{ended.stdout.strip()}-0123abcd.tmp",
+             "being written here": f"{SHA}.pick.vertices.npy.{host}-{os.getpid()}-4567abcd.tmp",
+             "being written elsewhere": f"{SHA}.L2.ply.other-pc-4242-89abcdef.tmp",
+             "left elsewhere": f"{SHA}.json.other-pc-4343-01234567.tmp"}
+    for name in names.values():
+        (folder / name).write_bytes(b"partial")
+    day_ago = time.time() - 86_400
+    os.utime(folder / names["left elsewhere"], (day_ago, day_ago))
+    build_levels(sphere(tmp_path / "in"), SHA, folder, targets=(60_000, 15_000))
+    left = {what for what, name in names.items() if (folder / name).exists()}
+    assert left == {"being written here", "being written elsewhere"}
