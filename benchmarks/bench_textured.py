@@ -1,0 +1,117 @@
+"""Levels of detail of a big textured master against gltfpack, and what the viewer then costs.
+
+    flock /tmp/bigbench.lock python benchmarks/bench_textured.py [--triangles 6000000]
+        [--texture 4096] [--formats obj,glb] [--work /tmp/bench-textured]
+
+Makes a textured photogrammetry-like mesh of about ``--triangles`` (OBJ + MTL + JPEG and the
+same as GLB: :mod:`textured_scan`, from Spot in ../shared/corpus) under ``--work`` (never
+committed). Each step runs in its own process; wall time and peak memory (summed resident
+memory of the process and its children) come from :func:`bigscan.measure`. Prints, measured in
+the same run, with ratios against the reference:
+
+* building the levels (``archive.levels.build_levels``: texture coordinates and texture kept)
+  of each format vs ``gltfpack -si R`` to the first level's size (which also keeps the UVs
+  and the texture); target <= 2x gltfpack's time;
+* the first picture: ``heritage snapshot`` of the coarsest level (what the viewer opens
+  first) and of level 1, 1024 px, vs the same snapshot of the master (cold);
+* viewing memory: a level read by the viewer (``viewer.level_files.load_level``, textured)
+  vs the master read by the viewer (``viewer.load_model``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bigscan import GLTFPACK, measure  # noqa: E402
+from textured_scan import make_textured  # noqa: E402
+
+SHA = "7e" * 32
+
+
+def _py(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def build(master: Path, folder: Path) -> tuple[float, float, list[Path]]:
+    """(seconds, peak GB, level files finest first) of building ``master``'s levels afresh."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("*"):
+        f.unlink()
+    run = measure(_py(f"from pathlib import Path; from archive.levels import build_levels; "
+                      f"print([(lv.level, lv.triangles) for lv in build_levels(Path({str(master)!r}), {SHA!r}, "
+                      f"Path({str(folder)!r}))])"))
+    print(f"  levels of {master.name}: {run.stdout.strip()}", flush=True)
+    return run.seconds, run.gb, sorted(folder.glob(f"{SHA}.L*.ply"))
+
+
+def snapshot(path: Path, out: Path) -> tuple[float, float, str]:
+    """(seconds, peak GB, "" or the error) of ``heritage snapshot`` in a fresh process."""
+    run = measure([str(Path(sys.executable).parent / "heritage"), "snapshot", str(path), "--out", str(out),
+                   "--size", "1024"], check=False)
+    return run.seconds, run.gb, run.stderr.strip().splitlines()[-1] if run.returncode else ""
+
+
+def viewing(path: Path, level: bool) -> tuple[float, float, str]:
+    """(seconds, peak GB, what was shown) of the viewer reading ``path`` (a level or a master)."""
+    if level:
+        code = (f"from viewer.level_files import load_level; m = load_level({str(path)!r}); "
+                "print(m.n_primitives, m.textured, m.warnings)")
+    else:
+            code = (f"from viewer import load_model_isolated; m = load_model_isolated({str(path)!r}); "
+                "print(m.n_primitives, m.textured, m.warnings)")
+    run = measure(_py(code), check=False)
+    return run.seconds, run.gb, run.stdout.strip() if not run.returncode else run.stderr.strip().splitlines()[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--triangles", type=int, default=6_000_000)
+    ap.add_argument("--texture", type=int, default=4096)
+    ap.add_argument("--formats", default="obj,glb")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench-textured"))
+    ap.add_argument("--pictures-only", action="store_true", help="reuse the levels of an earlier run")
+    args = ap.parse_args()
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    obj = make_textured(args.work, args.triangles, args.texture, glb="glb" in formats)
+    masters = {"obj": obj, "glb": obj.with_suffix(".glb")}
+    print(f"input: {obj.name} ~{args.triangles:,} triangles, {args.texture} px texture; "
+          f"OBJ {obj.stat().st_size / 1e6:.0f} MB" + (f", GLB {masters['glb'].stat().st_size / 1e6:.0f} MB"
+                                                       if "glb" in formats else ""), flush=True)
+    ratio = 1_000_000 / args.triangles
+    if args.pictures_only:
+        pictures(args.work, obj, sorted((args.work / f"levels-{formats[-1]}").glob(f"{SHA}.L*.ply")))
+        return
+    gp = measure([str(GLTFPACK), "-i", str(obj), "-o", str(args.work / "gp.glb"), "-si", f"{ratio:.5f}"])
+    print(f"gltfpack -si {ratio:.4f} (OBJ in, UVs and texture kept): {gp.seconds:.1f} s, {gp.gb:.2f} GB", flush=True)
+    levels: list[Path] = []
+    for fmt in formats:
+        t, gb, levels = build(masters[fmt], args.work / f"levels-{fmt}")
+        print(f"build levels from {fmt.upper()}: {t:.1f} s, {gb:.2f} GB | ratio {t / gp.seconds:.2f}x gltfpack's time "
+              f"(target <= 2), {gb / gp.gb:.2f}x its memory", flush=True)
+    if levels:
+        pictures(args.work, obj, levels)
+
+
+def pictures(work: Path, obj: Path, levels: list[Path]) -> None:
+    """First pictures and viewing memory from ``levels`` (finest first) against the master."""
+    t_master, m_master, failed = snapshot(obj, work / "master.png")
+    master = f"{t_master:.1f} s, {m_master:.2f} GB" + (f" FAILED: {failed}" if failed else "")
+    for name, level in (("coarsest level", levels[-1]), ("level 1", levels[0])):
+        t, gb, err = snapshot(level, work / f"{level.stem}.png")
+        print(f"first picture from the {name} ({level.name.split('.')[1]}, 1024 px, cold): {t:.1f} s, {gb:.2f} GB"
+              f"{' FAILED: ' + err if err else ''} | master: {master} | ratio {t / t_master:.2f}x time", flush=True)
+    t_full, m_full, what_full = viewing(obj, level=False)
+    for level in (levels[-1], levels[0]):
+        t, gb, what = viewing(level, level=True)
+        print(f"viewer reads {level.name.split('.')[1]} [{what}]: {t:.1f} s, {gb:.2f} GB | master [{what_full}]: "
+              f"{t_full:.1f} s, {m_full:.2f} GB | ratio {gb / m_full:.2f}x memory", flush=True)
+    print(f"pictures in {work}")
+
+
+if __name__ == "__main__":
+    main()
