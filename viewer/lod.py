@@ -39,6 +39,7 @@ DEFAULT_FIXED_MS_PER_MEGAPIXEL = 10.0
 #: (or wrongly wound) edges and of its area left open (the sum of its vector areas).
 OPEN_EDGE_SHARE = 0.02
 OPEN_AREA_SHARE = 0.05
+CLOSED_CHECK_LIMIT = 1_000_000
 
 
 @dataclass
@@ -59,21 +60,24 @@ def is_closed_surface(mesh: o3d.geometry.Geometry3D) -> bool:
     if not isinstance(mesh, o3d.geometry.TriangleMesh) or not mesh.has_triangles():
         return False
     v = np.asarray(mesh.vertices)
-    span = float(np.ptp(v, axis=0).max()) or 1.0
-    q = np.floor((v - v.min(axis=0)) / (span * 1e-6)).astype(np.int64)  # 0 .. 1e6: 20 bits each
-    _, first, welded = np.unique((q[:, 0] << 40) | (q[:, 1] << 20) | q[:, 2], return_index=True,
-                                 return_inverse=True)
-    t = welded.ravel()[np.asarray(mesh.triangles)].astype(np.int64)
-    v = v[first]  # one position per merged vertex
-    directed = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
-    undirected = np.sort(directed, axis=1)
-    _, twice_one_way = np.unique((directed[:, 0] << 32) | directed[:, 1], return_counts=True)
-    _, uses = np.unique((undirected[:, 0] << 32) | undirected[:, 1], return_counts=True)
-    p0, p1, p2 = (v[t[:, k]] - v.mean(axis=0) for k in range(3))
-    cross = np.cross(p1 - p0, p2 - p0)  # twice each triangle's vector area
+    low, span = v.min(axis=0), float(np.ptp(v, axis=0).max()) or 1.0
+    key = np.zeros(len(v), np.int64)
+    for axis in range(3):  # 20 bits per axis (0 .. 1e6 steps of the size), one column at a time
+        key = (key << 20) | np.floor((v[:, axis] - low[axis]) / (span * 1e-6)).astype(np.int64)
+    _, first, welded = np.unique(key, return_index=True, return_inverse=True)
+    del key
+    t = welded.ravel().astype(np.int32)[np.asarray(mesh.triangles)]
+    v = v[first] - v[first].mean(axis=0)  # one position per merged vertex
+    directed = np.concatenate([(t[:, a].astype(np.int64) << 32) | t[:, b] for a, b in ((0, 1), (1, 2), (2, 0))])
+    n_edges_one_way = np.count_nonzero(np.unique(directed, return_counts=True)[1] > 1)
+    uses = np.unique(np.minimum(directed >> 32, directed & 0xFFFFFFFF) << 32
+                     | np.maximum(directed >> 32, directed & 0xFFFFFFFF), return_counts=True)[1]
+    del directed
+    p0 = v[t[:, 0]]
+    cross = np.cross(v[t[:, 1]] - p0, v[t[:, 2]] - p0)  # twice each triangle's vector area
     area = float(np.linalg.norm(cross, axis=1).sum())
     return bool(np.count_nonzero(uses == 1) <= OPEN_EDGE_SHARE * len(uses)
-                and np.count_nonzero(twice_one_way > 1) <= OPEN_EDGE_SHARE * len(uses)
+                and n_edges_one_way <= OPEN_EDGE_SHARE * len(uses)
                 and float(np.einsum("ij,ij->", p0, cross)) > 0.0
                 and np.linalg.norm(cross.sum(axis=0)) <= OPEN_AREA_SHARE * area)
 
@@ -138,7 +142,9 @@ def build_levels(model: Model, progress: ProgressFn | None = None,
     wanted = [t for t in targets if t * 1.6 < model.n_primitives]
     levels: list[Level] = []
     source: o3d.geometry.Geometry3D = model.geometry
-    closed = bool(wanted) and is_closed_surface(source)
+    # Judged on the model up to a million triangles (a few hundred MB of work arrays), else on
+    # its first level: decimation keeps the winding and the open area of what it simplifies.
+    closed = bool(wanted) and model.n_primitives <= CLOSED_CHECK_LIMIT and is_closed_surface(source)
     for i, target in enumerate(wanted):
         report(progress, i, len(wanted), f"Preparing a lighter copy ({target:,})", cancel)
         g = _cached(model, target, cache_dir)
@@ -150,6 +156,7 @@ def build_levels(model: Model, progress: ProgressFn | None = None,
             else:
                 break
             _store(model, target, cache_dir, g)
+        closed = closed or (i == 0 and model.n_primitives > CLOSED_CHECK_LIMIT and is_closed_surface(g))
         levels.append(Level(g, target, closed))
         source = g
     report(progress, len(wanted), len(wanted), "Lighter copies ready", cancel)
