@@ -75,6 +75,16 @@ def test_lighter_copies_carry_whether_the_model_they_come_from_is_closed() -> No
     assert [lv.closed for lv in opened] == [False]
 
 
+def test_levels_built_in_memory_carry_whether_the_model_is_closed() -> None:
+    from viewer.lod import build_levels
+
+    sphere = _sphere(6)  # 81,920 triangles: one level of 40k
+    bowl = sphere.copy()
+    bowl.update_faces(bowl.triangles_center[:, 2] < 0.3)
+    assert [lv.closed for lv in build_levels(to_model(sphere))] == [True]
+    assert [lv.closed for lv in build_levels(to_model(bowl))] == [False]
+
+
 def test_the_frame_cost_splits_a_fixed_part_from_the_part_per_primitive() -> None:
     fixed, rate = frame_cost([(5_000, 16.0), (20_000, 19.0), (60_000, 27.0)], 1280 * 800)
     assert fixed == pytest.approx(15.0, abs=0.05) and rate == pytest.approx(200.0, rel=0.01)
