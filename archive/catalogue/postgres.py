@@ -42,6 +42,7 @@ from .postgres_sql import (
     rows_sql,
     search_columns_and_tokens,
     search_sql,
+    search_terms,
 )
 from .records_sql import PostgresRecords
 from .sqlite_db import READ_ONLY
@@ -458,7 +459,12 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         word asks for its first words' counts again at every key."""
         key = (tuple(found[n]), n == len(found) - 1)
         if key not in self._hits:
-            self._hits[key] = int(self._one(*hits_sql(found, n)))
+            terms = search_terms([found[n]], prefix_last=key[1])
+            if terms:  # one token: its postings count it (GIN would visit every item holding it)
+                rows = self._x(*postgres_postings.matching_sql(terms), binary=True).fetchall()
+                self._hits[key] = len(postgres_postings.combine(rows, 1))
+            else:
+                self._hits[key] = int(self._one(*hits_sql(found, n)))
         return self._hits[key]
 
     def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:

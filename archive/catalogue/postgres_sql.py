@@ -28,7 +28,7 @@ from ..text import tokens
 from .sqlite_sql import RANK_LIMIT, SORT_COLUMNS
 
 __all__ = ["RANK_LIMIT", "ROW_COLUMNS", "STATS_SQL", "IdSearch", "bm25", "hits_sql", "phrases", "lexemes_of",
-           "ranking_sql", "rows_sql", "search_columns", "search_sql"]
+           "ranking_sql", "rows_sql", "search_columns", "search_sql", "search_terms"]
 
 # FTS5's unicode61 tokenizer: runs of letters and digits; everything else (the underscore
 # included, which Python's \w keeps) separates tokens. So a token never holds a quote, a
@@ -141,7 +141,7 @@ def search_sql(q: SearchQuery) -> IdSearch:
     if found:
         match, match_params = match_sql(found)
         if sort_here and not where:  # the text index alone
-            return IdSearch(match, match_params, sort_here=True, descending=descending, terms=_terms(found))
+            return IdSearch(match, match_params, sort_here=True, descending=descending, terms=search_terms(found))
         where.insert(0, f"i.id IN ({match})")
         params = [*match_params, *params]
     sql = "SELECT i.id FROM items i" + (" WHERE " + " AND ".join(where) if where else "")
@@ -154,10 +154,12 @@ def search_sql(q: SearchQuery) -> IdSearch:
     return IdSearch(sql, params, sort_here=False)
 
 
-def _terms(found: list[list[str]]) -> list[tuple[str, bool]] | None:
+def search_terms(found: list[list[str]], prefix_last: bool = True) -> list[tuple[str, bool]] | None:
+    """The phrases ``found`` as ``postgres_postings`` terms (token, as a prefix or not), or None
+    when one is several tokens or a token too long for a lexeme: those are checked against words."""
     if any(len(phrase) > 1 or len(phrase[0]) >= LEXEME_CHARS for phrase in found):
-        return None  # a phrase of several tokens, or one too long for a lexeme: checked against words
-    return [(phrase[0], n == len(found) - 1) for n, phrase in enumerate(found)]
+        return None
+    return [(phrase[0], prefix_last and n == len(found) - 1) for n, phrase in enumerate(found)]
 
 
 def ranking_sql(ids: Sequence[int]) -> tuple[str, list[Any]]:

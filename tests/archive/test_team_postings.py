@@ -166,3 +166,14 @@ def test_a_bulk_insert_reads_search_texts_in_any_order_as_the_rows_come(team: Ar
     assert team.search_ids(SearchQuery(text="hen")) == [2]
     assert catalogue.conn.execute("SELECT words FROM items WHERE id = 3").fetchone()[0] == " "
     _agree(team)
+
+
+def test_ranking_counts_a_words_items_from_its_postings_as_the_index_does(team: Archive):
+    from archive.catalogue.postgres_sql import hits_sql, phrases
+
+    team.add_items([{**item, "accession": f"R-{n}"} for n, item in enumerate(ITEMS * 3)])
+    catalogue = team.catalogue
+    for text in ("bun hue", "b", "chen nho", "bowl_rim", "zzz"):
+        found = phrases(text)
+        for n in range(len(found)):
+            assert catalogue._phrase_hits(found, n) == catalogue._one(*hits_sql(found, n)), (text, n)
