@@ -287,6 +287,7 @@ def _remove_stale(folder: Path, sha256: str) -> None:
 def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None]:
     """``g`` decimated to about ``target`` triangles, or thinned to at most ``target`` points
     on a voxel grid; with the grid's cell size for a cloud (None for a mesh)."""
+    from .publish.blocks_textured import SINGLE_PASS as TEXTURED_SINGLE_PASS
     from .publish.budget import decimate, voxel_thin
     from .publish.geometry import Part
 
@@ -294,6 +295,12 @@ def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None
         keep, cell = voxel_thin(g.vertices, target)
         return MasterGeometry(g.vertices[keep], None, None if g.colours is None else g.colours[keep],
                               g.origin), cell
+    if g.textured and len(g.faces) > TEXTURED_SINGLE_PASS:  # in blocks, in bounded memory
+        from .publish.blocks_textured import decimate_textured_big
+
+        points, faces, uv = decimate_textured_big(g.vertices, g.faces, g.uv, target)  # type: ignore[arg-type]
+        return MasterGeometry(points.astype(np.float32), faces.astype(np.int32), None, g.origin,
+                              uv.astype(np.float32), g.texture), None
     if g.textured:  # seam-aware (archive.publish.seams): each kept vertex keeps an original's UV
         part = decimate(Part(g.vertices, g.faces, uv=g.uv, image=g.texture), target)
     else:

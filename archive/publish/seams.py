@@ -36,23 +36,36 @@ def weld(part: Part) -> tuple[np.ndarray, np.ndarray]:
     return positions, index.ravel()
 
 
-def decimate_welded(part: Part, target: int) -> Part | None:
+def decimate_welded(part: Part, target: int, *, unit_frame: bool = False, preserve_border: bool = False,
+                    best_effort: bool = False) -> Part | None:
     """``part`` reduced to at most ``target`` triangles with its seams kept (see the module
-    docstring); None when fast-simplification stops short of the target at every setting."""
+    docstring); None when fast-simplification stops short of the target at every setting.
+
+    For one block of a bigger mesh (:mod:`.blocks_textured`): ``unit_frame`` says ``part``
+    is already in the frame the simplifier is made for (its positions are used, and come
+    back, exactly as given); ``preserve_border`` keeps every edge on an open border (the
+    block's cuts) in place; ``best_effort`` keeps the first setting's result even above
+    ``target`` instead of trying more aggressive ones or giving up."""
     import fast_simplification
 
     assert part.faces is not None
     positions, index = weld(part)
     faces = index[part.faces]
-    centre = (positions.min(0) + positions.max(0)) / 2
-    scale = float(np.linalg.norm(np.ptp(positions, axis=0))) or 1.0
-    unit = (positions - centre) / scale
+    if unit_frame:
+        centre, scale = np.zeros(3), 1.0
+        unit = np.asarray(positions, dtype=np.float64)
+    else:
+        centre = (positions.min(0) + positions.max(0)) / 2
+        scale = float(np.linalg.norm(np.ptp(positions, axis=0))) or 1.0
+        unit = (positions - centre) / scale
     tris = faces.astype(np.int32)
+    del faces
     collapses = None
     for agg in AGGRESSIVENESS:
         points, reduced, collapses = fast_simplification.simplify(unit, tris, target_count=target, agg=agg,
-                                                                  return_collapses=True)
-        if len(reduced) <= target:
+                                                                  return_collapses=True,
+                                                                  preserve_border=preserve_border)
+        if len(reduced) <= target or best_effort:
             break
     else:
         return None
@@ -61,7 +74,8 @@ def decimate_welded(part: Part, target: int) -> Part | None:
         points, _, mapping = fast_simplification.replay_simplification(unit, tris, collapses)
     # vertices the collapses left at one point (two corners of a box both placed on its
     # tip) are one vertex: the faces between them have no area and collapse too
-    points, same = np.unique(np.asarray(points) * scale + centre, axis=0, return_inverse=True)
+    points = np.asarray(points) if unit_frame else np.asarray(points) * scale + centre
+    points, same = np.unique(points, axis=0, return_inverse=True)
     mapping = np.asarray(mapping, dtype=np.int64)
     survivor = np.where(mapping >= 0, same.ravel()[mapping], -1)[index]  # per original (split) vertex
     return _rebuild(part, points, survivor)

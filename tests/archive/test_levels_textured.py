@@ -29,14 +29,14 @@ SHA = "cd" * 32
 N = 40  # grid cells per side of each plane: 3,200 triangles a plane
 
 
-def _grid(offset: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A wavy N x N plane at x offset ``offset``: vertices, uv (= position across the plane, v up), faces."""
-    i, j = np.meshgrid(np.arange(N + 1), np.arange(N + 1), indexing="ij")
-    u, v = i.ravel() / N, j.ravel() / N
+def _grid(offset: float, n: int = N) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A wavy n x n plane at x offset ``offset``: vertices, uv (= position across the plane, v up), faces."""
+    i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    u, v = i.ravel() / n, j.ravel() / n
     vertices = np.column_stack([u + offset, v, 0.05 * np.sin(6 * u) * np.cos(5 * v)])
-    quads = (i[:-1, :-1] * (N + 1) + j[:-1, :-1]).ravel()
-    faces = np.concatenate([np.column_stack([quads, quads + N + 1, quads + 1]),
-                            np.column_stack([quads + 1, quads + N + 1, quads + N + 2])])
+    quads = (i[:-1, :-1] * (n + 1) + j[:-1, :-1]).ravel()
+    faces = np.concatenate([np.column_stack([quads, quads + n + 1, quads + 1]),
+                            np.column_stack([quads + 1, quads + n + 1, quads + n + 2])])
     return vertices, np.column_stack([u, v]), faces
 
 
@@ -248,3 +248,34 @@ def test_the_collapse_mapping_is_the_replays(tmp_path: Path) -> None:
     ok = expected >= 0
     assert np.abs(points[mapping[ok]] - replayed[expected[ok]]).max() < 1e-6
     assert collapse_mapping(len(unit), tris, np.asarray(collapses), len(points) + 1, len(reduced)) is None
+
+
+def test_a_big_textured_mesh_is_decimated_in_blocks_without_cracks() -> None:
+    from archive.publish.blocks_textured import decimate_textured_big
+
+    n = 100  # 20,000 triangles in blocks of about 3,000
+    vertices, uv, faces = _grid(0.0, n)
+    # split the plane along a seam (u = 0.5): the vertices there twice, with their own coordinates
+    seam = np.flatnonzero(np.isclose(vertices[:, 0], 0.5))
+    copies = np.arange(len(vertices), len(vertices) + len(seam))
+    remap = np.arange(len(vertices))
+    remap[seam] = copies
+    right = vertices[faces].mean(1)[:, 0] > 0.5
+    faces = faces.copy()
+    faces[right] = remap[faces[right]]
+    vertices, uv = np.concatenate([vertices, vertices[seam]]), np.concatenate([uv, uv[seam] + [0.0, 0.0]])
+    points, out, coords = decimate_textured_big(vertices.astype(np.float32), faces.astype(np.int32),
+                                                uv.astype(np.float32), 2000, workers=1, per_block=3000)
+    assert 1500 <= len(out) <= 2100
+    off = np.abs(coords - points[:, :2])  # the coordinates follow the surface: mostly within a cell or
+    assert np.percentile(off, 99) < 2.0 / n and off.max() < 8.0 / n  # two (one pass: 1.25 cells at most)
+    # welded by position, the only open edges are along the plane's own rim: no crack at a cut or the seam
+    _, index = np.unique(points, axis=0, return_inverse=True)
+    welded = np.sort(index.ravel()[out], axis=1)
+    edges = np.concatenate([welded[:, [0, 1]], welded[:, [1, 2]], welded[:, [0, 2]]])
+    keys, counts = np.unique(edges, axis=0, return_counts=True)
+    first = np.zeros(len(points), np.int64)
+    first[index.ravel()[::-1]] = np.arange(len(points))[::-1]
+    ends = points[first[keys[counts == 1]]][..., :2]  # (open edges, 2 ends, x y)
+    from_rim = np.minimum(np.minimum(ends[..., 0], 1 - ends[..., 0]), np.minimum(ends[..., 1], 1 - ends[..., 1]))
+    assert len(ends) and (from_rim.min(axis=1) < 0.1).all()
