@@ -37,12 +37,14 @@ def _py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def build(master: Path, folder: Path) -> tuple[float, float, list[Path]]:
-    """(seconds, peak GB, level files finest first) of building ``master``'s levels afresh."""
+def build(master: Path, folder: Path, single_pass: int | None = None) -> tuple[float, float, list[Path]]:
+    """(seconds, peak GB, level files finest first) of building ``master``'s levels afresh;
+    ``single_pass`` replaces the size above which a textured mesh is decimated in blocks."""
     folder.mkdir(parents=True, exist_ok=True)
     for f in folder.glob("*"):
         f.unlink()
-    run = measure(_py(f"from pathlib import Path; from archive.levels import build_levels; "
+    force = "" if single_pass is None else f"import archive.publish.blocks_textured as b; b.SINGLE_PASS={single_pass};"
+    run = measure(_py(f"{force}from pathlib import Path; from archive.levels import build_levels; "
                       f"print([(lv.level, lv.triangles) for lv in build_levels(Path({str(master)!r}), {SHA!r}, "
                       f"Path({str(folder)!r}))])"))
     print(f"  levels of {master.name}: {run.stdout.strip()}", flush=True)
@@ -72,29 +74,33 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--triangles", type=int, default=6_000_000)
     ap.add_argument("--texture", type=int, default=4096)
-    ap.add_argument("--formats", default="obj,glb")
+    ap.add_argument("--formats", default="obj,glb,blocks", help="obj, glb, blocks (the OBJ in blocks)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-textured"))
     ap.add_argument("--pictures-only", action="store_true", help="reuse the levels of an earlier run")
     args = ap.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     obj = make_textured(args.work, args.triangles, args.texture, glb="glb" in formats)
+    formats = [f for f in formats if f in ("obj", "glb", "blocks")]
     masters = {"obj": obj, "glb": obj.with_suffix(".glb")}
     print(f"input: {obj.name} ~{args.triangles:,} triangles, {args.texture} px texture; "
           f"OBJ {obj.stat().st_size / 1e6:.0f} MB" + (f", GLB {masters['glb'].stat().st_size / 1e6:.0f} MB"
                                                        if "glb" in formats else ""), flush=True)
     ratio = 1_000_000 / args.triangles
     if args.pictures_only:
-        pictures(args.work, obj, sorted((args.work / f"levels-{formats[-1]}").glob(f"{SHA}.L*.ply")))
+        pictures(args.work, obj, sorted((args.work / "levels-obj").glob(f"{SHA}.L*.ply")))
         return
     gp = measure([str(GLTFPACK), "-i", str(obj), "-o", str(args.work / "gp.glb"), "-si", f"{ratio:.5f}"])
     print(f"gltfpack -si {ratio:.4f} (OBJ in, UVs and texture kept): {gp.seconds:.1f} s, {gp.gb:.2f} GB", flush=True)
     levels: list[Path] = []
-    for fmt in formats:
-        t, gb, levels = build(masters[fmt], args.work / f"levels-{fmt}")
-        print(f"build levels from {fmt.upper()}: {t:.1f} s, {gb:.2f} GB | ratio {t / gp.seconds:.2f}x gltfpack's time "
+    runs = [(fmt, fmt.upper() + " (one pass)", None) for fmt in formats if fmt != "blocks"]
+    runs += [("obj", "OBJ in blocks (as above 8M triangles)", 2_000_000)] if "blocks" in formats else []
+    for fmt, label, single_pass in runs:
+        t, gb, levels = build(masters[fmt], args.work / f"levels-{fmt}{'-blocks' if single_pass else ''}", single_pass)
+        print(f"build levels from {label}: {t:.1f} s, {gb:.2f} GB | ratio {t / gp.seconds:.2f}x gltfpack's time "
               f"(target <= 2), {gb / gp.gb:.2f}x its memory", flush=True)
-    if levels:
-        pictures(args.work, obj, levels)
+    one_pass = sorted((args.work / "levels-obj").glob(f"{SHA}.L*.ply"))
+    if one_pass or levels:
+        pictures(args.work, obj, one_pass or levels)
 
 
 def pictures(work: Path, obj: Path, levels: list[Path]) -> None:
