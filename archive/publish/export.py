@@ -33,7 +33,7 @@ from archive.workfolders import work_folder
 from glbtools.frames import UP_AXES, normalise_up_axis
 from platform_support import link_or_copy
 
-from . import formats, html
+from . import formats, html, tilespage
 from .annotations import item_research
 from .geometry import load_model
 from .jsonld import licence_url
@@ -352,7 +352,10 @@ def _export_format(source: ItemSource, out: Path, prof: Profile, render: RenderI
 
 def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderImage | None, step: Progress,
                  cancel: CancelToken | None) -> ExportResult:
-    """``<slug>/`` (index.html per language, model.glb, poster, viewer) and ``<slug>.html``."""
+    """``<slug>/`` (index.html per language, model.glb, poster, viewer) and ``<slug>.html``;
+    a cloud over the profile's web budget streams 3D Tiles instead (:func:`.tilespage.export_html`)."""
+    if tilespage.wants_tiles(source.asset, prof):
+        return tilespage.export_html(source, out, prof, render, step, cancel)
     stem = free_stem(out.parent, source.slug)
     folder = out / stem
     folder.mkdir()

@@ -5,16 +5,17 @@ item pages of clouds too big for one web file.
   ``tileset.json``, its tiles, script copies of the coarse levels and an ``index.html`` that
   shows them (:func:`.tiles3d.write_tileset`). From an item it reads the master a chunk at
   a time (:meth:`TilesWriter.from_master`) instead of loading it whole.
-* :func:`wants_tiles` decides which site items get a tileset instead of a single GLB (a
-  cloud with more points than the profile's web copy may keep), and
-  :func:`write_item_tiles` writes it beside a ``model.glb`` made of its coarse levels (for the
-  poster, JSON-LD and downloads).
+* :func:`wants_tiles` decides which items' pages (the site's and ``export --format html``)
+  get a tileset instead of a single GLB (a cloud with more points than the profile's web copy
+  may keep), and :func:`write_item_tiles` writes it beside a ``model.glb`` made of its coarse
+  levels (for the poster, JSON-LD, downloads and the single-file page).
 
 Tiling runs in the isolated worker, like every reader of a master.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,12 @@ from .cloudstream import ArraySource, master_source
 from .geometry import Model
 from .levelsource import profile_budget
 from .modelframe import METRE_FORMATS, model_frame
-from .profiles import Profile, PublishError
+from .profiles import Profile, Progress, PublishError, RenderImage
 from .textures import Texture
 from .tiles3d import LOCAL_TILESET, TILESET, TilesetReport, write_preview, write_tileset
 
 if TYPE_CHECKING:
-    from .export import ItemSource, MasterJob, MasterOutput
+    from .export import ExportResult, ItemSource, MasterJob, MasterOutput
 
 #: what the script copies for file:// pages may hold when the profile sets no byte budget
 LOCAL_BUDGET = 10 * 1024 * 1024
@@ -75,8 +76,6 @@ def tiles_from_master(job: TilesJob) -> TilesetReport:
 
 
 def _preview(folder: Path, name: str, meta: Mapping[str, Any], report: TilesetReport) -> None:
-    import json
-
     doc = json.loads((folder / TILESET).read_text(encoding="utf-8"))
     size = write_preview(folder, doc, max(report.local_levels, 1), folder / name, meta)
     report.notes.append(f"{name} holds the first {max(report.local_levels, 1)} levels ({size / 1e6:.1f} MB)")
@@ -91,9 +90,18 @@ def local_budget(profile: Profile) -> int:
 def wants_tiles(asset: Mapping[str, Any], profile: Profile) -> bool:
     """Whether an item's master is a point cloud with more points than ``profile``'s web
     copy may keep, so its page streams a tileset instead of showing a thinned GLB."""
+    return tiles_reason(asset, profile) is not None
+
+
+def tiles_reason(asset: Mapping[str, Any], profile: Profile) -> str | None:
+    """Why ``asset``'s pages stream 3D Tiles under ``profile`` (for an export's report); None
+    when one web GLB holds it."""
     faces, points = int(asset.get("faces") or 0), int(asset.get("points") or 0)
     budget = profile_budget(profile, cloud=True)
-    return not faces and budget is not None and points > budget
+    if faces or budget is None or points <= budget:
+        return None
+    return (f"the cloud's {points:,} points are over the {profile.name} profile's web budget of {budget:,}: "
+            "its pages stream them as 3D Tiles (coarse levels first) instead of one thinned GLB")
 
 
 @dataclass
@@ -145,6 +153,49 @@ def page_context(ctx: Mapping[str, Any], report: TilesetReport) -> dict[str, Any
 
 def render_page(ctx: Mapping[str, Any], report: TilesetReport) -> str:
     return html.render("tiles.html.j2", page_context(ctx, report))
+
+
+# --- export --format html of a big cloud ------------------------------------------------------
+
+def export_html(source: ItemSource, out: Path, prof: Profile, render: RenderImage | None, step: Progress,
+                cancel: CancelToken | None) -> ExportResult:
+    """``<slug>/`` (a page per language streaming the tileset, the tiles, their script copies for
+    file://, ``model.glb`` of the coarse levels, poster) and ``<slug>.html``, one file holding
+    those coarse levels only: what :func:`.export._export_html` writes for a cloud that
+    :func:`wants_tiles`. The report says which was chosen and why."""
+    from .export import ExportResult, _renamed, _safe_poster, free_stem, languages
+
+    stem = free_stem(out.parent, source.slug)
+    folder = out / stem
+    folder.mkdir()
+    step(1, 4, "Writing the 3D Tiles")
+    tiled = write_item_tiles(source, folder, prof, cancel)
+    glb = folder / "model.glb"
+    step(2, 4, "Rendering the poster")
+    poster = _safe_poster(render, glb, prof.poster_px)
+    if poster:
+        (folder / "poster.jpg").write_bytes(poster)
+    html.copy_web_assets(folder)
+    step(3, 4, "Writing the pages")
+    langs = languages(source.record)
+    names = {lang: ("index.html" if n == 0 else f"index.{lang}.html") for n, lang in enumerate(langs)}
+    alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
+    for lang in langs:
+        links = html.PageLinks(poster="poster.jpg" if poster else None, home=names[langs[0]], fallback=None,
+                               model_bytes=tiled.bytes, alternates=alternates)
+        ctx = html.item_context(source.record, lang, links, source.terms, source.research)
+        (folder / names[lang]).write_text(render_page(ctx, tiled.tileset), encoding="utf-8")
+        (folder / f"{stem}.{lang}.jsonld").write_text(
+            json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
+    single = out / f"{stem}.html"
+    single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms,
+                                            research=source.research), encoding="utf-8")
+    step(4, 4, "Done")
+    notes = [str(tiles_reason(source.asset, prof)), tiled.tileset.summary(),
+             f"{single.name} is one file and cannot stream tiles: it holds the coarse levels only "
+             f"({tiled.bytes / 1e6:.1f} MB); {stem}/index.html shows the whole cloud"]
+    return ExportResult(source.record["id"], "html", [folder / "index.html", single], None,
+                        _renamed(source, stem) + notes + tiled.tileset.notes + source.research.notes)
 
 
 # --- the 3dtiles export format ------------------------------------------------------------

@@ -92,7 +92,111 @@
     camera.updateMatrixWorld();
     tiles.update();
     renderer.render(scene, camera);
+    placeHotspots();
   }
+
+  // Notes on the model: their points are in the web GLB's frame (y-up metres, as the tour's
+  // views), which is the scene's frame here (the group's rotation undoes 3D Tiles' z-up).
+  var hotspots = Array.prototype.slice.call(box.querySelectorAll(".hotspot")).map(function (button) {
+    var p = button.getAttribute("data-position").split(" ").map(parseFloat);
+    var n = (button.getAttribute("data-normal") || "").split(" ").map(parseFloat);
+    return { button: button, point: new V.Vector3(p[0], p[1], p[2]),
+      normal: n.length === 3 && n.every(isFinite) ? new V.Vector3(n[0], n[1], n[2]) : null };
+  });
+  var projected = new V.Vector3(), towards = new V.Vector3();
+
+  function placeHotspots() {
+    var width = box.clientWidth, height = box.clientHeight;
+    hotspots.forEach(function (h) {
+      projected.copy(h.point).project(camera);
+      var inside = projected.z > -1 && projected.z < 1 && Math.abs(projected.x) <= 1 && Math.abs(projected.y) <= 1;
+      towards.copy(camera.position).sub(h.point);
+      var facing = !h.normal || h.normal.dot(towards) > 0;
+      h.button.toggleAttribute("data-offscreen", !inside);
+      h.button.toggleAttribute("data-visible", inside && facing);
+      var x = (projected.x + 1) / 2 * width, y = (1 - projected.y) / 2 * height;
+      h.button.style.transform = "translate(" + x.toFixed(1) + "px," + y.toFixed(1) + "px) translate(-50%,-50%)";
+    });
+  }
+
+  function setExpanded(button, open) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+  hotspots.forEach(function (h) {
+    h.button.addEventListener("click", function () {
+      var open = h.button.getAttribute("aria-expanded") !== "true";
+      hotspots.forEach(function (other) { setExpanded(other.button, false); });
+      setExpanded(h.button, open);
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { hotspots.forEach(function (h) { setExpanded(h.button, false); }); }
+  });
+
+  // Guided tour (the same section as on a model-viewer page): a stop's saved view is an orbit
+  // "theta phi radius" (rad, rad, m) around its target, as model-viewer reads it: theta turns
+  // about y from +z towards +x, phi down from +y; its field of view is the vertical one.
+  function orbitCamera(target, theta, phi, radius, fov) {
+    controls.target.copy(target);
+    camera.position.set(Math.sin(phi) * Math.sin(theta), Math.cos(phi), Math.sin(phi) * Math.cos(theta))
+      .multiplyScalar(radius).add(target);
+    camera.fov = fov;
+    camera.near = Math.min(camera.near, radius / 100);
+    camera.far = Math.max(camera.far, radius * 20);
+    camera.updateProjectionMatrix();
+    controls.update();
+  }
+
+  function initTour() {
+    var tour = document.getElementById("tour");
+    if (!tour) { return; }
+    var stops = tour.querySelectorAll(".tour-stop");
+    var prev = document.getElementById("tour-prev"), next = document.getElementById("tour-next");
+    var status = document.getElementById("tour-status");
+    var total = stops.length, current = 0, own = null;
+    tour.querySelector(".tour-controls").hidden = false;
+    root.setAttribute("data-tour", "ready");
+
+    function format(template, n) { return template.replace("{n}", n).replace("{total}", total); }
+    function show(n) {
+      n = Math.max(0, Math.min(total, n));
+      if (current === 0 && n > 0) {
+        own = { position: camera.position.clone(), target: controls.target.clone(), fov: camera.fov };
+      }
+      current = n;
+      Array.prototype.forEach.call(stops, function (stop, i) { stop.hidden = i !== current - 1; });
+      hotspots.forEach(function (h) {
+        var mine = current > 0 && stops[current - 1].getAttribute("data-hotspot") === h.button.slot;
+        h.button.classList.toggle("tour-current", mine);
+        setExpanded(h.button, mine);
+      });
+      prev.setAttribute("aria-disabled", String(current === 0));
+      next.setAttribute("aria-disabled", String(current === total));
+      status.textContent = format(tour.getAttribute(current === 0 ? "data-intro" : "data-status"), current);
+      tour.setAttribute("data-stop", String(current));
+      if (current > 0) {
+        var stop = stops[current - 1];
+        var orbit = stop.getAttribute("data-orbit").split(" ").map(Number);
+        var t = stop.getAttribute("data-target").split(" ").map(parseFloat);
+        orbitCamera(new V.Vector3(t[0], t[1], t[2]), orbit[0], orbit[1], orbit[2], Number(stop.getAttribute("data-fov")));
+      } else if (own) {
+        controls.target.copy(own.target);
+        camera.position.copy(own.position);
+        camera.fov = own.fov;
+        camera.updateProjectionMatrix();
+        controls.update();
+      }
+    }
+    function step(by) { if (current + by >= 0 && current + by <= total) { show(current + by); } }
+    prev.addEventListener("click", function () { step(-1); });
+    next.addEventListener("click", function () { step(1); });
+    tour.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        step(event.key === "ArrowRight" ? 1 : -1);
+        event.preventDefault();
+      }
+    });
+    show(0);
+  }
+  initTour();
   draw();
 
   window.HeritageTilesPage = {
@@ -101,6 +205,14 @@
     dolly: function (factor) {
       camera.position.sub(controls.target).multiplyScalar(factor).add(controls.target);
       controls.update();
+    },
+    // Where a scene point (GLB frame) falls in the view, in CSS pixels from its top left.
+    project: function (x, y, z) {
+      var p = new V.Vector3(x, y, z).project(camera);
+      return [(p.x + 1) / 2 * box.clientWidth, (1 - p.y) / 2 * box.clientHeight, p.z];
+    },
+    camera: function () {
+      return { position: camera.position.toArray(), target: controls.target.toArray(), fov: camera.fov };
     },
   };
 
