@@ -68,15 +68,22 @@ def write_obj(model: Model, textures: list[Texture | None], folder: Path, stem: 
     return files
 
 
+PLY_TYPES = {"<f4": "float", "<f8": "double", "u1": "uchar"}
+
+
 def write_ply(model: Model, path: Path) -> Path:
     """Binary PLY of every part merged (positions, normals, RGBA); texture images are not
-    part of PLY, so textured parts keep their geometry only."""
+    part of PLY, so textured parts keep their geometry only. Positions are doubles where
+    float32 would not keep a tenth of a millimetre (coordinates beyond ~1.7 km)."""
     parts = model.parts
-    verts = np.concatenate([p.vertices for p in parts]).astype("<f4")
+    merged = np.concatenate([p.vertices for p in parts])
+    # float32 keeps ~7 digits: far from the origin (a georeferenced scan) it would lose the millimetres
+    real = "<f8" if merged.size and float(np.abs(merged).max()) * 2.0**-24 > 1e-4 else "<f4"
+    verts = merged.astype(real)
     has_faces = any(p.faces is not None for p in parts)
     colors = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
                              for p in parts]) if any(p.colors is not None for p in parts) else None
-    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    fields = [("x", real), ("y", real), ("z", real)]
     if colors is not None:
         fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
     vertex = np.zeros(len(verts), dtype=fields)
@@ -86,7 +93,7 @@ def write_ply(model: Model, path: Path) -> Path:
             vertex[name] = colors[:, k]
     header = ["ply", "format binary_little_endian 1.0", f"comment {HEADER} (units: metres, +Y up)",
               f"element vertex {len(verts)}"]
-    header += [f"property {'float' if t == '<f4' else 'uchar'} {n}" for n, t in fields]
+    header += [f"property {PLY_TYPES[t]} {n}" for n, t in fields]
     faces = None
     if has_faces:
         offsets = np.cumsum([0] + [len(p.vertices) for p in parts])[:-1]
