@@ -285,7 +285,15 @@ def _write_item(source: ItemSource, folder: Path, item_id: int, plan: SitePlan, 
     (folder / f"{name}.jsonld").write_text(json.dumps(docs[langs[0]], ensure_ascii=False, indent=1),
                                            encoding="utf-8")
     return {"record": record, "rel": rel, "langs": langs, "names": names, "thumb": bool(poster), "no_ar": no_ar,
-            "research_notes": [f"{name}: {note}" for note in source.research.notes]}
+            "research_notes": [f"{name}: {note}" for note in _tiles_notes(source, tiles, profile)
+                               + source.research.notes]}
+
+
+def _tiles_notes(source: ItemSource, tiles: tilespage.TiledItem | None, profile: str) -> list[str]:
+    """Why an item's page streams 3D Tiles, and what they hold (none for a page of one GLB)."""
+    if tiles is None:
+        return []
+    return [str(tilespage.tiles_reason(source.asset, get_profile(profile))), tiles.tileset.summary()]
 
 
 def _index_pages(out: Path, cards: list[dict[str, Any]], base_url: str, has_map: bool = False) -> None:

@@ -79,3 +79,13 @@ def test_the_tiled_page_is_the_item_page_but_for_the_model(exported: TiledExport
     assert "Ghi chú" in tiled and 'class="facts"' in tiled and 'rel="license"' in tiled
     assert _article_without_the_model(tiled) == _article_without_the_model(plain)
     assert 'class="tour"' in page and 'class="annotations"' in page and 'class="facts"' in page
+
+
+def test_the_sites_report_says_which_pages_stream_tiles_and_why(exported: TiledExport, tmp_path) -> None:
+    from archive import Archive
+    from archive.publish import build_site
+
+    with Archive.open(exported.archive) as archive:
+        report = build_site(archive, tmp_path / "site", profile="mobile")
+    assert any(n.startswith("s-9") and "web budget of 196,608" in n and "3D Tiles" in n for n in report.notes)
+    assert any(n.startswith("s-9") and "260,000 points in" in n for n in report.notes)
