@@ -200,13 +200,16 @@ def baked_texture_levels(folder: Path, sha256: str) -> bool:
 
 
 def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | None = None,
-                 cancel: CancelToken | None = None, targets: tuple[int, ...] | None = None) -> list[LevelInfo]:
+                 cancel: CancelToken | None = None, targets: tuple[int, ...] | None = None,
+                 memory: int | None = None) -> list[LevelInfo]:
     """Build the missing levels of ``master`` (whose recorded hash is ``sha256``) in ``folder``.
 
     Levels already there for this hash are kept and used as the source of the next one;
     files of any other hash in ``folder`` (an older master) are removed. Returns every level,
     finest first; empty when the master is small enough to need none. ``targets`` replaces
-    :data:`LEVEL_TRIANGLES` or :data:`LEVEL_POINTS`.
+    :data:`LEVEL_TRIANGLES` or :data:`LEVEL_POINTS`. ``memory`` is the address space the
+    build may use (the isolated worker's limit): a textured mesh too big to decimate in one
+    pass within it is decimated in blocks (see :func:`reduce`).
     """
     if levels_complete(folder, sha256):
         made = find_levels(folder, sha256)
@@ -232,7 +235,7 @@ def build_levels(master: Path, sha256: str, folder: Path, progress: Progress | N
         if kept is not None:
             source = read_level(kept.path)
             continue
-        reduced, spacing = streamed[:2] if streamed and level == 1 else reduce(source, target)
+        reduced, spacing = streamed[:2] if streamed and level == 1 else reduce(source, target, memory)
         path = level_file(folder, sha256, level)
         write_level(reduced, path, level)
         done.append(LevelInfo(level, path, len(reduced.faces) if reduced.faces is not None else 0,
@@ -284,10 +287,11 @@ def _remove_stale(folder: Path, sha256: str) -> None:
     remove_stale_temps(folder)  # of builds killed half-way (a cancel ends the worker), here or on another PC
 
 
-def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None]:
+def reduce(g: MasterGeometry, target: int, memory: int | None = None) -> tuple[MasterGeometry, float | None]:
     """``g`` decimated to about ``target`` triangles, or thinned to at most ``target`` points
-    on a voxel grid; with the grid's cell size for a cloud (None for a mesh)."""
-    from .publish.blocks_textured import SINGLE_PASS as TEXTURED_SINGLE_PASS
+    on a voxel grid; with the grid's cell size for a cloud (None for a mesh). A textured mesh
+    goes in blocks (:mod:`.publish.blocks_textured`) above its one-pass size or when one pass
+    would take more than ``memory`` bytes."""
     from .publish.budget import decimate, voxel_thin
     from .publish.geometry import Part
 
@@ -295,7 +299,7 @@ def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None
         keep, cell = voxel_thin(g.vertices, target)
         return MasterGeometry(g.vertices[keep], None, None if g.colours is None else g.colours[keep],
                               g.origin), cell
-    if g.textured and len(g.faces) > TEXTURED_SINGLE_PASS:  # in blocks, in bounded memory
+    if g.textured and _in_blocks(len(g.faces), memory):  # in blocks, in bounded memory
         from .publish.blocks_textured import decimate_textured_big
 
         points, faces, uv = decimate_textured_big(g.vertices, g.faces, g.uv, target)  # type: ignore[arg-type]
@@ -310,6 +314,12 @@ def reduce(g: MasterGeometry, target: int) -> tuple[MasterGeometry, float | None
     if part.uv is not None:
         return MasterGeometry(vertices, faces, None, g.origin, np.asarray(part.uv, dtype=np.float32), g.texture), None
     return MasterGeometry(vertices, faces, part.colors, g.origin), None
+
+
+def _in_blocks(triangles: int, memory: int | None) -> bool:
+    from .publish.blocks_textured import BYTES_PER_TRIANGLE, SINGLE_PASS
+
+    return triangles > SINGLE_PASS or (memory is not None and triangles * BYTES_PER_TRIANGLE > memory)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -515,8 +525,9 @@ def _textured_asset(archive: Any, item_id: int, uid: str) -> bool:
     return any(a.get("uid") == uid and a.get("textured") for a in archive.assets(item_id))
 
 
-def _build_in_worker(master: Path, sha256: str, folder: Path, targets: tuple[int, ...] | None) -> list[LevelInfo]:
-    return build_levels(master, sha256, folder, targets=targets)
+def _build_in_worker(master: Path, sha256: str, folder: Path, targets: tuple[int, ...] | None,
+                     memory: int | None = None) -> list[LevelInfo]:
+    return build_levels(master, sha256, folder, targets=targets, memory=memory)
 
 
 def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progress: Progress | None = None,
@@ -549,8 +560,8 @@ def build_archive_levels(archive: Any, item_ids: list[int] | None = None, progre
             continue
         try:
             limits = levels_limits(path, targets)  # follows what the job holds and what the machine has
-            levels = run_isolated(_build_in_worker, path, sha, folder, targets, name=path.name, cancel=cancel,
-                                  memory=limits.memory, timeout=limits.timeout)
+            levels = run_isolated(_build_in_worker, path, sha, folder, targets, limits.memory, name=path.name,
+                                  cancel=cancel, memory=limits.memory, timeout=limits.timeout)
         except Cancelled:
             raise
         except ArchiveError as exc:

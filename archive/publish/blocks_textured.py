@@ -32,6 +32,9 @@ Textured = tuple[np.ndarray, np.ndarray, np.ndarray]
 #: textured meshes of at most this many triangles are decimated in one pass (~0.5 GB per
 #: million triangles: 4 GB here), keeping the texture coordinates closest
 SINGLE_PASS = 8_000_000
+#: address space one pass takes per triangle of a textured master, the master's own arrays
+#: included (3.2 GB resident for a 6M-triangle GLB): above the worker's limit, blocks
+BYTES_PER_TRIANGLE = 700
 
 
 def textured_block(points: np.ndarray, faces: np.ndarray, uv: np.ndarray, target: int,
@@ -93,4 +96,4 @@ def decimate_textured_big(vertices: np.ndarray, faces: np.ndarray, uv: np.ndarra
     return points * scale + centre, out, coords
 
 
-__all__ = ["SINGLE_PASS", "decimate_textured_big", "textured_block"]
+__all__ = ["BYTES_PER_TRIANGLE", "SINGLE_PASS", "decimate_textured_big", "textured_block"]

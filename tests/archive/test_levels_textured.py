@@ -279,3 +279,26 @@ def test_a_big_textured_mesh_is_decimated_in_blocks_without_cracks() -> None:
     ends = points[first[keys[counts == 1]]][..., :2]  # (open edges, 2 ends, x y)
     from_rim = np.minimum(np.minimum(ends[..., 0], 1 - ends[..., 0]), np.minimum(ends[..., 1], 1 - ends[..., 1]))
     assert len(ends) and (from_rim.min(axis=1) < 0.1).all()
+
+
+def test_a_textured_mesh_whose_one_pass_exceeds_the_workers_memory_goes_in_blocks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.publish import blocks_textured
+
+    calls = []
+    real = blocks_textured.decimate_textured_big
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(args[1]))
+        return real(*args, workers=1, per_block=1000)
+
+    monkeypatch.setattr(blocks_textured, "decimate_textured_big", spy)
+    obj = textured_obj(tmp_path, gradient=True)
+    build_levels(obj, SHA, tmp_path / "roomy", targets=(1000,), memory=2 * 1024**3)
+    assert calls == []  # one pass fits
+    (level,) = build_levels(obj, SHA, tmp_path / "tight", targets=(1000,), memory=3200 * 100)
+    assert calls == [3200]
+    g = read_level(level.path)
+    assert g.textured and level.triangles <= 1100
+    expected = np.column_stack([g.vertices[:, 0] - g.vertices[:, 0].min(), 1.0 - g.vertices[:, 1]])
+    assert np.abs(g.uv - expected).max() < 8.0 / N
