@@ -15,7 +15,9 @@ the same run, with ratios against the reference:
 * the first picture: ``heritage snapshot`` of the coarsest level (what the viewer opens
   first) and of level 1, 1024 px, vs the same snapshot of the master (cold);
 * viewing memory: a level read by the viewer (``viewer.level_files.load_level``, textured)
-  vs the master read by the viewer (``viewer.load_model``).
+  vs the master read as the app opens it without levels (``viewer.load_model_isolated``);
+* with ``isolated``: each format's levels built the archive's way, in the isolated worker
+  under its memory limit (a textured master too big for one pass there goes in blocks).
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ def build(master: Path, folder: Path, single_pass: int | None = None) -> tuple[f
     return run.seconds, run.gb, sorted(folder.glob(f"{SHA}.L*.ply"))
 
 
+def isolated(master: Path, folder: Path) -> str:
+    """The archive's own way: the levels built in the isolated worker under the memory limit
+    it gives this master (``archive.levels.levels_limits``); what came of it, in words."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("*"):
+        f.unlink()
+    code = (f"from pathlib import Path\nfrom archive.isolation import run_isolated\n"
+            f"from archive.levels import _build_in_worker\nfrom archive.levels_limits import levels_limits\n"
+            f"m, d = Path({str(master)!r}), Path({str(folder)!r})\nlim = levels_limits(m)\n"
+            f"out = run_isolated(_build_in_worker, m, {SHA!r}, d, None, lim.memory, name=m.name, memory=lim.memory, "
+            f"timeout=lim.timeout)\n"
+            f"print(f'limit {{lim.memory / 1024**3:.2f}} GiB:', [(v.level, v.triangles) for v in out])")
+    run = measure(_py(code), check=False)
+    said = run.stdout.strip() if not run.returncode else "FAILED " + run.stderr.strip().splitlines()[-1]
+    return f"{run.seconds:.1f} s, {run.gb:.2f} GB, {said}"
+
+
 def snapshot(path: Path, out: Path) -> tuple[float, float, str]:
     """(seconds, peak GB, "" or the error) of ``heritage snapshot`` in a fresh process."""
     run = measure([str(Path(sys.executable).parent / "heritage"), "snapshot", str(path), "--out", str(out),
@@ -74,12 +93,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--triangles", type=int, default=6_000_000)
     ap.add_argument("--texture", type=int, default=4096)
-    ap.add_argument("--formats", default="obj,glb,blocks", help="obj, glb, blocks (the OBJ in blocks)")
+    ap.add_argument("--formats", default="obj,glb,blocks,isolated",
+                    help="obj, glb, blocks (the OBJ in blocks), isolated (each format the archive's way)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-textured"))
     ap.add_argument("--pictures-only", action="store_true", help="reuse the levels of an earlier run")
     args = ap.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     obj = make_textured(args.work, args.triangles, args.texture, glb="glb" in formats)
+    archive_way = "isolated" in formats
     formats = [f for f in formats if f in ("obj", "glb", "blocks")]
     masters = {"obj": obj, "glb": obj.with_suffix(".glb")}
     print(f"input: {obj.name} ~{args.triangles:,} triangles, {args.texture} px texture; "
@@ -98,6 +119,9 @@ def main() -> None:
         t, gb, levels = build(masters[fmt], args.work / f"levels-{fmt}{'-blocks' if single_pass else ''}", single_pass)
         print(f"build levels from {label}: {t:.1f} s, {gb:.2f} GB | ratio {t / gp.seconds:.2f}x gltfpack's time "
               f"(target <= 2), {gb / gp.gb:.2f}x its memory", flush=True)
+    for fmt in [f for f in formats if f in ("obj", "glb")] if archive_way else []:
+        print(f"levels of the {fmt.upper()} in the archive's isolated worker: "
+              f"{isolated(masters[fmt], args.work / f'iso-{fmt}')}", flush=True)
     one_pass = sorted((args.work / "levels-obj").glob(f"{SHA}.L*.ply"))
     if one_pass or levels:
         pictures(args.work, obj, one_pass or levels)
