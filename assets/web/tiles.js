@@ -40,6 +40,9 @@
   tiles.addEventListener("load-model", function (event) {
     stats.loaded += 1;
     stats.deepest = Math.max(stats.deepest, event.tile.internal ? event.tile.internal.depth : 0);
+    // A tile's points are in the scene: the page has its model. (Not only at "tiles-load-end":
+    // served over http, the last tile's "load-model" may come after it, and no other end follows.)
+    if (root.getAttribute("data-model") !== "error") { root.setAttribute("data-model", "loaded"); }
     event.scene.traverse(function (object) {
       if (object.isPoints) {
         object.material.size = POINT_PX * renderer.getPixelRatio();
@@ -61,6 +64,7 @@
 
   // The camera in front of the whole cloud, a little above, once the root's box is known.
   function frame() {
+    if (tourStop > 0) { return; }  // a tour stop chosen before the tileset came keeps its view
     var sphere = new V.Sphere();
     if (!tiles.getBoundingSphere(sphere)) { return; }
     tiles.group.updateMatrixWorld(true);
@@ -104,6 +108,7 @@
       normal: n.length === 3 && n.every(isFinite) ? new V.Vector3(n[0], n[1], n[2]) : null };
   });
   var projected = new V.Vector3(), towards = new V.Vector3();
+  var tourStop = 0;
 
   function placeHotspots() {
     var width = box.clientWidth, height = box.clientHeight;
@@ -161,7 +166,7 @@
       if (current === 0 && n > 0) {
         own = { position: camera.position.clone(), target: controls.target.clone(), fov: camera.fov };
       }
-      current = n;
+      current = tourStop = n;
       Array.prototype.forEach.call(stops, function (stop, i) { stop.hidden = i !== current - 1; });
       hotspots.forEach(function (h) {
         var mine = current > 0 && stops[current - 1].getAttribute("data-hotspot") === h.button.slot;

@@ -7,10 +7,13 @@ Screenshots go to $HERITAGE_SCREENSHOTS."""
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,20 @@ SPOT = """(() => { const b = document.querySelector('#tiles .hotspot'), r = docu
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> TiledExport:
     return build(tmp_path_factory.mktemp("tiled-html"))
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(exported: TiledExport) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(exported.folder.parent)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +89,13 @@ def _red_centre(browser: Browser, name: str) -> np.ndarray:
     return np.array([xs.mean(), ys.mean()]) / scale
 
 
+@pytest.mark.parametrize("via", ["file", "http"])
 def test_the_exported_page_of_a_big_cloud_streams_tiles_with_its_notes_on_their_points(
-        browser: Browser, exported: TiledExport) -> None:
-    browser.open((exported.folder / "index.html").as_uri(), wait_for=LOADED, timeout=240)
+        browser: Browser, exported: TiledExport, server: str, via: str) -> None:
+    folder = exported.folder.as_uri() if via == "file" else f"{server}/{exported.folder.name}"
+    browser.open(f"{folder}/index.html", wait_for=LOADED, timeout=240)
     _idle(browser)
-    for name, tour_stop in (("tiled-html-file", False), ("tiled-html-file-tour", True)):
+    for name, tour_stop in ((f"tiled-html-{via}", False), (f"tiled-html-{via}-tour", True)):
         if tour_stop:
             browser.evaluate("document.getElementById('tour-next').click()")
             browser.pump(1.0)
@@ -91,8 +110,11 @@ def test_the_exported_page_of_a_big_cloud_streams_tiles_with_its_notes_on_their_
     assert np.allclose(eye, [-6.0, 5.0, 6.0], atol=1e-3) and math.isclose(camera["fov"], 40, abs_tol=0.01)
     assert browser.evaluate("document.getElementById('tour').dataset.stop") == "1"
     requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
-    assert all(u.startswith(exported.folder.as_uri() + "/") or u.startswith("data:") for u in requests)
-    assert [p for p in browser.problems(()) if not any(n in p for n in NOISE)] == []
+    assert all(u.startswith((folder + "/", "data:")) for u in requests), "only the page's folder"
+    if via == "http":  # served, the finest level is streamed too
+        assert browser.evaluate("HeritageTilesPage.stats().deepest") == 2
+    allowed = (server,) if via == "http" else ()
+    assert [p for p in browser.problems(allowed) if not any(n in p for n in NOISE)] == []
 
 
 def test_the_single_file_page_shows_the_coarse_levels_and_the_note(browser: Browser, exported: TiledExport) -> None:
