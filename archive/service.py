@@ -7,11 +7,13 @@ one per thread. Writes return a ``Change`` saying what changed.
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from .records import (
     event_value,
     item_from_row,
     now,
-    row_values,
+    row_maker,
     search_text,
     sort_title,
     to_row,
@@ -45,7 +47,7 @@ from .research import Research
 from .search import SearchQuery
 from .store import CancelToken, FileStore
 from .text import fold
-from .validation import checked_item, clean_asset_changes
+from .validation import CleanMemo, VocabLookup, checked_item, clean_asset_changes
 
 CATALOGUE = "catalogue.sqlite"
 _EMPTY_ITEM: dict[str, Any] = {f.name: None for f in ITEM_FIELDS}
@@ -240,18 +242,34 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
         return Change()
 
     # -- items -----------------------------------------------------------------------------
-    def prepare_item(self, values: Mapping[str, Any], check_accession: bool = True) -> dict[str, Any]:
-        """Validate a new item's values; returns the full cleaned item (not saved)."""
+    def prepare_item(self, values: Mapping[str, Any], check_accession: bool = True,
+                     memo: CleanMemo | None = None, vocab: VocabLookup | None = None) -> dict[str, Any]:
+        """Validate a new item's values; returns the full cleaned item (not saved). A batch
+        (``add_items``) passes its ``memo`` and vocabulary lookup so that repeated values are
+        cleaned and looked up once."""
         kind = str(values.get("kind") or "other").strip().lower()
-        blank = {**_EMPTY_ITEM, **{name: [] for name in _LIST_NAMES}}
+        blank = _EMPTY_ITEM.copy()
+        for name in _LIST_NAMES:
+            blank[name] = []
         values = {**values, "kind": kind, "status": values.get("status") or "draft"}
         # Every problem of the values and of the rules across fields comes back at once.
-        _cleaned, merged = checked_item(values, kind, self.lookup_vocabulary, base=blank, new=True)
-        item: dict[str, Any] = dict(merged)
+        _cleaned, item = checked_item(values, kind, vocab or self.lookup_vocabulary, base=blank, new=True, memo=memo)
         if item["accession"] and check_accession:
             self._check_accession_free(item["accession"])
         self._check_links(item)
         return item
+
+    def _batch_vocabulary(self) -> VocabLookup:
+        """``lookup_vocabulary`` asking the catalogue once per distinct term of a batch."""
+        found: dict[tuple[str, str], str | None] = {}
+
+        def lookup(name: str, value: str) -> str | None:
+            key = (name, fold(value.strip()))  # as lookup_vocabulary asks: "Men lam" is "men lam"
+            if key not in found:
+                found[key] = self.catalogue.vocabulary_value(*key)
+            return found[key]
+
+        return lookup
 
     def _check_accession_free(self, accession: str, item_id: int | None = None) -> None:
         holder = self.catalogue.item_id_for_accession(accession)
@@ -267,8 +285,12 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
 
     def add_items(self, records: Iterable[Mapping[str, Any]], detail: str = "bulk") -> list[int]:
         """Create many items in one transaction (CSV import, generated archives)."""
-        records = list(records)
-        items = [self.prepare_item(r, check_accession=False) for r in records]
+        with _cycle_collection_paused():
+            return self._add_items(list(records), detail)
+
+    def _add_items(self, records: list[Mapping[str, Any]], detail: str) -> list[int]:
+        memo, vocab = CleanMemo(), self._batch_vocabulary()
+        items = [self.prepare_item(r, check_accession=False, memo=memo, vocab=vocab) for r in records]
         # Only the columns the records fill (an all-NULL column is the default anyway).
         filled = set().union(*(r.keys() for r in records), {"kind", "status", "accession"})
         columns = [f.name for f in ITEM_FIELDS if f.name in filled]
@@ -279,7 +301,8 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
             self._assign_accessions(items, ids)
             # generators: the rows are converted as the catalogue writes them, so on a server the
             # conversion overlaps the server's indexing instead of coming before it
-            rows = ([i, stamp, stamp, sort_title(item), *row_values(item, columns)]
+            values = row_maker(columns)
+            rows = ([i, stamp, stamp, sort_title(item), *values(item)]
                     for i, item in zip(ids, items, strict=True))
             names = ["id", "created_at", "updated_at", "sort_title", *columns]
             texts = ((i, search_text(item)) for i, item in zip(ids, items, strict=True))
@@ -575,6 +598,21 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
                     self.store.end_withdrawal(label)
                 else:
                     self.store.undo_withdrawal(label)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a batch is built: 100,000 new items are millions of
+    new dicts, lists and tuples, and each collection walks every one still alive (measured: 1.2 to
+    1.9 s of the 2.6 to 3.3 s that validating 100,000 items takes). The batch makes no cycles;
+    memory is freed by reference counts as before, and collection resumes as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 __all__ = ["Archive", "Change", "ChangeEvent", "SearchQuery", "ITEM_FIELD"]

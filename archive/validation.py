@@ -105,7 +105,12 @@ def _list(field: Field, raw: Any) -> list[str]:
             raw = text.split(sep)
     if not isinstance(raw, (list, tuple)):
         raise ValidationError(field.name, "must be a list", "not_list")
-    return [_checked_text(field.name, text) for text in (str(v).strip() for v in raw) if text]
+    out = []
+    for v in raw:
+        text = (v if v.__class__ is str else str(v)).strip()
+        if text:
+            out.append(_checked_text(field.name, text))
+    return out
 
 
 def _choice(field: Field, raw: Any) -> str:
@@ -171,13 +176,14 @@ def clean_item_changes(changes: Mapping[str, Any], kind: str, vocab: VocabLookup
 
 
 def checked_item(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | None, base: Mapping[str, Any],
-                 new: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+                 new: bool = False, memo: CleanMemo | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Clean ``changes`` and check the whole item they make with ``base``: (cleaned, merged).
 
     Bad values and broken rules across fields are reported together, in form order; a rule is
     skipped when one of its fields already has a bad value (so no problem is reported twice).
-    ``new`` items may lack an accession number (one is assigned on save)."""
-    cleaned, problems = _clean_collecting(changes, kind, vocab)
+    ``new`` items may lack an accession number (one is assigned on save). ``memo``: a batch's
+    ``CleanMemo``."""
+    cleaned, problems = _clean_collecting(changes, kind, vocab, memo)
     merged = {**base, **cleaned}
     bad = {p.field for p in problems}
     problems += [p for p in item_problems(merged, new) if not bad & set(p.params.get("fields", [p.field]))]
@@ -185,8 +191,8 @@ def checked_item(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | Non
     return cleaned, merged
 
 
-def _clean_collecting(changes: Mapping[str, Any], kind: str,
-                      vocab: VocabLookup | None) -> tuple[dict[str, Any], list[ValidationError]]:
+def _clean_collecting(changes: Mapping[str, Any], kind: str, vocab: VocabLookup | None,
+                      memo: CleanMemo | None = None) -> tuple[dict[str, Any], list[ValidationError]]:
     cleaned: dict[str, Any] = {}
     problems: list[ValidationError] = []
     for name, raw in changes.items():
@@ -195,7 +201,7 @@ def _clean_collecting(changes: Mapping[str, Any], kind: str,
             problems.append(ValidationError(name, "is not a field of the catalogue", "unknown_field"))
             continue
         try:
-            value = clean_value(field, raw, vocab)
+            value = clean_value(field, raw, vocab) if memo is None else memo.clean(field, raw, vocab)
         except ValidationError as exc:
             problems.append(exc)
             continue
@@ -204,6 +210,36 @@ def _clean_collecting(changes: Mapping[str, Any], kind: str,
             continue
         cleaned[name] = value
     return cleaned, problems
+
+
+_UNSEEN = object()
+
+
+class CleanMemo:
+    """The cleaned values of one batch of items (a CSV import, ``Archive.add_items``): a value
+    that many items repeat (a kind, a status, a collection list, a vocabulary term) is cleaned,
+    and its vocabulary asked, once per batch instead of once per item. Only values cleaned
+    without a problem are kept, so every bad value is still reported for each item."""
+
+    _KEPT = frozenset({"list", "choice", "bool"})  # repeated across items; free texts are not
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, Any], Any] = {}
+
+    def clean(self, field: Field, raw: Any, vocab: VocabLookup | None) -> Any:
+        if field.type not in self._KEPT and field.vocabulary is None:
+            return clean_value(field, raw, vocab)
+        # only texts and lists of texts as keys: True == 1 == 1.0 would mix values cleaned apart
+        if raw.__class__ is str:
+            key: Any = raw
+        elif raw.__class__ is list and all(v.__class__ is str for v in raw):
+            key = tuple(raw)
+        else:
+            return clean_value(field, raw, vocab)
+        value = self._values.get((field.name, key), _UNSEEN)
+        if value is _UNSEEN:
+            value = self._values[(field.name, key)] = clean_value(field, raw, vocab)
+        return list(value) if value.__class__ is list else value
 
 
 def _not_for_kind(name: str, kind: str) -> ValidationError:
