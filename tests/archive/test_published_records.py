@@ -178,3 +178,19 @@ def test_title_falls_back_to_the_other_language_and_says_so(tmp_path: Path) -> N
     assert '<span class="hotspot-text" lang="vi">Chỉ tiếng Việt</span>' in en
     single = result.files[1].read_text(encoding="utf-8")
     assert 'class="hotspot"' in single and "Only English" in single
+
+
+@pytest.mark.parametrize("stops, intro", [(1, "1 stop: press “Next” to begin."),
+                                          (2, "2 stops: press “Next” to begin.")])
+def test_tour_intro_counts_its_stops_in_english(stops: int, intro: str) -> None:
+    from archive.publish.html import PageLinks, item_context, render
+
+    frame = model_frame("obj", "mm", "z")
+    view = {"eye": [0.0, -1000.0, 0.0], "target": [0.0, 0.0, 0.0], "up": [0.0, 0.0, 1.0], "fov": 40.0}
+    records = [_record(uid=str(n) * 32, view=view) for n in range(1, stops + 1)]
+    research = public_research(records, {"id": 7}, frame)
+    context = item_context({"id": 7, "accession": "A-1", "kind": "relic", "title_en": "Vase"}, "en",
+                           PageLinks(model="model.glb"), research=research)
+    page = render("item.html.j2", context)
+    # the page script puts {total} in: "1 stops" read wrong
+    assert re.search(r'data-intro="([^"]*)"', page).group(1).replace("{total}", str(stops)) == intro  # type: ignore[union-attr]
