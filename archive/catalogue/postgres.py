@@ -9,7 +9,6 @@ wait. A lost or refused connection is a StorageError saying so, never a driver t
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import psycopg
 from psycopg.adapt import Dumper
 from psycopg.postgres import types as postgres_types
@@ -26,23 +24,14 @@ from psycopg.rows import dict_row
 
 from ..access import Access
 from ..errors import StorageError
-from ..search import SearchQuery
 from . import postgres_postings, postgres_roles, postgres_schema
 from .base import EVENT_COLUMNS, EventSummary
 from .comparisons_sql import ComparisonsSQL
 from .postgres_connect import connect, found_dead_at_once, lost, rerunnable, unreachable, where
 from .postgres_notify import ChangeListener
+from .postgres_search import PostgresSearch
 from .postgres_sql import (
-    RANK_LIMIT,
-    STATS_SQL,
-    bm25,
-    hits_sql,
-    phrases,
-    ranking_sql,
-    rows_sql,
     search_columns_and_tokens,
-    search_sql,
-    search_terms,
 )
 from .records_sql import PostgresRecords
 from .sqlite_db import READ_ONLY
@@ -50,7 +39,6 @@ from .sqlite_db import READ_ONLY
 WRITER_LOCK = 0x68657269  # "heri": the advisory lock every write transaction holds
 LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout: a writer waits this long for another
 _HIDDEN = ("search_text", "words", "word_count")  # item columns SQLite keeps in its full-text table
-_ARRAY_ITEM = np.dtype([("size", ">i4"), ("id", ">i8")])  # one element of a binary bigint array
 _INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"
 _CURRENT_MASTER = ("SELECT uid, storage_dir, main_file FROM assets WHERE item_id = %s"
                    " ORDER BY role IS DISTINCT FROM 'master', id DESC LIMIT 1")
@@ -70,22 +58,6 @@ class _BoolAsInteger(Dumper):
         return b"1" if obj else b"0"
 
 
-class _ListColumns:
-    """A page's JSON list columns (collections, materials) parsed once per distinct text: a page
-    repeats a few collections two hundred times. Each row gets its own list."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[str, list[Any]] = {}
-
-    def __call__(self, text: str | None) -> list[Any]:
-        if not text or text == "[]":
-            return []
-        parsed = self._parsed.get(text)
-        if parsed is None:
-            parsed = self._parsed[text] = json.loads(text)
-        return list(parsed)
-
-
 class _TextsById:
     """An item's search text from (id, text) pairs read only as far as needed: a generator of
     them is consumed alongside the rows it belongs to."""
@@ -103,7 +75,7 @@ class _TextsById:
         return self._read.pop(item_id)
 
 
-class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: records_sql; comparisons_sql
+class PostgresCatalogue(PostgresSearch, PostgresRecords, ComparisonsSQL):  # postgres_search; records_sql; comparisons_sql
     """One connection to a team archive's database: open one per thread."""
 
     def __init__(self, url: str, conn: psycopg.Connection[Any], read_only: bool = False):
@@ -261,7 +233,19 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
                                 " OR NOT EXISTS (SELECT 1 FROM item_lexemes l WHERE l.id = i.id)")
         except StorageError as exc:
             return [str(exc)]
-        return [f"{missing} item(s) lack their search words"] if missing else []
+        problems = [f"{missing} item(s) lack their search words"] if missing else []
+        return problems if quick else problems + self._postings_problems()
+
+    def _postings_problems(self) -> list[str]:
+        """``item_postings`` against the items' words, read in one snapshot (postgres_postings)."""
+        try:
+            self._ready()
+            with self._guard(), self.conn.transaction(), self.conn.cursor() as cur:
+                if not self._depth:  # inside a write transaction its own snapshot is the one
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                return postgres_postings.disagreements(cur)
+        except StorageError as exc:
+            return [str(exc)]
 
     def snapshot(self, dest: Path) -> None:
         """A single-user SQLite catalogue at ``dest`` holding this one as it was at one moment."""
@@ -414,74 +398,6 @@ class PostgresCatalogue(PostgresRecords, ComparisonsSQL):  # research records: r
         return [r[0] for r in self._x(
             "SELECT DISTINCT j COLLATE \"C\" FROM items, json_array_elements_text(items.collections::json) j"
             " ORDER BY 1")]
-
-    # -- search and display rows -----------------------------------------------------------
-    def search_ids(self, query: SearchQuery) -> list[int]:
-        """Ids of the matching items in display order; by relevance they are ranked as SQLite ranks."""
-        search = search_sql(query)
-        if not search.sort_here:
-            return self._ids(search.sql, search.params).tolist()
-        if search.terms:  # typed words alone: their postings, whatever their hits (postgres_postings)
-            rows = self._x(*postgres_postings.matching_sql(search.terms), binary=True).fetchall()
-            matches = postgres_postings.combine(rows, len(search.terms))
-        else:
-            matches = np.sort(self._ids(search.sql, search.params))
-        ordered = matches[::-1] if search.descending else matches
-        end = None if query.limit is None else query.offset + query.limit
-        ids: list[int] = ordered[query.offset:end].tolist()
-        if query.text and query.sort == "relevance" and 1 < len(ids) <= RANK_LIMIT:
-            scored = self._x(*ranking_sql(matches.tolist())).fetchall()
-            ids = bm25(query.text, scored, self._bm25_stats(query, len(scored)))[query.offset:end]
-        return ids
-
-    def _ids(self, sql: str, params: Sequence[Any]) -> np.ndarray:
-        """The ids a query returns, as one binary array: 100,000 rows one by one cost far more."""
-        row = self._x(f"SELECT array_send(array_agg(id)) FROM ({sql}) m", params, binary=True).fetchone()
-        if row is None or row[0] is None:
-            return np.zeros(0, dtype=np.int64)
-        # array_send: a 20-byte header (dimensions, flags, type, length, lower bound), then a
-        # 4-byte length and an 8-byte big-endian value per id
-        return np.frombuffer(row[0], dtype=_ARRAY_ITEM, offset=20)["id"].astype(np.int64)
-
-    def _bm25_stats(self, query: SearchQuery, matched: int) -> list[int]:
-        items, tokens, version = self._x(STATS_SQL).fetchone() or (0, 0, "")
-        found = phrases(query.text)
-        filtered = any(getattr(query, f) for f in ("kind", "status", "period", "culinary_line", "collection",
-                                                    "material")) or query.has_texture is not None
-        if len(found) == 1 and not filtered:
-            return [items, tokens, matched]  # the matches are the phrase's documents
-        if version != self._hits_of or len(self._hits) > 1000:
-            self._hits, self._hits_of = {}, version
-        return [items, tokens, *(self._phrase_hits(found, n) for n in range(len(found)))]
-
-    def _phrase_hits(self, found: list[list[str]], n: int) -> int:
-        """Items holding phrase ``n`` of ``found``, kept until items change: a query typed word by
-        word asks for its first words' counts again at every key."""
-        key = (tuple(found[n]), n == len(found) - 1)
-        if key not in self._hits:
-            terms = search_terms([found[n]], prefix_last=key[1])
-            if terms:  # one token: its postings count it (GIN would visit every item holding it)
-                rows = self._x(*postgres_postings.matching_sql(terms), binary=True).fetchall()
-                self._hits[key] = len(postgres_postings.combine(rows, 1))
-            else:
-                self._hits[key] = int(self._one(*hits_sql(found, n)))
-        return self._hits[key]
-
-    def rows(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        listed = _ListColumns()
-        by_id = {}
-        # ROW_COLUMNS in order, as one dict display: five times faster than zip and a loop per row
-        for (item_id, accession, kind, title_vi, title_en, status, period, collections, culinary_line, materials,
-             updated_at, textured, asset_count) in self._x(*rows_sql(ids)).fetchall():
-            by_id[item_id] = {"id": item_id, "accession": accession, "kind": kind, "title_vi": title_vi,
-                              "title_en": title_en, "status": status, "period": period,
-                              "collections": listed(collections), "culinary_line": culinary_line,
-                              "materials": listed(materials), "updated_at": updated_at,
-                              "title": title_vi or title_en or accession, "textured": bool(textured),
-                              "asset_count": asset_count}
-        return [by_id[i] for i in ids if i in by_id]
 
     # -- assets and files ------------------------------------------------------------------
     def asset_rows(self, item_id: int) -> list[dict[str, Any]]:

@@ -182,3 +182,29 @@ def build(cur: psycopg.Cursor[Any], batch: int = 50_000) -> None:
         while rows := items.fetchmany(batch):
             change(cur, postings_of((item_id, tokens_of(words)) for item_id, words in rows), fresh_above=before)
             before = rows[-1][0] >> BLOCK_BITS
+
+
+def disagreements(cur: psycopg.Cursor[Any], shown: int = 3) -> list[str]:
+    """Where ``item_postings`` disagrees with the items' words (``verify``): a row that lacks an
+    item holding its token or holds one that does not, a token with no row, a row for no item.
+    Block by block, so memory stays that of 65,536 items; call in one snapshot (a
+    REPEATABLE READ transaction) so that a concurrent save is not taken for damage."""
+    blocks = [b for (b,) in cur.execute(f"SELECT id >> {BLOCK_BITS} FROM items UNION"
+                                        " SELECT block FROM item_postings ORDER BY 1")]
+    wrong: list[tuple[str, int]] = []
+    for block in blocks:
+        items = cur.execute("SELECT id, words FROM items WHERE id >= %s AND id < %s ORDER BY id",
+                            [block << BLOCK_BITS, (block + 1) << BLOCK_BITS]).fetchall()
+        expected = postings_of((item_id, tokens_of(words or "")) for item_id, words in items)
+        stored = {(token, block): ids for token, ids in cur.execute(
+            "SELECT token, ids FROM item_postings WHERE block = %s", [block], binary=True)}
+        for key in sorted(expected.keys() | stored.keys()):
+            want, have = expected.get(key), stored.get(key)
+            if want is None or have is None or not np.array_equal(decode(have), want):
+                wrong.append(key)
+    if not wrong:
+        return []
+    first = ", ".join(f"{token!r} (ids {block << BLOCK_BITS}–{((block + 1) << BLOCK_BITS) - 1})"
+                      for token, block in wrong[:shown])
+    return [f"{len(wrong)} search posting row(s) disagree with the items' words, first {first}: "
+            "a search for those words may miss items or find wrong ones"]
