@@ -28,6 +28,7 @@ from workers import (
 
 from .errors import Cancelled, CorruptFile, LimitExceeded
 from .formats import DEFAULT_LIMITS, Limits, ScanInfo
+from .memory_estimate import contents_expected  # a glTF's counts and images, an OBJ's textures
 from .store import CancelToken
 
 T = TypeVar("T")
@@ -98,7 +99,8 @@ def limits_for(files: Iterable[Path], per_byte: int = 8, total: int | None = Non
     ``LimitExceeded`` when even the floor plus the files' size is more than the machine has."""
     paths = [p for p in files if p.is_file()]
     size = sum(p.stat().st_size for p in paths)
-    expected = max(per_byte * size // 2, sum(_ply_expected(p) for p in paths))
+    counted, textures = contents_expected(paths)  # what the files say they hold (memory_estimate)
+    expected = max(per_byte * size // 2, sum(_ply_expected(p) for p in paths) + counted) + textures
     limits = job_limits(expected, size, floor=MEMORY_FLOOR, total=total)
     if MEMORY_FLOOR + size > limits.cap:
         name = paths[0].name if paths else "the master"
