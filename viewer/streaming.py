@@ -12,6 +12,7 @@ the shown level are kept, so memory is at most the budget.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .model import Model
@@ -21,13 +22,44 @@ from .model import Model
 #: and a 4M-point level (~290 and ~210 bytes); benchmarks/bench_viewer.py prints it again.
 BYTES_PER_TRIANGLE = 300
 BYTES_PER_POINT = 220
+#: A textured level's extra: Open3D's per-corner texture coordinates (3 x 2 float64) and
+#: material ids (int32) per triangle; per texel its RGB image and the GL texture (RGBA, in
+#: main memory with Mesa). Measured in Open3D on a 1M-triangle level with a 4096 px texture:
+#: +106 MB (52 MB of coordinates, 48 MB of image); the GL texture's 4 bytes are not measured.
+BYTES_PER_TEXTURED_TRIANGLE = 52
+BYTES_PER_TEXEL = 3 + 4
 DEFAULT_BUDGET = 1536 * 1024**2
 MIN_BUDGET = 128 * 1024**2
 
 
-def level_bytes(kind: str, primitives: int) -> int:
-    """Memory a level of ``primitives`` triangles (``kind`` "mesh") or points costs on screen."""
-    return primitives * (BYTES_PER_TRIANGLE if kind == "mesh" else BYTES_PER_POINT)
+def level_bytes(kind: str, primitives: int, texture_pixels: int = 0) -> int:
+    """Memory a level of ``primitives`` triangles (``kind`` "mesh") or points costs on screen;
+    ``texture_pixels``: the pixels of a textured level's texture (0 for none), whose image and
+    per-corner texture coordinates come on top."""
+    if kind != "mesh":
+        return primitives * BYTES_PER_POINT
+    textured = primitives * BYTES_PER_TEXTURED_TRIANGLE + texture_pixels * BYTES_PER_TEXEL if texture_pixels else 0
+    return primitives * BYTES_PER_TRIANGLE + textured
+
+
+def texture_pixels(path: Path) -> int:
+    """Pixels of the texture the level file ``path`` names, read from the image's header; 0
+    when it names none, or the viewer would show it without (missing, unreadable, too big)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from glbtools.levelfile import LevelFileError, read_level_arrays
+
+    from .level_files import MAX_TEXTURE_PIXELS
+
+    try:
+        name = read_level_arrays(path).texture
+        if name is None:
+            return 0
+        with Image.open(path.parent / name) as img:
+            pixels = img.width * img.height
+    except (OSError, LevelFileError, UnidentifiedImageError, Image.DecompressionBombError):
+        return 0
+    return pixels if pixels <= MAX_TEXTURE_PIXELS else 0
 
 
 @dataclass(frozen=True)
@@ -39,9 +71,11 @@ class LevelFile:
     primitives: int
     kind: str  # "mesh" or "points"
 
-    @property
+    @cached_property
     def cost(self) -> int:
-        return level_bytes(self.kind, self.primitives)
+        """Memory on screen, its texture included (the file's header read once)."""
+        pixels = texture_pixels(self.path) if self.kind == "mesh" else 0
+        return level_bytes(self.kind, self.primitives, pixels)
 
 
 @dataclass(frozen=True)
