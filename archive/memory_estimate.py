@@ -38,8 +38,10 @@ GLTF_BYTES_PER_NORMAL = 40
 GLB_COPIES = 3
 #: an image decoded as RGBA, twice (the decoded texture and the level's atlas or RGBA copy)
 BYTES_PER_TEXEL = 8
-#: the longest glTF JSON read here; a longer one is not estimated (file-size rule)
-MAX_JSON_BYTES = 32 * 1024**2
+#: the longest glTF JSON read here (in the app's process, not the worker: a JSON's objects
+#: take many times its bytes); a longer one is not estimated (file-size rule). A scan's JSON
+#: is a few KB; import takes up to 64 MB (``formats.Limits.max_json_bytes``)
+MAX_JSON_BYTES = 8 * 1024**2
 #: bytes of an image given to Pillow to find its size (its header is in the first few KB)
 IMAGE_HEAD_BYTES = 1024**2
 #: bytes of an OBJ searched for its ``mtllib`` lines (exporters write them first)
@@ -78,7 +80,7 @@ def gltf_expected(path: Path, images: dict[Any, int] | None = None) -> int:
     held: dict[Any, int] = {} if images is None else images
     try:
         parsed = _read_document(path)
-    except (OSError, ValueError, struct.error):
+    except (OSError, ValueError, struct.error, RecursionError):  # RecursionError: nested too deep
         return 0
     if parsed is None:
         return 0

@@ -129,6 +129,7 @@ def test_declared_counts_are_believed_only_as_far_as_the_data_holds(tmp_path: Pa
     struct.pack("<4sII", b"glTF", 2, 100) + struct.pack("<I4s", 8, b"JSON") + b"[1, 2] ",  # not an object
     struct.pack("<4sII", b"glTF", 2, 100) + struct.pack("<I4s", 8, b"JSON") + b"\xff\xfe{}    ",  # not UTF-8
     struct.pack("<4sII", b"glTF", 2, 100) + struct.pack("<I4s", 4, b"BIN\0") + b"abcd",  # no JSON chunk
+    struct.pack("<4sII", b"glTF", 2, 100) + struct.pack("<I4s", 400_000, b"JSON") + b"[" * 400_000,  # too deep
 ])
 def test_a_truncated_or_hostile_header_keeps_the_size_rule(tmp_path: Path, data: bytes) -> None:
     glb = tmp_path / "bad.glb"
