@@ -75,7 +75,7 @@ class _TextsById:
         return self._read.pop(item_id)
 
 
-class PostgresCatalogue(PostgresSearch, PostgresRecords, ComparisonsSQL):  # postgres_search; records_sql; comparisons_sql
+class PostgresCatalogue(PostgresSearch, PostgresRecords, ComparisonsSQL):  # search; records; comparisons
     """One connection to a team archive's database: open one per thread."""
 
     def __init__(self, url: str, conn: psycopg.Connection[Any], read_only: bool = False):
