@@ -22,7 +22,7 @@ def _build_table() -> dict[int, str | None]:
                   ord("ß"): "ss"})
     # ASCII maps to itself explicitly: str.translate raises and clears a KeyError inside for every
     # character its table lacks, which made folding a mostly-ASCII text twice as slow
-    return {**{code: code for code in range(128)}, **table}
+    return {**{code: chr(code) for code in range(128)}, **table}
 
 
 _TABLE = _build_table()
