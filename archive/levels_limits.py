@@ -7,8 +7,9 @@ level, and the pick index is sorted out of core a chunk at a time (:mod:`.pickin
 job's memory follows the first level's size and the chunk, not the file: a 100M-point LAZ and
 a 1G-point one need nearly the same (a PLY's memory maps add its size to the address space).
 Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time from the
-points to read. Any other master is read whole, and keeps the file-size rule
-(:func:`.isolation.limits_for`).
+points to read. Any other master is read whole, and keeps the reader's rule
+(:func:`.isolation.limits_for`: what a PLY's header or a glTF's JSON says it holds
+(:mod:`.memory_estimate`), else the file's size).
 """
 
 from __future__ import annotations
