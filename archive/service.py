@@ -27,7 +27,7 @@ from .access import TeamAccess
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .changes import ChangeEvent, ChangeFeed
 from .comparisons import Comparisons
-from .errors import EditConflict, NotFound, StorageError, ValidationError
+from .errors import ArchiveError, EditConflict, NotFound, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .labels import item_label
 from .links import make_waiting_links
@@ -369,20 +369,45 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
         caller loaded: a field someone else saved since then raises ``EditConflict`` (nothing
         is saved), while their saves to other fields are kept. Without it the last writer
         wins (the CLI reads and writes at once)."""
-        with self.catalogue.transaction():
-            current = self.get(item_id, with_assets=False)
-            merged, diff = self._merge_changes(item_id, current, changes)
-            if expected_version is not None and current["version"] != expected_version:
-                self._check_conflicts(item_id, current, diff, expected_version)
-            if not diff:
-                return Change()
-            version = current["version"] + 1
-            row = to_row({k: new for k, (_old, new) in diff.items()})
-            row.update(updated_at=now(), sort_title=sort_title(merged), version=version)
-            self.catalogue.update_item(item_id, row, search_text(merged))
-            for name, (old, new) in diff.items():
-                self.log("edit", item_id=item_id, field=name, old=old, new=new, detail={"version": version})
+        save, committing = uuid.uuid4().hex, False  # ``save`` names this save's events (see _settle_lost_save)
+        try:
+            with self.catalogue.transaction():
+                current = self.get(item_id, with_assets=False)
+                merged, diff = self._merge_changes(item_id, current, changes)
+                if expected_version is not None and current["version"] != expected_version:
+                    self._check_conflicts(item_id, current, diff, expected_version)
+                if not diff:
+                    return Change()
+                version = current["version"] + 1
+                row = to_row({k: new for k, (_old, new) in diff.items()})
+                row.update(updated_at=now(), sort_title=sort_title(merged), version=version)
+                self.catalogue.update_item(item_id, row, search_text(merged))
+                for name, (old, new) in diff.items():
+                    self.log("edit", item_id=item_id, field=name, old=old, new=new,
+                             detail={"version": version, "save": save})
+                committing = True  # a failure from here on is the COMMIT's: it may have happened
+        except StorageError as exc:
+            if not committing:
+                raise
+            self._settle_lost_save(item_id, save, exc)
         return Change([item_id], diff)
+
+    def _settle_lost_save(self, item_id: int, save: str, lost: StorageError) -> None:
+        """The connection was lost during a save's COMMIT (a team archive's server restarted, the
+        network dropped): the server may have committed it before its answer was lost. Asked again
+        on a new connection, the save's events say which: return if it was saved, raise if not,
+        and say so plainly when the server cannot be asked yet (never a guess)."""
+        try:
+            saved = any(save in str(event.get("detail") or "") for event in self.catalogue.history(item_id))
+        except ArchiveError as exc:
+            raise StorageError(
+                "The connection to the catalogue was lost while the change was being saved, and the catalogue "
+                f"cannot be asked yet whether it was saved ({exc}). Your edits are still in the form: save again "
+                "when the catalogue answers; that saves them, or finds them already saved.") from lost
+        if not saved:
+            raise StorageError("The connection to the catalogue was lost while the change was being saved; asked "
+                               "again on a new connection, the catalogue does not have it: the change was not "
+                               "saved. Save again.") from lost
 
     def _merge_changes(self, item_id: int, current: dict[str, Any],
                        changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
