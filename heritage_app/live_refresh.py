@@ -2,9 +2,11 @@
 
 The archive's change feed says what changed (``Archive.changes_since``: the event log) and its
 watcher says when to look (``Archive.watch_changes``): on PostgreSQL a notice wakes the window at
-once through a ``QSocketNotifier`` on the listening socket; on SQLite, and as a fallback, a timer
-asks every ``POLL_MS``. One code path for both engines. What changed is refreshed and no more:
-the changed rows are repainted, the search runs again on a reader thread and its result is
+once through a ``QSocketNotifier`` on the listening socket (after a lost connection the listener
+connects again on a thread of its own, so a hung network never freezes the window, and
+``listeningAgain`` brings the new socket here); on SQLite, and as a fallback, a timer asks
+every ``POLL_MS``. One code path for both engines. What changed is refreshed and no more: the
+changed rows are repainted, the search runs again on a reader thread and its result is
 merged row by row (selection and scroll place stay), and the shown item is brought up to date
 unless the user is editing it: then a bar says who changed it and when, and offers Reload; a
 save then asks about each field both changed, with both values (``dialogs.ConflictDialog``).
@@ -88,6 +90,7 @@ class LiveRefresh(QObject):
 
     refreshed = Signal(object)  # the ChangeEvents just shown
     requeried = Signal()  # the catalogue shows the search's current result
+    listeningAgain = Signal()  # noqa: N815 (Qt naming); emitted on the listener's connecting thread
 
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -100,6 +103,7 @@ class LiveRefresh(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.check)
+        self.listeningAgain.connect(self.check)  # queued to this thread: the new socket is watched from here
         self.bar = ChangedElsewhereBar()
         window.detail.layout().insertWidget(1, self.bar)  # under the item's title
         self.bar.reloadRequested.connect(self.reload_shown)
@@ -110,6 +114,8 @@ class LiveRefresh(QObject):
         self.stop()
         try:
             self.watcher = archive.watch_changes()
+            if hasattr(self.watcher, "listening_again"):  # PostgreSQL's listener reconnects on a thread of its own
+                self.watcher.listening_again = self.listeningAgain.emit
             self.seen = archive.latest_event_id()
         except ArchiveError as exc:  # the archive opened a moment ago: very unlikely, never fatal
             log.warning("not watching for changes: %s", exc)

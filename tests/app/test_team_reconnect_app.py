@@ -44,8 +44,8 @@ def test_after_a_server_restart_the_window_listens_again_and_a_notice_wakes_it(
     time.sleep(0.3)  # the server's goodbye has reached the listening socket
     live.check()  # finds the connection gone: reads the events, in case one was missed
     assert not live.watcher.listening and live.notifier is None
-    live.check()  # listens again, and watches the new socket
-    assert live.watcher.listening and live.notifier is not None
+    live.check()  # listens again (on the listener's thread), and watches the new socket once handed over
+    qtbot.waitUntil(lambda: live.watcher.listening and live.notifier is not None, timeout=10_000)
     assert live.notifier.socket() == live.watcher.fileno()
     assert "Cannot read" not in window.statusBar().currentMessage()  # the window's own reads reconnected too
     live.timer.stop()  # only the new socket can wake it now
