@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import open3d as o3d
 
+from glbtools.contents import PLAIN, contents_expected, obj_face_count
 from workers import JobLimits, WorkerCancelled, WorkerCrashed, WorkerPool, WorkerTimedOut, job_limits, limit_memory
 
 from .errors import CorruptFile, LoadTimeout, ResourceLimit
@@ -43,8 +44,8 @@ MEMORY_PER_BYTE = 4  # plus this many bytes of address space per byte of input
 TIMEOUT_S = 300.0
 _ALIGN = 64
 #: Companion files whose size also counts towards the memory limit (textures, buffers).
-_COMPANIONS = {".mtl", ".bin", ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff",
-               ".webp", ".ktx2"}
+_IMAGES = {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".ktx2"}
+_COMPANIONS = {".mtl", ".bin", *_IMAGES}
 
 #: What the worker calls in place of ``load_model(path, units=units)`` (tests pass their own).
 Reader = Callable[[Path, "str | None"], Model]
@@ -71,13 +72,21 @@ def default_memory(path: Path) -> int:
 BYTES_PER_VERTEX = 72
 BYTES_PER_TRIANGLE = 36
 BYTES_PER_LAS_POINT = 18
+#: Bytes Open3D's OBJ reader holds per face line (issue 12): it gives every corner its own
+#: vertex (float64 position, normal and texture coordinate: with triangle normals and indices
+#: 228 bytes a triangle) and grows its arrays by doubling, holding the old and the new copy at
+#: once. A 6M-triangle textured OBJ took 8.5 GB of address space unlimited (1.2 GB for a
+#: 1-triangle one), about 1.2 kB a face, and ran out under 4.5 GiB; read as 2 GiB + 2 x this,
+#: a face gets 1.2 kB and the 6M-face OBJ 9.6 GB.
+OBJ_BYTES_PER_FACE = 600
 _PLY_ELEMENT = re.compile(rb"^element\s+(\w+)\s+(\d+)\s*$", re.MULTILINE)
 
 
 def expected_bytes(path: Path) -> int:
     """Memory the viewer's reader is expected to hold for ``path``: from a LAS/LAZ header's
     point count (thinned above :data:`~viewer.readers.MAX_VIEW_POINTS`), from a PLY header's
-    vertex and face counts, else four times the file and its companions."""
+    vertex and face counts, from an OBJ's faces and a glTF's accessors with their textures'
+    image headers (:func:`_counted_bytes`), else four times the file and its companions."""
     suffix = path.suffix.lower()
     if suffix in (".las", ".laz"):
         n = _las_point_count(path)
@@ -89,7 +98,34 @@ def expected_bytes(path: Path) -> int:
         counts = _ply_counts(path)
         if counts is not None:
             return counts.get(b"vertex", 0) * BYTES_PER_VERTEX + counts.get(b"face", 0) * BYTES_PER_TRIANGLE
+    if suffix in (".obj", ".gltf", ".glb"):
+        return _counted_bytes(path)
     return default_memory(path) - MEMORY_FLOOR
+
+
+def _counted_bytes(path: Path) -> int:
+    """An OBJ's or glTF's memory from what it holds (:mod:`glbtools.contents`): the OBJ's
+    ``f`` lines times :data:`OBJ_BYTES_PER_FACE`, or the glTF's accessors and images, never
+    less than four times the geometry's files; plus the images beside it, decoded (their
+    headers' width and height: a JPEG's bytes say nothing of what its pixels take)."""
+    images = _images_beside(path)
+    counted, beside = contents_expected([path, *images], PLAIN)
+    files = path.stat().st_size if path.is_file() else 0
+    if path.suffix.lower() == ".obj":
+        files += sum(p.stat().st_size for p in path.parent.glob("*") if p.suffix.lower() == ".mtl" and p.is_file())
+        counted = obj_face_count(path) * OBJ_BYTES_PER_FACE
+    else:
+        files = default_memory(path) - MEMORY_FLOOR - MEMORY_PER_BYTE * sum(p.stat().st_size for p in images)
+        files //= MEMORY_PER_BYTE
+    return max(MEMORY_PER_BYTE * files, counted) + beside
+
+
+def _images_beside(path: Path) -> list[Path]:
+    """The image files in ``path``'s folder (an OBJ's or glTF's textures are among them)."""
+    try:
+        return [p for p in path.parent.iterdir() if p.suffix.lower() in _IMAGES and p.is_file()]
+    except OSError:
+        return []
 
 
 def _las_point_count(path: Path) -> int | None:

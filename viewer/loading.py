@@ -97,7 +97,7 @@ def _read(p: Path, ext: str, notes: list[str]) -> Geometry:
         if isinstance(geometry, Thinned):
             notes.append(geometry.note)
             geometry = geometry.geometry
-    except ViewerError:
+    except (ViewerError, MemoryError):  # out of memory is the worker's limit, not a damaged file
         raise
     except Exception as exc:
         raise CorruptFile(f"{p.name} could not be read ({type(exc).__name__}: {exc}).") from exc

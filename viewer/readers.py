@@ -113,6 +113,8 @@ def read_with_trimesh(path: Path) -> Geometry | None:
         raise ResourceLimit(f"{path.name}: a texture is too large to open safely ({exc}).") from exc
     except (NotImplementedError, ValueError) as exc:
         raise UnsupportedFormat(f"{path.name}: {exc}") from exc
+    except MemoryError:
+        raise  # over the worker's memory limit: the isolated reader says so, not "damaged"
     except Exception as exc:  # trimesh raises many types for broken files
         raise CorruptFile(f"{path.name} could not be read ({type(exc).__name__}: {exc}).") from exc
     return scene_to_o3d(loaded)
