@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -517,9 +516,9 @@ def _run(args: argparse.Namespace) -> tuple[int, BaseException | None]:
         return 0, None
     except (ImportError, OSError) as exc:  # a command that loads Open3D on a box without libGL
         _log_crash(exc)
-        if _open3d_failed_to_load(exc):
-            from platform_support import open3d_error_message
+        from platform_support import open3d_error_message, open3d_failed_to_load
 
+        if open3d_failed_to_load(exc):
             print(f"error: {printable(open3d_error_message(exc))}", file=sys.stderr)
         else:
             print(f"error: unexpected problem ({type(exc).__name__}: {printable(exc)});"
@@ -530,18 +529,6 @@ def _run(args: argparse.Namespace) -> tuple[int, BaseException | None]:
         print(f"error: unexpected problem ({type(exc).__name__}: {printable(exc)});"
               f" details in {printable(_crash_log())}", file=sys.stderr)
         return 1, exc
-
-
-def _open3d_failed_to_load(exc: BaseException) -> bool:
-    """Whether an error is Open3D (or a system library it links against) failing to load: the 3D
-    commands import it when they run, so this can surface from any of them."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if type(seen).__name__ == "Open3DUnavailable" or re.search(
-                r"open3d|lib[\w.+-]+\.so|\.dll\b|\.dylib\b", str(seen)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _version() -> str:

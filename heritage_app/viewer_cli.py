@@ -105,8 +105,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
         image = render_image(model, args.size, args.size, view=args.view, mode=args.mode)
         Path(args.out).write_bytes(png_bytes(image))
     except Exception as exc:  # noqa: BLE001 (one clear line, never a traceback)
+        from platform_support import open3d_failed_to_load
         from viewer import ViewerError
 
+        if isinstance(exc, (ImportError, OSError)) and open3d_failed_to_load(exc):
+            raise  # Open3D is imported on first use: the command's caller names the missing library
         if isinstance(exc, (ViewerError, ArchiveError)):
             print(f"error: {printable(exc)}", file=sys.stderr)
         elif isinstance(exc, OSError):

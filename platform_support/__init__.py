@@ -35,7 +35,7 @@ from .files import (
     replacing,
     temp_beside,
 )
-from .gl import Open3DUnavailable, import_open3d, open3d_error_message
+from .gl import Open3DUnavailable, import_open3d, open3d_error_message, open3d_failed_to_load
 from .locations import Locations, user_locations
 from .processes import (
     START_METHOD_ENV,
@@ -51,6 +51,6 @@ __all__ = [
     "START_METHOD_ENV", "FileSystem", "HeldLock", "MemoryGuard", "Open3DUnavailable", "filesystem", "fsync_dir",
     "hard_link", "hold_lock", "import_open3d", "limit_memory", "link_or_copy", "lock_held", "make_folders_writable",
     "make_read_only", "make_writable", "remove_tree", "memory_guard", "kernel_limits_memory", "process_memory",
-    "open3d_error_message", "remove_stale_temps", "replacing", "start_method", "temp_beside",
+    "open3d_error_message", "open3d_failed_to_load", "remove_stale_temps", "replacing", "start_method", "temp_beside",
     "Locations", "user_locations",
 ]

@@ -30,6 +30,17 @@ def open3d_error_message(error: BaseException) -> str:
     return f"3D viewing and export are unavailable: Open3D could not be loaded ({first})"
 
 
+def open3d_failed_to_load(exc: BaseException) -> bool:
+    """Whether an error is Open3D (or a system library it links against) failing to load: the 3D
+    commands import it when they first need it, so this can surface from deep inside any of them."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Open3DUnavailable) or re.search(r"open3d|lib[\w.+-]+\.so|\.dll\b|\.dylib\b", str(seen)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def import_open3d() -> ModuleType:
     """``import open3d``, or :class:`Open3DUnavailable` with :func:`open3d_error_message`."""
     try:
