@@ -56,8 +56,14 @@ class ImportDialog(QDialog):
         parent: QWidget | None = None,
         settings: QSettings | None = None,
     ):
+        # What the form offers is read from the catalogue before any widget exists: when the team
+        # archive's server is away the dialog fails whole, leaving no stray half-built window.
+        collections = archive.collections()
+        vocabularies = {f.vocabulary: [v["value"] for v in archive.vocabulary(f.vocabulary)]
+                        for f in PARADATA if not f.choices and f.vocabulary}
         super().__init__(parent)
         self.archive = archive
+        self._vocabularies = vocabularies
         # The capture details of the last batch into this archive (the window's settings by default).
         store = getattr(parent, "store", None)
         self.settings = settings if settings is not None else getattr(store, "qsettings", None)
@@ -86,7 +92,7 @@ class ImportDialog(QDialog):
         self.collection = QComboBox()
         self.collection.setEditable(True)
         self.collection.setObjectName("importCollection")
-        self.collection.addItems([""] + archive.collections())
+        self.collection.addItems(["", *collections])
         self.as_version = QCheckBox()
         self.current_item = current_item
         if current_item is not None:
@@ -169,7 +175,7 @@ class ImportDialog(QDialog):
         elif field.vocabulary:
             widget = QComboBox()
             widget.setEditable(True)
-            widget.addItems([""] + [v["value"] for v in self.archive.vocabulary(field.vocabulary)])
+            widget.addItems(["", *self._vocabularies[field.vocabulary]])
         else:
             widget = QLineEdit()
             if field.type == "date":

@@ -7,7 +7,7 @@ from pathlib import Path
 import trimesh
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from archive import Archive
 from archive.importer import ImportOptions
@@ -178,3 +178,20 @@ def test_importing_one_file_shows_its_summary(qtbot, window, scans):
     [summary] = [d for d in window.findChildren(ImportSummaryDialog) if d.isVisible()]
     assert "1 scan(s) imported" in summary.headline.text()
     summary.close()
+
+
+def test_a_catalogue_that_cannot_answer_leaves_no_half_built_import_window(window, scans, monkeypatch):
+    """The dialog reads collections and vocabularies; when the team archive's server is away that
+    read fails, and no widget of the dialog may be left behind as a stray top-level window."""
+    from archive import StorageError
+
+    def away(*_args, **_kwargs):
+        raise StorageError("The catalogue's server cannot be reached.")
+
+    before = set(QApplication.topLevelWidgets())
+    monkeypatch.setattr(window.archive, "vocabulary", away)
+    assert window.import_files(list(scans)[:1]) is None
+    assert window.import_dialog is None
+    stray = [type(w).__name__ for w in QApplication.topLevelWidgets()
+             if w not in before and not isinstance(w, QMessageBox)]  # the error message itself may stay
+    assert stray == []
