@@ -17,6 +17,7 @@ from .errors import (
     ImportFailed,
     LimitExceeded,
     NotFound,
+    SaveOutcomeUnknown,
     StorageError,
     UnsafeReference,
     UnsupportedFormat,
@@ -39,6 +40,6 @@ def scan_file_patterns() -> str:
 __all__ = [
     "Archive", "ArchiveError", "CancelToken", "Cancelled", "CatalogueDamaged", "Change", "ChangeEvent", "CorruptFile",
     "CsvReport", "DuplicateImport", "EditConflict", "EmptyModel", "ImportFailed", "ImportOptions", "ImportReport",
-    "LimitExceeded", "NotFound", "SearchQuery", "StorageError", "UnsafeReference", "UnsupportedFormat",
-    "ValidationError", "VerifyReport", "scan_file_patterns",
+    "LimitExceeded", "NotFound", "SaveOutcomeUnknown", "SearchQuery", "StorageError", "UnsafeReference",
+    "UnsupportedFormat", "ValidationError", "VerifyReport", "scan_file_patterns",
 ]

@@ -85,6 +85,11 @@ class StorageError(ArchiveError):
     """The disk refused a write (full, read-only, permissions); nothing was changed."""
 
 
+class SaveOutcomeUnknown(StorageError):
+    """The connection was lost while a save committed and the catalogue cannot be asked yet
+    whether it was saved: neither "saved" nor "not saved" may be said; saving again settles it."""
+
+
 class CatalogueDamaged(ArchiveError):
     """The catalogue database failed its integrity check; writes are blocked."""
 

@@ -27,7 +27,7 @@ from .access import TeamAccess
 from .catalogue import READ_ONLY, Catalogue, SQLiteCatalogue
 from .changes import ChangeEvent, ChangeFeed
 from .comparisons import Comparisons
-from .errors import ArchiveError, EditConflict, NotFound, StorageError, ValidationError
+from .errors import ArchiveError, EditConflict, NotFound, SaveOutcomeUnknown, StorageError, ValidationError
 from .fields import ITEM_FIELD, ITEM_FIELDS
 from .labels import item_label
 from .links import make_waiting_links
@@ -400,7 +400,7 @@ class Archive(Operations, ChangeFeed, Research, Comparisons, TeamAccess):
         try:
             saved = any(save in str(event.get("detail") or "") for event in self.catalogue.history(item_id))
         except ArchiveError as exc:
-            raise StorageError(
+            raise SaveOutcomeUnknown(
                 "The connection to the catalogue was lost while the change was being saved, and the catalogue "
                 f"cannot be asked yet whether it was saved ({exc}). Your edits are still in the form: save again "
                 "when the catalogue answers; that saves them, or finds them already saved.") from lost

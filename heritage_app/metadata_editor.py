@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive import ArchiveError, NotFound, ValidationError
+from archive import ArchiveError, NotFound, SaveOutcomeUnknown, ValidationError
 from archive.errors import EditConflict
 from archive.fields import DISH, ITEM_FIELD, ITEM_FIELDS, RELIC
 
@@ -357,6 +357,11 @@ class MetadataEditor(QWidget):
             return self._resolve_conflict(exc, changes)
         except NotFound:  # deleted elsewhere meanwhile
             return self._item_gone(changes)
+        except SaveOutcomeUnknown as exc:  # neither "saved" nor "not saved" can be said yet
+            self.banner.setText(self.tr("Not known yet whether this was saved: {reason}").format(
+                reason=dialogs.friendly_message(exc)))
+            self.banner.show()
+            return False
         except ArchiveError as exc:  # refused (role, read-only media) or the catalogue unreachable: edits kept
             self._not_saved(exc)
             return False

@@ -941,6 +941,10 @@
         <translation>Đã lưu</translation>
     </message>
     <message>
+        <source>Not known yet whether this was saved: {reason}</source>
+        <translation>Chưa biết thay đổi này đã được lưu hay chưa: {reason}</translation>
+    </message>
+    <message>
         <source>Not saved: {reason}</source>
         <translation>Chưa lưu: {reason}</translation>
     </message>

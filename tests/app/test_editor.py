@@ -165,3 +165,22 @@ def test_problems_are_said_in_the_interface_language(window, monkeypatch):
     assert editor.field_error("year_from") == "[vi] must be a whole number, not “abc”"
     # a problem the app has no words for still says the archive's English reason
     assert dialogs.problem_message(ValidationError("x", "is odd", "no_such_code")) == "is odd"
+
+
+def test_a_save_whose_outcome_is_unknown_is_not_called_not_saved(window, small_archive, monkeypatch):
+    """The connection was lost during COMMIT and the catalogue cannot be asked yet: the banner
+    may say neither "saved" nor "Not saved"; the edits stay in the form for a second save."""
+    from archive import SaveOutcomeUnknown
+
+    select(window, "T-0001")
+    editor = window.detail.editor
+    editor.set_value("title_en", "Lost answer")
+
+    def lost(*_args):
+        raise SaveOutcomeUnknown("the catalogue cannot be asked yet whether it was saved")
+
+    monkeypatch.setattr(editor, "saver", lost)
+    assert not editor.save()
+    text = editor.banner.text()
+    assert "Not known yet whether this was saved" in text and "Not saved" not in text
+    assert editor.is_dirty() and editor.rows["title_en"].editor.raw() == "Lost answer"
