@@ -230,16 +230,10 @@ def test_every_event_time_in_the_window_is_on_the_users_clock(window, small_arch
 # -- the catalogue's server down or restarted (PostgreSQL) --------------------------------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    """A PostgreSQL server of this module's own: the tests crash it."""
-    pytest.importorskip("psycopg")
-    from tests.archive.pg import Server, find_bin_dir
+    """A PostgreSQL server of this module's own: the tests crash and restart it."""
+    from tests.archive.pg import own_durable_server
 
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
-    own = Server(bin_dir, durable=True).start()
-    yield own
-    own.stop()
+    yield from own_durable_server()
 
 
 @pytest.fixture

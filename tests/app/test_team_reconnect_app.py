@@ -18,15 +18,10 @@ from archive import Archive
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    pytest.importorskip("psycopg")
-    from tests.archive.pg import Server, find_bin_dir
+    """A PostgreSQL server of this module's own: the tests crash and restart it."""
+    from tests.archive.pg import own_durable_server
 
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
-    own = Server(bin_dir, durable=True).start()
-    yield own
-    own.stop()
+    yield from own_durable_server()
 
 
 def test_after_a_server_restart_the_window_listens_again_and_a_notice_wakes_it(

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 SUPERUSER = "postgres"
@@ -121,3 +122,18 @@ class Server:
             PostgresCatalogue.open(url.replace("://", f"://{SUPERUSER}@"), create=True).close()
             self._template = url.rsplit("/", 1)[1]
         return self._template
+
+
+def own_durable_server() -> Iterator[Server]:
+    """A server of a test module's own, for tests that crash and restart it (fsync on, so a crash
+    keeps what was committed); skips when the server binaries are not installed. Use it as
+    ``yield from own_durable_server()`` in a module-scoped fixture."""
+    import pytest
+
+    pytest.importorskip("psycopg")
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
+    own = Server(bin_dir, durable=True).start()
+    yield own
+    own.stop()

@@ -67,14 +67,10 @@ except StorageError as exc:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    from .pg import Server, find_bin_dir
+    """A PostgreSQL server of this module's own: the tests crash and restart it."""
+    from .pg import own_durable_server
 
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): install postgresql (scripts/system-deps.sh)")
-    own = Server(bin_dir, durable=True).start()
-    yield own
-    own.stop()
+    yield from own_durable_server()
 
 
 @pytest.fixture
