@@ -1626,7 +1626,7 @@
     </message>
     <message>
         <source>Texture</source>
-        <translation>Texture</translation>
+        <translation>Ảnh bề mặt</translation>
     </message>
     <message>
         <source>Any</source>
@@ -1634,11 +1634,11 @@
     </message>
     <message>
         <source>With texture</source>
-        <translation>Có texture</translation>
+        <translation>Có ảnh bề mặt</translation>
     </message>
     <message>
         <source>Without texture</source>
-        <translation>Không có texture</translation>
+        <translation>Không có ảnh bề mặt</translation>
     </message>
     <message>
         <source>Clear filters</source>
@@ -1832,7 +1832,7 @@
     </message>
     <message>
         <source>Textured</source>
-        <translation>Có vân bề mặt</translation>
+        <translation>Có ảnh bề mặt</translation>
     </message>
     <message>
         <source>Shaded</source>
