@@ -113,10 +113,16 @@ NATIVE_JOBS = """
         return "alive"
 
     def gone(pid):  # the killed worker is reaped (a kill is not instantaneous)
+        def ended():  # it may vanish between two questions: asked once, NoSuchProcess is an answer
+            try:
+                return psutil.Process(pid).status() == "zombie"
+            except psutil.NoSuchProcess:
+                return True
+
         deadline = time.monotonic() + 10
-        while psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" and time.monotonic() < deadline:
+        while not ended() and time.monotonic() < deadline:
             time.sleep(0.05)
-        return not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+        return ended()
 
     def outcome(pool, fn, *args, **limits):
         start = time.monotonic()
