@@ -17,7 +17,7 @@ import functools
 import io
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -370,22 +370,32 @@ def _export_html(source: ItemSource, out: Path, prof: Profile, render: RenderIma
     html.copy_web_assets(folder)
     html.write_model_fallback(glb, folder / "model.glb.js")
     step(3, 4, "Writing the pages")
-    langs = languages(source.record)
-    names = {lang: ("index.html" if n == 0 else f"index.{lang}.html") for n, lang in enumerate(langs)}
-    alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
-    for lang in langs:
-        links = html.PageLinks(poster="poster.jpg" if poster else None, home=names[langs[0]],
-                               model_bytes=report.bytes, alternates=alternates)
-        ctx = html.item_context(source.record, lang, links, source.terms, source.research)
-        (folder / names[lang]).write_text(html.render("item.html.j2", ctx), encoding="utf-8")
-        (folder / f"{stem}.{lang}.jsonld").write_text(
-            json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
+    langs = write_language_pages(source, folder, stem, functools.partial(html.render, "item.html.j2"),
+                                 poster="poster.jpg" if poster else None, model_bytes=report.bytes)
     single = out / f"{stem}.html"
     single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms,
                                             research=source.research), encoding="utf-8")
     step(4, 4, "Done")
     return ExportResult(source.record["id"], "html", [folder / "index.html", single], report,
                         _renamed(source, stem) + written.notes + source.research.notes)
+
+
+def write_language_pages(source: ItemSource, folder: Path, stem: str, page: Callable[[dict[str, Any]], str],
+                         **links: Any) -> list[str]:
+    """An item page per language in ``folder`` (``index.html`` for the first, ``index.<lang>.html``
+    for the others, each linking to all) with its JSON-LD beside it (``<stem>.<lang>.jsonld``).
+    ``page`` renders a page's context; ``links`` are the :class:`.html.PageLinks` fields that are
+    the same in every language. Returns the languages, first (the home page's) first."""
+    langs = languages(source.record)
+    names = {lang: ("index.html" if n == 0 else f"index.{lang}.html") for n, lang in enumerate(langs)}
+    alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
+    for lang in langs:
+        page_links = html.PageLinks(home=names[langs[0]], alternates=alternates, **links)
+        ctx = html.item_context(source.record, lang, page_links, source.terms, source.research)
+        (folder / names[lang]).write_text(page(ctx), encoding="utf-8")
+        (folder / f"{stem}.{lang}.jsonld").write_text(
+            json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
+    return langs
 
 
 def _safe_poster(render: RenderImage | None, glb: Path, size: int) -> bytes | None:

@@ -163,7 +163,7 @@ def export_html(source: ItemSource, out: Path, prof: Profile, render: RenderImag
     file://, ``model.glb`` of the coarse levels, poster) and ``<slug>.html``, one file holding
     those coarse levels only: what :func:`.export._export_html` writes for a cloud that
     :func:`wants_tiles`. The report says which was chosen and why."""
-    from .export import ExportResult, _renamed, _safe_poster, free_stem, languages
+    from .export import ExportResult, _renamed, _safe_poster, free_stem, write_language_pages
 
     stem = free_stem(out.parent, source.slug)
     folder = out / stem
@@ -177,16 +177,8 @@ def export_html(source: ItemSource, out: Path, prof: Profile, render: RenderImag
         (folder / "poster.jpg").write_bytes(poster)
     html.copy_web_assets(folder)
     step(3, 4, "Writing the pages")
-    langs = languages(source.record)
-    names = {lang: ("index.html" if n == 0 else f"index.{lang}.html") for n, lang in enumerate(langs)}
-    alternates = [{"lang": lang, "href": names[lang], "label": html.STRINGS[lang]["language"]} for lang in langs]
-    for lang in langs:
-        links = html.PageLinks(poster="poster.jpg" if poster else None, home=names[langs[0]], fallback=None,
-                               model_bytes=tiled.bytes, alternates=alternates)
-        ctx = html.item_context(source.record, lang, links, source.terms, source.research)
-        (folder / names[lang]).write_text(render_page(ctx, tiled.tileset), encoding="utf-8")
-        (folder / f"{stem}.{lang}.jsonld").write_text(
-            json.dumps(ctx["jsonld_doc"], ensure_ascii=False, indent=1), encoding="utf-8")
+    langs = write_language_pages(source, folder, stem, lambda ctx: render_page(ctx, tiled.tileset),
+                                 poster="poster.jpg" if poster else None, fallback=None, model_bytes=tiled.bytes)
     single = out / f"{stem}.html"
     single.write_text(html.single_file_page(source.record, langs[0], glb, poster, terms=source.terms,
                                             research=source.research), encoding="utf-8")
