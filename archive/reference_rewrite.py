@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .formats.lines import line_chunks
+from glbtools.lines import line_chunks
+
 from .formats.mtl import texture_name
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +14,6 @@ from archive.errors import CorruptFile, EmptyModel, LimitExceeded
 from archive.formats.base import Limits
 
 Vec3 = tuple[float, float, float]
-WS = np.zeros(256, dtype=bool)
-WS[[9, 10, 11, 12, 13, 32]] = True
 
 
 def file_size(path: Path) -> int:
@@ -100,47 +97,6 @@ def merge_boxes(
     lo = np.min([b[0] for b in boxes], axis=0)
     hi = np.max([b[1] for b in boxes], axis=0)
     return _vec(lo), _vec(hi)
-
-
-def parse_numbers(block: bytes, dtype: type = np.float64) -> np.ndarray:
-    """All whitespace-separated numbers of ``block`` (C speed); stops at the first bad token.
-
-    Callers compare the length with the token count to detect malformed text.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return np.fromstring(block, dtype=dtype, sep=" ")  # type: ignore[call-overload]
-
-
-def line_table(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of each line of a byte array (ends exclude the newline).
-
-    Returns
-    -------
-    starts, ends : (n,) int64
-    """
-    nl = np.flatnonzero(buf == 10)
-    starts = np.concatenate(([0], nl + 1))
-    ends = np.concatenate((nl, [buf.shape[0]]))
-    if starts[-1] >= buf.shape[0]:  # file ends with a newline: no empty last line
-        starts, ends = starts[:-1], ends[:-1]
-    return starts.astype(np.int64), ends.astype(np.int64)
-
-
-def token_counts(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Number of whitespace-separated tokens on each line, shape (n,).
-
-    Bytes <= 0x20 count as whitespace (text formats hold no other control bytes).
-    Token starts are located once, then counted per line with two binary searches, which
-    avoids a cumulative sum over every byte.
-    """
-    if buf.size == 0:
-        return np.zeros(starts.shape[0], np.int64)
-    ws = buf <= 32
-    pos = np.flatnonzero(ws[:-1] & ~ws[1:]) + 1
-    if not ws[0]:
-        pos = np.concatenate(([0], pos))
-    return np.searchsorted(pos, ends) - np.searchsorted(pos, starts)
 
 
 def require_geometry(count: int, name: str, what: str = "vertices") -> None:

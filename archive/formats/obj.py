@@ -16,10 +16,11 @@ import numpy as np
 from archive.errors import CorruptFile
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
-from archive.formats.lines import keyword_lines, line_chunks
 from archive.formats.mtl import resolve_textures
 from archive.formats.refs import rel_posix, resolve_ref
 from archive.formats.units import declare, obj_head_comments, unit_in_comments
+from glbtools import lines as L
+from glbtools.lines import keyword_lines, line_chunks
 
 _V, _F, _T, _N, _L, _P, _M = (ord(c) for c in "vftnlpm")
 _SLASH = bytes.maketrans(b"/", b" ")
@@ -109,13 +110,13 @@ def _fast_chunk(chunk: bytes, st: _State, name: str) -> bool:
     if b"\\\n" in chunk or b"\\\r\n" in chunk or b"#" in chunk and _MSVC_NAN.search(chunk.decode("latin-1")):
         return False
     buf = np.frombuffer(chunk, np.uint8)
-    starts, ends = C.line_table(buf)
+    starts, ends = L.line_table(buf)
     pad = np.concatenate((buf, np.array([10, 10], np.uint8)))
     c0, c1, c2 = pad[starts], pad[starts + 1], pad[starts + 2]
     blank0 = (c0 == 32) | (c0 == 9)
-    if blank0.any() and (C.token_counts(buf, starts[blank0], ends[blank0]) > 0).any():
+    if blank0.any() and (L.token_counts(buf, starts[blank0], ends[blank0]) > 0).any():
         return False
-    ws1, ws2 = C.WS[c1], C.WS[c2]
+    ws1, ws2 = L.WS[c1], L.WS[c2]
     lengths = np.diff(np.append(starts, buf.shape[0]))
     if not _fast_vertices(buf, lengths, (c0 == _V) & ws1, st):
         return False
@@ -136,7 +137,7 @@ def _fast_vertices(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _
     if lines is None:
         return True
     text, tokens = lines
-    nums = C.parse_numbers(text)
+    nums = L.parse_numbers(text)
     if nums.shape[0] != int(tokens.sum()) or (tokens < 3).any():
         return False
     k = int(tokens[0])
@@ -164,7 +165,7 @@ def _fast_faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, st: _Sta
     text, corners = lines
     total = int(corners.sum())
     slashes, doubles = text.count(b"/"), text.count(b"//")
-    nums = C.parse_numbers(text.translate(_SLASH), np.int64)
+    nums = L.parse_numbers(text.translate(_SLASH), np.int64)
     if total == 0 or nums.shape[0] % total:
         return total == 0 and nums.shape[0] == 0 and _faces_done(st, corners)
     m = nums.shape[0] // total

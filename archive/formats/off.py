@@ -11,6 +11,7 @@ from archive.errors import CorruptFile, EmptyModel, UnsupportedFormat
 from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix
+from glbtools import lines as L
 
 _HEAD = re.compile(r"^(ST)?(C)?(N)?(4)?(n)?OFF(.*)$")
 _COMMENT = re.compile(rb"#[^\n]*")
@@ -21,8 +22,8 @@ def inspect_off(path: Path, root: Path, limits: Limits) -> ScanInfo:
     size = C.file_size(path)
     data = _COMMENT.sub(b"", path.read_bytes() if size else b"")
     buf = np.frombuffer(data, np.uint8)
-    starts, ends = C.line_table(buf)
-    tokens = C.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
+    starts, ends = L.line_table(buf)
+    tokens = L.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
     lines = np.flatnonzero(tokens > 0)
     if lines.size == 0:
         raise EmptyModel(f"{path.name}: the file is empty.")
@@ -66,7 +67,7 @@ def _counts(name: str, words: list[bytes], limits: Limits) -> tuple[int, int]:
 def _block(buf: np.ndarray, starts: np.ndarray, tokens: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
     """Numbers of consecutive lines (blank lines between them hold no tokens), flattened,
     and the index of each line's first number."""
-    nums = C.parse_numbers(buf[int(starts[0]) : end].tobytes())
+    nums = L.parse_numbers(buf[int(starts[0]) : end].tobytes())
     if nums.shape[0] != int(tokens.sum()):
         raise CorruptFile("OFF data holds a value that is not a number.")
     return nums, np.cumsum(tokens) - tokens

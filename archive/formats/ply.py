@@ -18,6 +18,7 @@ from archive.formats import _common as C
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix, resolve_ref
 from archive.formats.units import declare, unit_in_comments
+from glbtools import lines as L
 from glbtools.plymesh import ply_colour_names, ply_origin
 
 _TYPES = {
@@ -342,7 +343,7 @@ class _AsciiData:
         self.path, self.head, self.info = path, head, info
         raw = np.memmap(path, dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
         self.buf = raw[head.data_offset :]
-        starts, ends = C.line_table(self.buf)
+        starts, ends = L.line_table(self.buf)
         keep = ends > starts  # blank lines carry no rows
         self.starts, self.ends = starts[keep], ends[keep]
 
@@ -365,8 +366,8 @@ class _AsciiData:
         a, b = int(self.starts[block][0]), int(self.ends[block][-1])
         sub = self.buf[a:b]
         starts, ends = self.starts[block] - a, self.ends[block] - a
-        tokens = C.token_counts(sub, starts, ends)
-        nums = C.parse_numbers(sub.tobytes())
+        tokens = L.token_counts(sub, starts, ends)
+        nums = L.parse_numbers(sub.tobytes())
         if nums.shape[0] != int(tokens.sum()):
             raise CorruptFile(f"{self.path.name}: PLY ascii data holds a value that is not a number.")
         return nums, tokens, np.cumsum(tokens) - tokens

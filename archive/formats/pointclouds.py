@@ -12,6 +12,7 @@ from archive.formats import _common as C
 from archive.formats import lzf
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix
+from glbtools import lines as L
 
 _PCD_TYPES = {("F", 4): "f4", ("F", 8): "f8", ("I", 1): "i1", ("I", 2): "i2", ("I", 4): "i4",
               ("I", 8): "i8", ("U", 1): "u1", ("U", 2): "u2", ("U", 4): "u4", ("U", 8): "u8"}  # fmt: skip
@@ -99,7 +100,7 @@ def _pcd_ascii(path: Path, offset: int, n: int, dtype: np.dtype, info: ScanInfo)
     width = sum(int(np.prod(dtype[k].shape or (1,))) for k in dtype.names or ())
     with open(path, "rb") as fh:
         fh.seek(offset)
-        nums = C.parse_numbers(fh.read())
+        nums = L.parse_numbers(fh.read())
     C.declared_vs_real(n, nums.shape[0] // width, "PCD points", path.name, info.warnings)
     rows = nums[: n * width].reshape(n, width)
     cols = _flat_columns(dtype)
@@ -182,10 +183,10 @@ def _text_rows(path: Path, limits: Limits, fmt: str) -> tuple[np.ndarray, np.nda
         raise LimitExceeded(f"{path.name}: text point cloud larger than {_MAX_TEXT:,} bytes.")
     data = _COMMENTS.sub(b"", path.read_bytes()).replace(b",", b" ").replace(b";", b" ")
     buf = np.frombuffer(data, np.uint8)
-    starts, ends = C.line_table(buf) if buf.size else (np.zeros(0, np.int64),) * 2
-    tokens = C.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
+    starts, ends = L.line_table(buf) if buf.size else (np.zeros(0, np.int64),) * 2
+    tokens = L.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
     declared = _count_lines(buf, starts, ends, tokens) if fmt == "pts" else None
-    nums = C.parse_numbers(data)
+    nums = L.parse_numbers(data)
     if nums.shape[0] != int(tokens.sum()):
         raise CorruptFile(f"{path.name}: a line holds a value that is not a number.")
     first = np.cumsum(tokens) - tokens

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from archive.formats import _common as C
-from archive.formats.lines import keyword_lines, line_chunks
+from glbtools import lines as L
+from glbtools.lines import keyword_lines, line_chunks
 
 _V, _F, _N = ord("v"), ord("f"), ord("n")
 #: first bytes of lines that carry nothing the export needs: comments, object and group
@@ -69,12 +69,12 @@ def _chunk(chunk: bytes, acc: _Acc) -> bool:
     if chunk.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\\\n" in chunk or b"\\\r\n" in chunk:
         return False
     buf = np.frombuffer(chunk, np.uint8)
-    starts, ends = C.line_table(buf)
+    starts, ends = L.line_table(buf)
     pad = np.concatenate((buf, np.array([10, 10], np.uint8)))
     c0, c1 = pad[starts], pad[starts + 1]
-    ws1 = C.WS[c1]
+    ws1 = L.WS[c1]
     is_v, is_f = (c0 == _V) & ws1, (c0 == _F) & ws1
-    is_vn = (c0 == _V) & (c1 == _N) & C.WS[pad[starts + 2]]
+    is_vn = (c0 == _V) & (c1 == _N) & L.WS[pad[starts + 2]]
     if not (is_v | is_f | is_vn | _IGNORED[c0] | (starts == ends)).all():
         return False  # vt, usemtl, mtllib, l, p, leading blanks…: the full reader's job
     lengths = np.diff(np.append(starts, buf.shape[0]))
@@ -122,7 +122,7 @@ def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) ->
 def _numbers(text: bytes, dtype: type) -> np.ndarray | None:
     """Every number of ``text``, or None when a token is not one (numpy 2 raises there)."""
     try:
-        return C.parse_numbers(text, dtype)
+        return L.parse_numbers(text, dtype)
     except ValueError:
         return None
 

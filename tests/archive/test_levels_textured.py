@@ -203,7 +203,7 @@ def test_the_fast_obj_reader_gives_what_trimesh_gives(tmp_path: Path, corner: st
 
 @pytest.mark.parametrize("change", ["two materials", "a quad", "no texture coordinates", "relative indices"])
 def test_the_fast_obj_reader_leaves_other_files_to_trimesh(tmp_path: Path, change: str) -> None:
-    from archive.publish.objtextured import read_textured_obj
+    from glbtools.objfast import read_textured_obj
 
     path = textured_obj(tmp_path)
     text = path.read_text()

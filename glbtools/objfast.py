@@ -1,0 +1,144 @@
+"""A vectorised reader for the usual photogrammetry OBJ: positions, texture coordinates,
+triangles ``f a/t b/t c/t`` (or ``a/t/n``) and one material with its texture.
+
+A 5-50M-triangle textured scan read line by line through trimesh costs minutes and several
+gigabytes of float64 copies; here the ``v``, ``vt`` and ``f`` lines are parsed a chunk at a
+time into float32 and int64 arrays, and each distinct (position, texture coordinate) pair of
+the faces becomes one vertex (the split a renderer needs, as trimesh makes it). The material is
+only named (``mtllib``, ``usemtl``): each caller reads it its own way (the export through
+trimesh, the viewer by Open3D's MTL rules).
+Any other file (several materials, polygons, relative indices, faces without texture
+coordinates, line continuations…) gives ``None``: the caller falls back to trimesh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from glbtools.lines import WS, line_chunks, line_table, line_tokens, parse_numbers, select_lines
+
+_V, _T, _F, _N, _U, _M = (ord(c) for c in "vtfnum")
+_IGNORED = np.zeros(256, dtype=bool)
+_IGNORED[[ord("#"), ord("o"), ord("g"), ord("s"), 13]] = True
+_BLANK = bytes.maketrans(b"vtf/", b"    ")
+
+
+@dataclass
+class TexturedObj:
+    """vertices : (n, 3) float32; uv : (n, 2) float32 (OBJ's way: v up); faces : (m, 3) int64,
+    zero-based, into the split vertices; ``mtllib`` and ``material``: the file's first
+    ``mtllib`` and its one ``usemtl`` name (None when absent)."""
+
+    vertices: np.ndarray
+    uv: np.ndarray
+    faces: np.ndarray
+    mtllib: str | None
+    material: str | None
+
+
+@dataclass
+class _Acc:
+    positions: list[np.ndarray] = field(default_factory=list)
+    coords: list[np.ndarray] = field(default_factory=list)
+    corners: list[np.ndarray] = field(default_factory=list)  # (k, 2): position, texture index
+    mtllib: list[bytes] = field(default_factory=list)
+    materials: set[bytes] = field(default_factory=set)
+
+
+def read_textured_obj(path: Path) -> TexturedObj | None:
+    """``path`` as split arrays, or None when it needs the full reader (module docstring)."""
+    acc = _Acc()
+    for chunk in line_chunks(path):
+        if not _chunk(chunk, acc):
+            return None
+    if not acc.positions or not acc.coords or not acc.corners or len(acc.materials) > 1:
+        return None
+    positions = np.concatenate(acc.positions).reshape(-1, 3)
+    coords = np.concatenate(acc.coords).reshape(-1, 2)
+    corners = np.concatenate(acc.corners)
+    mtllib = acc.mtllib[0].decode("utf-8", "replace") if acc.mtllib else None
+    material = next(iter(acc.materials)).decode("utf-8", "replace") if acc.materials else None
+    del acc
+    if corners.min() < 1 or corners[:, 0].max() > len(positions) or corners[:, 1].max() > len(coords):
+        return None  # relative or broken references: the full reader decides
+    key = (corners[:, 0] - 1) * len(coords) + (corners[:, 1] - 1)
+    del corners
+    used, inverse = np.unique(key, return_inverse=True)
+    del key
+    vertices = positions[used // len(coords)]
+    uv = coords[used % len(coords), :2]
+    return TexturedObj(vertices.astype(np.float32), uv.astype(np.float32), inverse.reshape(-1, 3), mtllib, material)
+
+
+def _chunk(chunk: bytes, acc: _Acc) -> bool:
+    if chunk.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\\\n" in chunk or b"\\\r\n" in chunk:
+        return False
+    buf = np.frombuffer(chunk, np.uint8)
+    starts, ends = line_table(buf)
+    pad = np.concatenate((buf, np.array([10, 10, 10], np.uint8)))
+    c0, c1, c2 = pad[starts], pad[starts + 1], pad[starts + 2]
+    ws1, ws2 = WS[c1], WS[c2]
+    is_v, is_f = (c0 == _V) & ws1, (c0 == _F) & ws1
+    is_vt, is_vn = (c0 == _V) & (c1 == _T) & ws2, (c0 == _V) & (c1 == _N) & ws2
+    is_named = (c0 == _U) | (c0 == _M)  # usemtl, mtllib
+    if not (is_v | is_vt | is_vn | is_f | is_named | _IGNORED[c0] | (starts == ends)).all():
+        return False
+    lengths = np.diff(np.append(starts, buf.shape[0]))
+    for a in np.flatnonzero(is_named):
+        line = bytes(buf[starts[a]:ends[a]]).strip()
+        word = line.split(None, 1)
+        if word[0] not in (b"usemtl", b"mtllib") or len(word) < 2:
+            return False
+        if word[0] == b"usemtl":
+            acc.materials.add(word[1].strip())
+        else:
+            acc.mtllib.append(word[1].strip())
+    return (_numbers(buf, lengths, is_v, 3, acc.positions) and _numbers(buf, lengths, is_vt, 2, acc.coords)
+            and _faces(buf, lengths, is_f, acc))
+
+
+def _numbers(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, width: int, out: list[np.ndarray]) -> bool:
+    """The ``width`` numbers of each masked line (``v x y z``, ``vt u v``) as float32."""
+    if not mask.any():
+        return True
+    text, lens = select_lines(buf, lengths, mask)
+    text = text.translate(_BLANK)
+    tokens = line_tokens(text, lens)
+    if not (tokens == width).all():
+        return False  # v x y z r g b, vt u v w…
+    try:
+        nums = parse_numbers(text, np.float64)
+    except ValueError:
+        return False
+    if nums.shape[0] != width * len(tokens):
+        return False
+    out.append(nums.astype(np.float32))
+    return True
+
+
+def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) -> bool:
+    """Triangles written ``a/t b/t c/t`` or ``a/t/n b/t/n c/t/n``: (3k, 2) position and
+    texture indices, one row per corner."""
+    if not mask.any():
+        return True
+    text, lens = select_lines(buf, lengths, mask)
+    if b"//" in text:
+        return False  # a corner without texture coordinates
+    tokens = line_tokens(text.translate(_BLANK), lens)
+    slashes = text.count(b"/")
+    per = 2 if slashes == 3 * len(lens) else 3 if slashes == 6 * len(lens) else 0
+    if not per or not (tokens == 3 * per).all():
+        return False  # polygons, mixed layouts
+    try:
+        nums = parse_numbers(text.translate(_BLANK), np.int64)
+    except ValueError:
+        return False
+    if nums.shape[0] != 3 * per * len(lens):
+        return False
+    acc.corners.append(nums.reshape(-1, per)[:, :2])
+    return True
+
+__all__ = ["TexturedObj", "read_textured_obj"]
