@@ -266,10 +266,12 @@ def _targets(count: int, mesh: bool, given: tuple[int, ...] | None) -> list[int]
 
 
 def _streamed_cloud(master: Path, given: tuple[int, ...] | None) -> tuple[MasterGeometry, float, int] | None:
-    """(first level, its cell size, the master's point count) of a LAS/LAZ or plain PLY cloud
-    master of over twice the first level's points, thinned while it is read a chunk at a time
+    """(first level, its cell size, the master's point count) of a cloud master that
+    :func:`.publish.cloudstream.open_cloud_source` streams (LAS/LAZ, PLY, text…) of over twice
+    the first level's points, thinned while it is read a chunk at a time
     (:func:`.publish.cloudstream.thin_cloud_master`: memory follows the level, not the 100M
-    points); None for any other master."""
+    points); None for any other master. The count is the points read (a text cloud's count
+    before reading is an estimate from its size)."""
     from .publish.cloudstream import streamed_cloud_points, thin_cloud_master
 
     count = streamed_cloud_points(master)
@@ -277,7 +279,7 @@ def _streamed_cloud(master: Path, given: tuple[int, ...] | None) -> tuple[Master
     if count is None or not wanted or count <= 2 * wanted[0]:
         return None
     thin = thin_cloud_master(master, wanted[0])
-    return MasterGeometry(thin.points.astype(np.float32), None, thin.colours, thin.origin), thin.cell, count
+    return MasterGeometry(thin.points.astype(np.float32), None, thin.colours, thin.origin), thin.cell, thin.total
 
 
 def _remove_stale(folder: Path, sha256: str) -> None:

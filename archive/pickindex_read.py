@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .errors import CorruptFile
-from .pickindex import CHUNK, Progress, RowFile, RowsOnDisk, build_pick_index, find_pick_index, finite_bounds
+from .pickindex import CHUNK, Progress, build_pick_index, find_pick_index, finite_bounds
 from .store import CancelToken
 
 
@@ -29,9 +29,10 @@ def ensure_pick_index(master: Path, sha256: str, folder: Path, geometry: Any = N
 
 def build_pick_index_for(master: Path, sha256: str, folder: Path, progress: Progress | None = None,
                          cancel: CancelToken | None = None) -> Path:
-    """Build the index reading ``master`` in chunks: a binary PLY through a memory map, a
-    LAS/LAZ through laspy's chunks (spilled once to a scratch file); any other format through
-    the levels' reader (the whole master in memory, as for its levels)."""
+    """Build the index reading ``master`` in chunks: a binary PLY through a memory map, any
+    cloud that :func:`.publish.cloudstream.open_cloud_source` streams (LAS/LAZ, text, …)
+    spilled once to a scratch file a chunk at a time; any other master through the levels'
+    reader (the whole master in memory, as for its levels)."""
     from .formats.identify import identify
 
     fmt = identify(master)
@@ -41,22 +42,29 @@ def build_pick_index_for(master: Path, sha256: str, folder: Path, progress: Prog
             vertices, faces, file_origin = mapped
             origin, shift = _origin_for(vertices, file_origin)
             return build_pick_index(vertices, faces, origin, folder, sha256, progress, cancel, shift=shift)
-    if fmt in ("las", "laz"):
-        folder.mkdir(parents=True, exist_ok=True)
-        spill = folder / f"{sha256}.pick.spill.npy"
-        try:
-            origin = _spill_las(master, spill, cancel)
-            points = RowsOnDisk(spill)
-            try:
-                return build_pick_index(points, None, origin, folder, sha256, progress, cancel)
-            finally:
-                points.fh.close()
-        finally:
-            spill.unlink(missing_ok=True)
+    from .publish.cloudstream import master_frame, open_cloud_source
+
+    source = open_cloud_source(master, master_frame())
+    if source is not None:
+        return _index_spilled(source, folder, sha256, progress, cancel)
     from .levels import read_master
 
     g = read_master(master)
     return build_pick_index(g.vertices, g.faces, g.origin, folder, sha256, progress, cancel)
+
+
+def _index_spilled(source: Any, folder: Path, sha256: str, progress: Progress | None,
+                   cancel: CancelToken | None) -> Path:
+    """The index of a cloud read a chunk at a time (any ``publish.cloudstream.CloudSource``),
+    through one scratch file of its points that is removed afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spill = folder / f"{sha256}.pick.spill.f32"
+    try:
+        origin = _spill_chunks(source, spill, cancel)
+        with SpilledRows(spill) as points:
+            return build_pick_index(points, None, origin, folder, sha256, progress, cancel)
+    finally:
+        spill.unlink(missing_ok=True)
 
 
 def _mapped_ply(path: Path) -> tuple[Any, Any, np.ndarray] | None:
@@ -118,27 +126,45 @@ def _origin_for(vertices: Any, file_origin: np.ndarray) -> tuple[np.ndarray, np.
     return file_origin + shift, shift
 
 
-def _spill_las(path: Path, out: Path, cancel: CancelToken | None) -> np.ndarray:
-    """Write a LAS/LAZ's points as float32 relative to an origin near their centre into the
-    .npy ``out``, a chunk at a time; return the origin."""
-    import laspy
-
-    with laspy.open(str(path)) as reader:
-        header: Any = reader.header
-        n = int(header.point_count)
-        lo, hi = np.asarray(header.mins, np.float64), np.asarray(header.maxs, np.float64)
-        centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
-        origin = np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
-        at = 0
-        with RowFile(out, (n, 3), np.dtype(np.float32)) as w:
-            for block in reader.chunk_iterator(CHUNK):
-                if cancel:
-                    cancel.check()
-                m = min(len(block), n - at)
-                xyz = np.column_stack([np.asarray(getattr(block, k))[:m] - origin[i] for i, k in enumerate("xyz")])
-                w.write_rows(at, xyz)
-                at += m
-    if at < n:
-        raise CorruptFile(f"{path.name}: the LAS header declares {n:,} points but only {at:,} could be read.")
+def _spill_chunks(source: Any, out: Path, cancel: CancelToken | None) -> np.ndarray:
+    """Write a cloud source's points (in the master's own frame) as raw float32 rows relative
+    to an origin near their centre into ``out``, a chunk at a time; return the origin. The
+    origin follows the source's bounds (a LAS header's box), so the rows keep millimetres of
+    georeferenced data."""
+    lo, hi = (np.asarray(b, dtype=np.float64) for b in source.bounds())
+    centre, extent = (lo + hi) / 2, float((hi - lo).max()) if np.isfinite(hi - lo).all() else 0.0
+    far = np.isfinite(centre).all() and np.abs(centre).max() >= max(1e4, 100.0 * (extent or 1.0))
+    origin = np.round(centre) if far else np.zeros(3)
+    with open(out, "wb") as fh:
+        for points, _ in source.chunks():
+            if cancel:
+                cancel.check()
+            fh.write(np.ascontiguousarray(points - origin, dtype=np.float32).data)
     return origin
 
+
+class SpilledRows:
+    """(n, 3) float32 rows of a raw scratch file, read a slice at a time through one file
+    handle (no memory map: the build's address space stays a few chunks)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = path.stat().st_size // 12
+
+    def __enter__(self) -> SpilledRows:
+        self.fh = open(self.path, "rb")  # noqa: SIM115 - closed in __exit__
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        a, b, _ = sl.indices(self.count)
+        out = np.empty((max(b - a, 0), 3), dtype=np.float32)
+        self.fh.seek(a * 12)
+        if self.fh.readinto(out.data) != out.nbytes:  # type: ignore[attr-defined]
+            raise OSError(f"{self.path.name}: the scratch file is shorter than it was")
+        return out

@@ -5,15 +5,21 @@ The 3D Tiles writer (:mod:`.tiles3d`) never holds a whole 100M-point master: it 
 points, each turned by the same :class:`.modelframe.ModelFrame` as the web GLB.
 
 * LAS/LAZ: laspy's chunk iterator (lazrs decompresses LAZ on every core);
-* a plain binary PLY cloud: rows of a memory map, a slice at a time;
+* a PLY cloud: rows of a memory map, a slice at a time (binary, either byte order, vertex
+  element first and fixed-size), or blocks of lines (ASCII);
+* XYZ/PTS text: blocks of lines (:mod:`.cloudtext`);
 * E57: one scan at a time, placed by its pose (pye57);
-* anything else (PCD, XYZ, PTS, a PLY laid out otherwise, a glTF of points…): the export's
-  reader, whole (:func:`.geometry.load_model`), then served in chunks.
+* anything else (a PLY laid out otherwise, a glTF of points…): the export's reader, whole
+  (:func:`.geometry.load_model`), then served in chunks.
+
+:func:`open_cloud_source` is the one door: the levels' builder, the 3D Tiles writer, the web
+GLB and the pick index all ask it, so every format in :data:`STREAMED_CLOUDS` gets all of
+them in bounded memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -251,23 +257,41 @@ def _finite(points: np.ndarray, colours: np.ndarray | None) -> Chunk:
     return points[ok], None if colours is None else colours[ok]
 
 
+#: format -> opener of a :class:`CloudSource` (None: this file cannot be read a chunk at a
+#: time, read it whole). A new streamed format is one module and one row here.
+STREAMED_CLOUDS: dict[str, Callable[[Path, ModelFrame], CloudSource | None]] = {
+    "las": LasSource,
+    "laz": LasSource,
+    "e57": E57Source,
+    "ply": lambda path, frame: PlySource.open(path, frame),
+}
+
+
+def open_cloud_source(path: Path, frame: ModelFrame) -> CloudSource | None:
+    """The master at ``path`` as a :class:`CloudSource` in ``frame`` when its format and
+    layout can be read a chunk at a time; None when it must be read whole (a mesh, a PLY
+    laid out otherwise, a format with no row in :data:`STREAMED_CLOUDS`)."""
+    from archive.formats.identify import identify
+
+    opener = STREAMED_CLOUDS.get(identify(path))
+    return None if opener is None else opener(path, frame)
+
+
+def master_frame() -> ModelFrame:
+    """The master's own frame and units (no turn, no scale): what the levels and the pick
+    index keep."""
+    return ModelFrame(np.eye(3), 1.0)
+
+
 def master_source(path: Path, frame: ModelFrame) -> CloudSource:
     """The master at ``path`` as a :class:`CloudSource` in ``frame``; raises
     :class:`~.profiles.PublishError` when it holds no points (a mesh)."""
-    from archive.formats.identify import identify
-
     from .geometry import load_model
     from .profiles import PublishError
 
-    fmt = identify(path)
-    if fmt in ("las", "laz"):
-        return LasSource(path, frame)
-    if fmt == "e57":
-        return E57Source(path, frame)
-    if fmt == "ply":
-        source = PlySource.open(path, frame)
-        if source is not None:
-            return source
+    source = open_cloud_source(path, frame)
+    if source is not None:
+        return source
     model = load_model(path, "m", "y")  # the master's own frame: ``frame`` is applied below
     clouds = [p for p in model.parts if p.faces is None and len(p.vertices)]
     if not clouds:
@@ -283,35 +307,26 @@ def master_source(path: Path, frame: ModelFrame) -> CloudSource:
 # --- a master's first level of detail, thinned while it is read -----------------------------
 
 def streamed_cloud_points(path: Path) -> int | None:
-    """The points of a cloud master that can be thinned and indexed a chunk at a time (a
-    LAS/LAZ, a binary PLY holding only vertices), from its header; None for any other master
-    (read whole)."""
-    from archive.formats.identify import identify
-
-    fmt = identify(path)
-    if fmt in ("las", "laz"):
-        from archive.formats.lidar import las_point_count
-
-        return las_point_count(path)
-    if fmt == "ply":
-        source = PlySource.open(path, ModelFrame(np.eye(3), 1.0))
-        return None if source is None else source.count
-    return None
+    """The points of a cloud master that can be thinned and indexed a chunk at a time
+    (:func:`open_cloud_source`): a header's count, or for a text cloud an estimate from the
+    file's size until it has been read once; None for any other master (read whole)."""
+    source = open_cloud_source(path, master_frame())
+    return None if source is None else source.count
 
 
 def thin_cloud_master(path: Path, target: int) -> Any:
     """A :class:`.clouds.ThinCloud` of at most ``target`` points of a master that
     :func:`streamed_cloud_points` counts, in the master's own frame and units, relative to its
     ``origin`` (a whole offset near the centre of georeferenced data): a LAS/LAZ thinned on its
-    own integer coordinates (:func:`.clouds.thin_las`), a PLY through its memory map a slice at
-    a time (:func:`.clouds.thin_chunks`). Memory follows ``target``, not the master."""
+    own integer coordinates (:func:`.clouds.thin_las`), any other a chunk at a time
+    (:func:`.clouds.thin_chunks`). Memory follows ``target``, not the master."""
     from archive.formats.identify import identify
 
     from .clouds import _near_centre, thin_chunks, thin_las
 
     if identify(path) in ("las", "laz"):
         return thin_las(path, target)
-    source = PlySource.open(path, ModelFrame(np.eye(3), 1.0))
+    source = open_cloud_source(path, master_frame())
     if source is None:
         raise ValueError(f"{path.name}: not a cloud that can be read a chunk at a time")
     lo, hi = source.bounds()
