@@ -10,7 +10,6 @@ connections go to the silent one.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from archive import Archive
+from tests.archive import pg
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -26,28 +26,8 @@ psycopg = pytest.importorskip("psycopg")
 @pytest.fixture
 def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
     """A port on which connections are accepted and never answered, and the accepted sockets."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.1)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1], held
-    stop.set()
-    thread.join()
-    for sock in held:
-        sock.close()
-    listener.close()
+    with pg.silent_server() as found:
+        yield found
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,8 @@ from typing import Any
 import pytest
 
 from archive import Archive, StorageError
+
+from .test_change_feed import wait_pending
 
 psycopg = pytest.importorskip("psycopg")
 on_postgres = pytest.mark.skipif(os.environ.get("HERITAGE_TEST_CATALOGUE", "sqlite") != "postgres",
@@ -133,15 +134,6 @@ def test_a_connection_left_inside_a_failed_transaction_does_not_block_later_read
 
 
 # -- the change listener ------------------------------------------------------------------------------
-def wait_pending(watcher: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if watcher.pending():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 @on_postgres
 def test_the_change_listener_notices_a_restart_at_its_next_look_and_listens_again(archive: Archive, server: Any):
     watcher = archive.watch_changes()
@@ -197,28 +189,10 @@ def test_every_connection_of_the_archive_probes_a_silent_server(archive: Archive
 @pytest.fixture
 def silent_server() -> Iterator[int]:
     """A port on which connections are accepted and never answered (a hung server or network)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
+    from .pg import silent_server
 
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join()
-    for sock in held:
-        sock.close()
-    listener.close()
+    with silent_server() as (port, _accepted):
+        yield port
 
 
 def test_a_server_that_never_answers_is_given_up_in_seconds_and_said_plainly(silent_server: int):
