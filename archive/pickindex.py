@@ -16,11 +16,10 @@ around each run of them, so a ray touches only the few pages along its way:
   written last: a build stopped half way leaves no manifest and is made again.
 
 Index order is the Morton (Z-order) code of each triangle's centroid or each point on a
-2^21 grid per axis. The sort is done out of core with bounded memory: a histogram of
-coarse cells splits the codes into runs of at most ``chunk`` elements, each chunk of the
-source is scattered into its runs in the output file, then each run is sorted in memory.
-Memory is a few chunks plus the vertex map (pages of the output file), never the whole
-master twice. The viewer reads the files with ``viewer.pickindex`` (memory-mapped).
+2^21 grid per axis, sorted out of core in runs of at most ``chunk`` elements whatever the
+distribution (:mod:`archive.pickindex_sort`). Memory is a few chunks plus the vertex map
+(pages of the output file), never the whole master twice. The viewer reads the files with
+``viewer.pickindex`` (memory-mapped).
 """
 
 from __future__ import annotations
@@ -29,21 +28,20 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
 from platform_support import replacing, temp_beside
 
 from .errors import CorruptFile, EmptyModel
+from .pickindex_sort import MortonGrid, RowFile, RowsOnDisk, external_sort
 from .store import CancelToken
 
 FORMAT_VERSION = 1
 LEAF = 64
 FAN = 16
 CHUNK = 2_000_000
-_BITS = 21  # Morton bits per axis
-_COARSE_SHIFT = 3 * (_BITS - 6)  # histogram cells: 6 bits per axis (64^3)
 
 Progress = Callable[[int, int, str], None]
 
@@ -136,7 +134,7 @@ def _index_mesh(vertices: Any, faces: Any, shift: np.ndarray, tmp: dict[str, Pat
     in_memory = isinstance(vertices, np.ndarray) and not isinstance(vertices, np.memmap)
     # Triangle centres gather vertices at random: from memory (12 bytes a vertex), not a map.
     local = vertices if in_memory and vertices.dtype == np.float32 and not shift.any() else np.load(tmp["vertices"])
-    grid = _Grid(lo, hi)
+    grid = MortonGrid(lo, hi)
 
     def rows(a: int, b: int) -> np.ndarray:
         f = np.asarray(faces[a:b])
@@ -152,7 +150,7 @@ def _index_mesh(vertices: Any, faces: Any, shift: np.ndarray, tmp: dict[str, Pat
         centre /= 3.0
         return grid.codes(centre)
 
-    _external_sort(rows, codes, m, tmp["faces"], np.dtype(np.int32), chunk, step)
+    external_sort(rows, codes, m, tmp["faces"], np.dtype(np.int32), chunk, step)
     return m, _renumber(local, tmp, chunk, step)
 
 
@@ -222,119 +220,17 @@ def _index_points(points: Any, shift: np.ndarray, tmp: dict[str, Path], chunk: i
     for a in range(0, n, chunk):
         step.check()
         lo, hi = finite_bounds(np.asarray(points[a:a + chunk], dtype=np.float64) - shift, lo, hi)
-    grid = _Grid(lo, hi)
+    grid = MortonGrid(lo, hi)
 
     def rows(a: int, b: int) -> np.ndarray:
         return (np.asarray(points[a:b], dtype=np.float64) - shift).astype(np.float32)
 
-    _external_sort(rows, lambda a, b: grid.codes(rows(a, b).astype(np.float64)), n, tmp["vertices"],
+    external_sort(rows, lambda a, b: grid.codes(rows(a, b).astype(np.float64)), n, tmp["vertices"],
                    np.dtype(np.float32), chunk, step)
     with RowsOnDisk(tmp["vertices"]) as placed:
         leaves = [_leaf_boxes(placed.read_rows(a, a + _leaf_aligned(chunk))[:, None, :])
                   for a in range(0, n, _leaf_aligned(chunk))]
     return n, np.concatenate(leaves)
-
-
-# --- the out-of-core sort --------------------------------------------------------------
-
-class _Grid:
-    """Morton codes of positions inside the box (lo, hi), :data:`_BITS` bits per axis."""
-
-    def __init__(self, lo: np.ndarray, hi: np.ndarray) -> None:
-        if not np.isfinite(lo).all():
-            raise EmptyModel("the master has no vertex with valid coordinates")
-        self.lo = lo
-        self.scale = ((1 << _BITS) - 1) / np.maximum(hi - lo, 1e-30)
-
-    def codes(self, p: np.ndarray) -> np.ndarray:
-        """(k,) uint64 codes of (k, 3) positions (non-finite ones land in some cell: their
-        triangles can never be hit, so where they sit does not matter)."""
-        q = (p - self.lo) * self.scale
-        np.clip(q, 0, (1 << _BITS) - 1, out=q)
-        with np.errstate(invalid="ignore"):
-            cells = q.astype(np.uint64) & np.uint64((1 << _BITS) - 1)
-        return (_spread(cells[:, 0]) << np.uint64(2)) | (_spread(cells[:, 1]) << np.uint64(1)) | _spread(cells[:, 2])
-
-
-def _spread_table() -> np.ndarray:
-    x = np.arange(1 << 11, dtype=np.uint64)
-    out = np.zeros_like(x)
-    for bit in range(11):
-        out |= ((x >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit)
-    return out
-
-
-_SPREAD = _spread_table()
-
-
-def _spread(x: np.ndarray) -> np.ndarray:
-    """Put two zero bits between each of the low 21 bits of ``x`` (uint64), by table."""
-    return _SPREAD[x & np.uint64(0x7FF)] | (_SPREAD[x >> np.uint64(11)] << np.uint64(33))
-
-
-Rows = Callable[[int, int], np.ndarray]
-
-
-def _external_sort(rows: Rows, codes: Rows, count: int, out: Path, dtype: np.dtype, chunk: int,
-                   step: _Steps) -> None:
-    """Write the (count, 3) ``rows(a, b)`` into ``out`` sorted by their ``codes(a, b)``,
-    holding a few chunks in memory: the codes go to a scratch file once, with a histogram of
-    coarse cells; runs of whole cells of at most ``chunk`` rows are laid out; rows and codes
-    are scattered into their runs; each run is sorted in place."""
-    step("Index: ordering")
-    scratch = [out.with_name(out.name + ".codes"), out.with_name(out.name + ".placed")]
-    histogram = np.zeros(1 << (3 * 6), dtype=np.int64)
-    coarse = np.uint64(_COARSE_SHIFT)
-    try:
-        with RowFile(scratch[0], (count,), np.dtype(np.uint64)) as first:
-            for a in range(0, count, chunk):
-                step.check()
-                c = codes(a, min(a + chunk, count))
-                first.write_rows(a, c)
-                histogram += np.bincount((c >> coarse).astype(np.int64), minlength=len(histogram))
-            run_of_cell, run_starts = _runs(histogram, chunk)
-            step("Index: placing")
-            with RowFile(out, (count, 3), dtype) as placed, RowFile(scratch[1], (count,), first.dtype) as keys:
-                cursor = run_starts[:-1].copy()
-                for a in range(0, count, chunk):
-                    step.check()
-                    b = min(a + chunk, count)
-                    c = first.read_rows(a, b)
-                    run = run_of_cell[(c >> coarse).astype(np.int64)]
-                    order = np.argsort(run, kind="stable")
-                    data, c, run = rows(a, b)[order], c[order], run[order]
-                    edges = np.flatnonzero(np.diff(run)) + 1
-                    for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(run)], strict=True):
-                        r = run[lo]
-                        placed.write_rows(int(cursor[r]), data[lo:hi])
-                        keys.write_rows(int(cursor[r]), c[lo:hi])
-                        cursor[r] += hi - lo
-                step("Index: sorting")
-                for r in range(len(run_starts) - 1):
-                    step.check()
-                    a, b = int(run_starts[r]), int(run_starts[r + 1])
-                    if b - a > 1:
-                        order = np.argsort(keys.read_rows(a, b), kind="stable")
-                        placed.write_rows(a, placed.read_rows(a, b)[order])
-    finally:
-        for p in scratch:
-            p.unlink(missing_ok=True)
-
-
-def _runs(histogram: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split the cells, in code order, into runs of at most ``chunk`` rows (a single fuller
-    cell is a run of its own): (run of each cell, (runs + 1,) first row of each run)."""
-    run_of_cell = np.zeros(len(histogram), dtype=np.int64)
-    starts, filled, run = [0], 0, 0
-    for cell in np.flatnonzero(histogram):
-        c = int(histogram[cell])
-        if filled and filled + c > chunk:
-            starts.append(starts[-1] + filled)
-            run, filled = run + 1, 0
-        run_of_cell[cell] = run
-        filled += c
-    starts.append(starts[-1] + filled)
-    return run_of_cell, np.asarray(starts, dtype=np.int64)
 
 
 # --- boxes -----------------------------------------------------------------------------
@@ -376,63 +272,3 @@ def _empty_as_inverted(boxes: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(boxes).all(axis=1)
     boxes[bad, :3], boxes[bad, 3:] = np.inf, -np.inf
     return boxes
-
-
-# --- files -----------------------------------------------------------------------------
-
-class RowFile:
-    """A .npy file of a fixed shape written and read by row ranges through one file handle:
-    no memory map, so a build's address space stays a few chunks however big the file."""
-
-    fh: BinaryIO
-
-    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype) -> None:
-        self.path, self.shape, self.dtype = path, shape, dtype
-        self.row = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
-
-    def __enter__(self) -> RowFile:
-        self.fh = open(self.path, "w+b")  # noqa: SIM115 - closed in __exit__
-        np.lib.format.write_array_header_1_0(self.fh, {"descr": np.lib.format.dtype_to_descr(self.dtype),
-                                                       "fortran_order": False, "shape": self.shape})
-        self.offset = self.fh.tell()
-        self.fh.truncate(self.offset + self.shape[0] * self.row)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.fh.close()
-
-    def write_rows(self, at: int, rows: np.ndarray) -> None:
-        self.fh.seek(self.offset + at * self.row)
-        self.fh.write(np.ascontiguousarray(rows, dtype=self.dtype).data)
-
-    def read_rows(self, a: int, b: int) -> np.ndarray:
-        b = min(b, self.shape[0])
-        out = np.empty((b - a, *self.shape[1:]), dtype=self.dtype)
-        self.fh.seek(self.offset + a * self.row)
-        if self.fh.readinto(out.data) != out.nbytes:  # type: ignore[attr-defined]
-            raise OSError(f"{self.path.name}: shorter than its header says")
-        return out
-
-
-
-class RowsOnDisk(RowFile):
-    """An existing .npy of rows, read (and with ``writable`` rewritten) a slice at a time: an
-    array-like for the build that never maps the file."""
-
-    def __init__(self, path: Path, writable: bool = False) -> None:
-        self.fh = open(path, "r+b" if writable else "rb")  # noqa: SIM115 - closed with the object
-        version = np.lib.format.read_magic(self.fh)
-        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read(self.fh)
-        super().__init__(path, shape, dtype)
-        self.offset = self.fh.tell()
-
-    def __enter__(self) -> RowFile:
-        return self
-
-    def __len__(self) -> int:
-        return int(self.shape[0])
-
-    def __getitem__(self, sl: slice) -> np.ndarray:
-        a, b, _ = sl.indices(len(self))
-        return self.read_rows(a, b)
