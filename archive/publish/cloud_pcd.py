@@ -63,7 +63,7 @@ class PcdSource:
         self.colour = next((f for f in _COLOUR_FIELDS if f in names), None)
         self.coloured = self.colour is not None
         self.types = _field_types(head, self.dtype)
-        self._unpacked: tuple[Columns, IO[bytes] | None] | None = None
+        self._unpacked: bytes | IO[bytes] | None = None
         self._box: tuple[np.ndarray, np.ndarray] | None = None
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +90,8 @@ class PcdSource:
 
     def close(self) -> None:
         """Let go of a compressed cloud's scratch file (it was never linked: nothing stays)."""
-        if self._unpacked is not None and self._unpacked[1] is not None:
-            self._unpacked[1].close()
+        if self._unpacked is not None and not isinstance(self._unpacked, bytes):
+            self._unpacked.close()
         self._unpacked = None
 
     def _blocks(self) -> Iterator[Columns]:
@@ -102,17 +102,15 @@ class PcdSource:
         elif self.encoding == "ascii":
             yield from self._ascii_blocks()
         else:
-            columns = self._decompressed()
-            for a in range(0, self.count, self.chunk):
-                yield {k: v[a:a + self.chunk] for k, v in columns.items()}
+            yield from self._compressed_blocks()
 
     def _binary_blocks(self) -> Iterator[Columns]:
         if self.path.stat().st_size < self.offset + self.count * self.dtype.itemsize:
             raise CorruptFile(f"{self.path.name}: the PCD is shorter than its header declares "
                               f"({self.count:,} points); it is truncated.")
-        rows = np.memmap(self.path, dtype=self.dtype, mode="r", offset=self.offset, shape=(self.count,))
-        for a in range(0, self.count, self.chunk):
-            block = rows[a:a + self.chunk]
+        for a in range(0, self.count, self.chunk):  # a map of the slice only: address space follows the chunk
+            block = np.memmap(self.path, dtype=self.dtype, mode="r", offset=self.offset + a * self.dtype.itemsize,
+                              shape=(min(self.chunk, self.count - a),))
             yield {k: block[k] for k in self.dtype.names or ()}
 
     def _ascii_blocks(self) -> Iterator[Columns]:
@@ -147,14 +145,21 @@ class PcdSource:
         at = next(i for i, line in enumerate(text.split(b"\n")) if not _numbers_only(line))
         return _header_lines(self.path, self.offset) + before + at + 1
 
-    def _decompressed(self) -> Columns:
-        """Every field of a compressed cloud as (n,) or (n, count) arrays: in memory when
-        small, else memory maps of a scratch file decompressed once."""
+    def _compressed_blocks(self) -> Iterator[Columns]:
+        """Slices of every field of the field-major layout (all x, then all y…)."""
         if self._unpacked is None:
             self._unpacked = self._decompress()
-        return self._unpacked[0]
+        data, n = self._unpacked, self.count
+        for a in range(0, n, self.chunk):
+            m, pos, block = min(self.chunk, n - a), 0, {}
+            for k in self.dtype.names or ():
+                sub = self.dtype[k]
+                block[k] = _field_slice(data, sub, pos + a * sub.itemsize, m)
+                pos += n * sub.itemsize
+            yield block
 
-    def _decompress(self) -> tuple[Columns, IO[bytes] | None]:
+    def _decompress(self) -> bytes | IO[bytes]:
+        """The decompressed fields: in memory when small, else an open scratch file."""
         name, n = self.path.name, self.count
         with open(self.path, "rb") as fh:
             fh.seek(self.offset)
@@ -168,13 +173,12 @@ class PcdSource:
                 raise CorruptFile(f"{name}: the PCD is shorter than its compressed block; it is truncated.")
             try:
                 if unpacked <= IN_MEMORY:
-                    data = lzf.decompress(fh.read(packed), unpacked)
-                    return self._fields(np.frombuffer(data, np.uint8)), None
+                    return lzf.decompress(fh.read(packed), unpacked)
                 scratch = self._scratch_file(unpacked)
                 try:
                     lzf.decompress_stream(fh.read, packed, unpacked, scratch.write)
                     scratch.flush()
-                    return self._fields(np.memmap(scratch, dtype=np.uint8, mode="r", shape=(unpacked,))), scratch
+                    return scratch
                 except BaseException:
                     scratch.close()
                     raise
@@ -189,19 +193,18 @@ class PcdSource:
                                 f"in {folder} to be read a part at a time; {free / 1e9:.1f} GB is free there.")
         return tempfile.TemporaryFile(dir=folder)  # never linked (Unix) or deleted on close: nothing is left behind
 
-    def _fields(self, data: np.ndarray) -> Columns:
-        """The field-major layout of ``data``: all x, then all y…"""
-        columns, pos, n = {}, 0, self.count
-        for k in self.dtype.names or ():
-            sub = self.dtype[k]
-            columns[k] = data[pos:pos + n * sub.itemsize].view(sub.base).reshape((n, *sub.shape))
-            pos += n * sub.itemsize
-        return columns
-
 
 def open_pcd(path: Path, frame: ModelFrame) -> PcdSource:
     """The PCD at ``path`` as a :class:`PcdSource` (every layout streams)."""
     return PcdSource(path, frame)
+
+
+def _field_slice(data: bytes | IO[bytes], sub: np.dtype, start: int, m: int) -> np.ndarray:
+    """(m,) or (m, count) values of one field from byte ``start`` of the decompressed fields."""
+    if isinstance(data, bytes):
+        values = m * max(1, int(np.prod(sub.shape or (1,))))
+        return np.frombuffer(data, sub.base, values, start).reshape((m, *sub.shape))
+    return np.memmap(data, dtype=sub.base, mode="r", offset=start, shape=(m, *sub.shape))
 
 
 def _field_types(head: dict[str, list[str]], dtype: np.dtype) -> dict[str, str]:

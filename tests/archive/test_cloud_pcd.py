@@ -178,7 +178,7 @@ def test_open3ds_compressed_file_is_read_through_a_scratch_file_that_leaves_noth
     whole, whole_colours = read_pcd(path)
     assert chunks == 7 and np.array_equal(points, whole)
     assert np.array_equal(colours[:, :3], np.round(whole_colours).astype(np.uint8))  # type: ignore[index, arg-type]
-    assert source._unpacked is not None and source._unpacked[1] is not None  # the scratch file was used
+    assert source._unpacked is not None and not isinstance(source._unpacked, bytes)  # the scratch file was used
     assert list(scratch.iterdir()) == []  # never linked: nothing to clean up after a crash
     source.close()
 
