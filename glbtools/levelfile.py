@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glbtools.plymesh import ply_origin
 from platform_support import temp_beside
 
 MAGIC = "comment Heritage archive level of detail"
@@ -106,7 +107,7 @@ def read_level_arrays(path: Path) -> LevelArrays:
         if nf and ((recs["n"] != 3).any() or faces.min() < 0 or faces.max() >= nv):
             raise LevelFileError(f"{path.name}: a face of the level names a vertex that does not exist.")
     return LevelArrays(rows["xyz"], faces, rows["rgba"] if coloured else None, rows["uv"] if textured else None,
-                       texture, _origin(lines))
+                       texture, ply_origin([ln[len("comment "):] for ln in lines if ln.startswith("comment ")]))
 
 
 def write_level_arrays(level: LevelArrays, path: Path) -> Path:
@@ -156,19 +157,6 @@ def _count(path: Path, props: list[str], name: str) -> int:
     if len(words) != 3 or words[:2] != ["element", name] or not words[2].isdigit():
         raise LevelFileError(f"{path.name}: a level file must declare its {name} element here.")
     return int(words[2])
-
-
-def _origin(lines: list[str]) -> np.ndarray:
-    for ln in lines:
-        found = re.fullmatch(r"comment origin (\S+) (\S+) (\S+)", ln)
-        if found:
-            try:
-                origin = np.array([float(v) for v in found.groups()], dtype=np.float64)
-            except ValueError:
-                break
-            if np.isfinite(origin).all():
-                return origin
-    return np.zeros(3)
 
 
 def _texture_name(lines: list[str]) -> str | None:

@@ -28,15 +28,18 @@ _BLANK = bytes.maketrans(b"vtf/", b"    ")
 
 @dataclass
 class TexturedObj:
-    """vertices : (n, 3) float32; uv : (n, 2) float32 (OBJ's way: v up); faces : (m, 3) int64,
-    zero-based, into the split vertices; ``mtllib`` and ``material``: the file's first
-    ``mtllib`` and its one ``usemtl`` name (None when absent)."""
+    """vertices : (n, 3) float32, relative to ``origin`` (3,) float64 (zeros unless the file's
+    coordinates lie far from zero, as georeferenced ones do: float32 keeps their millimetres
+    only near zero); uv : (n, 2) float32 (OBJ's way: v up); faces : (m, 3) int64, zero-based,
+    into the split vertices; ``mtllib`` and ``material``: the file's first ``mtllib`` and its
+    one ``usemtl`` name (None when absent)."""
 
     vertices: np.ndarray
     uv: np.ndarray
     faces: np.ndarray
     mtllib: str | None
     material: str | None
+    origin: np.ndarray = field(default_factory=lambda: np.zeros(3))
 
 
 @dataclass
@@ -68,9 +71,18 @@ def read_textured_obj(path: Path) -> TexturedObj | None:
     del corners
     used, inverse = np.unique(key, return_inverse=True)
     del key
-    vertices = positions[used // len(coords)]
+    origin = far_origin(positions)
+    vertices = (positions[used // len(coords)] - origin).astype(np.float32)
     uv = coords[used % len(coords), :2]
-    return TexturedObj(vertices.astype(np.float32), uv.astype(np.float32), inverse.reshape(-1, 3), mtllib, material)
+    return TexturedObj(vertices, uv, inverse.reshape(-1, 3), mtllib, material, origin)
+
+
+def far_origin(points: np.ndarray) -> np.ndarray:
+    """(3,) float64: the rounded centre of ``points`` (n, 3) when they lie far from zero for
+    their size (over 10 km and over 100 times their extent away), else zeros."""
+    lo, hi = points.min(axis=0).astype(np.float64), points.max(axis=0).astype(np.float64)
+    centre, extent = (lo + hi) / 2.0, float((hi - lo).max()) or 1.0
+    return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
 
 
 def _chunk(chunk: bytes, acc: _Acc) -> bool:
@@ -96,12 +108,15 @@ def _chunk(chunk: bytes, acc: _Acc) -> bool:
             acc.materials.add(word[1].strip())
         else:
             acc.mtllib.append(word[1].strip())
-    return (_numbers(buf, lengths, is_v, 3, acc.positions) and _numbers(buf, lengths, is_vt, 2, acc.coords)
+    return (_numbers(buf, lengths, is_v, 3, acc.positions, np.float64)
+            and _numbers(buf, lengths, is_vt, 2, acc.coords, np.float32)
             and _faces(buf, lengths, is_f, acc))
 
 
-def _numbers(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, width: int, out: list[np.ndarray]) -> bool:
-    """The ``width`` numbers of each masked line (``v x y z``, ``vt u v``) as float32."""
+def _numbers(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, width: int, out: list[np.ndarray],
+             dtype: type) -> bool:
+    """The ``width`` numbers of each masked line (``v x y z``, ``vt u v``) as ``dtype``
+    (positions stay float64 until their origin is known)."""
     if not mask.any():
         return True
     text, lens = select_lines(buf, lengths, mask)
@@ -115,7 +130,7 @@ def _numbers(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, width: int,
         return False
     if nums.shape[0] != width * len(tokens):
         return False
-    out.append(nums.astype(np.float32))
+    out.append(nums.astype(dtype, copy=False))
     return True
 
 
@@ -141,4 +156,4 @@ def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) ->
     acc.corners.append(nums.reshape(-1, per)[:, :2])
     return True
 
-__all__ = ["TexturedObj", "read_textured_obj"]
+__all__ = ["TexturedObj", "far_origin", "read_textured_obj"]

@@ -201,15 +201,28 @@ def ply_colour_names(dtype: np.dtype) -> tuple[str, ...] | None:
 
 
 def ply_origin(comments: list[str]) -> np.ndarray:
-    """The ``comment origin x y z`` the archive's own level files carry (zeros otherwise)."""
+    """The ``comment origin x y z`` the archive's own level files carry (zeros otherwise, and
+    for an origin that is not three finite numbers). The one reader of that comment."""
     for c in comments:
         words = c.split()
         if len(words) == 4 and words[0] == "origin":
             try:
-                return np.array([float(w) for w in words[1:]], dtype=np.float64)
+                origin = np.array([float(w) for w in words[1:]], dtype=np.float64)
             except ValueError:
                 break
+            return origin if np.isfinite(origin).all() else np.zeros(3)
     return np.zeros(3)
 
 
-__all__ = ["CHUNK", "PlyCorrupt", "PlyLayoutError", "PlyMesh", "open_ply_mesh", "ply_colour_names", "ply_origin"]
+def ply_comments(head: bytes) -> list[str]:
+    """The text after ``comment`` (or ``obj_info``) on each line of a PLY header ``head``."""
+    out = []
+    for line in head.decode("latin-1").replace("\r", "").split("\n"):
+        words = line.split(None, 1)
+        if words and words[0] in ("comment", "obj_info"):
+            out.append(words[1].strip() if len(words) > 1 else "")
+    return out
+
+
+__all__ = ["CHUNK", "PlyCorrupt", "PlyLayoutError", "PlyMesh", "open_ply_mesh", "ply_colour_names", "ply_comments",
+           "ply_origin"]

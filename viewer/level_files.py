@@ -52,20 +52,25 @@ def level_texture(path: Path, arrays: LevelArrays) -> tuple[np.ndarray | None, s
     named by a bare name next to it."""
     if arrays.texture is None:
         return None, None
+    return read_texture(path.parent / arrays.texture, path.name, " (rebuild the levels)")
+
+
+def read_texture(image_path: Path, owner: str, remedy: str = "") -> tuple[np.ndarray | None, str | None]:
+    """((h, w, 3) uint8 pixels of ``image_path``, or None; a note naming ``owner`` when it
+    cannot be shown: missing, unreadable or over :data:`MAX_TEXTURE_PIXELS`)."""
     from PIL import Image, UnidentifiedImageError
 
-    image_path = path.parent / arrays.texture
+    name = image_path.name
     try:
         with Image.open(image_path) as img:
             if img.width * img.height > MAX_TEXTURE_PIXELS:
-                return None, (f"{path.name}: its texture {arrays.texture} is {img.width} x {img.height} pixels, "
+                return None, (f"{owner}: its texture {name} is {img.width} x {img.height} pixels, "
                               "more than the viewer takes; shown without it.")
             return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
     except FileNotFoundError:
-        return None, f"{path.name}: its texture {arrays.texture} is missing; shown without it (rebuild the levels)."
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        return None, (f"{path.name}: its texture {arrays.texture} cannot be read ({exc}); shown without it "
-                      "(rebuild the levels).")
+        return None, f"{owner}: its texture {name} is missing; shown without it{remedy}."
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return None, f"{owner}: its texture {name} cannot be read ({exc}); shown without it{remedy}."
 
 
 def level_geometry(path: Path, arrays: LevelArrays, points: np.ndarray) -> tuple[Geometry, list[str]]:
@@ -89,13 +94,19 @@ def level_geometry(path: Path, arrays: LevelArrays, points: np.ndarray) -> tuple
     if note:
         notes.append(note)
     if texture is not None and arrays.uv is not None:
-        corners = np.asarray(arrays.uv, dtype=np.float64)[arrays.faces.reshape(-1)]
-        corners[:, 1] = 1.0 - corners[:, 1]  # the file's v is up; Open3D samples images top down
-        mesh.triangle_uvs = o3d.utility.Vector2dVector(corners)
-        del corners
-        mesh.triangle_material_ids = o3d.utility.IntVector(np.zeros(len(arrays.faces), np.int32))
-        mesh.textures = [o3d.geometry.Image(texture)]  # type: ignore[call-overload]
+        put_texture(mesh, arrays.uv, arrays.faces, texture)
     return mesh, notes
+
+
+def put_texture(mesh: o3d.geometry.TriangleMesh, uv: np.ndarray, faces: np.ndarray, texture: np.ndarray) -> None:
+    """Give ``mesh`` one texture: ``uv`` (n, 2) per vertex with v up (the files' way), ``faces``
+    (m, 3) its triangles, ``texture`` (h, w, 3) uint8 image rows top down."""
+    corners = np.asarray(uv, dtype=np.float64)[faces.reshape(-1)]
+    corners[:, 1] = 1.0 - corners[:, 1]  # the file's v is up; Open3D samples images top down
+    mesh.triangle_uvs = o3d.utility.Vector2dVector(corners)
+    del corners
+    mesh.triangle_material_ids = o3d.utility.IntVector(np.zeros(len(faces), np.int32))
+    mesh.textures = [o3d.geometry.Image(texture)]  # type: ignore[call-overload]
 
 
 def load_level(path: str | Path, up_axis: str | None = None, frame: Model | None = None) -> Model:

@@ -19,6 +19,7 @@ import open3d as o3d
 import glbtools
 from glbtools.las import read_las_chunks
 from glbtools.levelfile import LevelFileError, is_level_file
+from glbtools.plymesh import ply_comments, ply_origin
 
 from .convert import points_to_o3d, scene_to_o3d
 from .errors import CorruptFile, ResourceLimit, UnsupportedFormat
@@ -31,6 +32,10 @@ def read_mesh_or_points(path: Path) -> Geometry | Thinned | None:
     """PLY/OBJ/STL/OFF through Open3D; a file with vertices but no faces becomes a cloud."""
     if path.suffix.lower() == ".ply" and is_level_file(path):
         return read_level_file(path)  # Open3D's PLY reader would drop a level's texture
+    if path.suffix.lower() == ".obj":
+        textured = read_textured_obj_lean(path)
+        if textured is not None:
+            return textured
     if path.suffix.lower() == ".ply" and _ply_header_has_crlf(path):
         # Open3D's PLY parser (rply) crashes the process on CRLF headers; trimesh copes.
         return read_with_trimesh(path)
@@ -70,18 +75,42 @@ def read_level_file(path: Path) -> Geometry | Noted:
     return Noted(geometry, " ".join(notes)) if notes else geometry
 
 
+def read_textured_obj_lean(path: Path) -> Geometry | Noted | None:
+    """The usual photogrammetry OBJ (one material, triangles with texture coordinates) read
+    by :func:`glbtools.objfast.read_textured_obj`: one vertex per distinct position and
+    texture coordinate, where Open3D's reader makes three per triangle (six times the
+    float64 vertices and normals for a scan). Its texture is found by
+    :func:`glbtools.objmaterial.obj_texture` (Windows-style names followed, nothing outside
+    the OBJ's folder). None for any other OBJ: Open3D reads it."""
+    from glbtools.objfast import read_textured_obj
+    from glbtools.objmaterial import obj_texture
+
+    from .level_files import put_texture, read_texture
+
+    obj = read_textured_obj(path)
+    if obj is None:
+        return None
+    found = obj_texture(path, obj.mtllib, obj.material)
+    if found is None:
+        return None
+    points = obj.vertices.astype(np.float64)
+    obj.vertices = points[:0]  # the float32 copy goes before Open3D makes its own
+    if obj.origin.any():
+        points += obj.origin
+    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(points), o3d.utility.Vector3iVector(obj.faces))
+    del points
+    texture, note = (None, found.note) if found.image is None else read_texture(found.image, path.name)
+    if texture is not None:
+        put_texture(mesh, obj.uv, obj.faces, texture)
+    return mesh if note is None else Noted(mesh, note)
+
+
 def _ply_origin(path: Path) -> np.ndarray | None:
     """The offset an archive level file was written relative to (``comment origin x y z``)."""
     with open(path, "rb") as fh:
-        head = fh.read(4096).split(b"end_header", 1)[0]
-    found = re.search(rb"\ncomment origin (\S+) (\S+) (\S+)\r?\n", head)
-    if found is None:
-        return None
-    try:
-        origin = np.array([float(v) for v in found.groups()], dtype=np.float64)
-    except ValueError:
-        return None
-    return origin if np.isfinite(origin).all() and origin.any() else None
+        head = fh.read(65536).split(b"end_header", 1)[0]
+    origin = ply_origin(ply_comments(head))
+    return origin if origin.any() else None
 
 
 def _ply_header_has_crlf(path: Path) -> bool:

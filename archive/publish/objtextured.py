@@ -34,7 +34,8 @@ def textured_obj_parts(path: Path) -> list[Any] | None:
         except Exception:  # noqa: BLE001 - as trimesh: an MTL that cannot be read leaves the mesh plain
             material = None
     visual = trimesh.visual.TextureVisuals(uv=obj.uv, material=material)
-    geom = trimesh.Trimesh(obj.vertices, obj.faces, visual=visual, process=False)
+    vertices = obj.vertices + obj.origin if obj.origin.any() else obj.vertices  # float64 only when far off
+    geom = trimesh.Trimesh(vertices, obj.faces, visual=visual, process=False)
     del obj
     parts = Parts()
     part = _to_part(geom)
