@@ -58,15 +58,17 @@ def token_counts(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     return np.searchsorted(pos, ends) - np.searchsorted(pos, starts)
 
 
-def line_chunks(path: Path, size: int = CHUNK, decode_utf16: bool = False) -> Iterator[bytes]:
-    """Yield chunks of whole lines. With ``decode_utf16``, a file with a UTF-16 byte-order
-    mark is decoded to UTF-8 first (otherwise its bytes come as they are)."""
+def line_chunks(path: Path, size: int = CHUNK, decode_utf16: bool = False, offset: int = 0) -> Iterator[bytes]:
+    """Yield chunks of whole lines (the last one given a newline when the file has none),
+    from byte ``offset`` on (a PLY's data after its header). With ``decode_utf16``, a file
+    with a UTF-16 byte-order mark is decoded to UTF-8 first (otherwise its bytes come as they
+    are)."""
     with open(path, "rb") as fh:
         if decode_utf16 and fh.read(2) in (b"\xff\xfe", b"\xfe\xff"):
             fh.seek(0)
             yield fh.read(size * 16).decode("utf-16").encode("utf-8")
             return
-        fh.seek(0)
+        fh.seek(offset)
         carry = b""
         while block := fh.read(size):
             block = carry + block

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,13 @@ from archive.formats import _common as C
 from archive.formats import lzf
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix
+from archive.formats.textcloud import SAMPLE_ROWS, joined_rows, looks_like_rgb, measure_text_cloud, text_blocks
 from glbtools import lines as L
 
 _PCD_TYPES = {("F", 4): "f4", ("F", 8): "f8", ("I", 1): "i1", ("I", 2): "i2", ("I", 4): "i4",
               ("I", 8): "i8", ("U", 1): "u1", ("U", 2): "u2", ("U", 4): "u4", ("U", 8): "u8"}  # fmt: skip
 _MAX_LZF = 512 * 1024**2
 _MAX_TEXT = 4 * 1024**3
-_COMMENTS = re.compile(rb"(#|//)[^\n]*")
 
 
 def _points_info(fmt: str, path: Path, root: Path) -> ScanInfo:
@@ -149,62 +148,47 @@ def inspect_pts(path: Path, root: Path, limits: Limits) -> ScanInfo:
 
 
 def _text_cloud(path: Path, root: Path, limits: Limits, fmt: str) -> ScanInfo:
-    nums, first, tokens, declared = _text_rows(path, limits, fmt)
+    """Count, bounds and columns measured a block of lines at a time (a 1B-point PTS is
+    never held whole)."""
+    facts = measure_text_cloud(path, fmt, limits.max_vertices)
     info = _points_info(fmt, path, root)
-    xyz = nums[first[:, None] + np.arange(3)]
-    info.points = info.vertices = xyz.shape[0]
+    info.points = info.vertices = facts.count
     C.require_geometry(info.points, path.name, "points")
-    info.bbox_min, info.bbox_max = C.bbox(xyz, info.warnings)
-    ncol = int(np.bincount(tokens).argmax())
+    if facts.not_finite:
+        info.warnings.append(f"{facts.not_finite:,} point(s) have NaN or infinite coordinates; ignored in the bounds")
+    if facts.lo is not None and facts.hi is not None:
+        info.bbox_min, info.bbox_max = C.bbox(np.vstack([facts.lo, facts.hi]), [])
+    ncol = facts.usual_columns
     info.details.update(encoding="ascii", columns=ncol)
-    info.vertex_colors = ncol >= 6 and _looks_like_rgb(nums, first, ncol)
-    if declared is not None and declared != info.points:
-        info.warnings.append(f"PTS declares {declared:,} points but holds {info.points:,}")
+    info.vertex_colors = ncol >= 6 and looks_like_rgb(facts.head, ncol)
+    if facts.declared is not None and facts.declared != info.points:
+        info.warnings.append(f"PTS declares {facts.declared:,} points but holds {info.points:,}")
     return info
 
 
 def read_text_points(path: Path, fmt: str, limits: Limits) -> tuple[np.ndarray, np.ndarray | None]:
     """Every point of an XYZ or PTS cloud: (n, 3) float64 coordinates and (n, 3) float64
     colours 0..255 (the last three columns, when every row has them and they look like RGB)
-    or None."""
-    nums, first, tokens, _ = _text_rows(path, limits, fmt)
-    xyz = nums[first[:, None] + np.arange(3)]
-    ncol = int(tokens.min()) if tokens.size else 0
-    rgb = None
-    if ncol >= 6 and (tokens == ncol).all() and _looks_like_rgb(nums, first, ncol):
-        rgb = nums[first[:, None] + np.arange(ncol - 3, ncol)]
-    return xyz, rgb
-
-
-def _text_rows(path: Path, limits: Limits, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
-    """All numbers of a text cloud, the index of each point row's first number, each point
-    row's column count, and the count a PTS header declares (None for XYZ)."""
+    or None. Parsed a block of lines at a time (:mod:`.textcloud`), so only the result is
+    held whole."""
     if C.file_size(path) > _MAX_TEXT:
         raise LimitExceeded(f"{path.name}: text point cloud larger than {_MAX_TEXT:,} bytes.")
-    data = _COMMENTS.sub(b"", path.read_bytes()).replace(b",", b" ").replace(b";", b" ")
-    buf = np.frombuffer(data, np.uint8)
-    starts, ends = L.line_table(buf) if buf.size else (np.zeros(0, np.int64),) * 2
-    tokens = L.token_counts(buf, starts, ends) if buf.size else np.zeros(0, np.int64)
-    declared = _count_lines(buf, starts, ends, tokens) if fmt == "pts" else None
-    nums = L.parse_numbers(data)
-    if nums.shape[0] != int(tokens.sum()):
-        raise CorruptFile(f"{path.name}: a line holds a value that is not a number.")
-    first = np.cumsum(tokens) - tokens
-    rows = tokens >= 3
-    if ((tokens > 0) & ~rows & (tokens != 1 if fmt == "pts" else True)).any():
-        raise CorruptFile(f"{path.name}: a line has fewer than 3 coordinates.")
-    C.check_count(int(rows.sum()), limits.max_vertices, "points", path.name)
-    return nums, first[rows], tokens[rows], declared
-
-
-def _count_lines(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, tokens: np.ndarray) -> int:
-    single = np.flatnonzero(tokens == 1)
-    return sum(int(buf[starts[i] : ends[i]].tobytes().split()[0]) for i in single[:1000])
-
-
-def _looks_like_rgb(nums: np.ndarray, first: np.ndarray, ncol: int) -> bool:
-    """Last three columns are integers 0..255 (colours rather than normals)."""
-    sample = first[:10000][:, None] + np.arange(ncol - 3, ncol)
-    sample = sample[sample.max(axis=1) < nums.shape[0]]
-    vals = nums[sample]
-    return bool(vals.size and (vals >= 0).all() and (vals <= 255).all() and (vals == np.round(vals)).all())
+    xyz, last, tokens, heads = [], [], [], []
+    count = 0
+    for rows in text_blocks(path, fmt):
+        count += len(rows.tokens)
+        C.check_count(count, limits.max_vertices, "points", path.name)
+        xyz.append(rows.columns(0, 3))
+        tokens.append(rows.tokens)
+        if rows.tokens.size and int(rows.tokens.min()) >= 6:
+            last.append(rows.last_three())
+        if count - len(rows.tokens) <= SAMPLE_ROWS:
+            heads.append(rows)
+    if not xyz:
+        return np.zeros((0, 3)), None
+    every = np.concatenate(tokens)
+    ncol = int(every.min()) if every.size else 0
+    rgb = None
+    if ncol >= 6 and (every == ncol).all() and looks_like_rgb(joined_rows(heads), ncol):
+        rgb = np.concatenate(last)
+    return np.concatenate(xyz), rgb

@@ -33,6 +33,8 @@ from .modelframe import ModelFrame
 
 #: points per chunk: ~100 MB of float64 coordinates and colours in flight
 CHUNK = 2_000_000
+#: PLY elements that make a file a mesh (never streamed as a cloud)
+_MESH_ELEMENTS = ("face", "tristrips")
 
 Chunk = tuple[np.ndarray, np.ndarray | None]
 """(points (m, 3) float64 published metres y-up, colours (m, 4) uint8 RGBA or None)"""
@@ -152,8 +154,9 @@ class LasSource:
 
 
 class PlySource:
-    """A binary little-endian PLY holding only vertices (a scanner's cloud), through a
-    memory map a slice at a time."""
+    """A binary PLY cloud (either byte order) whose first element is fixed-size vertices,
+    through a memory map a slice at a time; any elements after the vertices that are not
+    faces are left unread."""
 
     def __init__(self, path: Path, frame: ModelFrame, rows: np.ndarray, origin: np.ndarray, chunk: int = CHUNK):
         self.path, self.frame, self.rows, self.origin, self.chunk = path, frame, rows, origin, chunk
@@ -162,19 +165,25 @@ class PlySource:
         self.coloured = ply_colour_names(rows.dtype) is not None
 
     @classmethod
-    def open(cls, path: Path, frame: ModelFrame) -> PlySource | None:
-        """The source, or None when the PLY is laid out otherwise (ASCII, faces, lists…)."""
+    def open(cls, path: Path, frame: ModelFrame) -> CloudSource | None:
+        """The source: a memory map for binary data, blocks of lines for ASCII
+        (:class:`.cloudtext.PlyTextSource`); None for a mesh or a vertex element that is not
+        first or not fixed-size (lists), which are read whole."""
         from archive.formats.ply import read_header
 
         header = read_header(path)
-        elements = [e for e in header.elements if e.count]
-        if (header.encoding != "binary_little_endian" or len(elements) != 1 or elements[0].name != "vertex"
-                or header.elements[0].name != "vertex" or elements[0].has_lists):
+        if not header.elements or header.elements[0].name != "vertex":
             return None
-        vertex = elements[0]
-        dtype = np.dtype([(p.name, "<" + p.dtype) for p in vertex.props])
-        if not {"x", "y", "z"} <= set(dtype.names or ()):
+        vertex = header.elements[0]
+        if (vertex.has_lists or not {"x", "y", "z"} <= {p.name for p in vertex.props}
+                or any(e.count and e.name in _MESH_ELEMENTS for e in header.elements[1:])):
             return None
+        if header.encoding == "ascii":
+            from .cloudtext import PlyTextSource
+
+            return PlyTextSource(path, frame, header)
+        order = "<" if header.encoding == "binary_little_endian" else ">"
+        dtype = np.dtype([(p.name, order + p.dtype) for p in vertex.props])
         if path.stat().st_size < header.data_offset + vertex.count * dtype.itemsize:
             raise CorruptFile(f"{path.name}: the PLY is shorter than its header declares; it is truncated.")
         rows = np.memmap(path, dtype=dtype, mode="r", offset=header.data_offset, shape=(vertex.count,))
@@ -264,7 +273,15 @@ STREAMED_CLOUDS: dict[str, Callable[[Path, ModelFrame], CloudSource | None]] = {
     "laz": LasSource,
     "e57": E57Source,
     "ply": lambda path, frame: PlySource.open(path, frame),
+    "xyz": lambda path, frame: _text_source(path, "xyz", frame),
+    "pts": lambda path, frame: _text_source(path, "pts", frame),
 }
+
+
+def _text_source(path: Path, fmt: str, frame: ModelFrame) -> CloudSource:
+    from .cloudtext import TextSource  # late: it builds on this module
+
+    return TextSource(path, fmt, frame)
 
 
 def open_cloud_source(path: Path, frame: ModelFrame) -> CloudSource | None:
