@@ -2,7 +2,7 @@
 
 pye57's ``read_scan`` allocates buffers for a whole scan (a 500M-point scan is ~20 GB), so
 each scan is read here through libe57format's own ``CompressedVectorReader`` (reached as
-``pye57.libe57``) into buffers of :data:`~.cloudstream.CHUNK` points, refilled by every
+``pye57.libe57``) into buffers of :data:`.cloudstream.CHUNK` points, refilled by every
 ``read()``, as pye57 sets them up for ``read_scan_raw``. Each block gets what ``read_scan``
 does to a whole scan: points whose ``cartesianInvalidState`` (``sphericalInvalidState``) is
 not 0 are dropped; a spherical scan (range, azimuth, elevation) is turned into x, y, z by
@@ -22,7 +22,8 @@ import numpy as np
 
 from archive.errors import CorruptFile
 
-from .cloudstream import CHUNK, Chunk, _Affine, _finite
+from . import cloudstream
+from .cloudstream import Chunk, _Affine, _finite
 from .modelframe import ModelFrame
 
 _CARTESIAN = ("cartesianX", "cartesianY", "cartesianZ")
@@ -48,10 +49,10 @@ class E57Source:
     """Every scan of an E57 file, a block of ``chunk`` points at a time, placed by its pose
     and moved into ``frame``."""
 
-    def __init__(self, path: Path, frame: ModelFrame, chunk: int = CHUNK):
+    def __init__(self, path: Path, frame: ModelFrame, chunk: int | None = None):
         import pye57
 
-        self.path, self.frame, self.chunk = path, frame, chunk
+        self.path, self.frame, self.chunk = path, frame, chunk or cloudstream.CHUNK
         self.moved = _Affine(frame)
         try:
             e57 = pye57.E57(str(path))

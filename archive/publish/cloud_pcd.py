@@ -29,7 +29,8 @@ from archive.errors import CorruptFile, LimitExceeded
 from archive.formats import lzf
 from archive.formats.pointclouds import _pcd_dtype, _pcd_header, _wh
 
-from .cloudstream import CHUNK, Chunk, _Affine, _box_in_frame, _finite
+from . import cloudstream
+from .cloudstream import Chunk, _Affine, _box_in_frame, _finite
 from .modelframe import ModelFrame
 
 #: a compressed cloud decompressed in memory up to this many bytes, through a scratch file above
@@ -48,8 +49,8 @@ class PcdSource:
     """A PCD file's points a chunk at a time, moved into ``frame``; ``scratch`` is the folder
     of a compressed cloud's decompressed copy (the temporary folder when None)."""
 
-    def __init__(self, path: Path, frame: ModelFrame, chunk: int = CHUNK, scratch: Path | None = None):
-        self.path, self.frame, self.chunk, self.scratch = path, frame, chunk, scratch
+    def __init__(self, path: Path, frame: ModelFrame, chunk: int | None = None, scratch: Path | None = None):
+        self.path, self.frame, self.chunk, self.scratch = path, frame, chunk or cloudstream.CHUNK, scratch
         self.moved = _Affine(frame)
         head, self.offset = _pcd_header(path)
         self.dtype = _pcd_dtype(path.name, head)

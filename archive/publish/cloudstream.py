@@ -8,7 +8,9 @@ points, each turned by the same :class:`.modelframe.ModelFrame` as the web GLB.
 * a PLY cloud: rows of a memory map, a slice at a time (binary, either byte order, vertex
   element first and fixed-size), or blocks of lines (ASCII);
 * XYZ/PTS text: blocks of lines (:mod:`.cloudtext`);
-* E57: one scan at a time, placed by its pose (pye57);
+* E57: each scan in blocks of libe57's reader, placed by its pose (:mod:`.cloud_e57`);
+* PCD in every encoding: a memory map, blocks of lines, or a compressed cloud decompressed
+  once into a scratch file (:mod:`.cloud_pcd`);
 * anything else (a PLY laid out otherwise, a glTF of points…): the export's reader, whole
   (:func:`.geometry.load_model`), then served in chunks.
 
@@ -214,50 +216,6 @@ class PlySource:
             yield _finite(self.moved(points), colours)
 
 
-class E57Source:
-    """Every scan of an E57 file, one at a time, placed by its pose."""
-
-    def __init__(self, path: Path, frame: ModelFrame):
-        import pye57
-
-        self.path, self.frame = path, frame
-        e57 = pye57.E57(str(path))
-        try:
-            self.scans = e57.scan_count
-            headers = [e57.get_header(i) for i in range(self.scans)]
-            self.count = sum(int(h.point_count) for h in headers)
-            self.coloured = bool(headers) and all("colorRed" in h.point_fields for h in headers)
-        finally:
-            e57.close()
-
-    def _scans(self) -> Iterator[Chunk]:
-        import pye57
-
-        e57 = pye57.E57(str(self.path))
-        try:
-            for i in range(self.scans):
-                s = e57.read_scan(i, colors=self.coloured, ignore_missing_fields=True)
-                points = np.column_stack([s["cartesianX"], s["cartesianY"], s["cartesianZ"]]).astype(np.float64)
-                colours = None
-                if self.coloured:
-                    raw = np.column_stack([s["colorRed"], s["colorGreen"], s["colorBlue"]]).astype(np.float64)
-                    colours = np.full((len(points), 4), 255, dtype=np.uint8)
-                    colours[:, :3] = (raw / 257.0 if raw.max(initial=0) > 255 else raw).round().clip(0, 255)
-                yield _finite(_Affine(self.frame)(points), colours)
-        finally:
-            e57.close()
-
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-        for points, _ in self._scans():
-            if len(points):
-                lo, hi = np.minimum(lo, points.min(0)), np.maximum(hi, points.max(0))
-        return lo, hi
-
-    def chunks(self) -> Iterator[Chunk]:
-        yield from self._scans()
-
-
 def _finite(points: np.ndarray, colours: np.ndarray | None) -> Chunk:
     """Without the points whose coordinates are not finite (holes of organised clouds)."""
     ok = np.isfinite(points).all(1)
@@ -271,11 +229,24 @@ def _finite(points: np.ndarray, colours: np.ndarray | None) -> Chunk:
 STREAMED_CLOUDS: dict[str, Callable[[Path, ModelFrame], CloudSource | None]] = {
     "las": LasSource,
     "laz": LasSource,
-    "e57": E57Source,
+    "e57": lambda path, frame: _e57_source(path, frame),
+    "pcd": lambda path, frame: _pcd_source(path, frame),
     "ply": lambda path, frame: PlySource.open(path, frame),
     "xyz": lambda path, frame: _text_source(path, "xyz", frame),
     "pts": lambda path, frame: _text_source(path, "pts", frame),
 }
+
+
+def _e57_source(path: Path, frame: ModelFrame) -> CloudSource:
+    from .cloud_e57 import E57Source  # late: it builds on this module
+
+    return E57Source(path, frame)
+
+
+def _pcd_source(path: Path, frame: ModelFrame) -> CloudSource:
+    from .cloud_pcd import PcdSource  # late: it builds on this module
+
+    return PcdSource(path, frame)
 
 
 def _text_source(path: Path, fmt: str, frame: ModelFrame) -> CloudSource:

@@ -14,7 +14,7 @@ import pytest
 
 from archive.errors import CorruptFile, LimitExceeded
 from archive.formats import lzf
-from archive.publish import cloud_pcd
+from archive.publish import cloud_pcd, cloudstream
 from archive.publish.cloud_pcd import PcdSource
 from archive.publish.clouds import read_pcd
 from archive.publish.modelframe import ModelFrame
@@ -260,3 +260,68 @@ def test_a_pcd_without_coordinates_or_with_an_unknown_encoding_is_refused(tmp_pa
     path.write_bytes(path.read_bytes().replace(b"DATA binary", b"DATA binary_zstd"))
     with pytest.raises(CorruptFile, match=r"enc\.pcd: unknown PCD DATA encoding"):
         PcdSource(path, FRAME)
+
+
+# --- levels, pick index and 3D Tiles, never reading the master whole ---------------------------
+
+SHA = "cd" * 32
+
+
+def _no_whole_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.levels
+
+    def whole(path: Path) -> None:
+        raise AssertionError(f"{path.name} was read whole")
+
+    monkeypatch.setattr(archive.levels, "read_master", whole)
+
+
+def index_points(folder: Path) -> np.ndarray:
+    """Every point the pick index holds, in the master's frame, sorted."""
+    import json
+
+    from archive.pickindex import index_files
+
+    files = index_files(folder, SHA)
+    origin = np.array(json.loads(files["manifest"].read_text(encoding="utf-8"))["origin"])
+    points = np.load(files["vertices"]).astype(np.float64) + origin
+    return points[np.lexsort(points.T[::-1])]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_levels_and_the_pick_index_are_made_a_chunk_at_a_time(
+        tmp_path: Path, encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive.levels import build_levels
+    from archive.publish.cloudstream import open_cloud_source
+
+    rows, types = layout("rgb_float", 12_000)
+    rows["x"][::50] = np.nan
+    path = write_pcd(tmp_path / "scan.pcd", rows, encoding, types)
+    assert isinstance(open_cloud_source(path, FRAME), PcdSource)
+    monkeypatch.setattr(cloud_pcd, "IN_MEMORY", 1024)
+    monkeypatch.setattr(cloudstream, "CHUNK", 1_000)
+    _no_whole_read(monkeypatch)
+    levels = build_levels(path, SHA, tmp_path / "lv", targets=(3_000, 800))
+    assert [lv.level for lv in levels] == [1, 2] and 1_500 < levels[0].points <= 3_000 and levels[1].points <= 800
+    whole, _ = read_pcd(path)
+    assert np.allclose(index_points(tmp_path / "lv"), whole[np.lexsort(whole.T[::-1])], atol=1e-5)
+
+
+def test_an_archived_pcd_is_exported_as_3d_tiles_holding_every_point(tmp_path: Path) -> None:
+    from archive import Archive
+    from archive.publish import export_item
+    from tests.archive.test_publish_support import add
+    from tests.archive.test_tiles3d import tiles_points
+
+    rows, types = layout("rgb_float", 9_000)
+    (tmp_path / "src").mkdir()
+    path = write_pcd(tmp_path / "src" / "gate.pcd", rows, "binary_compressed", types)
+    with Archive.create(tmp_path / "a") as archive:
+        item = add(archive, path, "other", title_vi="Cổng", model_licence="CC-BY-4.0")
+        result = export_item(archive, item, tmp_path / "out", "3dtiles")
+    points, colours = tiles_points(result.files[0].parent)
+    whole, whole_colours = read_pcd(path)
+    assert len(points) == len(whole) == 9_000
+    extent = whole.max(0) - whole.min(0)  # the published frame turns and scales: compare extents
+    assert np.allclose(np.sort(points.max(0) - points.min(0)), np.sort(extent * 0.001), rtol=1e-4)
+    assert sorted(map(tuple, colours[:, :3])) == sorted(map(tuple, np.round(whole_colours).astype(np.uint8)))
