@@ -18,6 +18,7 @@ import open3d as o3d
 
 from .camera import Camera
 from .errors import RenderUnavailable
+from .gl_readback import ByteReadback, same_picture
 from .renderer import RenderOptions, SceneBounds
 
 
@@ -55,6 +56,9 @@ class _Slot:
     layer_ids: list[int] = field(default_factory=list)
     bounds: SceneBounds | None = None
     kept: dict[int, o3d.geometry.Geometry3D] = field(default_factory=dict)
+    #: whether frames are read as bytes (:mod:`.gl_readback`): None until the first frame
+    #: compares that read with Open3D's own capture
+    bytes_ok: bool | None = None
 
 
 class LegacyRenderer:
@@ -62,20 +66,49 @@ class LegacyRenderer:
 
     name = "legacy"
 
-    def __init__(self) -> None:
+    def __init__(self, readback: ByteReadback | None = None) -> None:
         self._slots: dict[str, _Slot] = {}
+        self._readback = readback if readback is not None else ByteReadback()
 
     def render(self, layers: Sequence[o3d.geometry.Geometry3D], camera: Camera,
                bounds: SceneBounds, width: int, height: int, options: RenderOptions,
                slot: str = "full") -> np.ndarray:
         s = self._slot(slot, width, height)
+        vis = s.vis
+        as_bytes = s.bytes_ok is not False and self._readback.available
+        if as_bytes:
+            vis.poll_events()  # makes this view's GL context current (several views share the thread)
         self._sync_layers(s, layers, bounds)
-        self._apply_options(s.vis, options)
-        self._apply_camera(s.vis, camera, width, height)
+        self._apply_options(vis, options)
+        self._apply_camera(vis, camera, width, height)
+        if not as_bytes:
+            return self._captured(s)
+        img = None
+        if self._readback.begin(vis, width, height):
+            vis.update_renderer()
+            vis.poll_events()  # draws the frame, into the framebuffer just bound
+            img = self._readback.finish(width, height)
+        if img is not None and s.bytes_ok:
+            return img
+        # First frame of this view (or GL refused): trust the byte read only where it shows
+        # what Open3D's own capture shows.
+        reference = self._captured(s)
+        s.bytes_ok = img is not None and same_picture(img, reference)
+        return reference
+
+    @staticmethod
+    def _captured(s: _Slot) -> np.ndarray:
+        """Open3D's own capture: drawn into a framebuffer of its own, read as floats."""
         return to_rgb8(np.asarray(s.vis.capture_screen_float_buffer(do_render=True)))
+
+    @property
+    def reads_bytes(self) -> dict[str, bool | None]:
+        """Per view: frames read as bytes (True), through Open3D's capture (False), not yet known."""
+        return {name: s.bytes_ok for name, s in self._slots.items()}
 
     def close(self) -> None:
         for s in self._slots.values():
+            self._readback.forget(s.vis)
             s.vis.destroy_window()
         self._slots.clear()
 
@@ -85,6 +118,7 @@ class LegacyRenderer:
         if s is not None and (s.width, s.height) == (width, height):
             return s
         if s is not None:
+            self._readback.forget(s.vis)  # its framebuffer ends with its context
             s.vis.destroy_window()
         vis = o3d.visualization.Visualizer()
         if not vis.create_window(window_name="heritage-viewer", width=width, height=height,
