@@ -74,19 +74,19 @@ def web_glb_from_level(job: MasterJob, level: LevelSource) -> MasterOutput:
 
 
 def web_glb_from_cloud(job: MasterJob) -> MasterOutput | None:
-    """The web GLB of a point cloud master (LAS, LAZ, E57, a plain binary PLY cloud) of more
-    than twice the points the profile allows, thinned while it is read a chunk at a time
-    (:func:`.clouds.thin_chunks` over :func:`.cloudstream.master_source`), so a 100M-point
-    scan never sits in memory; None for any other master (the caller reads it whole)."""
+    """The web GLB of a point cloud master that :func:`.cloudstream.open_cloud_source` reads a
+    chunk at a time (LAS, LAZ, E57, PCD, XYZ, PTS, a PLY cloud) of more than twice the points
+    the profile allows, thinned while it is read (:func:`.clouds.thin_chunks`), so a
+    100M-point scan never sits in memory; None for any other master (the caller reads it whole)."""
     from archive.formats.identify import identify
     from archive.formats.lidar import las_point_count
 
     from .clouds import thin_chunks, thin_las
-    from .cloudstream import PlySource, master_source
+    from .cloudstream import STREAMED_CLOUDS, open_cloud_source
 
     fmt = identify(job.master)
     budget = profile_budget(job.profile, cloud=True)
-    if job.fmt != "glb" or budget is None or fmt not in ("las", "laz", "e57", "ply"):
+    if job.fmt != "glb" or budget is None or fmt not in STREAMED_CLOUDS:
         return None
     frame = model_frame(fmt, job.units, job.up_axis)
     target = int(budget * 0.97)
@@ -96,7 +96,7 @@ def web_glb_from_cloud(job: MasterJob) -> MasterOutput | None:
         thin = thin_las(job.master, target)
         thin.points, thin.cell = frame.points(thin.points + thin.origin), thin.cell * frame.scale
     else:
-        source = PlySource.open(job.master, frame) if fmt == "ply" else master_source(job.master, frame)
+        source = open_cloud_source(job.master, frame)
         if source is None or source.count <= 2 * budget:
             return None
         thin = thin_chunks(source.chunks(), *source.bounds(), target)

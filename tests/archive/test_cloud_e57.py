@@ -163,3 +163,52 @@ def test_damaged_points_are_a_corrupt_file_naming_it(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptFile, match=r"bad\.e57: "):
         list(E57Source(path, FRAME).chunks())
+
+
+# --- levels, pick index, 3D Tiles and the web GLB, never reading the master whole -------------
+
+SHA = "e5" * 32
+
+
+def test_levels_and_the_pick_index_are_made_block_by_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import archive.levels
+    from archive.levels import build_levels
+    from archive.pickindex import index_files
+    from archive.publish import cloudstream
+    from archive.publish.cloudstream import open_cloud_source
+
+    path = write_pye57(tmp_path / "scan.e57", [scan(6_000, 11), scan(5_000, 12)])
+    assert isinstance(open_cloud_source(path, FRAME), E57Source)
+    monkeypatch.setattr(cloudstream, "CHUNK", 1_000)
+    monkeypatch.setattr(archive.levels, "read_master", lambda p: pytest.fail(f"{p.name} was read whole"))
+    levels = build_levels(path, SHA, tmp_path / "lv", targets=(3_000, 800))
+    assert [lv.level for lv in levels] == [1, 2] and 1_500 < levels[0].points <= 3_000
+    files = index_files(tmp_path / "lv", SHA)
+    origin = np.array(json.loads(files["manifest"].read_text(encoding="utf-8"))["origin"])
+    indexed = np.load(files["vertices"]).astype(np.float64) + origin
+    whole, _ = read_e57(path)
+    assert np.allclose(indexed[np.lexsort(indexed.T[::-1])], whole[np.lexsort(whole.T[::-1])], atol=1e-5)
+
+
+def test_an_archived_e57_gives_3d_tiles_and_a_thinned_web_glb(tmp_path: Path) -> None:
+    from archive import Archive
+    from archive.publish import export_item, get_profile
+    from tests.archive.test_publish_support import add
+    from tests.archive.test_tiles3d import tiles_points
+
+    (tmp_path / "src").mkdir()
+    path = write_pye57(tmp_path / "src" / "hall.e57", [scan(14_000, 13), scan(12_000, 14)])
+    whole, whole_colours = read_e57(path)
+    with Archive.create(tmp_path / "a") as archive:
+        item = add(archive, path, "other", title_vi="Điện", model_licence="CC-BY-4.0")
+        tiles = export_item(archive, item, tmp_path / "tiles", "3dtiles")
+        profile = get_profile("web").with_overrides(max_bytes=64_000)  # room for about 4,000 points
+        web = export_item(archive, item, tmp_path / "web", "glb", profile).web
+    points, colours = tiles_points(tiles.files[0].parent)
+    assert len(points) == len(whole)
+    assert np.allclose(np.sort(points.max(0) - points.min(0)), np.sort(whole.max(0) - whole.min(0)), rtol=1e-4)
+    assert sorted(map(tuple, colours[:, :3])) == sorted(map(tuple, whole_colours.astype(np.uint8)))  # type: ignore[union-attr]
+    assert web is not None and web.master_points == len(whole) and 0 < web.points <= 4_000
+    assert any("thinned while it was read" in n for n in web.notes)

@@ -325,3 +325,18 @@ def test_an_archived_pcd_is_exported_as_3d_tiles_holding_every_point(tmp_path: P
     extent = whole.max(0) - whole.min(0)  # the published frame turns and scales: compare extents
     assert np.allclose(np.sort(points.max(0) - points.min(0)), np.sort(extent * 0.001), rtol=1e-4)
     assert sorted(map(tuple, colours[:, :3])) == sorted(map(tuple, np.round(whole_colours).astype(np.uint8)))
+
+
+def test_a_web_glb_of_a_pcd_far_over_the_budget_is_thinned_while_read(tmp_path: Path) -> None:
+    from archive import Archive
+    from archive.publish import export_item, get_profile
+
+    rows, types = layout("rgb_float", 30_000)
+    (tmp_path / "src").mkdir()
+    archive = Archive.create(tmp_path / "arc")
+    assert not archive.import_paths([write_pcd(tmp_path / "src" / "wall.pcd", rows, "ascii", types)]).errors
+    (item,) = archive.search_ids()
+    profile = get_profile("web").with_overrides(max_bytes=64_000)  # room for about 4,000 points
+    web = export_item(archive, item, tmp_path / "out", "glb", profile).web
+    assert web is not None and web.master_points == 30_000 and 0 < web.points <= 4_000
+    assert any("thinned while it was read" in n for n in web.notes)  # before: the whole reader, no such note
