@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PACKAGE_DATA = [
     "assets/templates/item.html.j2", "assets/templates/index.html.j2", "assets/templates/base.html.j2",
-    "assets/web/model-viewer/model-viewer-umd.min.js", "assets/web/page.js", "assets/web/page.css",
+    "assets/web/model-viewer/model-viewer-umd.min.js", "assets/web/page.js", "assets/web/tour.js",
+    "assets/web/page.css",
     "assets/templates/tiles.html.j2", "assets/web/tiles.js", "assets/web/tiles.css",
     "assets/web/tiles-viewer/tiles-viewer.min.js", "assets/web/tiles-viewer/LICENSE.3d-tiles-renderer",
     "assets/icons/heritage-app-256.png", "heritage_app/translations/heritage_vi.qm",

@@ -176,7 +176,7 @@ def copy_web_assets(root: Path) -> None:
     """Copy the shared page assets (CSS, scripts, vendored model-viewer and tiles viewer) into ``root/assets``."""
     dest = root / "assets"
     (dest / "model-viewer").mkdir(parents=True, exist_ok=True)
-    for name in ("page.css", "page.js", "site.js", "favicon.svg"):
+    for name in ("page.css", "tour.js", "page.js", "site.js", "favicon.svg"):
         shutil.copyfile(WEB / name, dest / name)
     for name in VIEWER_FILES:
         if (WEB / "model-viewer" / name).exists():
@@ -203,7 +203,8 @@ def single_file_page(record: Mapping[str, Any], lang: str, glb: Path, poster: by
     links = PageLinks(model="", fallback=None, alternates=list(alternates))
     ctx = item_context(record, lang, links, terms, research)
     inline = {"viewer": (WEB / "model-viewer" / "model-viewer-umd.min.js").read_text(encoding="utf-8"),
-              "page": (WEB / "page.js").read_text(encoding="utf-8"),
+              # one script: the tour's buttons (tour.js) and the page that gives them its camera
+              "page": "\n".join((WEB / name).read_text(encoding="utf-8") for name in ("tour.js", "page.js")),
               "css": (WEB / "page.css").read_text(encoding="utf-8")}
     # A literal "</script" inside inline code would end the element early.
     for key in ("viewer", "page"):

@@ -1,5 +1,5 @@
 // Item page: choose how to load the model, report load errors; notes on the model (hotspots)
-// open and close; the guided tour steps through saved views. No network access beyond the
+// open and close; the guided tour (tour.js) steps through saved views. No network access beyond the
 // page's own files: from file:// the model comes from model.glb.js (a script, which browsers
 // allow there), because fetch() of file:// URLs is blocked.
 (function () {
@@ -44,17 +44,14 @@
     });
   }
 
-  // Guided tour: stop 0 is the visitor's own view (kept when the tour starts, given back at
-  // the end); stops 1..n set model-viewer's camera from the saved views (already in the
-  // model's frame: orbit "theta phi radius" in rad, rad, m).
+  // Guided tour (tour.js): the saved views are already in the model's frame, an orbit
+  // "theta phi radius" in rad, rad, m, as model-viewer's camera takes them.
   function currentCamera() {
     var o = viewer.getCameraOrbit(), t = viewer.getCameraTarget();
     return { cameraOrbit: o.theta + "rad " + o.phi + "rad " + o.radius + "m",
       cameraTarget: t.x + "m " + t.y + "m " + t.z + "m", fieldOfView: viewer.getFieldOfView() + "deg",
       minCameraOrbit: "auto", maxCameraOrbit: "auto", minFieldOfView: "auto", maxFieldOfView: "auto" };
   }
-
-  function format(template, n, total) { return template.replace("{n}", n).replace("{total}", total); }
 
   // model-viewer keeps the camera within limits made for looking at the whole model (no
   // closer than 2.2 bounding radii, field of view 12-30 degrees): a stop widens them just
@@ -91,48 +88,14 @@
   var applying = 0;
 
   function initTour() {
-    var tour = document.getElementById("tour");
-    if (!tour) { return; }
-    var stops = tour.querySelectorAll(".tour-stop");
-    var prev = document.getElementById("tour-prev"), next = document.getElementById("tour-next");
-    var status = document.getElementById("tour-status");
-    var total = stops.length, current = 0, own = null;
-    tour.querySelector(".tour-controls").hidden = false;
-    root.setAttribute("data-tour", "ready");
-
-    function show(n) {
-      var loaded = root.getAttribute("data-model") === "loaded";
-      n = Math.max(0, Math.min(total, n));
-      if (loaded && current === 0 && n > 0) { own = currentCamera(); }
-      current = n;
-      Array.prototype.forEach.call(stops, function (stop, i) { stop.hidden = i !== current - 1; });
-      Array.prototype.forEach.call(viewer.querySelectorAll(".hotspot"), function (h) {
-        var mine = current > 0 && stops[current - 1].getAttribute("data-hotspot") === h.slot;
-        h.classList.toggle("tour-current", mine);
-        setExpanded(h, mine);
-      });
-      // aria-disabled, not disabled: a disabled button would drop the keyboard focus at either end
-      prev.setAttribute("aria-disabled", String(current === 0));
-      next.setAttribute("aria-disabled", String(current === total));
-      status.textContent = current === 0 ? format(tour.getAttribute("data-intro"), 0, total)
-        : format(tour.getAttribute("data-status"), current, total);
-      tour.setAttribute("data-stop", String(current));
-      if (loaded && (current > 0 || own)) { applyCamera(current > 0 ? cameraFor(stops[current - 1]) : own); }
-    }
-
-    function step(by) { if (current + by >= 0 && current + by <= total) { show(current + by); } }
-    prev.addEventListener("click", function () { step(-1); });
-    next.addEventListener("click", function () { step(1); });
-    tour.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-        step(event.key === "ArrowRight" ? 1 : -1);
-        event.preventDefault();
-      }
+    var tour = window.HeritageTour.start({
+      ready: function () { return root.getAttribute("data-model") === "loaded"; },
+      save: currentCamera,
+      restore: applyCamera,
+      go: function (stop) { applyCamera(cameraFor(stop)); },
+      hotspots: function () { return Array.prototype.slice.call(viewer.querySelectorAll(".hotspot")); },
     });
-    viewer.addEventListener("load", function () {  // a stop chosen while the model was on its way
-      if (current > 0) { own = own || currentCamera(); show(current); }
-    });
-    show(0);
+    if (tour) { viewer.addEventListener("load", tour.resume); }  // a stop chosen while the model was on its way
   }
 
   loadModel();

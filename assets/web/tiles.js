@@ -64,7 +64,7 @@
 
   // The camera in front of the whole cloud, a little above, once the root's box is known.
   function frame() {
-    if (tourStop > 0) { return; }  // a tour stop chosen before the tileset came keeps its view
+    if (tour && tour.stop() > 0) { return; }  // a tour stop chosen before the tileset came keeps its view
     var sphere = new V.Sphere();
     if (!tiles.getBoundingSphere(sphere)) { return; }
     tiles.group.updateMatrixWorld(true);
@@ -108,7 +108,6 @@
       normal: n.length === 3 && n.every(isFinite) ? new V.Vector3(n[0], n[1], n[2]) : null };
   });
   var projected = new V.Vector3(), towards = new V.Vector3();
-  var tourStop = 0;
 
   function placeHotspots() {
     var width = box.clientWidth, height = box.clientHeight;
@@ -136,7 +135,7 @@
     if (event.key === "Escape") { hotspots.forEach(function (h) { setExpanded(h.button, false); }); }
   });
 
-  // Guided tour (the same section as on a model-viewer page): a stop's saved view is an orbit
+  // Guided tour (tour.js, as on a model-viewer page): a stop's saved view is an orbit
   // "theta phi radius" (rad, rad, m) around its target, as model-viewer reads it: theta turns
   // about y from +z towards +x, phi down from +y; its field of view is the vertical one.
   function orbitCamera(target, theta, phi, radius, fov) {
@@ -150,58 +149,23 @@
     controls.update();
   }
 
-  function initTour() {
-    var tour = document.getElementById("tour");
-    if (!tour) { return; }
-    var stops = tour.querySelectorAll(".tour-stop");
-    var prev = document.getElementById("tour-prev"), next = document.getElementById("tour-next");
-    var status = document.getElementById("tour-status");
-    var total = stops.length, current = 0, own = null;
-    tour.querySelector(".tour-controls").hidden = false;
-    root.setAttribute("data-tour", "ready");
-
-    function format(template, n) { return template.replace("{n}", n).replace("{total}", total); }
-    function show(n) {
-      n = Math.max(0, Math.min(total, n));
-      if (current === 0 && n > 0) {
-        own = { position: camera.position.clone(), target: controls.target.clone(), fov: camera.fov };
-      }
-      current = tourStop = n;
-      Array.prototype.forEach.call(stops, function (stop, i) { stop.hidden = i !== current - 1; });
-      hotspots.forEach(function (h) {
-        var mine = current > 0 && stops[current - 1].getAttribute("data-hotspot") === h.button.slot;
-        h.button.classList.toggle("tour-current", mine);
-        setExpanded(h.button, mine);
-      });
-      prev.setAttribute("aria-disabled", String(current === 0));
-      next.setAttribute("aria-disabled", String(current === total));
-      status.textContent = format(tour.getAttribute(current === 0 ? "data-intro" : "data-status"), current);
-      tour.setAttribute("data-stop", String(current));
-      if (current > 0) {
-        var stop = stops[current - 1];
-        var orbit = stop.getAttribute("data-orbit").split(" ").map(Number);
-        var t = stop.getAttribute("data-target").split(" ").map(parseFloat);
-        orbitCamera(new V.Vector3(t[0], t[1], t[2]), orbit[0], orbit[1], orbit[2], Number(stop.getAttribute("data-fov")));
-      } else if (own) {
-        controls.target.copy(own.target);
-        camera.position.copy(own.position);
-        camera.fov = own.fov;
-        camera.updateProjectionMatrix();
-        controls.update();
-      }
-    }
-    function step(by) { if (current + by >= 0 && current + by <= total) { show(current + by); } }
-    prev.addEventListener("click", function () { step(-1); });
-    next.addEventListener("click", function () { step(1); });
-    tour.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-        step(event.key === "ArrowRight" ? 1 : -1);
-        event.preventDefault();
-      }
-    });
-    show(0);
-  }
-  initTour();
+  var tour = window.HeritageTour.start({
+    ready: function () { return true; },
+    save: function () { return { position: camera.position.clone(), target: controls.target.clone(), fov: camera.fov }; },
+    restore: function (own) {
+      controls.target.copy(own.target);
+      camera.position.copy(own.position);
+      camera.fov = own.fov;
+      camera.updateProjectionMatrix();
+      controls.update();
+    },
+    go: function (stop) {
+      var orbit = stop.getAttribute("data-orbit").split(" ").map(Number);
+      var t = stop.getAttribute("data-target").split(" ").map(parseFloat);
+      orbitCamera(new V.Vector3(t[0], t[1], t[2]), orbit[0], orbit[1], orbit[2], Number(stop.getAttribute("data-fov")));
+    },
+    hotspots: function () { return hotspots.map(function (h) { return h.button; }); },
+  });
   draw();
 
   window.HeritageTilesPage = {
