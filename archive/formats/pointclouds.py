@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -96,14 +97,71 @@ def _pcd_dtype(name: str, head: dict[str, list[str]]) -> np.dtype:
 
 
 def _pcd_ascii(path: Path, offset: int, n: int, dtype: np.dtype, info: ScanInfo) -> None:
-    width = sum(int(np.prod(dtype[k].shape or (1,))) for k in dtype.names or ())
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        nums = L.parse_numbers(fh.read())
-    C.declared_vs_real(n, nums.shape[0] // width, "PCD points", path.name, info.warnings)
-    rows = nums[: n * width].reshape(n, width)
+    """Count and bounds of an ASCII PCD's points, a block of lines at a time."""
     cols = _flat_columns(dtype)
-    info.bbox_min, info.bbox_max = C.bbox(rows[:, [cols["x"], cols["y"], cols["z"]]], info.warnings)
+    xyz = [cols["x"], cols["y"], cols["z"]]
+    lo, hi, rows, bad = np.full(3, np.inf), np.full(3, -np.inf), 0, 0
+    for table in pcd_ascii_rows(path, offset, _pcd_width(dtype)):
+        points = table[: max(0, n - rows), xyz]  # the surplus past the declared count is not read
+        rows += len(table)
+        finite = np.isfinite(points).all(1)
+        bad += int(len(points) - np.count_nonzero(finite))
+        if finite.any():
+            lo, hi = np.minimum(lo, points[finite].min(0)), np.maximum(hi, points[finite].max(0))
+    C.declared_vs_real(n, rows, "PCD points", path.name, info.warnings)
+    if bad:
+        info.warnings.append(f"{bad:,} point(s) have NaN or infinite coordinates; ignored in the bounds")
+    if np.isfinite(lo).all():
+        info.bbox_min, info.bbox_max = C._vec(lo), C._vec(hi)
+
+
+def pcd_ascii_rows(path: Path, offset: int, width: int, block: int = L.CHUNK) -> Iterator[np.ndarray]:
+    """The values of an ASCII PCD from ``offset`` (after its header) as (m, ``width``)
+    float64 tables, a block of about ``block`` bytes of lines at a time, every row the data
+    holds (a short last row is dropped). Raises ``CorruptFile`` naming the line of a value
+    that is not a number."""
+    carry, lines = np.zeros(0), 0
+    for text in L.line_chunks(path, block, offset=offset):
+        try:
+            numbers = L.parse_numbers(text)
+        except ValueError:  # numpy 2.4 raises where older versions stopped short
+            numbers = np.zeros(0)
+        if len(numbers) != _token_count(text):
+            at = next(i for i, line in enumerate(text.split(b"\n")) if not _numbers_only(line))
+            raise CorruptFile(f"{path.name}: line {_line_count(path, offset) + lines + at + 1} of the PCD holds a "
+                              "value that is not a number.")
+        lines += text.count(b"\n")
+        numbers = np.concatenate([carry, numbers]) if len(carry) else numbers
+        m = len(numbers) // width
+        carry = numbers[m * width:]
+        yield numbers[: m * width].reshape(m, width)
+
+
+def _pcd_width(dtype: np.dtype) -> int:
+    """Values per point of a PCD row (a field of COUNT k gives k)."""
+    return sum(int(np.prod(dtype[k].shape or (1,))) for k in dtype.names or ())
+
+
+def _token_count(text: bytes) -> int:
+    """Whitespace-separated tokens of ``text`` (bytes <= 0x20 separate)."""
+    buf = np.frombuffer(text, np.uint8)
+    if not buf.size:
+        return 0
+    ws = buf <= 32
+    return int((~ws[1:] & ws[:-1]).sum() + (not ws[0]))
+
+
+def _numbers_only(line: bytes) -> bool:
+    try:
+        [float(word) for word in line.split()]
+    except ValueError:
+        return False
+    return True
+
+
+def _line_count(path: Path, offset: int) -> int:
+    with open(path, "rb") as fh:
+        return fh.read(offset).count(b"\n")
 
 
 def _flat_columns(dtype: np.dtype) -> dict[str, int]:

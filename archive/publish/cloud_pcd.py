@@ -1,7 +1,8 @@
 """A PCD cloud (PCL's Point Cloud Data) read a chunk at a time, in every DATA encoding.
 
 * ``binary``: rows of a structured memory map, a slice at a time;
-* ``ascii``: blocks of whole lines parsed at C speed (:func:`glbtools.lines.parse_numbers`);
+* ``ascii``: blocks of whole lines parsed at C speed, by the importer's parser
+  (:func:`archive.formats.pointclouds.pcd_ascii_rows`);
 * ``binary_compressed``: the whole cloud is one LZF block laid out field by field (all x,
   then all y…), which cannot be sliced. A small one is decompressed in memory; a bigger one
   is decompressed once, in bounded memory (:func:`archive.formats.lzf.decompress_stream`),
@@ -27,7 +28,7 @@ import numpy as np
 
 from archive.errors import CorruptFile, LimitExceeded
 from archive.formats import lzf
-from archive.formats.pointclouds import _pcd_dtype, _pcd_header, _wh
+from archive.formats.pointclouds import _pcd_dtype, _pcd_header, _wh, pcd_ascii_rows
 
 from . import cloudstream
 from .cloudstream import Chunk, _Affine, _box_in_frame, _finite
@@ -115,36 +116,18 @@ class PcdSource:
             yield {k: block[k] for k in self.dtype.names or ()}
 
     def _ascii_blocks(self) -> Iterator[Columns]:
-        from glbtools.lines import parse_numbers
-
         widths = [int(np.prod(self.dtype[k].shape or (1,))) for k in self.dtype.names or ()]
-        width, starts = sum(widths), np.cumsum([0, *widths])
-        carry, rows, lines = np.zeros(0), 0, 0
-        for text in _line_blocks(self.path, self.offset, max(4096, self.chunk * TEXT_BYTES_PER_POINT)):
-            try:
-                numbers = parse_numbers(text)
-            except ValueError:  # numpy 2.4 raises where older versions stopped short
-                numbers = np.zeros(0)
-            if len(numbers) != _token_count(text):
-                raise CorruptFile(f"{self.path.name}: line {self._bad_line(text, lines)} "
-                                  "of the PCD holds a value that is not a number.")
-            lines += text.count(b"\n")
-            numbers = np.concatenate([carry, numbers]) if len(carry) else numbers
-            m = min(len(numbers) // width, self.count - rows)
-            table, carry = numbers[:m * width].reshape(m, width), numbers[m * width:]
-            rows += m
+        starts, rows = np.cumsum([0, *widths]), 0
+        size = max(4096, self.chunk * TEXT_BYTES_PER_POINT)
+        for table in pcd_ascii_rows(self.path, self.offset, sum(widths), size):
+            table = table[: self.count - rows]  # the surplus past the declared count is not read (Open3D's rule)
+            rows += len(table)
             yield {k: table[:, a] if w == 1 else table[:, a:a + w]
                    for k, a, w in zip(self.dtype.names or (), starts, widths, strict=False)}
             if rows == self.count:
                 return
         raise CorruptFile(f"{self.path.name}: the PCD declares {self.count:,} points but holds {rows:,}; "
                           "it is truncated.")
-
-    def _bad_line(self, text: bytes, before: int) -> int:
-        """The line number (from the file's start) of the first line of ``text`` (which
-        follows ``before`` data lines) holding a token that is not a number."""
-        at = next(i for i, line in enumerate(text.split(b"\n")) if not _numbers_only(line))
-        return _header_lines(self.path, self.offset) + before + at + 1
 
     def _compressed_blocks(self) -> Iterator[Columns]:
         """Slices of every field of the field-major layout (all x, then all y…)."""
@@ -237,40 +220,3 @@ def _colours(values: np.ndarray, kind: str, text: bool) -> np.ndarray:
     for k, shift in enumerate((16, 8, 0)):
         colours[:, k] = (packed >> shift) & 0xFF
     return colours
-
-
-def _line_blocks(path: Path, offset: int, size: int) -> Iterator[bytes]:
-    """Blocks of whole lines of ``path`` from ``offset``, about ``size`` bytes each."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        carry = b""
-        while block := fh.read(size):
-            block = carry + block
-            cut = block.rfind(b"\n") + 1
-            carry, block = block[cut:], block[:cut]
-            if block:
-                yield block
-        if carry:
-            yield carry + b"\n"
-
-
-def _token_count(text: bytes) -> int:
-    """Whitespace-separated tokens of ``text`` (bytes <= 0x20 separate)."""
-    buf = np.frombuffer(text, np.uint8)
-    if not buf.size:
-        return 0
-    ws = buf <= 32
-    return int((~ws[1:] & ws[:-1]).sum() + (not ws[0]))
-
-
-def _numbers_only(line: bytes) -> bool:
-    try:
-        [float(word) for word in line.split()]
-    except ValueError:
-        return False
-    return True
-
-
-def _header_lines(path: Path, offset: int) -> int:
-    with open(path, "rb") as fh:
-        return fh.read(offset).count(b"\n")

@@ -340,3 +340,30 @@ def test_a_web_glb_of_a_pcd_far_over_the_budget_is_thinned_while_read(tmp_path: 
     web = export_item(archive, item, tmp_path / "out", "glb", profile).web
     assert web is not None and web.master_points == 30_000 and 0 < web.points <= 4_000
     assert any("thinned while it was read" in n for n in web.notes)  # before: the whole reader, no such note
+
+
+# --- import: an ASCII PCD is measured a block of lines at a time --------------------------------
+
+def test_importing_an_ascii_pcd_measures_it_as_its_binary_twin(tmp_path: Path) -> None:
+    from archive.formats.base import DEFAULT_LIMITS
+    from archive.formats.pointclouds import inspect_pcd
+
+    rows, types = layout("rgba_padding_count", 3_000)
+    rows["y"][5::97] = np.nan
+    infos = [inspect_pcd(write_pcd(tmp_path / f"{e}.pcd", rows, e, types), tmp_path, DEFAULT_LIMITS)
+             for e in ("ascii", "binary")]
+    assert infos[0].points == infos[1].points == 3_000
+    assert infos[0].bbox_min == infos[1].bbox_min and infos[0].bbox_max == infos[1].bbox_max
+    warning = "31 point(s) have NaN or infinite coordinates; ignored in the bounds"
+    assert infos[0].warnings == infos[1].warnings == [warning]
+
+
+def test_ascii_rows_are_the_same_whatever_the_block(tmp_path: Path) -> None:
+    from archive.formats.pointclouds import pcd_ascii_rows
+
+    rows, types = layout("integers", 2_000)
+    path = write_pcd(tmp_path / "a.pcd", rows, "ascii", types)
+    offset = path.read_bytes().index(b"DATA ascii\n") + 11
+    small = list(pcd_ascii_rows(path, offset, 4, block=300))
+    assert len(small) > 50
+    assert np.array_equal(np.concatenate(small), np.concatenate(list(pcd_ascii_rows(path, offset, 4))))
