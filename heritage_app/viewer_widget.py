@@ -71,6 +71,7 @@ class ViewerWidget(QWidget):
                  lod_cache_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.status_note = ""
+        self.moving_note = ""  # while a lighter moving copy is drawn, it replaces status_note
         self.session = ViewerSession()
         self.service = service or default_service()
         self.lod_cache_dir = lod_cache_dir
@@ -146,6 +147,7 @@ class ViewerWidget(QWidget):
         self.cancel_loading()
         self._stop_stream()
         self.status_note = ""  # what a helper says about the shown model (e.g. a lighter copy); kept in the line
+        self.moving_note = ""
         self.generation += 1
         self.path, self._units = path, units
         self.session.clear_model()
@@ -289,7 +291,8 @@ class ViewerWidget(QWidget):
         what = (self.tr("{n} triangles") if m.kind == "mesh" else self.tr("{n} points")).format(n=f"{m.n_primitives:,}")
         name = self.path.name if self._stream is not None and self.path else (m.path.name if m.path else "")
         line = f"{name} — {what} — {size}"
-        self.status.setText(f"{line} — {self.status_note}" if self.status_note else line)
+        note = self.moving_note or self.status_note
+        self.status.setText(f"{line} — {note}" if note else line)
 
     def set_status_note(self, note: str) -> None:
         """A note about the shown model that stays in the status line (e.g. a lighter copy)."""
@@ -340,6 +343,7 @@ class ViewerWidget(QWidget):
             if frame is not None and model is self.session.model:  # never a frame of the model before
                 self.view.show_frame(frame)
                 self._paint_markers()
+                self._say_what_is_drawn()
         except Exception as exc:  # noqa: BLE001 (a failed frame must not take the app down)
             if self.session.model is not None:
                 self.status.setText(self.tr("Rendering failed: {error}").format(error=exc))
@@ -347,6 +351,19 @@ class ViewerWidget(QWidget):
         if self._pending is not None:
             moving, self._pending = self._pending, None
             self.request_frame(moving)
+
+    def _say_what_is_drawn(self) -> None:
+        """While moving, the status line names the lighter copy on screen, not the rest level
+        (frames are rendered one at a time, so ``last_frame`` is this frame's)."""
+        info, m = self.session.last_frame, self.session.model
+        note = ""
+        if info.get("level") == "lod" and m is not None:
+            noun = self.tr("triangles") if m.kind == "mesh" else self.tr("points")
+            note = self.tr("moving: a lighter copy of {p} {noun} is drawn").format(
+                p=f"{int(info.get('primitives') or 0):,}", noun=noun)  # type: ignore[call-overload]
+        if note != self.moving_note:
+            self.moving_note = note
+            self._show_model_status()
 
     def moved(self) -> None:
         """Camera changed by interaction: quick frame now, full quality when it settles."""

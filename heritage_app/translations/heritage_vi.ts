@@ -2166,6 +2166,10 @@
         <translation>Không hiển thị được: {error}</translation>
     </message>
     <message>
+        <source>moving: a lighter copy of {p} {noun} is drawn</source>
+        <translation>đang xoay: hiển thị bản nhẹ hơn gồm {p} {noun}</translation>
+    </message>
+    <message>
         <source>Picking is not ready yet: {why}</source>
         <translation>Chưa thể chọn điểm: {why}</translation>
     </message>

@@ -106,6 +106,27 @@ def test_the_coarsest_level_comes_first_then_the_finest_at_rest(qtbot, tmp_path,
 
 
 @pytestmark_gl
+def test_while_moving_the_status_names_the_lighter_copy_drawn(qtbot, tmp_path, viewer):
+    levels, _ = _streamed(tmp_path)
+    _open(qtbot, viewer, levels)
+    qtbot.waitUntil(lambda: viewer.session.model.path.name.endswith(".L1.ply"), timeout=60_000)
+    seen: list[tuple[object, str]] = []  # (what was drawn, the status line then), frame by frame
+    viewer.frameRendered.connect(lambda: seen.append((viewer.session.last_frame.get("level"), viewer.status.text())))
+    viewer.update_settings(frame_budget_ms=0.01)  # nothing fits: the lightest copy is drawn while moving
+    qtbot.waitUntil(lambda: not viewer._inflight, timeout=10_000)  # a rest frame asked meanwhile would win
+    viewer.session.camera.orbit(5, 0)
+    viewer.request_frame(moving=True)
+    qtbot.waitUntil(lambda: any(level == "lod" for level, _ in seen), timeout=10_000)
+    lightest = viewer.session.levels[-1].primitives
+    moving = [text for level, text in seen if level == "lod"]
+    assert all(f"moving: a lighter copy of {lightest:,} triangles is drawn" in t for t in moving)
+    assert not any("Showing level" in t for t in moving)  # the rest level is not what is on screen
+    viewer.request_frame(moving=False)
+    qtbot.waitUntil(lambda: seen[-1][0] == "full", timeout=10_000)
+    assert "Showing level 1 of 2" in viewer.status.text() and "moving" not in viewer.status.text()
+
+
+@pytestmark_gl
 def test_moving_cancels_a_finer_level_on_its_way(qtbot, tmp_path, viewer):
     levels, _ = _streamed(tmp_path)
     _open(qtbot, viewer, levels)
