@@ -177,8 +177,19 @@ def measure_text_cloud(path: Path, fmt: str, max_points: int | None = None, size
         if ok.any():
             lo, hi = np.minimum(lo, xyz[ok].min(axis=0)), np.maximum(hi, xyz[ok].max(axis=0))
     found = bool(np.isfinite(lo).all())
+    head = _sample(joined_rows(heads), len(columns))
     return TextCloudFacts(count, lo if found else None, hi if found else None, bad, columns,
-                          sum(declared) if fmt == "pts" and declared else None, joined_rows(heads))
+                          sum(declared) if fmt == "pts" and declared else None, head)
+
+
+def _sample(rows: TextRows, width: int) -> TextRows:
+    """The first :data:`SAMPLE_ROWS` point rows of ``rows`` with the numbers the colour rule
+    may look at (up to ``width`` from each row's first; a copy: the facts are kept, the
+    block they came from is not)."""
+    if len(rows.first) <= SAMPLE_ROWS:
+        return rows
+    end = min(len(rows.nums), int(rows.first[SAMPLE_ROWS - 1]) + width)
+    return TextRows(rows.nums[:end].copy(), rows.first[:SAMPLE_ROWS].copy(), rows.tokens[:SAMPLE_ROWS].copy())
 
 
 def joined_rows(blocks: list[TextRows]) -> TextRows:

@@ -331,3 +331,14 @@ def test_3d_tiles_of_a_pts_are_written_from_its_chunks(tmp_path: Path, big_pts: 
     assert isinstance(source, TextSource)
     report = write_tileset(source, tmp_path / "tiles", {}, bucket_max=20_000)
     assert report.points == 60_000 and report.coloured
+
+
+def test_the_colour_rule_looks_at_the_first_ten_thousand_rows_as_before(tmp_path: Path) -> None:
+    rows = [f"{i} {i % 7} 1.5 {i % 256} 3 4" for i in range(10_000)]
+    rows += [f"{i} 2 1.5 0.5 300 4" for i in range(2_000)]  # not colours, but past the rows sampled
+    path = _write(tmp_path, "c.xyz", rows)
+    want = _reference(path, "xyz")
+    points, colours = _streamed(path, 4096)
+    assert want[1] is not None and colours is not None
+    assert np.array_equal(colours, want[1]) and np.array_equal(points, want[0])
+    assert inspect_xyz(path, tmp_path, DEFAULT_LIMITS).vertex_colors
