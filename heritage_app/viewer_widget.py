@@ -207,7 +207,10 @@ class ViewerWidget(QWidget):
         if m is None:
             return 0
         lighter = sum(level_bytes(m.kind, lv.primitives) for lv in self.session.levels)
-        return level_bytes(m.kind, m.n_primitives) + lighter
+        texels = 0  # a textured scan opened without levels: its images are most of what it costs
+        if m.textured:
+            texels = sum(int(np.prod(np.asarray(t).shape[:2])) for t in m.geometry.textures)
+        return level_bytes(m.kind, m.n_primitives, texels) + lighter
 
     @staticmethod
     def memory_budget() -> int:

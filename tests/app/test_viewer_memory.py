@@ -51,3 +51,32 @@ def test_the_dialog_shows_what_the_scan_on_screen_takes(qtbot):
     assert dialog.use.text() == "300 MB of 512 MB"
     dialog.spin.setValue(0)
     assert dialog.use.text() == f"300 MB of {automatic_viewer_budget() // MB:,} MB"
+
+
+def test_a_textured_scan_without_levels_counts_its_texture(qtbot):
+    """What the dialog shows for a textured master opened whole must include its images."""
+    import numpy as np
+    import open3d as o3d
+    import trimesh
+
+    from heritage_app.viewer_widget import ViewerWidget
+    from viewer.model import Model
+
+    tm = trimesh.creation.icosphere(subdivisions=3)
+
+    def model(textured: bool) -> Model:
+        mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(tm.vertices), o3d.utility.Vector3iVector(tm.faces))
+        if textured:
+            mesh.triangle_uvs = o3d.utility.Vector2dVector(np.zeros((3 * len(tm.faces), 2)))
+            mesh.triangle_material_ids = o3d.utility.IntVector(np.zeros(len(tm.faces), dtype=np.int32))
+            mesh.textures = [o3d.geometry.Image(np.zeros((2048, 1024, 3), dtype=np.uint8))]
+        return Model(mesh, "mesh", units="mm")
+
+    viewer = ViewerWidget()
+    qtbot.addWidget(viewer)
+    used = []
+    for textured in (False, True):
+        viewer.session.set_model(model(textured))
+        assert viewer.session.model.textured is textured
+        used.append(viewer.memory_in_use())
+    assert used[1] - used[0] >= 2048 * 1024 * 3  # at least the image's own bytes
