@@ -1,4 +1,5 @@
-"""A headless Chromium driven over the DevTools protocol, with a tiny websocket client.
+"""A headless Chromium driven over the DevTools protocol, with a tiny websocket client, and a
+quiet local HTTP server for the pages it opens.
 
 Enough to open a page, collect console messages, exceptions, CSP violations and failed or
 external requests, evaluate JavaScript and take a screenshot. Standard library only.
@@ -7,6 +8,7 @@ external requests, evaluate JavaScript and take a screenshot. Standard library o
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -14,8 +16,12 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +209,12 @@ class Browser:
         path.write_bytes(data)
         return data
 
+    def keep_screenshot(self, name: str) -> bytes:
+        """A screenshot, kept as ``<name>.png`` in ``$HERITAGE_SCREENSHOTS`` when set (else in the profile)."""
+        shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or self.profile)
+        shots.mkdir(parents=True, exist_ok=True)
+        return self.screenshot(shots / f"{name}.png")
+
     def close(self) -> None:
         try:
             if hasattr(self, "ws"):
@@ -220,3 +232,20 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A static HTTP server of ``folder`` on a free local port, on a thread; yields its origin."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -4,11 +4,6 @@ offer AR with files that exist and fetch nothing for it. Screenshots go to $HERI
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,15 +12,9 @@ from archive import Archive
 from archive.demo import build_demo
 from archive.publish import build_site
 
-from .cdp import Browser, chromium_path
+from .cdp import Browser
 
-pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")]
 DRIVER_NOISE = ("GL Driver Message", "GPU stall due to ReadPixels", "rAF timed out in updateSource")
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +30,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(site: Path) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
+def served_folder(site: Path) -> Path:
+    return site
 
 
 def _problems(browser: Browser, origin: str = "") -> list[str]:
@@ -72,9 +50,7 @@ def test_map_shows_public_places_only_and_stays_offline(browser: Browser, site: 
                            " return [r.width, r.height]; })()")
     assert box[0] > 5 and box[1] > 5  # drawn, not collapsed
     assert browser.evaluate("document.querySelectorAll('#map image').length") == 0  # no tiles configured
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    browser.screenshot(shots / f"map-{via}.png")
+    browser.keep_screenshot(f"map-{via}")
 
 
 def test_sensitive_place_not_in_map_source(site: Path) -> None:

@@ -5,13 +5,8 @@ actually drawn (pixel statistics of a screenshot). Screenshots are kept in
 
 from __future__ import annotations
 
-import functools
 import io
-import os
 import shutil
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -27,18 +22,10 @@ from .cdp import Browser, chromium_path
 
 VASE = slug({"accession": "BTCVCĐ-0002"})  # the demo's vase (Đ folds, so its name carries a hash)
 
-pytestmark = [
-    pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed (apt-get install chromium)"),
-]
 LOADED = "document.documentElement.dataset.model === 'loaded'"
 # Timing messages of software rendering, not page defects: the GL driver's performance notes,
 # and model-viewer's warning when a frame takes longer than it waits (SwiftShader is slow).
 DRIVER_NOISE = ("GL Driver Message", "GPU stall due to ReadPixels", "rAF timed out in updateSource")
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -55,20 +42,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(published: Path) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(published)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
+def served_folder(published: Path) -> Path:
+    return published
 
 
 def _problems(browser: Browser, origin: str = "") -> list[str]:
@@ -78,9 +53,7 @@ def _problems(browser: Browser, origin: str = "") -> list[str]:
 
 def _model_pixels(browser: Browser, name: str) -> np.ndarray:
     """The model-viewer's area of a screenshot, (h, w, 3) uint8."""
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    png = browser.screenshot(shots / f"{name}.png")
+    png = browser.keep_screenshot(name)
     rect = browser.evaluate("(() => { const r = document.getElementById('model').getBoundingClientRect();"
                             " return [r.left, r.top, r.right, r.bottom].map(Math.round); })()")
     with Image.open(io.BytesIO(png)) as img:
@@ -140,7 +113,7 @@ def test_site_index_search_and_filters(browser: Browser, server: str, published:
                               " return document.querySelectorAll('.card:not([hidden])').length; })()")
     assert 0 < dishes < total
     if via == "http":
-        browser.screenshot(Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile) / "site-index.png")
+        browser.keep_screenshot("site-index")
 
 
 @pytest.mark.parametrize("via", ["http", "file"])

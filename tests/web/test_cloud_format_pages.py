@@ -8,8 +8,6 @@ folder. Screenshots go to $HERITAGE_SCREENSHOTS."""
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +20,8 @@ from archive.publish.profiles import Profile
 from tests.archive.test_publish_support import add
 from tests.viewer.test_every_import_format import SAMPLES
 
-from .cdp import Browser, chromium_path
+from .cdp import Browser
 
-pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")]
 CLOUDS = ["pcd", "pts", "e57", "las", "laz", "ply", "xyz"]
 TINY = Profile("tiny", "Budget of 100 points", max_points=100)  # the 400-point samples are over it
 LOADED = "document.documentElement.dataset.model === 'loaded'"
@@ -51,18 +48,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Pat
     return out
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
-
-
 def _drawn(browser: Browser, element: str, name: str) -> np.ndarray:
     """The pixels of ``element`` that are not its background (screenshot kept)."""
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    png = browser.screenshot(shots / f"{name}.png")
+    png = browser.keep_screenshot(name)
     rect = browser.evaluate(f"(() => {{ const r = document.getElementById('{element}').getBoundingClientRect();"
                             " return [r.left + 8, r.top + 8, r.right - 8, r.bottom - 40]"
                             ".map(v => Math.round(v * devicePixelRatio)); })()")

@@ -6,13 +6,8 @@ file://), the folder page and the single-file page. Screenshots go to $HERITAGE_
 
 from __future__ import annotations
 
-import functools
 import io
 import math
-import os
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +20,11 @@ from archive import Archive
 from archive.demo import build_demo
 from archive.publish import build_site, export_item
 
-from .cdp import Browser, chromium_path
+from .cdp import Browser
 
-pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")]
 LOADED = "document.documentElement.dataset.model === 'loaded' && document.documentElement.dataset.tour === 'ready'"
 DRIVER_NOISE = ("GL Driver Message", "GPU stall due to ReadPixels", "rAF timed out in updateSource")
 PRIVATE = "Ghi chú riêng 0c5e"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 def _body_vertex(vertices: np.ndarray, normals: np.ndarray, axis: int) -> int:
@@ -73,19 +62,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server(published: dict[str, Any]) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(published["root"])))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
+def served_folder(published: dict[str, Any]) -> Path:
+    return Path(published["root"])
 
 
 def _problems(browser: Browser, origin: str = "") -> list[str]:
@@ -99,9 +77,7 @@ def _open(browser: Browser, url: str, origin: str = "") -> None:
 
 
 def _shot(browser: Browser, name: str) -> bytes:
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    return browser.screenshot(shots / f"{name}.png")
+    return browser.keep_screenshot(name)
 
 
 STATE = """(() => {

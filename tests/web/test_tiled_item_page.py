@@ -7,13 +7,8 @@ Screenshots go to $HERITAGE_SCREENSHOTS."""
 
 from __future__ import annotations
 
-import functools
 import io
 import math
-import os
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +17,8 @@ from PIL import Image
 
 from tests.archive.tiled_item import PUBLIC_NOTE, TiledExport, build
 
-from .cdp import Browser, chromium_path
+from .cdp import Browser
 
-pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")]
 LOADED = "document.documentElement.dataset.model === 'loaded' && document.documentElement.dataset.tour === 'ready'"
 NOISE = ("GL Driver Message", "GPU stall due to ReadPixels", "tiles versions at 1.1 or higher have limited support")
 SPOT = """(() => { const b = document.querySelector('#tiles .hotspot'), r = document.getElementById('tiles')
@@ -38,25 +32,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> TiledExport:
     return build(tmp_path_factory.mktemp("tiled-html"))
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
 @pytest.fixture(scope="module")
-def server(exported: TiledExport) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(exported.folder.parent)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
+def served_folder(exported: TiledExport) -> Path:
+    return exported.folder.parent
 
 
 def _idle(browser: Browser) -> None:
@@ -69,9 +47,7 @@ def _idle(browser: Browser) -> None:
 
 
 def _shot(browser: Browser, name: str) -> np.ndarray:
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    with Image.open(io.BytesIO(browser.screenshot(shots / f"{name}.png"))) as img:
+    with Image.open(io.BytesIO(browser.keep_screenshot(name))) as img:
         return np.asarray(img.convert("RGB")).astype(int)
 
 

@@ -6,13 +6,8 @@ Screenshots are kept in ``$HERITAGE_SCREENSHOTS`` when set."""
 
 from __future__ import annotations
 
-import functools
 import io
-import os
-import threading
 import time
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -27,21 +22,13 @@ from archive.publish.tilespage import write_export_page
 from tests.archive.test_publish_support import add
 from tests.archive.test_tiles3d import _write_las, terrain
 
-from .cdp import Browser, chromium_path
+from .cdp import Browser
 
-pytestmark = [
-    pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed (apt-get install chromium)"),
-]
 LOADED = "document.documentElement.dataset.model === 'loaded'"
 # Not page defects: software rendering's performance notes, and 3d-tiles-renderer's note that
 # it supports "most" of 3D Tiles 1.1 (it reads our tiles, which use no 1.1 extension, fully).
 NOISE = ("GL Driver Message", "GPU stall due to ReadPixels", "tiles versions at 1.1 or higher have limited support")
 BACKGROUND = np.array([0x20, 0x21, 0x24])
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +50,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(published: Path) -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(published)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    b = Browser()
-    yield b
-    b.close()
+def served_folder(published: Path) -> Path:
+    return published
 
 
 def _problems(browser: Browser, allowed: str) -> list[str]:
@@ -100,9 +75,7 @@ def _settle(browser: Browser, after: int, timeout: float = 60.0) -> dict:
 
 def _drawn(browser: Browser, name: str) -> float:
     """Share of the viewer's pixels that are not its background (screenshot kept)."""
-    shots = Path(os.environ.get("HERITAGE_SCREENSHOTS") or browser.profile)
-    shots.mkdir(parents=True, exist_ok=True)
-    png = browser.screenshot(shots / f"{name}.png")
+    png = browser.keep_screenshot(name)
     rect = browser.evaluate("(() => { const r = document.getElementById('tiles').getBoundingClientRect();"
                             " return [r.left + 8, r.top + 8, r.right - 8, r.bottom - 40].map(Math.round); })()")
     with Image.open(io.BytesIO(png)) as img:
