@@ -13,12 +13,14 @@ coordinates, line continuations…) gives ``None``: the caller falls back to tri
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from glbtools.lines import WS, line_chunks, line_table, line_tokens, parse_numbers, select_lines
+from glbtools.lines import CHUNK, WS, line_chunks, line_table, line_tokens, parse_numbers, select_lines
 
 _V, _T, _F, _N, _U, _M = (ord(c) for c in "vtfnum")
 _IGNORED = np.zeros(256, dtype=bool)
@@ -51,12 +53,31 @@ class _Acc:
     materials: set[bytes] = field(default_factory=set)
 
 
-def read_textured_obj(path: Path) -> TexturedObj | None:
-    """``path`` as split arrays, or None when it needs the full reader (module docstring)."""
-    acc = _Acc()
-    for chunk in line_chunks(path):
-        if not _chunk(chunk, acc):
-            return None
+    def extend(self, other: _Acc) -> None:
+        self.positions += other.positions
+        self.coords += other.coords
+        self.corners += other.corners
+        self.mtllib += other.mtllib
+        self.materials |= other.materials
+
+
+#: files of at least this size are parsed a chunk per worker process, in parallel
+PARALLEL_BYTES = 64 * 1024**2
+#: bytes of whole lines parsed at a time
+CHUNK_BYTES = CHUNK
+
+
+def read_textured_obj(path: Path, workers: int | None = None) -> TexturedObj | None:
+    """``path`` as split arrays, or None when it needs the full reader (module docstring).
+    A file of :data:`PARALLEL_BYTES` or more is parsed by ``workers`` processes (by default
+    one per core, at most four), a chunk of whole lines each at a time."""
+    workers = workers or min(os.cpu_count() or 1, 4)
+    parsed = _parsed_in_workers(path, workers) if workers > 1 and path.stat().st_size >= PARALLEL_BYTES else None
+    acc = parsed if parsed is not None else _Acc()
+    if parsed is None:
+        for chunk in line_chunks(path, CHUNK_BYTES):
+            if not _chunk(chunk, acc):
+                return None
     if not acc.positions or not acc.coords or not acc.corners or len(acc.materials) > 1:
         return None
     positions = np.concatenate(acc.positions).reshape(-1, 3)
@@ -67,14 +88,32 @@ def read_textured_obj(path: Path) -> TexturedObj | None:
     del acc
     if corners.min() < 1 or corners[:, 0].max() > len(positions) or corners[:, 1].max() > len(coords):
         return None  # relative or broken references: the full reader decides
-    key = (corners[:, 0] - 1) * len(coords) + (corners[:, 1] - 1)
+    position, coord, faces = split_pairs(corners[:, 0] - 1, corners[:, 1] - 1, len(positions))
     del corners
-    used, inverse = np.unique(key, return_inverse=True)
-    del key
     origin = far_origin(positions)
-    vertices = (positions[used // len(coords)] - origin).astype(np.float32)
-    uv = coords[used % len(coords), :2]
-    return TexturedObj(vertices, uv, inverse.reshape(-1, 3), mtllib, material, origin)
+    vertices = (positions[position] - origin).astype(np.float32)
+    return TexturedObj(vertices, coords[coord], faces.reshape(-1, 3), mtllib, material, origin)
+
+
+def split_pairs(position: np.ndarray, coord: np.ndarray, positions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One vertex per distinct (position, texture coordinate) pair of the corners: (position
+    index (k,), coordinate index (k,), vertex of each corner (c,)), from the corners' zero-based
+    ``position`` and ``coord`` indices (c,). Most positions carry one coordinate: each used
+    position's first vertex takes the coordinate its last corner names, and only the other
+    corners (the seams', a few percent) are sorted, not all of them."""
+    chosen = np.full(positions, -1, np.int64)
+    chosen[position] = coord
+    used = np.flatnonzero(chosen >= 0)
+    number = np.full(positions, -1, np.int64)
+    number[used] = np.arange(len(used))
+    vertex = number[position]
+    other = np.flatnonzero(chosen[position] != coord)
+    if not len(other):
+        return used, chosen[used], vertex
+    span = int(coord.max()) + 1
+    pairs, again = np.unique(position[other] * span + coord[other], return_inverse=True)
+    vertex[other] = len(used) + again.ravel()
+    return np.concatenate([used, pairs // span]), np.concatenate([chosen[used], pairs % span]), vertex
 
 
 def far_origin(points: np.ndarray) -> np.ndarray:
@@ -83,6 +122,50 @@ def far_origin(points: np.ndarray) -> np.ndarray:
     lo, hi = points.min(axis=0).astype(np.float64), points.max(axis=0).astype(np.float64)
     centre, extent = (lo + hi) / 2.0, float((hi - lo).max()) or 1.0
     return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
+
+
+def _parsed_in_workers(path: Path, workers: int) -> _Acc | None:
+    """Every chunk of ``path`` parsed in a pool of ``workers`` processes, in order (at most
+    two chunks per worker in flight: memory stays bounded); an empty _Acc when one declined,
+    None when no pool can be started here (the caller parses in this process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from platform_support import start_method
+
+    acc = _Acc()
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method()))
+    except (OSError, ValueError):
+        return None
+    with pool:
+        pending: list[Future[_Acc | None]] = []
+        for chunk in line_chunks(path, CHUNK_BYTES):
+            pending.append(pool.submit(_parse_chunk, chunk))
+            del chunk
+            while len(pending) > 2 * workers:
+                if not _take(pending.pop(0), acc):
+                    pool.shutdown(cancel_futures=True)
+                    return _Acc()
+        while pending:
+            if not _take(pending.pop(0), acc):
+                pool.shutdown(cancel_futures=True)
+                return _Acc()
+    return acc
+
+
+def _take(future: Future[_Acc | None], acc: _Acc) -> bool:
+    part = future.result()
+    if part is None:
+        return False
+    acc.extend(part)
+    return True
+
+
+def _parse_chunk(chunk: bytes) -> _Acc | None:
+    """One chunk parsed on its own (in a worker process); None when it declines."""
+    acc = _Acc()
+    return acc if _chunk(chunk, acc) else None
 
 
 def _chunk(chunk: bytes, acc: _Acc) -> bool:
@@ -156,4 +239,4 @@ def _faces(buf: np.ndarray, lengths: np.ndarray, mask: np.ndarray, acc: _Acc) ->
     acc.corners.append(nums.reshape(-1, per)[:, :2])
     return True
 
-__all__ = ["TexturedObj", "far_origin", "read_textured_obj"]
+__all__ = ["TexturedObj", "far_origin", "read_textured_obj", "split_pairs"]
