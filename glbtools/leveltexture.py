@@ -9,6 +9,7 @@ the cells. Coarser levels keep a smaller copy (a 60k-triangle level needs no 8k 
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -76,18 +77,37 @@ def scaled(image: Image.Image, longest: int) -> Image.Image:
 
 def save_texture(image: Image.Image, folder: Path, stem: str, longest: int) -> str:
     """Write ``image`` (scaled to ``longest``) as ``stem.jpg`` (``stem.png`` when it has
-    transparency) in ``folder``, through a temporary file; returns the file's name."""
+    transparency) in ``folder``, through a temporary file; returns the file's name. A JPEG
+    kept at its size is copied from its file, not encoded again (no second loss, no time)."""
     picture = scaled(image, longest)
     alpha = _has_alpha(picture)
     name = f"{stem}.{'png' if alpha else 'jpg'}"
     tmp = temp_beside(folder / name)  # a name of this PC and process: two PCs may write it at once
+    source = jpeg_file(picture) if not alpha else None
     with open(tmp, "wb") as fh:
-        if alpha:
+        if source is not None:
+            with open(source, "rb") as src:
+                shutil.copyfileobj(src, fh, 1024**2)
+        elif alpha:
             picture.convert("RGBA").save(fh, format="PNG", compress_level=1)
         else:
             picture.convert("RGB").save(fh, format="JPEG", quality=90)
     tmp.replace(folder / name)
     return name
+
+
+def jpeg_file(image: Image.Image) -> Path | None:
+    """The JPEG file ``image`` was read from, unchanged (its ``filename``, format and size
+    still those of the file), or None."""
+    source = getattr(image, "filename", "")
+    if image.format != "JPEG" or not source or image.mode not in ("RGB", "L"):
+        return None
+    try:
+        with Image.open(source) as again:
+            same = again.format == "JPEG" and again.size == image.size
+    except (OSError, Image.DecompressionBombError):
+        return None
+    return Path(source) if same else None
 
 
 def _has_alpha(image: Image.Image) -> bool:

@@ -33,6 +33,8 @@ def textured_obj_parts(path: Path) -> list[Any] | None:
             material = {k: SimpleMaterial(**v) for k, v in kwargs.items()}.get(obj.material or "")
         except Exception:  # noqa: BLE001 - as trimesh: an MTL that cannot be read leaves the mesh plain
             material = None
+    if material is not None and getattr(material, "image", None) is not None:
+        _name_source(material.image, path, obj.mtllib, obj.material)
     visual = trimesh.visual.TextureVisuals(uv=obj.uv, material=material)
     vertices = obj.vertices + obj.origin if obj.origin.any() else obj.vertices  # float64 only when far off
     geom = trimesh.Trimesh(vertices, obj.faces, visual=visual, process=False)
@@ -43,6 +45,17 @@ def textured_obj_parts(path: Path) -> list[Any] | None:
         _mtl(part, geom, path.parent, parts.notes)
         parts.append(part)
     return parts
+
+
+def _name_source(image: Any, path: Path, mtllib: str | None, material: str | None) -> None:
+    """Give the texture trimesh read from bytes the name of its file (as if opened from it),
+    so that a level keeping it at its size copies the file instead of encoding it again
+    (:func:`glbtools.leveltexture.save_texture`)."""
+    from glbtools.objmaterial import obj_texture
+
+    found = obj_texture(path, mtllib, material)
+    if found is not None and found.image is not None and not getattr(image, "filename", ""):
+        image.filename = str(found.image)
 
 
 __all__ = ["textured_obj_parts"]
