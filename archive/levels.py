@@ -308,7 +308,9 @@ def reduce(g: MasterGeometry, target: int, memory: int | None = None) -> tuple[M
         return MasterGeometry(points.astype(np.float32), faces.astype(np.int32), None, g.origin,
                               uv.astype(np.float32), g.texture), None
     if g.textured:  # seam-aware (archive.publish.seams): each kept vertex keeps an original's UV
-        part = decimate(Part(g.vertices, g.faces, uv=g.uv, image=g.texture), target)
+        from .publish.seams import LEVEL_AGGRESSIVENESS
+
+        part = decimate(Part(g.vertices, g.faces, uv=g.uv, image=g.texture), target, LEVEL_AGGRESSIVENESS)
     else:
         part = decimate(Part(g.vertices, g.faces, colors=g.colours), target)
     assert part.faces is not None

@@ -16,6 +16,10 @@ the same run, with ratios against the reference:
   first) and of level 1, 1024 px, vs the same snapshot of the master (cold);
 * viewing memory: a level read by the viewer (``viewer.level_files.load_level``, textured)
   vs the master read as the app opens it without levels (``viewer.load_model_isolated``);
+  with ``--viewing`` only the master without levels, read by the viewer's lean textured-OBJ
+  reader (``viewer.readers.read_textured_obj_lean``) vs Open3D's reader it replaced;
+* mean error against the master of level 1 and of gltfpack's copy of the same size
+  (``archive.publish.budget.geometric_error``, two-sided); target: ours <= gltfpack's.
 * with ``isolated``: each format's levels built the archive's way, in the isolated worker
   under its memory limit (a textured master too big for one pass there goes in blocks).
 """
@@ -83,10 +87,56 @@ def viewing(path: Path, level: bool) -> tuple[float, float, str]:
         code = (f"from viewer.level_files import load_level; m = load_level({str(path)!r}); "
                 "print(m.n_primitives, m.textured, m.warnings)")
     else:
-            code = (f"from viewer import load_model_isolated; m = load_model_isolated({str(path)!r}); "
+        code = (f"from viewer import load_model_isolated; m = load_model_isolated({str(path)!r}); "
                 "print(m.n_primitives, m.textured, m.warnings)")
     run = measure(_py(code), check=False)
     return run.seconds, run.gb, run.stdout.strip() if not run.returncode else run.stderr.strip().splitlines()[-1]
+
+
+def viewing_readers(obj: Path) -> None:
+    """Time and peak memory of the viewer reading the textured master ``obj`` (no levels) with
+    its lean reader and with Open3D's, each in a fresh process."""
+    figures = {}
+    for name, force in (("lean reader", ""), ("Open3D's reader", "r.read_textured_obj_lean = lambda p: None; ")):
+        code = (f"import viewer.readers as r; {force}from viewer import load_model; m = load_model({str(obj)!r}); "
+                "print(len(m.geometry.vertices), m.n_primitives, m.textured, m.warnings)")
+        run = measure(_py(code), check=False)
+        figures[name] = (run.seconds, run.gb)
+        print(f"viewing memory, {obj.name} without levels, {name}: {run.seconds:.1f} s, {run.gb:.2f} GB "
+              f"[vertices, triangles, textured, notes: {run.stdout.strip() or run.stderr.strip()[-200:]}]", flush=True)
+    (t1, m1), (t0, m0) = figures["lean reader"], figures["Open3D's reader"]
+    print(f"viewing memory ratio lean/Open3D: {m1 / m0:.2f}x memory, {t1 / t0:.2f}x time", flush=True)
+
+
+def level_errors(obj: Path, level: Path, gltfpack_glb: Path) -> None:
+    """Mean two-sided error against the master of ``level`` and of gltfpack's output."""
+    code = f"""
+from pathlib import Path
+import numpy as np
+from archive.publish.budget import geometric_error
+from archive.publish.geometry import Model, Part, load_model
+from glbtools.levelfile import read_level_arrays
+from glbtools.objfast import read_textured_obj
+o = read_textured_obj(Path({str(obj)!r}))
+master = Model([Part(o.vertices.astype(np.float64) + o.origin, o.faces)])
+del o
+a = read_level_arrays(Path({str(level)!r}))
+ours = Model([Part(np.asarray(a.vertices, np.float64) + a.origin, np.asarray(a.faces, np.int64))])
+gp = load_model(Path({str(gltfpack_glb)!r}), "m", "y")
+for name, copy in (("level 1", ours), ("gltfpack", gp)):
+    e = geometric_error(master, copy)
+    print(name, copy.triangles, e.mean_rel, e.max_rel)
+"""
+    run = measure(_py(code), check=False)
+    if run.returncode:
+        print(f"error measure FAILED: {run.stderr.strip().splitlines()[-1]}", flush=True)
+        return
+    rows = {ln.rsplit(" ", 3)[0]: [float(v) for v in ln.rsplit(" ", 3)[1:]] for ln in run.stdout.strip().splitlines()}
+    for name, (tris, mean, worst) in rows.items():
+        print(f"error against the master, {name} ({int(tris):,} triangles): mean {mean:.3e}, max {worst:.3e} "
+              "of the diagonal", flush=True)
+    print(f"mean error ratio level 1 / gltfpack: {rows['level 1'][1] / rows['gltfpack'][1]:.2f}x (target <= 1)",
+          flush=True)
 
 
 def main() -> None:
@@ -97,9 +147,13 @@ def main() -> None:
                     help="obj, glb, blocks (the OBJ in blocks), isolated (each format the archive's way)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-textured"))
     ap.add_argument("--pictures-only", action="store_true", help="reuse the levels of an earlier run")
+    ap.add_argument("--viewing", action="store_true", help="only the viewer reading the master without levels")
     args = ap.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     obj = make_textured(args.work, args.triangles, args.texture, glb="glb" in formats)
+    if args.viewing:
+        viewing_readers(obj)
+        return
     archive_way = "isolated" in formats
     formats = [f for f in formats if f in ("obj", "glb", "blocks")]
     masters = {"obj": obj, "glb": obj.with_suffix(".glb")}
@@ -123,6 +177,8 @@ def main() -> None:
         print(f"levels of the {fmt.upper()} in the archive's isolated worker: "
               f"{isolated(masters[fmt], args.work / f'iso-{fmt}')}", flush=True)
     one_pass = sorted((args.work / "levels-obj").glob(f"{SHA}.L*.ply"))
+    if one_pass:
+        level_errors(obj, one_pass[0], args.work / "gp.glb")
     if one_pass or levels:
         pictures(args.work, obj, one_pass or levels)
 

@@ -127,31 +127,33 @@ def far_origin(points: np.ndarray) -> np.ndarray:
 def _parsed_in_workers(path: Path, workers: int) -> _Acc | None:
     """Every chunk of ``path`` parsed in a pool of ``workers`` processes, in order (at most
     two chunks per worker in flight: memory stays bounded); an empty _Acc when one declined,
-    None when no pool can be started here (the caller parses in this process)."""
+    None when no pool works here (a worker could not start, e.g. a ``__main__`` that cannot
+    be imported again): the caller then parses in this process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     from platform_support import start_method
 
-    acc = _Acc()
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method()))
-    except (OSError, ValueError):
-        return None
-    with pool:
-        pending: list[Future[_Acc | None]] = []
-        for chunk in line_chunks(path, CHUNK_BYTES):
-            pending.append(pool.submit(_parse_chunk, chunk))
-            del chunk
-            while len(pending) > 2 * workers:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context(start_method())) as pool:
+            acc = _Acc()
+            pending: list[Future[_Acc | None]] = []
+            for chunk in line_chunks(path, CHUNK_BYTES):
+                pending.append(pool.submit(_parse_chunk, chunk))
+                del chunk
+                while len(pending) > 2 * workers or (pending and pending[0].done()):
+                    if not _take(pending.pop(0), acc):
+                        pool.shutdown(cancel_futures=True)
+                        return _Acc()
+            while pending:
                 if not _take(pending.pop(0), acc):
                     pool.shutdown(cancel_futures=True)
                     return _Acc()
-        while pending:
-            if not _take(pending.pop(0), acc):
-                pool.shutdown(cancel_futures=True)
-                return _Acc()
-    return acc
+            return acc
+    except (BrokenProcessPool, OSError, ValueError):
+        return None
 
 
 def _take(future: Future[_Acc | None], acc: _Acc) -> bool:

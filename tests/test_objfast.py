@@ -51,3 +51,17 @@ def test_a_chunk_a_worker_declines_declines_the_file(tmp_path: Path, monkeypatch
     monkeypatch.setattr(objfast, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(objfast, "CHUNK_BYTES", 4096)
     assert read_textured_obj(obj, workers=2) is None
+
+
+def test_without_worker_processes_the_file_is_parsed_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    obj = _obj(tmp_path / "m.obj", 3000)
+    monkeypatch.setattr(objfast, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(objfast, "_parse_chunk", _exit_worker)  # a worker that dies, as one whose start fails
+    parsed = read_textured_obj(obj, workers=2)
+    assert parsed is not None and len(parsed.faces) == 2998
+
+
+def _exit_worker(chunk: bytes) -> None:
+    import os
+
+    os._exit(3)

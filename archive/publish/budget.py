@@ -40,7 +40,7 @@ class GeometricError:
                 "max_relative": self.max_rel, "samples": self.samples}
 
 
-def decimate(part: Part, target_triangles: int) -> Part:
+def decimate(part: Part, target_triangles: int, schedule: tuple[float, ...] | None = None) -> Part:
     """A copy of ``part`` reduced to at most about ``target_triangles`` (quadric edge collapse).
 
     Parts without texture coordinates or colours go through fast-simplification, whose
@@ -52,7 +52,8 @@ def decimate(part: Part, target_triangles: int) -> Part:
     (:func:`.seams.decimate_welded`). Should that stop short of the target, the optional
     meshoptimizer wrapper ``almeshopt`` is tried when installed (not a project dependency:
     its wheel declares no licence and needs AVX2), and last fast-simplification on the split
-    mesh with attributes averaged along the collapses.
+    mesh with attributes averaged along the collapses. ``schedule`` replaces the seam-aware
+    pass's aggressiveness schedule (:data:`.seams.AGGRESSIVENESS`).
     """
     assert part.faces is not None
     target = max(target_triangles, 4)  # the simplifier keeps at least a handful of faces
@@ -68,7 +69,7 @@ def decimate(part: Part, target_triangles: int) -> Part:
                    double_sided=part.double_sided, details=part.details)
         recompute_normals(out)
         return out
-    welded = decimate_welded(part, target)
+    welded = decimate_welded(part, target, schedule=schedule)
     if welded is not None:
         return welded
     reduced = _seam_aware(part, target)

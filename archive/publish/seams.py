@@ -28,6 +28,10 @@ from .geometry import Part, recompute_normals
 #: mesh is scaled to a unit bounding-box diagonal first; low values collapse closer to the
 #: cheapest-first order of a priority queue and keep the surface closer.
 AGGRESSIVENESS = (2.0, 3.0, 5.0, 7.0)
+#: the schedule for levels of detail: 30 % less time than starting at 2, for a mean error
+#: still about two thirds of gltfpack's at the same size (1M-triangle textured Spot scan to
+#: 250k: 2.4e-5 of the diagonal against gltfpack's 3.7e-5; 2.2e-5 at 2, 4.5e-5 at 5)
+LEVEL_AGGRESSIVENESS = (3.0, 5.0, 7.0)
 
 
 def weld(part: Part) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +65,7 @@ def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def decimate_welded(part: Part, target: int, *, unit_frame: bool = False, preserve_border: bool = False,
-                    best_effort: bool = False) -> Part | None:
+                    best_effort: bool = False, schedule: tuple[float, ...] | None = None) -> Part | None:
     """``part`` reduced to at most ``target`` triangles with its seams kept (see the module
     docstring); None when fast-simplification stops short of the target at every setting.
 
@@ -69,7 +73,8 @@ def decimate_welded(part: Part, target: int, *, unit_frame: bool = False, preser
     is already in the frame the simplifier is made for (its positions are used, and come
     back, exactly as given); ``preserve_border`` keeps every edge on an open border (the
     block's cuts) in place; ``best_effort`` keeps the first setting's result even above
-    ``target`` instead of trying more aggressive ones or giving up."""
+    ``target`` instead of trying more aggressive ones or giving up. ``schedule`` replaces
+    :data:`AGGRESSIVENESS`."""
     import fast_simplification
 
     assert part.faces is not None
@@ -85,7 +90,7 @@ def decimate_welded(part: Part, target: int, *, unit_frame: bool = False, preser
     tris = faces.astype(np.int32)
     del faces
     collapses = None
-    for agg in AGGRESSIVENESS:
+    for agg in schedule or AGGRESSIVENESS:
         points, reduced, collapses = fast_simplification.simplify(unit, tris, target_count=target, agg=agg,
                                                                   return_collapses=True,
                                                                   preserve_border=preserve_border)
