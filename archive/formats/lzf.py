@@ -102,7 +102,11 @@ def _decode(src: bytes, ip: int, end: int, out: bytearray, op: int, stop: int,
         length += 2
         if ref < 0 or op + length > cap:
             raise CorruptFile("compressed point data is damaged (bad back reference).")
-        op = _copy_back(out, ref, op, length)
+        if op - ref >= length:  # inline: a call per reference costs a quarter of the time
+            out[op : op + length] = out[ref : ref + length]
+            op += length
+        else:
+            op = _copy_back(out, ref, op, length)
     return ip, op
 
 
