@@ -342,3 +342,20 @@ def test_the_colour_rule_looks_at_the_first_ten_thousand_rows_as_before(tmp_path
     assert want[1] is not None and colours is not None
     assert np.array_equal(colours, want[1]) and np.array_equal(points, want[0])
     assert inspect_xyz(path, tmp_path, DEFAULT_LIMITS).vertex_colors
+
+
+def test_an_archived_pts_gets_levels_and_a_pick_index_in_the_isolated_worker(tmp_path: Path, big_pts: Path) -> None:
+    from archive import Archive
+    from archive.levels import build_archive_levels
+    from archive.levels_limits import _streamed_points
+
+    archive = Archive.create(tmp_path / "arc")
+    assert not archive.import_paths([big_pts]).errors
+    item_id = archive.search_ids()[0]
+    assert _streamed_points(big_pts, (10_000, 2_000)) is not None  # the worker's limit follows the level, not the file
+    report = build_archive_levels(archive, None, None, None, (10_000, 2_000))
+    assert report.built == [item_id] and not report.failed
+    assert [lv.points for lv in archive.levels(item_id)] and archive.pick_index(item_id) is not None
+    from viewer.pickindex import PickIndex
+
+    assert PickIndex(archive.pick_index(item_id)).count == 60_000  # type: ignore[arg-type]
