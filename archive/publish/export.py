@@ -35,6 +35,7 @@ from platform_support import link_or_copy
 
 from . import formats, html, tilespage
 from .annotations import item_research
+from .cloudfiles import cloud_files_from_master
 from .geometry import load_model
 from .jsonld import licence_url
 from .levelsource import LevelSource, choose_web_level, web_glb_from_cloud, web_glb_from_level  # noqa: F401
@@ -124,6 +125,8 @@ def write_from_master(job: MasterJob) -> MasterOutput:
         return web_glb_from_level(job, job.level)
     if job.fmt == "glb" and (thinned := web_glb_from_cloud(job)) is not None:
         return thinned  # a cloud far over the budget, thinned while read (never whole in memory)
+    if (copied := cloud_files_from_master(job)) is not None:
+        return copied  # a cloud's PLY/LAS/LAZ at full resolution, copied a chunk at a time
     from_master = getattr(formats.WRITERS.get(job.fmt), "from_master", None)
     if from_master is not None:  # a writer that reads the master itself, a chunk at a time (3D Tiles)
         return from_master(job)  # type: ignore[no-any-return]
