@@ -148,6 +148,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-textured"))
     ap.add_argument("--pictures-only", action="store_true", help="reuse the levels of an earlier run")
     ap.add_argument("--viewing", action="store_true", help="only the viewer reading the master without levels")
+    ap.add_argument("--no-pictures", action="store_true", help="stop after the builds and the error measure")
     args = ap.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     obj = make_textured(args.work, args.triangles, args.texture, glb="glb" in formats)
@@ -179,7 +180,7 @@ def main() -> None:
     one_pass = sorted((args.work / "levels-obj").glob(f"{SHA}.L*.ply"))
     if one_pass:
         level_errors(obj, one_pass[0], args.work / "gp.glb")
-    if one_pass or levels:
+    if (one_pass or levels) and not args.no_pictures:
         pictures(args.work, obj, one_pass or levels)
 
 
