@@ -135,8 +135,9 @@ def _spill_chunks(source: Any, out: Path, cancel: CancelToken | None) -> np.ndar
     centre, extent = (lo + hi) / 2, float((hi - lo).max()) if np.isfinite(hi - lo).all() else 0.0
     far = np.isfinite(centre).all() and np.abs(centre).max() >= max(1e4, 100.0 * (extent or 1.0))
     origin = np.round(centre) if far else np.zeros(3)
+    read = getattr(source, "coordinate_chunks", source.chunks)  # a source may skip the colours we do not keep
     with open(out, "wb") as fh:
-        for points, _ in source.chunks():
+        for points, _ in read():
             if cancel:
                 cancel.check()
             fh.write(np.ascontiguousarray(points - origin, dtype=np.float32).data)
