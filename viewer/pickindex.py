@@ -212,7 +212,7 @@ class _Boxes:
         corners[inverted[:, 0] | inverted[:, 1] | inverted[:, 2]] = np.nan
         self.corners = corners
         if cones:
-            self.centre = corners.sum(axis=1) * 0.5
+            self.centre = (corners[:, 0] + corners[:, 1]) * 0.5  # not .sum(axis=1): slow on short axes
             size = corners[:, 1] - corners[:, 0]
             self.radius = np.sqrt(np.einsum("ij,ij->i", size, size)) * 0.5
 
