@@ -5,9 +5,10 @@ read a chunk at a time (:func:`.publish.cloudstream.thin_cloud_master`, which ke
 :data:`.publish.clouds.HOLD` times the level's points), the coarser levels come from that
 level, and the pick index is sorted out of core a chunk at a time (:mod:`.pickindex`). So the
 job's memory follows the first level's size and the chunk, not the file: a 100M-point LAZ and
-a 1G-point one need nearly the same (a PLY's memory maps add its size to the address space).
-Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time from the
-points to read. Any other master is read whole, and keeps the reader's rule
+a 1G-point one need nearly the same (a binary PLY's memory maps add its size to the address
+space). Its limit is computed from that (:func:`.isolation.limits_for_holding`) and its time
+from the points to read, and from the file's size for text clouds and compressed PCDs, whose
+parsing or decoding costs far more per point than LAS. Any other master is read whole, and keeps the reader's rule
 (:func:`.isolation.limits_for`: what a PLY's header or a glTF's JSON says it holds
 (:mod:`.memory_estimate`), else the file's size).
 """
@@ -30,6 +31,11 @@ BYTES_PER_POINT_READ = 1
 #: the first level (thinning), then the pick index (every point read again, sorted, written)
 SECONDS_PER_MILLION_POINTS = 6.0
 BASE_SECONDS = 300.0
+#: a text cloud (PTS, XYZ, an ASCII PLY) is parsed three times (measured, thinned, spilled for
+#: the pick index) at ~5 MB/s on a loaded 2-core machine; a compressed PCD is decoded twice by
+#: a pure-Python LZF decoder (~3-6 MB/s of output): seconds per MB of the file, on top
+SECONDS_PER_TEXT_MB = 1.0
+SECONDS_PER_COMPRESSED_PCD_MB = 2.0
 
 
 def levels_limits(master: Path, targets: tuple[int, ...] | None = None, total: int | None = None) -> JobLimits:
@@ -50,10 +56,32 @@ def levels_limits(master: Path, targets: tuple[int, ...] | None = None, total: i
 
     held = (HOLD * first * BYTES_PER_HELD_POINT + min(CHUNK, count) * BYTES_PER_CHUNK_POINT
             + count * BYTES_PER_POINT_READ)
-    if identify(master) == "ply":  # read through memory maps (the thinning's, the pick index's): address space
+    fmt, size_mb = identify(master), master.stat().st_size / 1e6
+    layout = _layout(master, fmt)
+    if layout == "binary ply":  # read through memory maps (the thinning's, the pick index's): address space
         held += 2 * master.stat().st_size
     seconds = BASE_SECONDS + SECONDS_PER_MILLION_POINTS * count / 1e6
+    if layout == "text":
+        seconds += SECONDS_PER_TEXT_MB * size_mb
+    elif layout == "compressed pcd":
+        seconds += SECONDS_PER_COMPRESSED_PCD_MB * size_mb
     return limits_for_holding(master.name, held, seconds, total, task="build its levels of detail")
+
+
+def _layout(master: Path, fmt: str) -> str:
+    """What reading ``master`` a chunk at a time costs beyond its points: "binary ply" (memory
+    maps), "text" (parsed), "compressed pcd" (decoded), or "" (LAS/LAZ, E57, binary PCD)."""
+    if fmt in ("pts", "xyz"):
+        return "text"
+    if fmt == "ply":
+        from .formats.ply import read_header
+
+        return "text" if read_header(master).encoding == "ascii" else "binary ply"
+    if fmt == "pcd":
+        with open(master, "rb") as fh:
+            head = fh.read(4096)
+        return "compressed pcd" if b"DATA binary_compressed" in head else ""
+    return ""
 
 
 def _streamed_points(master: Path, targets: tuple[int, ...] | None) -> tuple[int, int] | None:

@@ -184,3 +184,24 @@ def test_a_big_ply_cloud_gets_its_first_level_while_it_is_read(tmp_path: Path,
     assert find_pick_index(tmp_path / "lv", "cd" * 32) is not None
     limits = levels_limits(path, targets=(5000, 1000), total=8 * GIB)
     assert limits.needed < MEMORY_FLOOR + 100e6  # the level and the file's maps, not the whole cloud
+
+
+def test_a_text_cloud_gets_time_to_be_parsed_and_an_ascii_ply_no_room_for_maps(tmp_path: Path) -> None:
+    """PTS, XYZ and ASCII PLY clouds are parsed three times, far slower per point than LAS: their
+    time limit grows with the file; only a binary PLY is memory-mapped (address space)."""
+    points = _volume(60_000)
+    las = _las(tmp_path / "c.las", points)
+    pts = tmp_path / "c.pts"
+    pts.write_text(f"{len(points)}\n" + "\n".join(f"{x:.4f} {y:.4f} {z:.4f} 0 200 100 50" for x, y, z in points) + "\n")
+    binary = _ply_cloud(tmp_path / "b.ply", points)
+    ascii_ply = tmp_path / "a.ply"
+    ascii_ply.write_text(f"ply\nformat ascii 1.0\nelement vertex {len(points)}\nproperty double x\nproperty double y\n"
+                         "property double z\nend_header\n" + "\n".join(f"{x:.4f} {y:.4f} {z:.4f}" for x, y, z in points)
+                         + "\n")
+    limits = {p.suffix + p.stem: levels_limits(p, targets=(5000, 1000), total=8 * GIB)
+              for p in (las, pts, binary, ascii_ply)}
+    size_mb = pts.stat().st_size / 1e6
+    assert limits[".ptsc"].timeout >= limits[".lasc"].timeout + 0.9 * size_mb
+    assert limits[".plya"].timeout >= limits[".lasc"].timeout + 0.9 * ascii_ply.stat().st_size / 1e6
+    assert limits[".plyb"].timeout == limits[".lasc"].timeout  # binary: as fast per point as LAS
+    assert limits[".plyb"].needed >= limits[".plya"].needed + 2 * binary.stat().st_size - 1e6  # its maps
