@@ -7,7 +7,6 @@ is one function and one entry. Validation and repair happen in :mod:`viewer.load
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 import open3d as o3d
 
 import glbtools
+from glbtools import textcloud as T
 from glbtools.las import read_las_chunks
 from glbtools.levelfile import LevelFileError, is_level_file
 from glbtools.plymesh import ply_comments, ply_origin
@@ -166,38 +166,21 @@ def read_point_cloud(path: Path) -> Geometry | None:
     return o3d.io.read_point_cloud(path)
 
 
-_NUM = re.compile(r"[,;\s]+")
-
-
-def read_xyz_text(path: Path) -> Geometry | None:
-    """XYZ/PTS/TXT: ``x y z [intensity] [r g b ...]`` per line, any separator.
-
-    A PTS header line holding only the point count is skipped. Six or more columns are read
-    as XYZ + RGB (columns 3..5, or 4..6 when there are 7 columns with an intensity first
-    and no alpha: the PTS layout).
-    """
-    rows: list[list[float]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            parts = [p for p in _NUM.split(line.strip()) if p]
-            if len(parts) < 3:
-                continue
-            try:
-                rows.append([float(p) for p in parts])
-            except ValueError:
-                continue
-    if not rows:
-        return None
-    width = min(len(r) for r in rows)
-    data = np.array([r[:width] for r in rows], dtype=np.float64)
-    colours = None
-    if width >= 7 and path.suffix.lower() == ".pts":
-        colours = data[:, 4:7]
-    elif width >= 6:
-        colours = data[:, 3:6]
-    if colours is not None and colours.max(initial=0) > 255:
-        colours = None  # columns are not colours (normals, scalar fields)
-    return points_to_o3d(data[:, :3], colours)
+def read_xyz_text(path: Path) -> Geometry | Thinned | None:
+    """XYZ/PTS/TXT through the archive's own parser (:mod:`glbtools.textcloud`: its
+    separators, comments, PTS count lines and colour rule, so the viewer shows the points and
+    colours the importer counted), a block of lines at a time into float32 relative to the
+    first point's floor. A malformed line is a :class:`CorruptFile` naming it; rows with a
+    NaN or infinite coordinate are left out; a cloud over :data:`MAX_VIEW_POINTS` is thinned
+    on a voxel grid while it is read, so memory follows the points kept, not the file."""
+    fmt = "pts" if path.suffix.lower() == ".pts" else "xyz"
+    kept = _TextPoints()
+    try:
+        for rows in T.text_blocks(path, fmt, TEXT_BLOCK):
+            kept.add(rows)
+    except T.TextCloudError as exc:
+        raise CorruptFile(str(exc)) from exc
+    return kept.geometry()
 
 
 def read_e57(path: Path) -> Geometry | None:
@@ -281,6 +264,68 @@ def voxel_keep(points: np.ndarray, target: int) -> tuple[np.ndarray, float]:
         if len(first) <= target:
             return np.sort(first), cell
         cell *= 1.1 * (len(first) / target) ** 0.5
+
+
+#: bytes of a text cloud parsed at once (tests make it small to read many blocks)
+TEXT_BLOCK = T.BLOCK
+
+
+class _TextPoints:
+    """A text cloud's finite points (float32 minus ``base``) and candidate colours (each row's
+    last three numbers), gathered a block at a time and thinned on a voxel grid to
+    :data:`MAX_VIEW_POINTS` whenever twice that many are held."""
+
+    def __init__(self) -> None:
+        self.points: list[np.ndarray] = []
+        self.last: list[np.ndarray] | None = []  # None once the rows cannot be coloured
+        self.widths: set[int] = set()
+        self.heads: list[T.TextRows] = []
+        self.base: np.ndarray | None = None
+        self.rows = self.held = 0
+        self.cell = 0.0
+
+    def add(self, rows: T.TextRows) -> None:
+        if not len(rows.tokens):
+            return
+        self.rows += len(rows.tokens)
+        self.widths.update(int(w) for w in np.unique(rows.tokens))
+        if sum(len(h.tokens) for h in self.heads) < T.SAMPLE_ROWS:
+            self.heads.append(T.head_sample(rows, int(rows.tokens.max())))
+        xyz = rows.columns(0, 3)
+        finite = np.isfinite(xyz).all(axis=1)
+        if self.base is None and finite.any():
+            self.base = np.floor(xyz[finite][0])
+        if self.base is not None:
+            self.points.append((xyz[finite] - self.base).astype(np.float32))
+        if self.last is not None and len(self.widths) == 1 and min(self.widths) >= 6:
+            self.last.append(rows.last_three()[finite].astype(np.float32))
+        else:
+            self.last = None
+        self.held += int(np.count_nonzero(finite))
+        if self.held > 2 * MAX_VIEW_POINTS:
+            self._thin()
+
+    def _thin(self) -> None:
+        points = np.concatenate(self.points)
+        keep, self.cell = voxel_keep(points, MAX_VIEW_POINTS)
+        self.points, self.held = [points[keep]], len(keep)
+        if self.last is not None:
+            self.last = [np.concatenate(self.last)[keep]]
+
+    def geometry(self) -> Geometry | Thinned | None:
+        if self.base is None:
+            return None
+        if self.held > MAX_VIEW_POINTS:
+            self._thin()
+        width = min(self.widths)
+        coloured = self.last is not None and T.looks_like_rgb(T.joined_rows(self.heads), width)
+        colours = np.clip(np.concatenate(self.last), 0, 255) / np.float32(255) if coloured and self.last else None
+        cloud = points_to_o3d(np.concatenate(self.points), colours)
+        cloud.translate(self.base)  # in float64, as the LAS reader's
+        if self.held == self.rows or self.cell == 0.0:
+            return cloud
+        return Thinned(cloud, f"Showing {self.held:,} of {self.rows:,} points, one per {self.cell:.3g}-unit cell: "
+                              "the full cloud is more than the viewer's memory budget.")
 
 
 READERS: dict[str, Reader] = {

@@ -12,8 +12,9 @@ from archive.formats import _common as C
 from archive.formats import lzf
 from archive.formats.base import Limits, ScanInfo
 from archive.formats.refs import rel_posix
-from archive.formats.textcloud import SAMPLE_ROWS, joined_rows, looks_like_rgb, measure_text_cloud, text_blocks
+from archive.formats.textcloud import measure_text_cloud, text_blocks
 from glbtools import lines as L
+from glbtools.textcloud import SAMPLE_ROWS, joined_rows, looks_like_rgb
 
 _PCD_TYPES = {("F", 4): "f4", ("F", 8): "f8", ("I", 1): "i1", ("I", 2): "i2", ("I", 4): "i4",
               ("I", 8): "i8", ("U", 1): "u1", ("U", 2): "u2", ("U", 4): "u4", ("U", 8): "u8"}  # fmt: skip
