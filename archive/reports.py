@@ -27,7 +27,16 @@ class ImportReport:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     def fail(self, path: str, exc: BaseException) -> None:
-        self.errors.append({"path": path, "error": str(exc), "type": type(exc).__name__})
+        self.errors.append({"path": path, "error": _without_name(path, str(exc)), "type": type(exc).__name__})
+
+
+def _without_name(path: str, message: str) -> str:
+    """``message`` without the file name it starts with: the report keeps the path beside it,
+    and every reader of it (the CLI's "error: PATH: …", the import dialog's File column) shows
+    both ("scan.pts: scan.pts: line 3 …" otherwise)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    prefix = f"{name}: "
+    return message[len(prefix):] if name and message.startswith(prefix) else message
 
 
 @dataclass

@@ -87,3 +87,15 @@ def test_an_unknown_file_is_still_not_a_3d_format(tmp_path):
     path.write_text("hello")
     with pytest.raises(UnsupportedFormat, match="not a 3D format"):
         identify(path)
+
+
+def test_an_import_error_names_the_file_once(archive, tmp_path):
+    """The report keeps the path beside the reason, and both are shown (CLI "error: PATH: …",
+    the import dialog's File column): the reason must not begin with the name again."""
+    bad = tmp_path / "scan.pts"
+    bad.write_text("3\n1 2 3\n4 5 abc\n7 8 9\n")
+    report = import_paths(archive, [bad])
+    assert not report.imported
+    reason = report.errors[0]["error"]
+    assert "line 3" in reason and not reason.startswith("scan.pts")
+    assert report.errors[0]["path"].endswith("scan.pts")
