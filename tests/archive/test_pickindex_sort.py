@@ -13,6 +13,7 @@ import pytest
 import archive.pickindex_sort as pickindex_sort
 from archive.pickindex import build_pick_index
 from archive.pickindex_sort import MortonGrid
+from tests.viewer.test_pickindex_walk import _brute_points, _rays  # one random-ray oracle
 from viewer.pickindex import PickIndex, _ray_triangles
 
 SHA = "50" * 32
@@ -42,24 +43,6 @@ def _cloud_with_far_outliers(seed: int) -> np.ndarray:
     return pts.astype(np.float32)
 
 
-def _rays_at_the_statue(n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(seed)
-    rays = []
-    for _ in range(n):
-        o = rng.normal(size=3)
-        o = o / np.linalg.norm(o) * 6.0
-        d = rng.normal(size=3) * 0.4 - o
-        rays.append((o, d / np.linalg.norm(d)))
-    return rays
-
-
-def _brute_nearest(p64: np.ndarray, o: np.ndarray, d: np.ndarray, base: float, slope: float) -> np.ndarray:
-    rel = p64 - o
-    t = rel @ d
-    off = np.sqrt(np.maximum((rel * rel).sum(1) - t * t, 0))
-    return np.where((t > 0) & (off <= base + slope * np.maximum(t, 0)), t, np.inf)
-
-
 def test_the_statue_falls_into_few_coarse_cells() -> None:
     """The premise: on a grid spanning the strays, the statue is one or two 64^3 cells."""
     pts = _cloud_with_far_outliers(1).astype(np.float64)
@@ -83,8 +66,8 @@ def test_picks_on_a_cloud_with_far_outliers_match_brute_force(tmp_path: Path, so
     pts = _cloud_with_far_outliers(2)
     index = PickIndex(build_pick_index(pts, None, np.zeros(3), tmp_path, SHA, chunk=CHUNK))
     p64, found = pts.astype(np.float64), 0
-    for o, d in _rays_at_the_statue(120, 3):
-        t = _brute_nearest(p64, o, d, 0.002, 0.004)
+    for o, d in _rays(120, 3, radius=6.0):
+        t = _brute_points(p64, o, d, 0.002, 0.004)
         got = index.nearest_point(o, d, 0.002, 0.004)
         assert (got is None) == (not np.isfinite(t.min()))
         if got is not None:
@@ -119,7 +102,7 @@ def test_a_mesh_with_a_stray_triangle_far_away_sorts_bounded_runs_and_picks_righ
     assert max(sorted_runs) <= CHUNK
     corners = v[f].astype(np.float64)
     hits = 0
-    for o, d in _rays_at_the_statue(80, 5):
+    for o, d in _rays(80, 5, radius=6.0):
         expected = _ray_triangles(o, d, corners).min()
         got = index.first_hit(o, d)
         assert (got is None) == (not np.isfinite(expected))
