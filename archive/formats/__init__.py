@@ -71,6 +71,9 @@ def inspect_scan(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> Sca
     except RecursionError:
         raise CorruptFile(f"{path.name}: the file is nested too deeply to read.") from None
     except Exception as exc:  # noqa: BLE001 - third-party parsers raise anything
-        raise CorruptFile(f"{path.name}: cannot be read as {fmt.upper()} ({type(exc).__name__}: {exc}).") from exc
+        # A library's message may go on with pages of debug output (libE57's file and line dump):
+        # its first line says what is wrong; the rest stays on the exception chain.
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CorruptFile(f"{path.name}: cannot be read as {fmt.upper()} ({type(exc).__name__}: {said}).") from exc
     info.details.setdefault("bytes", path.stat().st_size)
     return info

@@ -99,3 +99,13 @@ def test_an_import_error_names_the_file_once(archive, tmp_path):
     reason = report.errors[0]["error"]
     assert "line 3" in reason and not reason.startswith("scan.pts")
     assert report.errors[0]["path"].endswith("scan.pts")
+
+
+def test_a_parser_error_is_told_in_its_first_line_not_its_debug_dump(archive, tmp_path):
+    """libE57 follows "checksum mismatch" with a dump of source files and line numbers."""
+    junk = tmp_path / "scan.e57"
+    junk.write_bytes(b"ASTM-E57" + bytes(range(256)) * 20)
+    report = import_paths(archive, [junk])
+    reason = report.errors[0]["error"]
+    assert "cannot be read as E57" in reason and "\n" not in reason
+    assert "Debug info" not in reason and ".cpp" not in reason
