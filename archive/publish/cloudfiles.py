@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .cloudstream import STREAMED_CLOUDS, CloudSource, open_cloud_source
-from .formats import HEADER, PLY_TYPES
+from .formats import HEADER, PLY_TYPES, las_header, las_rgb, ply_coordinate_type, ply_vertex_fields, ply_vertex_rows
 from .geometry import Z_UP_TO_Y_UP
 from .modelframe import model_frame
 
@@ -62,23 +62,14 @@ def write_ply_streamed(source: CloudSource, path: Path) -> int:
     """Every point of ``source`` into a binary PLY at ``path``; returns the points written."""
     lo, hi = source.bounds()
     reach = max(float(np.abs(lo).max()), float(np.abs(hi).max())) if np.isfinite([lo, hi]).all() else 0.0
-    real = "<f8" if reach * 2.0**-24 > 1e-4 else "<f4"  # as formats.write_ply decides it
-    fields = [("x", real), ("y", real), ("z", real)]
-    if source.coloured:
-        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
+    fields = ply_vertex_fields(ply_coordinate_type(reach), source.coloured)
     room = len(_ply_header(fields, "9" * _COUNT_DIGITS, 0))
     count = 0
     with open(path, "wb") as f:
         f.seek(room)
         for points, colours in source.chunks():
-            rows = np.zeros(len(points), dtype=fields)
-            rows["x"], rows["y"], rows["z"] = points.T
-            if source.coloured:
-                rgba = colours if colours is not None else np.full((len(points), 4), 255, np.uint8)
-                for k, name in enumerate(("red", "green", "blue", "alpha")):
-                    rows[name] = rgba[:, k]
-            f.write(rows.tobytes())
-            count += len(rows)
+            f.write(ply_vertex_rows(fields, points, colours).tobytes())
+            count += len(points)
         bare = _ply_header(fields, str(count), 0)
         f.seek(0)
         f.write(_ply_header(fields, str(count), room - len(bare)))
@@ -99,10 +90,7 @@ def write_las_streamed(source: CloudSource, path: Path) -> int:
     import laspy
 
     lo, hi = source.bounds()
-    corners = np.array([lo, hi]) @ Z_UP_TO_Y_UP  # back from y-up to z-up, as formats.write_las
-    header = laspy.LasHeader(point_format=2 if source.coloured else 0, version="1.2")
-    header.offsets = np.floor(corners.min(0)) if np.isfinite(corners).all() else np.zeros(3)
-    header.scales = np.array([0.001, 0.001, 0.001])
+    header = las_header((np.array([lo, hi]) @ Z_UP_TO_Y_UP).min(0), source.coloured)  # back to z-up
     count = 0
     with laspy.open(str(path), mode="w", header=header, do_compress=path.suffix.lower() == ".laz") as writer:
         for points, colours in source.chunks():
@@ -110,8 +98,7 @@ def write_las_streamed(source: CloudSource, path: Path) -> int:
             record = laspy.ScaleAwarePointRecord.zeros(len(z_up), header=header)
             record.x, record.y, record.z = z_up[:, 0], z_up[:, 1], z_up[:, 2]
             if source.coloured:
-                rgb = (colours[:, :3] if colours is not None else np.full((len(z_up), 3), 255, np.uint8))
-                rgb = rgb.astype(np.uint16) * 257
+                rgb = las_rgb(colours, len(z_up))
                 record.red, record.green, record.blue = rgb[:, 0], rgb[:, 1], rgb[:, 2]
             writer.write_points(record)
             count += len(z_up)

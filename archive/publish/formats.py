@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +70,29 @@ def write_obj(model: Model, textures: list[Texture | None], folder: Path, stem: 
 
 
 PLY_TYPES = {"<f4": "float", "<f8": "double", "u1": "uchar"}
+_RGBA = ("red", "green", "blue", "alpha")
+
+
+def ply_coordinate_type(reach: float) -> str:
+    """"<f8" where float32 would not keep a tenth of a millimetre at ``reach`` (the largest
+    absolute coordinate, metres: beyond ~1.7 km, as a georeferenced scan), else "<f4"."""
+    return "<f8" if reach * 2.0**-24 > 1e-4 else "<f4"
+
+
+def ply_vertex_fields(real: str, coloured: bool) -> list[tuple[str, str]]:
+    """The vertex properties of our PLY exports: x y z in ``real``, then RGBA bytes if coloured."""
+    return [("x", real), ("y", real), ("z", real)] + ([(c, "u1") for c in _RGBA] if coloured else [])
+
+
+def ply_vertex_rows(fields: list[tuple[str, str]], points: np.ndarray, colours: np.ndarray | None) -> np.ndarray:
+    """Rows of ``fields`` for ``points`` and their RGBA ``colours`` (white where None)."""
+    rows = np.zeros(len(points), dtype=fields)
+    rows["x"], rows["y"], rows["z"] = np.asarray(points).T
+    if len(fields) > 3:
+        rgba = colours if colours is not None else np.full((len(points), 4), 255, np.uint8)
+        for k, name in enumerate(_RGBA):
+            rows[name] = rgba[:, k]
+    return rows
 
 
 def write_ply(model: Model, path: Path) -> Path:
@@ -77,22 +101,14 @@ def write_ply(model: Model, path: Path) -> Path:
     float32 would not keep a tenth of a millimetre (coordinates beyond ~1.7 km)."""
     parts = model.parts
     merged = np.concatenate([p.vertices for p in parts])
-    # float32 keeps ~7 digits: far from the origin (a georeferenced scan) it would lose the millimetres
-    real = "<f8" if merged.size and float(np.abs(merged).max()) * 2.0**-24 > 1e-4 else "<f4"
-    verts = merged.astype(real)
+    real = ply_coordinate_type(float(np.abs(merged).max()) if merged.size else 0.0)
     has_faces = any(p.faces is not None for p in parts)
     colors = np.concatenate([p.colors if p.colors is not None else np.full((len(p.vertices), 4), 255, np.uint8)
                              for p in parts]) if any(p.colors is not None for p in parts) else None
-    fields = [("x", real), ("y", real), ("z", real)]
-    if colors is not None:
-        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1"), ("alpha", "u1")]
-    vertex = np.zeros(len(verts), dtype=fields)
-    vertex["x"], vertex["y"], vertex["z"] = verts.T
-    if colors is not None:
-        for k, name in enumerate(("red", "green", "blue", "alpha")):
-            vertex[name] = colors[:, k]
+    fields = ply_vertex_fields(real, colors is not None)
+    vertex = ply_vertex_rows(fields, merged.astype(real), colors)
     header = ["ply", "format binary_little_endian 1.0", f"comment {HEADER} (units: metres, +Y up)",
-              f"element vertex {len(verts)}"]
+              f"element vertex {len(vertex)}"]
     header += [f"property {PLY_TYPES[t]} {n}" for n, t in fields]
     faces = None
     if has_faces:
@@ -129,6 +145,23 @@ def write_stl(model: Model, path: Path) -> Path:
     return path
 
 
+def las_header(lowest_z_up: np.ndarray, coloured: bool) -> Any:
+    """The LAS 1.2 header of our exports: metres, millimetre scale, offsets at the whole metres
+    below ``lowest_z_up`` (the lowest corner, Z-up), 16-bit RGB when coloured."""
+    import laspy
+
+    header = laspy.LasHeader(point_format=2 if coloured else 0, version="1.2")
+    header.offsets = np.floor(lowest_z_up) if np.isfinite(lowest_z_up).all() else np.zeros(3)
+    header.scales = np.array([0.001, 0.001, 0.001])
+    return header
+
+
+def las_rgb(colours: np.ndarray | None, n: int) -> np.ndarray:
+    """(n, 3) 16-bit LAS colours of RGBA bytes (white where None)."""
+    rgb = colours[:, :3] if colours is not None else np.full((n, 3), 255, np.uint8)
+    return rgb.astype(np.uint16) * 257
+
+
 def write_las(model: Model, path: Path) -> Path:
     """LAS 1.2 (LAZ when ``path`` ends in .laz, compressed by lazrs) of every point-cloud part
     at full resolution, for archive-to-archive transfer: metres, +Z up as surveying software
@@ -140,14 +173,11 @@ def write_las(model: Model, path: Path) -> Path:
         raise PublishError("LAS and LAZ hold point clouds; this item is a mesh. Export PLY or OBJ instead.")
     points = np.concatenate([p.vertices for p in clouds]) @ Z_UP_TO_Y_UP  # back from y-up to z-up
     coloured = any(p.colors is not None for p in clouds)
-    header = laspy.LasHeader(point_format=2 if coloured else 0, version="1.2")
-    header.offsets = np.floor(points.min(0))
-    header.scales = np.array([0.001, 0.001, 0.001])
+    header = las_header(points.min(0), coloured)
     las = laspy.LasData(header)
     las.x, las.y, las.z = points[:, 0], points[:, 1], points[:, 2]
     if coloured:
-        rgb = np.concatenate([p.colors[:, :3] if p.colors is not None else np.full((len(p.vertices), 3), 255, np.uint8)
-                              for p in clouds]).astype(np.uint16) * 257
+        rgb = np.concatenate([las_rgb(p.colors, len(p.vertices)) for p in clouds])
         las.red, las.green, las.blue = rgb[:, 0], rgb[:, 1], rgb[:, 2]
     las.write(str(path))
     return path
