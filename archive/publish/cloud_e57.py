@@ -138,11 +138,6 @@ class E57Source:
         return _finite(self.moved(xyz), rgba)
 
 
-def open_e57(path: Path, frame: ModelFrame) -> E57Source:
-    """The E57 at ``path`` as an :class:`E57Source` (every E57 streams)."""
-    return E57Source(path, frame)
-
-
 def _buffer_type(field: str) -> str:
     if field in _COLOURS:
         return "<u2"  # 16-bit colours fit; 8-bit ones too

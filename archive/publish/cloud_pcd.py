@@ -178,11 +178,6 @@ class PcdSource:
         return tempfile.TemporaryFile(dir=folder)  # never linked (Unix) or deleted on close: nothing is left behind
 
 
-def open_pcd(path: Path, frame: ModelFrame) -> PcdSource:
-    """The PCD at ``path`` as a :class:`PcdSource` (every layout streams)."""
-    return PcdSource(path, frame)
-
-
 def _field_slice(data: bytes | IO[bytes], sub: np.dtype, start: int, m: int) -> np.ndarray:
     """(m,) or (m, count) values of one field from byte ``start`` of the decompressed fields."""
     if isinstance(data, bytes):
