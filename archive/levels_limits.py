@@ -56,10 +56,10 @@ def levels_limits(master: Path, targets: tuple[int, ...] | None = None, total: i
 
     held = (HOLD * first * BYTES_PER_HELD_POINT + min(CHUNK, count) * BYTES_PER_CHUNK_POINT
             + count * BYTES_PER_POINT_READ)
-    fmt, size_mb = identify(master), master.stat().st_size / 1e6
-    layout = _layout(master, fmt)
+    size = master.stat().st_size
+    size_mb, layout = size / 1e6, _layout(master, identify(master))
     if layout == "binary ply":  # read through memory maps (the thinning's, the pick index's): address space
-        held += 2 * master.stat().st_size
+        held += 2 * size
     seconds = BASE_SECONDS + SECONDS_PER_MILLION_POINTS * count / 1e6
     if layout == "text":
         seconds += SECONDS_PER_TEXT_MB * size_mb
@@ -78,9 +78,10 @@ def _layout(master: Path, fmt: str) -> str:
 
         return "text" if read_header(master).encoding == "ascii" else "binary ply"
     if fmt == "pcd":
-        with open(master, "rb") as fh:
-            head = fh.read(4096)
-        return "compressed pcd" if b"DATA binary_compressed" in head else ""
+        from .formats.pointclouds import _pcd_header  # the readers' own parse of the header
+
+        data = _pcd_header(master)[0].get("DATA", [""])
+        return "compressed pcd" if data and data[0].lower() == "binary_compressed" else ""
     return ""
 
 
