@@ -127,26 +127,24 @@ class ByteReadback:
 
     def __init__(self, gl: Any | None = None) -> None:
         self._gl = gl if gl is not None else _load()
-        self._targets: dict[Any, tuple[int, int, int]] = {}  # view -> (framebuffer, width, height)
+        self._targets: dict[Any, int] = {}  # view -> its framebuffer
 
     @property
     def available(self) -> bool:
         return self._gl is not None
 
     def begin(self, view: Any, width: int, height: int) -> bool:
-        """Bind ``view``'s framebuffer (made at this size on first use); False when GL cannot."""
+        """Bind ``view``'s framebuffer (made on first use at this size: a view keeps its size for
+        life, the renderer makes a new one, with a new context, for another size); False when
+        GL cannot."""
         gl = self._gl
         if gl is None:
             return False
         try:
             _clear_errors(gl)
-            target = self._targets.get(view)
-            if target is None or target[1:] != (width, height):
-                if target is not None:  # resized: this view's context is current, free the old one
-                    gl.glDeleteFramebuffers(1, ctypes.byref(ctypes.c_uint(target[0])))
-                target = (_make_framebuffer(gl, width, height), width, height)
-                self._targets[view] = target
-            gl.glBindFramebuffer(_GL_FRAMEBUFFER, target[0])
+            if view not in self._targets:
+                self._targets[view] = _make_framebuffer(gl, width, height)
+            gl.glBindFramebuffer(_GL_FRAMEBUFFER, self._targets[view])
             return bool(gl.glGetError() == _GL_NO_ERROR)
         except (OSError, AttributeError, RuntimeError):
             return False
