@@ -119,10 +119,9 @@ def _origin_for(vertices: Any, file_origin: np.ndarray) -> tuple[np.ndarray, np.
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
     for a in range(0, len(vertices), CHUNK):
         lo, hi = finite_bounds(np.asarray(vertices[a:a + CHUNK], dtype=np.float64), lo, hi)
-    if not np.isfinite(lo).all():
-        return file_origin, np.zeros(3)
-    centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
-    shift = np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
+    from .publish.clouds import _near_centre  # the one rule for a georeferenced offset
+
+    shift = _near_centre(lo, hi)
     return file_origin + shift, shift
 
 
@@ -131,10 +130,9 @@ def _spill_chunks(source: Any, out: Path, cancel: CancelToken | None) -> np.ndar
     to an origin near their centre into ``out``, a chunk at a time; return the origin. The
     origin follows the source's bounds (a LAS header's box), so the rows keep millimetres of
     georeferenced data."""
-    lo, hi = (np.asarray(b, dtype=np.float64) for b in source.bounds())
-    centre, extent = (lo + hi) / 2, float((hi - lo).max()) if np.isfinite(hi - lo).all() else 0.0
-    far = np.isfinite(centre).all() and np.abs(centre).max() >= max(1e4, 100.0 * (extent or 1.0))
-    origin = np.round(centre) if far else np.zeros(3)
+    from .publish.clouds import _near_centre  # the one rule for a georeferenced offset
+
+    origin = _near_centre(*(np.asarray(b, dtype=np.float64) for b in source.bounds()))
     read = getattr(source, "coordinate_chunks", source.chunks)  # a source may skip the colours we do not keep
     with open(out, "wb") as fh:
         for points, _ in read():

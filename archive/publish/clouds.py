@@ -305,7 +305,9 @@ def _first_of_each(keys: np.ndarray) -> np.ndarray:
 
 def _near_centre(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A whole offset near the centre of georeferenced data (float32 would round it to
-    decimetres), zeros otherwise."""
+    decimetres), zeros otherwise (or for a box that is not finite: no points)."""
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        return np.zeros(3)
     centre, extent = (lo + hi) / 2, float((hi - lo).max()) or 1.0
     return np.round(centre) if np.abs(centre).max() >= max(1e4, 100.0 * extent) else np.zeros(3)
 
